@@ -1,0 +1,34 @@
+"""Fill-ins: patches to moto 5.2.1 where it lacks, or differs from, the AWS
+behaviour this project depends on. Each module documents the AWS behaviour it
+reproduces; test/integration/emulator.test.ts checks both the fill-ins and that
+plain moto still needs them.
+"""
+
+from __future__ import annotations
+
+from .state import EmulatorState
+
+
+def install(update_seconds: float) -> EmulatorState:
+    """Patch moto's classes in place (call once, before serving) and return the
+    state the control API works on."""
+    from moto.moto_api._internal.models import MotoAPIBackend
+
+    from . import codepipeline_executions, model_packages, sagemaker_endpoints
+
+    state = EmulatorState(update_seconds)
+    sagemaker_endpoints.install(state)
+    model_packages.install()
+    codepipeline_executions.install(state)
+
+    # POST /moto-api/reset wipes moto's backends; pending transitions and armed
+    # failures refer to those objects and must go with them.
+    original_reset = MotoAPIBackend.reset
+
+    def reset(self: MotoAPIBackend) -> None:
+        with state.lock:
+            original_reset(self)
+            state.clear()
+
+    MotoAPIBackend.reset = reset  # type: ignore[method-assign]
+    return state

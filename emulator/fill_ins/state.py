@@ -1,0 +1,106 @@
+"""State shared by every fill-in: the clock for asynchronous AWS operations,
+the pending transitions they leave behind, and failures armed by the control API.
+
+SageMaker and CodePipeline answer a mutating call at once and finish the work
+later (the caller polls DescribeEndpoint / GetPipelineExecution). moto finishes
+everything inside the call, so code that waits for `Updating` -> `InService`
+is never exercised. Here each such call registers a Transition that becomes
+due `update_seconds` later; it is applied lazily, the next time any request of
+that service arrives, or at once through `POST /_emulator/settle`.
+
+Everything is guarded by one re-entrant lock: moto's server is threaded and
+the fill-ins mutate moto's model objects in place.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+
+@dataclass
+class Transition:
+    due: float  # time.monotonic() at which it completes by itself
+    complete: Callable[[], None]
+
+
+@dataclass
+class ArmedEndpointFailure:
+    mode: str  # "rollback" | "failed"
+    reason: str
+
+
+class EmulatorState:
+    def __init__(self, update_seconds: float) -> None:
+        self.lock = threading.RLock()
+        self.update_seconds = update_seconds
+        # insertion order == scheduling order, so settle() completes the oldest first
+        self._pending: dict[Hashable, Transition] = {}
+        self._endpoint_failures: dict[str, ArmedEndpointFailure] = {}
+        self._pipeline_failures: dict[str, str] = {}
+
+    # -- transitions ---------------------------------------------------------
+
+    def schedule(self, key: Hashable, complete: Callable[[], None]) -> None:
+        """Register (or replace) the transition for `key`, due after update_seconds."""
+        with self.lock:
+            self._pending.pop(key, None)
+            self._pending[key] = Transition(
+                due=time.monotonic() + self.update_seconds, complete=complete
+            )
+
+    def cancel(self, key: Hashable) -> None:
+        with self.lock:
+            self._pending.pop(key, None)
+
+    def is_pending(self, key: Hashable) -> bool:
+        with self.lock:
+            return key in self._pending
+
+    def apply_due(self) -> None:
+        """Complete the transitions whose time has come (called before each request)."""
+        with self.lock:
+            now = time.monotonic()
+            for key in [k for k, t in self._pending.items() if t.due <= now]:
+                transition = self._pending.pop(key, None)
+                if transition is not None:
+                    transition.complete()
+
+    def settle(self) -> int:
+        """Complete every pending transition now; returns how many there were."""
+        with self.lock:
+            count = 0
+            while self._pending:
+                key = next(iter(self._pending))
+                self._pending.pop(key).complete()
+                count += 1
+            return count
+
+    # -- armed failures ------------------------------------------------------
+
+    def arm_endpoint_failure(self, endpoint_name: str, mode: str, reason: str) -> None:
+        with self.lock:
+            self._endpoint_failures[endpoint_name] = ArmedEndpointFailure(mode, reason)
+
+    def take_endpoint_failure(self, endpoint_name: str) -> ArmedEndpointFailure | None:
+        with self.lock:
+            return self._endpoint_failures.pop(endpoint_name, None)
+
+    def arm_pipeline_failure(self, pipeline_name: str, reason: str) -> None:
+        with self.lock:
+            self._pipeline_failures[pipeline_name] = reason
+
+    def take_pipeline_failure(self, pipeline_name: str) -> str | None:
+        with self.lock:
+            return self._pipeline_failures.pop(pipeline_name, None)
+
+    # -- reset ---------------------------------------------------------------
+
+    def clear(self) -> None:
+        """Forget everything; called when moto's own state is reset."""
+        with self.lock:
+            self._pending.clear()
+            self._endpoint_failures.clear()
+            self._pipeline_failures.clear()

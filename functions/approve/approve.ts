@@ -1,0 +1,86 @@
+// primary adapter (EventBridge: Model Package State Change) -> use case (decideApproval) -> secondary adapters (SageMaker, S3, SNS, DynamoDB)
+import { decideApproval } from '#shared/approval/approval-decision.ts';
+import type { PackageEvidence } from '#shared/approval/metric-values.ts';
+import { readEvaluationReport } from '#shared/aws/evaluation-report.ts';
+import { publishNotification } from '#shared/aws/notify.ts';
+import {
+  describeModelPackage,
+  findChampionPackage,
+  type ModelPackage,
+  setApprovalStatus,
+} from '#shared/aws/sagemaker.ts';
+import { recordOnce } from '#shared/aws/store.ts';
+import { modelPackageStateChangeSchema, parseEvent } from '#shared/events/event-schemas.ts';
+import type { MetricRule } from '#shared/policy/policy-schema.ts';
+import { logger } from '#shared/runtime/logger.ts';
+import type { RunContext, RunResult } from '#shared/runtime/run-context.ts';
+
+async function gatherEvidence(modelPackage: ModelPackage): Promise<PackageEvidence> {
+  return {
+    report: await readEvaluationReport(modelPackage.ModelMetrics?.ModelQuality?.Statistics?.S3Uri),
+    metadata: modelPackage.CustomerMetadataProperties ?? {},
+  };
+}
+
+async function gatherChampionEvidence(
+  rules: readonly MetricRule[],
+  groupName: string,
+  candidateArn: string,
+): Promise<PackageEvidence | undefined> {
+  if (!rules.some((rule) => rule.beatChampionBy !== undefined)) return undefined;
+  const champion = await findChampionPackage(groupName, candidateArn);
+  return champion === undefined ? undefined : gatherEvidence(champion);
+}
+
+export async function approveModelPackage(rawEvent: unknown, context: RunContext): Promise<RunResult> {
+  const event = parseEvent(modelPackageStateChangeSchema, rawEvent);
+  const { ModelPackageGroupName: groupName, ModelPackageArn: packageArn } = event.detail;
+  logger.appendKeys({ modelPackageGroup: groupName, modelPackageArn: packageArn });
+
+  const group = context.policy.groups.get(groupName);
+  if (group === undefined) {
+    logger.info('ignored: the model package group is not in the policy');
+    return { outcome: 'ignored: group not configured' };
+  }
+  if (group.approval.mode === 'manual') {
+    logger.info('ignored: the group is in manual approval mode');
+    return { outcome: 'ignored: manual approval' };
+  }
+
+  // The event is only a hint: decide from the package as it is now, so duplicates change nothing.
+  const modelPackage = await describeModelPackage(packageArn);
+  if (modelPackage.ModelApprovalStatus !== 'PendingManualApproval') {
+    logger.info('ignored: the package is no longer pending', { status: modelPackage.ModelApprovalStatus });
+    return { outcome: `ignored: already ${modelPackage.ModelApprovalStatus ?? 'without status'}` };
+  }
+  if (modelPackage.ModelPackageGroupName !== groupName) {
+    throw new Error(`package ${packageArn} belongs to ${modelPackage.ModelPackageGroupName}, not ${groupName}`);
+  }
+
+  const rules = group.approval.rules;
+  const decision = decideApproval(
+    rules,
+    await gatherEvidence(modelPackage),
+    await gatherChampionEvidence(rules, groupName, packageArn),
+  );
+  logger.info('approval decided', { verdict: decision.verdict, reason: decision.description });
+
+  const verdictLabel = decision.verdict === 'NeedsHuman' ? 'needs a human' : decision.verdict;
+  const notification = {
+    subject: `${groupName} v${modelPackage.ModelPackageVersion ?? '?'}: ${verdictLabel}`,
+    message: `${packageArn}\n\n${decision.checks.map((check) => `- ${check.explanation}`).join('\n')}`,
+  };
+  if (decision.verdict !== 'NeedsHuman') {
+    await setApprovalStatus(context.writer, packageArn, decision.verdict, decision.description);
+  }
+  // Two deliveries of one event can both get this far; the conditional record lets one of them notify.
+  const firstTime = await recordOnce(
+    context.writer,
+    context.settings.rolloutsTableName,
+    { pk: `PACKAGE#${packageArn}`, sk: `NOTICE#${decision.verdict}` },
+    { recordedAt: event.time, reason: decision.description },
+  );
+  if (firstTime) await publishNotification(context.writer, context.settings.notificationsTopicArn, notification);
+  const outcomes = { Approved: 'approved', Rejected: 'rejected', NeedsHuman: 'left pending: evidence missing' };
+  return { outcome: outcomes[decision.verdict] };
+}

@@ -1,0 +1,35 @@
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+
+// Path-style addressing when an endpoint is overridden: a local emulator on 127.0.0.1 has no bucket subdomains.
+export const s3 = new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL !== undefined });
+
+export type ReportReading = { readonly report: unknown } | { readonly unreadable: string };
+
+/** Errors that say the report will never be readable as it stands; anything else is retried by Lambda. */
+const permanentS3Errors = new Set(['NoSuchKey', 'NoSuchBucket', 'AccessDenied', 'InvalidObjectState']);
+
+export function parseS3Uri(uri: string): { bucket: string; key: string } | undefined {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  return match?.[1] && match[2] ? { bucket: match[1], key: match[2] } : undefined;
+}
+
+/** Reads the evaluation report JSON that a SageMaker Pipelines evaluation step wrote. */
+export async function readEvaluationReport(s3Uri: string | undefined): Promise<ReportReading> {
+  if (s3Uri === undefined) return { unreadable: 'the package has no ModelMetrics.ModelQuality.Statistics report' };
+  const location = parseS3Uri(s3Uri);
+  if (location === undefined) return { unreadable: `the report location ${s3Uri} is not an s3:// URI` };
+  let text: string;
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
+    text = (await object.Body?.transformToString()) ?? '';
+  } catch (error) {
+    const name = (error as Error).name;
+    if (permanentS3Errors.has(name)) return { unreadable: `cannot read ${s3Uri}: ${name}` };
+    throw error;
+  }
+  try {
+    return { report: JSON.parse(text) };
+  } catch {
+    return { unreadable: `the report ${s3Uri} is not JSON` };
+  }
+}

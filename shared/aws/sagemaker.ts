@@ -1,0 +1,57 @@
+import {
+  DescribeModelPackageCommand,
+  type DescribeModelPackageCommandOutput,
+  ListModelPackagesCommand,
+  SageMakerClient,
+  UpdateModelPackageCommand,
+} from '@aws-sdk/client-sagemaker';
+import type { Writer } from './aws-writes.ts';
+
+export const sagemaker = new SageMakerClient({});
+
+export type ModelPackage = DescribeModelPackageCommandOutput;
+export type ApprovalStatus = 'Approved' | 'Rejected' | 'PendingManualApproval';
+
+export async function describeModelPackage(modelPackageArn: string): Promise<ModelPackage> {
+  return sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: modelPackageArn }));
+}
+
+/** The champion: the newest Approved version of the group other than the candidate. */
+export async function findChampionPackage(groupName: string, candidateArn: string): Promise<ModelPackage | undefined> {
+  const listed = await sagemaker.send(
+    new ListModelPackagesCommand({
+      ModelPackageGroupName: groupName,
+      ModelApprovalStatus: 'Approved',
+      ModelPackageType: 'Versioned',
+      SortBy: 'CreationTime',
+      SortOrder: 'Descending',
+      MaxResults: 10,
+    }),
+  );
+  const champion = listed.ModelPackageSummaryList?.find((summary) => summary.ModelPackageArn !== candidateArn);
+  return champion?.ModelPackageArn ? describeModelPackage(champion.ModelPackageArn) : undefined;
+}
+
+// ApprovalDescription is limited to 1024 characters:
+// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateModelPackage.html
+const approvalDescriptionLimit = 1024;
+
+export async function setApprovalStatus(
+  writer: Writer,
+  modelPackageArn: string,
+  status: ApprovalStatus,
+  description: string,
+): Promise<void> {
+  const input = {
+    ModelPackageArn: modelPackageArn,
+    ModelApprovalStatus: status,
+    // Status and description travel together: the emulator (like moto) resets fields an update omits.
+    ApprovalDescription:
+      description.length > approvalDescriptionLimit
+        ? `${description.slice(0, approvalDescriptionLimit - 1)}…`
+        : description,
+  };
+  await writer.write({ service: 'sagemaker', operation: 'UpdateModelPackage', input }, () =>
+    sagemaker.send(new UpdateModelPackageCommand(input)),
+  );
+}

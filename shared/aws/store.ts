@@ -1,0 +1,34 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Writer } from './aws-writes.ts';
+
+export const dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  marshallOptions: { removeUndefinedValues: true },
+});
+
+/**
+ * Records a fact once. SageMaker and EventBridge can deliver the same change several times;
+ * a conditional put lets exactly one of those deliveries act on it (send the notification, say).
+ * Returns false when the fact was already recorded.
+ */
+export async function recordOnce(
+  writer: Writer,
+  tableName: string,
+  key: { pk: string; sk: string },
+  attributes: Record<string, unknown>,
+): Promise<boolean> {
+  const input = {
+    TableName: tableName,
+    Item: { ...attributes, ...key },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  };
+  try {
+    await writer.write({ service: 'dynamodb', operation: 'PutItem', input }, () =>
+      dynamodb.send(new PutCommand(input)),
+    );
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+}

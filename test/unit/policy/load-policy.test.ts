@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { BadInputError } from '#shared/errors.ts';
+import { loadPolicyFile, parsePolicy } from '#shared/policy/load-policy.ts';
+
+const validGroup = `
+    endpointName: fraud-prod
+    executionRoleArn: arn:aws:iam::123456789012:role/SageMakerExecution
+    instanceType: ml.m5.large
+    initialInstanceCount: 1
+    approval:
+      mode: auto
+      rules:
+        - metric: binary_classification_metrics.auc.value
+          min: 0.85
+    rollout:
+      strategy: canary
+      steps: [10, 50, 100]
+      bakeMinutes: 10`;
+
+function problemsOf(text: string): string {
+  try {
+    parsePolicy(text, 'test.yml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(BadInputError);
+    return (error as Error).message;
+  }
+  throw new Error('the policy was accepted');
+}
+
+describe('policy file', () => {
+  it('accepts the rollout.config.yml of this repository', () => {
+    const policy = loadPolicyFile('rollout.config.yml');
+    expect([...policy.groups.keys()]).toEqual(['fraud-detector', 'churn-model']);
+  });
+
+  it('merges defaults under each group, the group winning key by key', () => {
+    const policy = parsePolicy(
+      `defaults:
+  rollout: { strategy: canary, steps: [10, 100], bakeMinutes: 10, alarms: [shared-alarm] }
+modelPackageGroups:
+  fraud-detector:${validGroup.replace('      steps: [10, 50, 100]\n      bakeMinutes: 10', '      bakeMinutes: 3')}
+`,
+      'test.yml',
+    );
+    const rollout = policy.groups.get('fraud-detector')?.rollout;
+    expect(rollout?.bakeMinutes).toBe(3);
+    expect(rollout?.steps).toEqual([10, 100]);
+    expect(rollout?.alarms).toEqual(['shared-alarm']);
+  });
+
+  it('names the key path of an unknown key', () => {
+    const problems = problemsOf(`modelPackageGroups:\n  fraud-detector:${validGroup}\n      bakeMinuts: 3\n`);
+    expect(problems).toContain('modelPackageGroups.fraud-detector.rollout.bakeMinuts: unknown key');
+  });
+
+  it('refuses auto approval without rules, so nothing is approved without evidence', () => {
+    const text = `modelPackageGroups:\n  fraud-detector:${validGroup.replace(/rules:\n.*\n.*min: 0.85/, 'rules: []')}\n`;
+    expect(problemsOf(text)).toContain(
+      'modelPackageGroups.fraud-detector.approval.rules: auto mode needs at least one rule',
+    );
+  });
+
+  it('requires steps that increase and end at 100', () => {
+    expect(problemsOf(`modelPackageGroups:\n  g1:${validGroup.replace('[10, 50, 100]', '[50, 10]')}\n`)).toMatch(
+      /modelPackageGroups\.g1\.rollout\.steps\[1\]: steps must increase[\s\S]*steps: the last step must be 100/,
+    );
+  });
+
+  it('requires equal increments for a linear rollout', () => {
+    const text = `modelPackageGroups:\n  g1:${validGroup.replace('strategy: canary', 'strategy: linear')}\n`;
+    expect(problemsOf(text)).toContain('modelPackageGroups.g1.rollout.steps: linear steps must be equal increments');
+  });
+
+  it('refuses a champion margin when the rule does not say which way is better', () => {
+    const text = `modelPackageGroups:\n  g1:${validGroup.replace('min: 0.85', 'min: 0.85\n          max: 0.99\n          beatChampionBy: 0.01')}\n`;
+    expect(problemsOf(text)).toContain('modelPackageGroups.g1.approval.rules[0].beatChampionBy');
+  });
+
+  it('refuses two groups on one endpoint', () => {
+    const text = `modelPackageGroups:\n  g1:${validGroup}\n  g2:${validGroup}\n`;
+    expect(problemsOf(text)).toContain(
+      'modelPackageGroups.g2.endpointName: endpoint fraud-prod is already used by group g1',
+    );
+  });
+
+  it('names the field of a wrongly typed value', () => {
+    const text = `modelPackageGroups:\n  g1:${validGroup.replace('initialInstanceCount: 1', 'initialInstanceCount: one')}\n`;
+    expect(problemsOf(text)).toContain('modelPackageGroups.g1.initialInstanceCount:');
+  });
+
+  it('reports YAML that does not parse', () => {
+    expect(problemsOf('modelPackageGroups: [unclosed')).toContain('test.yml: not valid YAML');
+  });
+});

@@ -1,0 +1,11 @@
+import type { RunContext, RunResult } from '#shared/runtime/run-context.ts';
+
+export type UseCase = (event: unknown, context: RunContext) => Promise<RunResult>;
+
+/**
+ * The use case behind each function of serverless.yml, loaded on demand so that replaying one
+ * event loads one function's code, as a Lambda would.
+ */
+export const useCases: Readonly<Record<string, () => Promise<UseCase>>> = {
+  approve: async () => (await import('#functions/approve/approve.ts')).approveModelPackage,
+};

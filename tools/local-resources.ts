@@ -1,0 +1,26 @@
+import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { StackDefinition } from './stack-definition.ts';
+
+/**
+ * Creates the stack's stateful resources that the functions use (table, topic) in the emulator,
+ * from their CloudFormation definitions in serverless.yml, so local and deployed never drift.
+ */
+export async function createLocalResources(stack: StackDefinition): Promise<string[]> {
+  const dynamodb = new DynamoDBClient({});
+  const sns = new SNSClient({});
+  const created: string[] = [];
+  for (const [logicalId, resource] of Object.entries(stack.resources)) {
+    const properties = resource.Properties ?? {};
+    if (resource.Type === 'AWS::DynamoDB::Table') {
+      // PITR and SSE are deployment settings that a local table does not need.
+      const { PointInTimeRecoverySpecification, SSESpecification, ...tableInput } = properties;
+      await dynamodb.send(new CreateTableCommand(tableInput as unknown as CreateTableCommandInput));
+      created.push(`${logicalId}: table ${String(properties.TableName)}`);
+    } else if (resource.Type === 'AWS::SNS::Topic') {
+      const topic = await sns.send(new CreateTopicCommand({ Name: String(properties.TopicName) }));
+      created.push(`${logicalId}: topic ${topic.TopicArn ?? ''}`);
+    }
+  }
+  return created;
+}

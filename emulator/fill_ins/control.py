@@ -5,6 +5,7 @@ real outage:
 
   GET  /_emulator/health                      -> {"ok": true, "fillIns": bool}
   POST /_emulator/settle                      complete every pending transition now
+                                              (a no-op on plain moto, which has none)
   POST /_emulator/config                      {"updateSeconds": number}
   POST /_emulator/fail-next-update            {"endpointName", "mode": "rollback"|"failed", "reason"}
   POST /_emulator/fail-next-pipeline-execution {"pipelineName", "reason"}
@@ -71,6 +72,11 @@ class ControlApp:
         if method != "POST":
             return 405, {"error": f"{PREFIX}{route} takes POST"}
         if self.state is None:
+            # Plain moto completes everything inside each call, so there is
+            # never anything to settle; the other routes would silently do
+            # nothing and are refused.
+            if route == "settle":
+                return 200, {"settled": 0}
             return 409, {"error": "the emulator runs plain moto (--plain): no fill-ins to control"}
         return 200, handler(self.state, _json_body(environ))
 

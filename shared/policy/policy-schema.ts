@@ -8,12 +8,11 @@ const iamRoleArn = z
   );
 
 // SageMaker endpoint names: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpoint.html
-const endpointName = z
-  .string()
-  .regex(
-    /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/,
-    'expected a SageMaker endpoint name (letters, digits and hyphens, at most 63)',
-  );
+const endpointName = z.string().regex(
+  // 48, not SageMaker's 63: the model and config names we derive add -v<version>-canary.
+  /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,47}$/,
+  'expected a SageMaker endpoint name of at most 48 letters, digits and hyphens',
+);
 
 const metricRule = z
   .strictObject({

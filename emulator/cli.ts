@@ -1,0 +1,57 @@
+// `npm run emulator -- --port 4566 [--update-seconds 5] [--seed]`: the local AWS for replay and the demo.
+import { parseArgs } from 'node:util';
+import { startEmulator } from './launch.ts';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '4566' },
+    host: { type: 'string', default: '127.0.0.1' },
+    'update-seconds': { type: 'string', default: '5' },
+    seed: { type: 'boolean', default: false },
+  },
+});
+
+const port = Number(values.port);
+const updateSeconds = Number(values['update-seconds']);
+if (!Number.isInteger(port) || port < 0 || port > 65535)
+  throw new Error(`--port: expected a port number, got ${values.port}`);
+if (!Number.isFinite(updateSeconds) || updateSeconds < 0)
+  throw new Error(`--update-seconds: expected seconds, got ${values['update-seconds']}`);
+
+const emulator = await startEmulator({ port, host: values.host, updateSeconds });
+// The SDK clients below (and in anything this process loads) talk to the emulator.
+process.env.AWS_ENDPOINT_URL = emulator.endpointUrl;
+process.env.AWS_REGION ??= 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const { readStackDefinition } = await import('../tools/stack-definition.ts');
+const { createLocalResources } = await import('../tools/local-resources.ts');
+for (const line of await createLocalResources(readStackDefinition())) console.log(`created ${line}`);
+
+if (values.seed) {
+  const { registerModelPackage, binaryClassificationReport } = await import('../tools/model-registry-seed.ts');
+  const fraud = await registerModelPackage({
+    groupName: 'fraud-detector',
+    evaluationReport: binaryClassificationReport(0.91, 0.04),
+  });
+  const churn = await registerModelPackage({
+    groupName: 'churn-model',
+    evaluationReport: binaryClassificationReport(0.8, 0.1),
+  });
+  console.log(`seeded ${fraud} (auc 0.91) and ${churn} (manual group)`);
+}
+
+console.log(`
+Emulator running on ${emulator.endpointUrl} (endpoint updates take ${updateSeconds}s). In another shell:
+  export AWS_ENDPOINT_URL=${emulator.endpointUrl} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+  npx rollout replay events/model-package-pending-approval.json
+Ctrl-C stops it.`);
+
+async function shutDown(): Promise<void> {
+  await emulator.stop();
+  process.exit(0);
+}
+process.on('SIGINT', shutDown);
+process.on('SIGTERM', shutDown);

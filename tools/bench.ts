@@ -69,7 +69,9 @@ function readServerless(): { functions: { name: string; entry: string }[]; optio
   }
   // esbuild validates the option types itself and names the bad one.
   const options = Object.fromEntries(esbuildKeys.filter((k) => k in custom).map((k) => [k, custom[k]])) as BuildOptions;
-  if (options.format !== 'cjs') throw new Error('bench loads bundles with require(): custom.esbuild.format must be cjs');
+  if (options.format !== 'cjs') {
+    throw new Error('bench loads bundles with require(): custom.esbuild.format must be cjs');
+  }
 
   const functions = Object.entries(record(doc.functions, 'functions')).map(([name, definition]) => {
     const handler = record(definition, `functions.${name}`).handler;
@@ -158,9 +160,9 @@ async function main(): Promise<void> {
   const widths = table[0]?.map((_, c) => Math.max(...table.map((row) => (row[c] ?? '').length))) ?? [];
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}`);
   console.log(`esbuild: ${JSON.stringify(options)}; ${runs} fresh processes each; gzip is a proxy for the zip\n`);
-  for (const row of table) {
-    console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  '));
-  }
+  const pad = (cell: string, c: number): string =>
+    c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0);
+  for (const row of table) console.log(row.map(pad).join('  '));
   if (python.unavailable !== undefined) console.log(`\nboto3 baseline unavailable: ${python.unavailable}`);
 }
 

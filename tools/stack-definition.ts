@@ -32,6 +32,7 @@ interface ServerlessFile {
 }
 
 function resolveStackVariables(text: string, service: string, stage: string): string {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: these are Serverless Framework variables, not JS templates.
   return text.replaceAll('${self:service}', service).replaceAll('${sls:stage}', stage);
 }
 

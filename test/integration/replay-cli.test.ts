@@ -1,0 +1,144 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeModelPackageCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
+import { type LocalStack, startLocalStack } from '../support/local-stack.ts';
+import { sampleEvent, sampleEventPath } from '../support/sample-events.ts';
+
+const run = promisify(execFile);
+let local: LocalStack;
+let packageArn: string;
+const scratch = tmpdir();
+
+async function rollout(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run('node', ['bin/rollout.mjs', ...args], {
+      env: { ...process.env, AWS_ENDPOINT_URL: local.emulator.endpointUrl, ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+function writeScratch(name: string, content: string): string {
+  const path = join(scratch, `rollout-cli-${process.pid}-${name}`);
+  writeFileSync(path, content);
+  return path;
+}
+
+function changedPendingEvent(name: string, change: (event: ReturnType<typeof sampleEvent>) => void): string {
+  const event = sampleEvent('model-package-pending-approval');
+  change(event);
+  return writeScratch(name, JSON.stringify(event));
+}
+
+beforeAll(async () => {
+  local = await startLocalStack();
+  packageArn = await registerModelPackage({
+    groupName: 'fraud-detector',
+    evaluationReport: binaryClassificationReport(0.95, 0.02),
+  });
+});
+afterAll(async () => {
+  await local?.emulator.stop();
+});
+
+describe('rollout replay (the command)', () => {
+  it('answers bad input with exit 2, a message naming the file and field, and no change', async () => {
+    const badFiles = {
+      malformed: writeScratch('malformed.json', '{"version": "0", "detail": '),
+      missingField: changedPendingEvent('missing.json', (event) => {
+        delete event.detail.ModelPackageArn;
+      }),
+      wrongArnKind: changedPendingEvent('wrong-arn.json', (event) => {
+        event.detail.ModelPackageArn = 'arn:aws:sagemaker:us-east-1:123456789012:model-package-group/fraud-detector';
+      }),
+      unknownDetailType: changedPendingEvent('unknown-type.json', (event) => {
+        event['detail-type'] = 'SageMaker Model Package Something Else';
+      }),
+      oversized: changedPendingEvent('oversized.json', (event) => {
+        event.detail.padding = 'x'.repeat(300 * 1024);
+      }),
+    };
+
+    const result = await rollout(['replay', '--json', ...Object.values(badFiles)]);
+
+    expect(result.code).toBe(2);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { outcome: string; actions: unknown[] });
+    expect(lines).toHaveLength(5);
+    const [malformed, missingField, wrongArnKind, unknownDetailType, oversized] = lines.map((line) => line.outcome);
+    expect(malformed).toMatch(new RegExp(`^error: ${badFiles.malformed}: not JSON`));
+    expect(missingField).toContain(`${badFiles.missingField}: invalid event:\ndetail.ModelPackageArn:`);
+    expect(wrongArnKind).toContain('detail.ModelPackageArn: expected a versioned model-package ARN');
+    expect(unknownDetailType).toContain(
+      'detail-type: no function listens to aws.sagemaker / SageMaker Model Package Something Else',
+    );
+    expect(oversized).toMatch(/larger than EventBridge's 262144-byte event limit/);
+    expect(lines.every((line) => line.actions.length === 0)).toBe(true);
+
+    const described = await new SageMakerClient({}).send(
+      new DescribeModelPackageCommand({ ModelPackageName: packageArn }),
+    );
+    expect(described.ModelApprovalStatus).toBe('PendingManualApproval');
+    const table = local.context().settings.rolloutsTableName;
+    expect((await new DynamoDBClient({}).send(new ScanCommand({ TableName: table }))).Items).toEqual([]);
+  });
+
+  it('exits 0 for ignored events and prints the plan of a dry run as JSON', async () => {
+    const result = await rollout([
+      'replay',
+      '--json',
+      '--dry-run',
+      sampleEventPath('model-package-pending-approval'),
+      sampleEventPath('model-package-rejected'),
+      sampleEventPath('model-package-unconfigured-group'),
+    ]);
+
+    expect(result.code).toBe(0);
+    const [approve, rejected, unconfigured] = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(approve).toMatchObject({
+      event: '768cad16-1f82-4c9d-8fbc-ee5efc49ee42',
+      function: 'approve',
+      outcome: 'approved',
+    });
+    expect(approve.actions[0]).toMatchObject({
+      service: 'sagemaker',
+      operation: 'UpdateModelPackage',
+      input: { ModelPackageArn: packageArn, ModelApprovalStatus: 'Approved' },
+    });
+    expect(rejected).toMatchObject({ function: null, outcome: 'ignored: no rule matches this event', actions: [] });
+    expect(unconfigured).toMatchObject({ function: 'approve', outcome: 'ignored: group not configured' });
+  });
+
+  it('exits 1 when AWS cannot be reached', async () => {
+    const result = await rollout(['replay', sampleEventPath('model-package-pending-approval')], {
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      AWS_MAX_ATTEMPTS: '1',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('-> approve: error:');
+  });
+
+  it('refuses an invalid policy file with exit 2, naming the key', async () => {
+    const policy = writeScratch(
+      'policy.yml',
+      'modelPackageGroups:\n  fraud-detector:\n    endpointName: fraud-prod\n    colour: blue\n',
+    );
+    const result = await rollout(['replay', '--config', policy, sampleEventPath('model-package-pending-approval')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('modelPackageGroups.fraud-detector.colour: unknown key');
+  });
+});

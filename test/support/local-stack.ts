@@ -1,0 +1,48 @@
+import { liveWriter, type Writer } from '#shared/aws/aws-writes.ts';
+import { loadPolicyFile, type Policy } from '#shared/policy/load-policy.ts';
+import type { RunContext } from '#shared/runtime/run-context.ts';
+import { type EmulatorHandle, startEmulator } from '../../emulator/launch.ts';
+import { createLocalResources } from '../../tools/local-resources.ts';
+import { type ReplayReport, replayEventFile } from '../../tools/replay.ts';
+import { readStackDefinition, type StackDefinition, stackSettings } from '../../tools/stack-definition.ts';
+import { sampleEventPath } from './sample-events.ts';
+
+export interface LocalStack {
+  readonly emulator: EmulatorHandle;
+  readonly stack: StackDefinition;
+  readonly policy: Policy;
+  readonly context: (writer?: Writer) => RunContext;
+  /** Empties the emulator and recreates the stack's table and topic. */
+  reset(): Promise<void>;
+  /** Replays a file of events/ through serverless.yml's routing and the real handler. */
+  replay(name: string, options?: { dryRun?: boolean }): Promise<ReplayReport>;
+  replayFile(path: string, options?: { dryRun?: boolean }): Promise<ReplayReport>;
+}
+
+/**
+ * One emulator per test file. AWS SDK clients read AWS_ENDPOINT_URL when they first send,
+ * so setting it here, before any request, points the handlers' module-scope clients at it.
+ */
+export async function startLocalStack(policyFile = 'rollout.config.yml'): Promise<LocalStack> {
+  // Nothing settles by itself: tests call emulator.settle() where time would pass.
+  const emulator = await startEmulator({ updateSeconds: 3600 });
+  process.env.AWS_ENDPOINT_URL = emulator.endpointUrl;
+  const stack = readStackDefinition();
+  const policy = loadPolicyFile(policyFile);
+  const settings = stackSettings(stack, policyFile);
+  await createLocalResources(stack);
+  const replayFile = (path: string, options: { dryRun?: boolean } = {}) =>
+    replayEventFile(path, { routes: stack.routes, policy, settings, dryRun: options.dryRun ?? false });
+  return {
+    emulator,
+    stack,
+    policy,
+    context: (writer = liveWriter()) => ({ policy, settings, writer }),
+    async reset() {
+      await emulator.reset();
+      await createLocalResources(stack);
+    },
+    replayFile,
+    replay: (name, options) => replayFile(sampleEventPath(name), options),
+  };
+}

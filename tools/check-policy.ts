@@ -1,0 +1,14 @@
+// Build-time validation of the policy (`npm run check`): the same parser the functions run at start.
+import { parseArgs } from 'node:util';
+import { BadInputError } from '#shared/errors.ts';
+import { loadPolicyFile } from '#shared/policy/load-policy.ts';
+
+const { positionals } = parseArgs({ allowPositionals: true });
+const file = positionals[0] ?? 'rollout.config.yml';
+try {
+  const policy = loadPolicyFile(file);
+  console.log(`${file}: valid, ${policy.groups.size} model package group(s): ${[...policy.groups.keys()].join(', ')}`);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exitCode = error instanceof BadInputError ? 2 : 1;
+}

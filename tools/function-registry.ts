@@ -8,4 +8,8 @@ export type UseCase = (event: unknown, context: RunContext) => Promise<RunResult
  */
 export const useCases: Readonly<Record<string, () => Promise<UseCase>>> = {
   approve: async () => (await import('#functions/approve/approve.ts')).approveModelPackage,
+  deploy: async () => (await import('#functions/deploy/deploy.ts')).deployApprovedPackage,
+  advance: async () => (await import('#functions/advance/advance.ts')).advanceRollouts,
+  rollback: async () => (await import('#functions/rollback/rollback.ts')).rollBackOnAlarm,
+  'pipeline-events': async () => (await import('#functions/pipeline-events/pipeline-events.ts')).handlePipelineEvent,
 };

@@ -62,58 +62,63 @@ function eventId(event: unknown): string | null {
 
 /** Routes one event file like EventBridge would and runs the real use case in this process. */
 export async function replayEventFile(file: string, setup: ReplaySetup): Promise<ReplayReport> {
-  const writer = setup.dryRun ? planWriter() : liveWriter();
   let event: unknown;
-  let functionName: string | undefined;
   try {
     event = await readEventFile(file);
-    functionName = routeEvent(event, setup.routes);
-    if (functionName === undefined) {
-      if (isKnownEventKind(event, setup.routes)) {
-        return {
-          file,
-          event: eventId(event),
-          function: null,
-          outcome: 'ignored: no rule matches this event',
-          actions: [],
-          status: 'handled',
-        };
-      }
-      const kind = `${String((event as Record<string, unknown>)?.source)} / ${String((event as Record<string, unknown>)?.['detail-type'])}`;
-      throw new BadInputError(`${file}: detail-type: no function listens to ${kind} (see serverless.yml)`);
-    }
-    const loadUseCase = useCases[functionName];
-    if (loadUseCase === undefined) {
-      return {
-        file,
-        event: eventId(event),
-        function: functionName,
-        outcome: 'ignored: not implemented yet',
-        actions: [],
-        status: 'handled',
-      };
-    }
-    const useCase = await loadUseCase();
-    const result = await useCase(event, { policy: setup.policy, settings: setup.settings, writer });
-    return {
+  } catch (error) {
+    return failureReport(file, undefined, undefined, [], error);
+  }
+  return replayEvent(event, setup, file);
+}
+
+function failureReport(
+  file: string,
+  event: unknown,
+  functionName: string | undefined,
+  actions: readonly AwsWrite[],
+  error: unknown,
+) {
+  const badInput = error instanceof BadInputError;
+  const message = (error as Error).message;
+  return {
+    file,
+    event: eventId(event),
+    function: functionName ?? null,
+    outcome: `error: ${badInput && !message.startsWith(file) ? `${file}: ${message}` : message}`,
+    actions,
+    status: badInput ? 'bad-input' : 'failed',
+  } as const;
+}
+
+/** Routes one event like EventBridge would and runs the real use case in this process. */
+export async function replayEvent(event: unknown, setup: ReplaySetup, file = '(event)'): Promise<ReplayReport> {
+  const writer = setup.dryRun ? planWriter() : liveWriter();
+  const report = (functionName: string | null, outcome: string) =>
+    ({
       file,
       event: eventId(event),
       function: functionName,
-      outcome: result.outcome,
+      outcome,
       actions: writer.performed,
       status: 'handled',
-    };
+    }) as const;
+  let functionName: string | undefined;
+  try {
+    functionName = routeEvent(event, setup.routes);
+    if (functionName === undefined) {
+      if (isKnownEventKind(event, setup.routes)) return report(null, 'ignored: no rule matches this event');
+      const envelope = (event ?? {}) as Record<string, unknown>;
+      throw new BadInputError(
+        `detail-type: no function listens to ${String(envelope.source)} / ${String(envelope['detail-type'])} (see serverless.yml)`,
+      );
+    }
+    const loadUseCase = useCases[functionName];
+    if (loadUseCase === undefined) return report(functionName, 'ignored: no use case is registered for this function');
+    const useCase = await loadUseCase();
+    const result = await useCase(event, { policy: setup.policy, settings: setup.settings, writer });
+    return report(functionName, result.outcome);
   } catch (error) {
-    const badInput = error instanceof BadInputError;
-    const message = (error as Error).message;
-    return {
-      file,
-      event: eventId(event),
-      function: functionName ?? null,
-      outcome: `error: ${badInput && !message.startsWith(file) ? `${file}: ${message}` : message}`,
-      actions: writer.performed,
-      status: badInput ? 'bad-input' : 'failed',
-    };
+    return failureReport(file, event, functionName, writer.performed, error);
   }
 }
 

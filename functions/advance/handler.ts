@@ -1,7 +1,4 @@
-import { logger } from '#shared/runtime/logger.ts';
+import { createLambdaHandler } from '#shared/runtime/lambda-handler.ts';
+import { advanceRollouts } from './advance.ts';
 
-// Placeholder until the rollout engine lands: logs the event and does nothing else.
-export async function handler(event: unknown): Promise<{ outcome: string }> {
-  logger.info('not implemented yet: event logged only', { event });
-  return { outcome: 'ignored: not implemented yet' };
-}
+export const handler = createLambdaHandler(advanceRollouts);

@@ -34,7 +34,16 @@ async function gatherChampionEvidence(
 
 export async function approveModelPackage(rawEvent: unknown, context: RunContext): Promise<RunResult> {
   const event = parseEvent(modelPackageStateChangeSchema, rawEvent);
-  const { ModelPackageGroupName: groupName, ModelPackageArn: packageArn } = event.detail;
+  return judgePackage(context, event.detail.ModelPackageGroupName, event.detail.ModelPackageArn, event.time);
+}
+
+/** Approves, rejects or leaves for a person one package of a configured auto group, if it is still pending. */
+export async function judgePackage(
+  context: RunContext,
+  groupName: string,
+  packageArn: string,
+  now: string,
+): Promise<RunResult> {
   logger.appendKeys({ modelPackageGroup: groupName, modelPackageArn: packageArn });
 
   const group = context.policy.groups.get(groupName);
@@ -78,7 +87,7 @@ export async function approveModelPackage(rawEvent: unknown, context: RunContext
     context.writer,
     context.settings.rolloutsTableName,
     { pk: `PACKAGE#${packageArn}`, sk: `NOTICE#${decision.verdict}` },
-    { recordedAt: event.time, reason: decision.description },
+    { recordedAt: now, reason: decision.description },
   );
   if (firstTime) await publishNotification(context.writer, context.settings.notificationsTopicArn, notification);
   const outcomes = { Approved: 'approved', Rejected: 'rejected', NeedsHuman: 'left pending: evidence missing' };

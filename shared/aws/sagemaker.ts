@@ -55,3 +55,24 @@ export async function setApprovalStatus(
     sagemaker.send(new UpdateModelPackageCommand(input)),
   );
 }
+
+/** Pending versions of a group that a given pipeline execution registered (MetadataProperties.GeneratedBy). */
+export async function findPendingPackagesFrom(groupName: string, pipelineExecutionArn: string): Promise<string[]> {
+  const listed = await sagemaker.send(
+    new ListModelPackagesCommand({
+      ModelPackageGroupName: groupName,
+      ModelApprovalStatus: 'PendingManualApproval',
+      ModelPackageType: 'Versioned',
+      SortBy: 'CreationTime',
+      SortOrder: 'Descending',
+      MaxResults: 10,
+    }),
+  );
+  const arns = (listed.ModelPackageSummaryList ?? []).flatMap((summary) =>
+    summary.ModelPackageArn ? [summary.ModelPackageArn] : [],
+  );
+  const described = await Promise.all(arns.map(describeModelPackage));
+  return described
+    .filter((modelPackage) => modelPackage.MetadataProperties?.GeneratedBy === pipelineExecutionArn)
+    .flatMap((modelPackage) => (modelPackage.ModelPackageArn ? [modelPackage.ModelPackageArn] : []));
+}

@@ -2,12 +2,20 @@
  * The rollout record: what we want the endpoint to look like, and how far we are. One per endpoint,
  * stored in DynamoDB (pk = endpoint name, sk = ROLLOUT) and written with a version condition.
  *
- *   Starting ─► Deploying ─► Baking(step i) ─► … ─► Finalizing ─► Completed
+ *   (AwaitingPipeline ─►) Starting ─► Deploying ─► Baking(step i) ─► … ─► Finalizing ─► Completed
  *     │            │             │                    │
  *     │            └─► Failed    └──(alarm)─► RollingBack ─► RolledBack
  *     └─(no endpoint yet)─► Creating ─► Completed | Failed
  */
-export const activePhases = ['Starting', 'Creating', 'Deploying', 'Baking', 'Finalizing', 'RollingBack'] as const;
+export const activePhases = [
+  'AwaitingPipeline',
+  'Starting',
+  'Creating',
+  'Deploying',
+  'Baking',
+  'Finalizing',
+  'RollingBack',
+] as const;
 export const terminalPhases = ['Completed', 'RolledBack', 'Failed'] as const;
 export type ActivePhase = (typeof activePhases)[number];
 export type TerminalPhase = (typeof terminalPhases)[number];
@@ -21,6 +29,12 @@ export interface VariantSpec {
   readonly InitialInstanceCount?: number;
   readonly InitialVariantWeight?: number;
   readonly [field: string]: unknown;
+}
+
+export interface RetainedVersion {
+  readonly packageVersion: number;
+  readonly modelName: string;
+  readonly configName: string;
 }
 
 export interface RolloutHistoryEntry {
@@ -56,6 +70,10 @@ export interface Rollout {
   readonly paused: boolean;
   readonly reason?: string;
   readonly history: readonly RolloutHistoryEntry[];
+  /** The delivery pipeline run this rollout waits for (policy deliveryPipeline). */
+  readonly pipelineExecutionId?: string;
+  /** Versions whose model and final config are kept for a manual rollback, newest first. */
+  readonly retainedVersions: readonly RetainedVersion[];
   /** Optimistic lock: every write requires the version it read. */
   readonly version: number;
 }

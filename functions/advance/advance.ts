@@ -1,0 +1,27 @@
+// primary adapter (EventBridge schedule, every minute) -> use case (reconcile each active rollout) -> secondary adapters
+import { listActiveWork } from '#shared/aws/rollout-store.ts';
+import { reconcileEndpoint } from '#shared/engine/reconcile.ts';
+import { parseEvent, scheduledEventSchema } from '#shared/events/event-schemas.ts';
+import { mapSettled } from '#shared/runtime/bounded-concurrency.ts';
+import { logger } from '#shared/runtime/logger.ts';
+import type { RunContext, RunResult } from '#shared/runtime/run-context.ts';
+
+/** Endpoints reconciled at once: enough for hundreds within a tick, few enough for SageMaker's API limits. */
+const concurrentEndpoints = 8;
+
+export async function advanceRollouts(rawEvent: unknown, context: RunContext): Promise<RunResult> {
+  const event = parseEvent(scheduledEventSchema, rawEvent);
+  const { endpointNames } = await listActiveWork(context.settings.rolloutsTableName);
+  // The scheduled event's time is the clock: a replayed tick decides exactly as the original did.
+  const results = await mapSettled(endpointNames, concurrentEndpoints, (endpointName) =>
+    reconcileEndpoint(context, endpointName, event.time),
+  );
+  const lines = results.map((result, index) => {
+    const endpointName = endpointNames[index];
+    if (result.status === 'fulfilled')
+      return `${endpointName}: ${result.value.phase ?? '-'} (${result.value.notes.join('; ')})`;
+    logger.error('reconcile failed; the next tick tries again', { endpointName, error: result.reason as Error });
+    return `${endpointName}: error: ${(result.reason as Error).message}`;
+  });
+  return { outcome: lines.length === 0 ? 'no active rollouts' : lines.join(' | ') };
+}

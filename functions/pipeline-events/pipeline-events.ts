@@ -1,0 +1,82 @@
+// primary adapter (EventBridge: SageMaker pipeline and CodePipeline execution changes) -> use cases (approve, reconcile)
+import { publishNotification } from '#shared/aws/notify.ts';
+import { listActiveWork } from '#shared/aws/rollout-store.ts';
+import { findPendingPackagesFrom } from '#shared/aws/sagemaker.ts';
+import { recordOnce } from '#shared/aws/store.ts';
+import { reconcileEndpoint } from '#shared/engine/reconcile.ts';
+import { BadInputError } from '#shared/errors.ts';
+import {
+  type DeliveryPipelineExecution,
+  deliveryPipelineExecutionSchema,
+  parseEvent,
+  type TrainingPipelineExecution,
+  trainingPipelineExecutionSchema,
+} from '#shared/events/event-schemas.ts';
+import { mapSettled } from '#shared/runtime/bounded-concurrency.ts';
+import type { RunContext, RunResult } from '#shared/runtime/run-context.ts';
+import { judgePackage } from '../approve/approve.ts';
+
+const concurrentGroups = 8;
+
+/**
+ * A training pipeline finished. Succeeded: judge the pending packages it registered, in case their
+ * own state-change events were lost. Failed: tell people, once.
+ */
+async function onTrainingPipeline(event: TrainingPipelineExecution, context: RunContext): Promise<RunResult> {
+  const { pipelineExecutionArn, currentPipelineExecutionStatus: status } = event.detail;
+  if (status === 'Failed') {
+    const first = await recordOnce(
+      context.writer,
+      context.settings.rolloutsTableName,
+      { pk: `PIPELINE#${pipelineExecutionArn}`, sk: 'NOTICE#Failed' },
+      { recordedAt: event.time },
+    );
+    if (first) {
+      await publishNotification(context.writer, context.settings.notificationsTopicArn, {
+        subject: 'training pipeline failed',
+        message: `${pipelineExecutionArn} ended Failed; no new model version comes from it.`,
+      });
+    }
+    return { outcome: 'training pipeline failed: notified' };
+  }
+  if (status !== 'Succeeded') return { outcome: `ignored: training pipeline is ${status}` };
+  const autoGroups = [...context.policy.groups]
+    .filter(([, group]) => group.approval.mode === 'auto')
+    .map(([name]) => name);
+  const found = await mapSettled(autoGroups, concurrentGroups, async (groupName) => {
+    const packages = await findPendingPackagesFrom(groupName, pipelineExecutionArn);
+    const outcomes: string[] = [];
+    for (const packageArn of packages)
+      outcomes.push(`${packageArn}: ${(await judgePackage(context, groupName, packageArn, event.time)).outcome}`);
+    return outcomes;
+  });
+  const failed = found.find((result) => result.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  const outcomes = found.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+  return { outcome: outcomes.length === 0 ? 'no pending package from this execution' : outcomes.join(' | ') };
+}
+
+/** A delivery pipeline finished: the rollout waiting for it continues or fails (the reconciler reads the status). */
+async function onDeliveryPipeline(event: DeliveryPipelineExecution, context: RunContext): Promise<RunResult> {
+  const executionId = event.detail['execution-id'];
+  const { rollouts } = await listActiveWork(context.settings.rolloutsTableName);
+  const waiting = rollouts.find(
+    (rollout) => rollout.phase === 'AwaitingPipeline' && rollout.pipelineExecutionId === executionId,
+  );
+  if (waiting === undefined) return { outcome: 'ignored: no rollout waits for this execution' };
+  const report = await reconcileEndpoint(context, waiting.endpointName, event.time);
+  return { outcome: `${report.endpointName}: ${report.notes.join('; ')}` };
+}
+
+export async function handlePipelineEvent(rawEvent: unknown, context: RunContext): Promise<RunResult> {
+  const detailType = (rawEvent as { 'detail-type'?: unknown } | null)?.['detail-type'];
+  if (detailType === 'SageMaker Model Building Pipeline Execution Status Change') {
+    return onTrainingPipeline(parseEvent(trainingPipelineExecutionSchema, rawEvent), context);
+  }
+  if (detailType === 'CodePipeline Pipeline Execution State Change') {
+    return onDeliveryPipeline(parseEvent(deliveryPipelineExecutionSchema, rawEvent), context);
+  }
+  throw new BadInputError(
+    `invalid event:\ndetail-type: expected a SageMaker or CodePipeline pipeline execution change, got ${String(detailType)}`,
+  );
+}

@@ -1,0 +1,32 @@
+// primary adapter (EventBridge: CloudWatch Alarm State Change) -> use case (reconcile with the alarm) -> secondary adapters
+import { listActiveWork } from '#shared/aws/rollout-store.ts';
+import { reconcileEndpoint } from '#shared/engine/reconcile.ts';
+import { alarmStateChangeSchema, parseEvent } from '#shared/events/event-schemas.ts';
+import { mapSettled } from '#shared/runtime/bounded-concurrency.ts';
+import { logger } from '#shared/runtime/logger.ts';
+import type { RunContext, RunResult } from '#shared/runtime/run-context.ts';
+
+export async function rollBackOnAlarm(rawEvent: unknown, context: RunContext): Promise<RunResult> {
+  const event = parseEvent(alarmStateChangeSchema, rawEvent);
+  const { alarmName, state } = event.detail;
+  logger.appendKeys({ alarmName });
+  if (state.value !== 'ALARM') return { outcome: `ignored: alarm went to ${state.value}` };
+
+  const { rollouts } = await listActiveWork(context.settings.rolloutsTableName);
+  const watching = rollouts.filter((rollout) => rollout.watchedAlarms.includes(alarmName));
+  if (watching.length === 0) {
+    logger.info('ignored: no active rollout watches this alarm');
+    return { outcome: 'ignored: the alarm watches nothing of ours' };
+  }
+  // The event is newer than what DescribeAlarms may say yet: decide with the state it carries.
+  const results = await mapSettled(watching, watching.length, (rollout) =>
+    reconcileEndpoint(context, rollout.endpointName, event.time, { [alarmName]: 'ALARM' }),
+  );
+  const failed = results.find((result) => result.status === 'rejected');
+  // Let Lambda retry a rollback that could not be carried out; rolling back twice is harmless.
+  if (failed !== undefined) throw failed.reason;
+  const outcomes = results.map((result) =>
+    result.status === 'fulfilled' ? `${result.value.endpointName}: ${result.value.notes.join('; ')}` : '',
+  );
+  return { outcome: outcomes.join(' | ') };
+}

@@ -1,0 +1,96 @@
+import {
+  CloudWatchClient,
+  DeleteAlarmsCommand,
+  DescribeAlarmsCommand,
+  PutMetricAlarmCommand,
+} from '@aws-sdk/client-cloudwatch';
+import type { RolloutPolicy } from '#shared/policy/policy-schema.ts';
+import type { AlarmState } from '#shared/rollout/observed-state.ts';
+import { guardAlarmNamesFor } from '#shared/rollout/rollout-state.ts';
+import type { Writer } from './aws-writes.ts';
+
+export const cloudwatch = new CloudWatchClient({});
+
+// DescribeAlarms takes at most 100 names per call.
+const namesPerCall = 100;
+
+/** The state of each alarm by name; an alarm that does not exist is absent. */
+export async function readAlarmStates(alarmNames: readonly string[]): Promise<Record<string, AlarmState>> {
+  const states: Record<string, AlarmState> = {};
+  for (let start = 0; start < alarmNames.length; start += namesPerCall) {
+    const page = await cloudwatch.send(
+      new DescribeAlarmsCommand({ AlarmNames: alarmNames.slice(start, start + namesPerCall) }),
+    );
+    for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
+      if (alarm.AlarmName !== undefined) states[alarm.AlarmName] = alarm.StateValue as AlarmState;
+    }
+  }
+  return states;
+}
+
+/** The guard alarm names a rollout of this variant watches, for the limits the policy sets. */
+export function guardAlarmNames(endpointName: string, variantName: string, policy: RolloutPolicy): string[] {
+  const names = guardAlarmNamesFor(endpointName, variantName);
+  return [
+    ...(policy.guardAlarms.max5xxErrors !== undefined ? [names.errors] : []),
+    ...(policy.guardAlarms.maxModelLatencyMicros !== undefined ? [names.latency] : []),
+  ];
+}
+
+/**
+ * Alarms on the new variant's own metrics, so its errors are not averaged away by the incumbent's traffic.
+ * Metrics: https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html
+ */
+export async function putGuardAlarms(writer: Writer, endpointName: string, variantName: string, policy: RolloutPolicy) {
+  const names = guardAlarmNamesFor(endpointName, variantName);
+  const { max5xxErrors, maxModelLatencyMicros, periodSeconds, evaluationPeriods } = policy.guardAlarms;
+  const common = {
+    Namespace: 'AWS/SageMaker',
+    Dimensions: [
+      { Name: 'EndpointName', Value: endpointName },
+      { Name: 'VariantName', Value: variantName },
+    ],
+    Period: periodSeconds,
+    EvaluationPeriods: evaluationPeriods,
+    ComparisonOperator: 'GreaterThanThreshold' as const,
+    // No traffic yet is not a failure of the new version.
+    TreatMissingData: 'notBreaching',
+  };
+  const alarms = [
+    ...(max5xxErrors === undefined
+      ? []
+      : [
+          {
+            ...common,
+            AlarmName: names.errors,
+            MetricName: 'Invocation5XXErrors',
+            Statistic: 'Sum' as const,
+            Threshold: max5xxErrors,
+          },
+        ]),
+    ...(maxModelLatencyMicros === undefined
+      ? []
+      : [
+          {
+            ...common,
+            AlarmName: names.latency,
+            MetricName: 'ModelLatency',
+            Statistic: 'Average' as const,
+            Threshold: maxModelLatencyMicros,
+          },
+        ]),
+  ];
+  for (const input of alarms) {
+    const described = { ...input, AlarmDescription: `sagemaker-rollout guard for ${endpointName}/${variantName}` };
+    await writer.write({ service: 'cloudwatch', operation: 'PutMetricAlarm', input: described }, () =>
+      cloudwatch.send(new PutMetricAlarmCommand(described)),
+    );
+  }
+}
+
+export async function deleteAlarms(writer: Writer, alarmNames: readonly string[]) {
+  const input = { AlarmNames: [...alarmNames] };
+  await writer.write({ service: 'cloudwatch', operation: 'DeleteAlarms', input }, () =>
+    cloudwatch.send(new DeleteAlarmsCommand(input)),
+  );
+}

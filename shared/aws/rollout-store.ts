@@ -1,0 +1,182 @@
+import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { RaceLostError } from '#shared/errors.ts';
+import { isActive, type Rollout } from '#shared/rollout/rollout-state.ts';
+import type { QueuedVersion } from '#shared/rollout/start-decision.ts';
+import type { Writer } from './aws-writes.ts';
+import { dynamodb } from './store.ts';
+
+/**
+ * Items per endpoint: pk = endpoint name, sk = ROLLOUT (the latest rollout, active or finished)
+ * and sk = QUEUED (the newest approved version waiting its turn). Finished rollouts are archived
+ * under pk = HISTORY#<endpoint>. Active rollouts carry activeMarker, which feeds a sparse index.
+ */
+const activeIndex = 'active-rollouts';
+const activeMarker = 'ACTIVE';
+
+export interface EndpointRolloutState {
+  readonly rollout?: Rollout;
+  readonly queued?: QueuedVersion;
+}
+
+function withoutKeys<Item extends Record<string, unknown>>(item: Item): Record<string, unknown> {
+  const { pk, sk, activeMarker: marker, ...rest } = item;
+  return rest;
+}
+
+async function conditionalWrite(
+  writer: Writer,
+  operation: 'PutItem' | 'DeleteItem',
+  command: PutCommand | DeleteCommand,
+  what: string,
+) {
+  try {
+    await writer.write({ service: 'dynamodb', operation, input: command.input }, () =>
+      dynamodb.send(command as PutCommand),
+    );
+  } catch (error) {
+    if ((error as Error).name === 'ConditionalCheckFailedException') {
+      throw new RaceLostError(`another writer changed ${what} first`);
+    }
+    throw error;
+  }
+}
+
+export async function readEndpointState(tableName: string, endpointName: string): Promise<EndpointRolloutState> {
+  const result = await dynamodb.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': endpointName },
+    }),
+  );
+  const items = result.Items ?? [];
+  const rollout = items.find((item) => item.sk === 'ROLLOUT');
+  const queued = items.find((item) => item.sk === 'QUEUED');
+  return {
+    ...(rollout ? { rollout: withoutKeys(rollout) as unknown as Rollout } : {}),
+    ...(queued ? { queued: withoutKeys(queued) as unknown as QueuedVersion } : {}),
+  };
+}
+
+/**
+ * Writes `next` only if the stored rollout is still the one we read (`read`, or none): two Lambdas
+ * that race cannot both win. Returns the record as stored, with its new version.
+ */
+export async function saveRollout(
+  writer: Writer,
+  tableName: string,
+  next: Rollout,
+  read: Rollout | undefined,
+): Promise<Rollout> {
+  const stored = { ...next, version: (read?.version ?? 0) + 1 };
+  const command = new PutCommand({
+    TableName: tableName,
+    Item: { ...stored, pk: next.endpointName, sk: 'ROLLOUT', activeMarker: isActive(next) ? activeMarker : undefined },
+    ConditionExpression: read === undefined ? 'attribute_not_exists(pk)' : '#version = :read',
+    ...(read === undefined
+      ? {}
+      : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':read': read.version } }),
+  });
+  await conditionalWrite(writer, 'PutItem', command, `the rollout of ${next.endpointName}`);
+  return stored;
+}
+
+/** Keeps a finished rollout for `rollout status --history` once a newer one takes its place. */
+export async function archiveRollout(writer: Writer, tableName: string, rollout: Rollout): Promise<void> {
+  const input = {
+    TableName: tableName,
+    Item: { ...rollout, pk: `HISTORY#${rollout.endpointName}`, sk: `${rollout.phaseSince}#${rollout.rolloutId}` },
+  };
+  await writer.write({ service: 'dynamodb', operation: 'PutItem', input }, () => dynamodb.send(new PutCommand(input)));
+}
+
+export async function recordSuperseded(
+  writer: Writer,
+  tableName: string,
+  endpointName: string,
+  superseded: QueuedVersion,
+  byVersion: number,
+  now: string,
+): Promise<void> {
+  const input = {
+    TableName: tableName,
+    Item: {
+      ...superseded,
+      pk: `HISTORY#${endpointName}`,
+      sk: `${now}#superseded-v${superseded.packageVersion}`,
+      phase: 'Superseded',
+      reason: `v${byVersion} was approved while v${superseded.packageVersion} waited`,
+    },
+  };
+  await writer.write({ service: 'dynamodb', operation: 'PutItem', input }, () => dynamodb.send(new PutCommand(input)));
+}
+
+/** Queues a version; replaces the queued one only if it is still the one we read. */
+export async function queueVersion(
+  writer: Writer,
+  tableName: string,
+  endpointName: string,
+  queued: QueuedVersion,
+  replacing: QueuedVersion | undefined,
+): Promise<void> {
+  const command = new PutCommand({
+    TableName: tableName,
+    // Marked like an active rollout, so the reconciler also finds a queue whose starter was interrupted.
+    Item: { ...queued, pk: endpointName, sk: 'QUEUED', activeMarker },
+    ConditionExpression: replacing === undefined ? 'attribute_not_exists(pk)' : 'packageArn = :replacing',
+    ...(replacing === undefined ? {} : { ExpressionAttributeValues: { ':replacing': replacing.packageArn } }),
+  });
+  await conditionalWrite(writer, 'PutItem', command, `the queue of ${endpointName}`);
+}
+
+export async function removeQueued(writer: Writer, tableName: string, endpointName: string, queued: QueuedVersion) {
+  const command = new DeleteCommand({
+    TableName: tableName,
+    Key: { pk: endpointName, sk: 'QUEUED' },
+    ConditionExpression: 'packageArn = :arn',
+    ExpressionAttributeValues: { ':arn': queued.packageArn },
+  });
+  await conditionalWrite(writer, 'DeleteItem', command, `the queue of ${endpointName}`);
+}
+
+export interface ActiveWork {
+  readonly rollouts: readonly Rollout[];
+  /** Every endpoint with an active rollout or a queued version. */
+  readonly endpointNames: readonly string[];
+}
+
+export async function listActiveWork(tableName: string): Promise<ActiveWork> {
+  const rollouts: Rollout[] = [];
+  const endpointNames = new Set<string>();
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamodb.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: activeIndex,
+        KeyConditionExpression: 'activeMarker = :active',
+        ExpressionAttributeValues: { ':active': activeMarker },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      endpointNames.add(String(item.pk));
+      if (item.sk === 'ROLLOUT') rollouts.push(withoutKeys(item) as unknown as Rollout);
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return { rollouts, endpointNames: [...endpointNames] };
+}
+
+export async function listRolloutHistory(tableName: string, endpointName: string, limit: number): Promise<Rollout[]> {
+  const page = await dynamodb.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `HISTORY#${endpointName}` },
+      ScanIndexForward: false,
+      Limit: limit,
+    }),
+  );
+  return (page.Items ?? []).map((item) => withoutKeys(item) as unknown as Rollout);
+}

@@ -1,0 +1,64 @@
+import { deleteAlarms, putGuardAlarms } from '#shared/aws/cloudwatch.ts';
+import { publishNotification } from '#shared/aws/notify.ts';
+import { setApprovalStatus } from '#shared/aws/sagemaker.ts';
+import {
+  createEndpoint,
+  createEndpointConfig,
+  createModelFromPackage,
+  deleteEndpointConfig,
+  deleteModel,
+  setTrafficWeights,
+  updateEndpoint,
+} from '#shared/aws/sagemaker-endpoints.ts';
+import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import type { RolloutAction } from '#shared/rollout/rollout-decision.ts';
+import type { Rollout } from '#shared/rollout/rollout-state.ts';
+import type { RunContext } from '#shared/runtime/run-context.ts';
+
+/** Performs the decision's actions in order: later ones depend on earlier ones (model, config, update). */
+export async function applyActions(
+  context: RunContext,
+  group: GroupPolicy,
+  rollout: Rollout,
+  actions: readonly RolloutAction[],
+): Promise<void> {
+  const { writer } = context;
+  const endpointName = rollout.endpointName;
+  for (const action of actions) {
+    switch (action.kind) {
+      case 'createModel':
+        await createModelFromPackage(writer, action.modelName, action.packageArn, action.roleArn);
+        break;
+      case 'createEndpointConfig':
+        await createEndpointConfig(writer, action.plan);
+        break;
+      case 'createEndpoint':
+        await createEndpoint(writer, endpointName, action.configName);
+        break;
+      case 'updateEndpoint':
+        await updateEndpoint(writer, endpointName, action.configName);
+        break;
+      case 'setWeights':
+        await setTrafficWeights(writer, endpointName, action.weights);
+        break;
+      case 'putGuardAlarms':
+        await putGuardAlarms(writer, endpointName, action.variantName, group.rollout);
+        break;
+      case 'deleteAlarms':
+        await deleteAlarms(writer, action.alarmNames);
+        break;
+      case 'rejectPackage':
+        await setApprovalStatus(writer, rollout.packageArn, 'Rejected', action.reason);
+        break;
+      case 'deleteModels':
+        for (const modelName of action.modelNames) await deleteModel(writer, modelName);
+        break;
+      case 'deleteEndpointConfigs':
+        for (const configName of action.configNames) await deleteEndpointConfig(writer, configName);
+        break;
+      case 'notify':
+        await publishNotification(writer, context.settings.notificationsTopicArn, action);
+        break;
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { guardAlarmNames } from '#shared/aws/cloudwatch.ts';
+import { startDeliveryPipeline } from '#shared/aws/codepipeline.ts';
+import { archiveRollout, saveRollout } from '#shared/aws/rollout-store.ts';
+import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import { challengerVariantName, modelNameFor, type Rollout } from '#shared/rollout/rollout-state.ts';
+import type { ApprovedVersion } from '#shared/rollout/start-decision.ts';
+import type { RunContext } from '#shared/runtime/run-context.ts';
+
+/**
+ * Records a new rollout of an approved version, replacing the endpoint's finished one (archived).
+ * With a delivery pipeline in the policy, the pipeline runs first and the rollout waits for it.
+ * Throws RaceLostError when another writer recorded something first.
+ */
+export async function beginRollout(
+  context: RunContext,
+  groupName: string,
+  group: GroupPolicy,
+  approved: ApprovedVersion,
+  previous: Rollout | undefined,
+  now: string,
+): Promise<Rollout> {
+  const endpointName = group.endpointName;
+  const challengerVariant = challengerVariantName(groupName, approved.packageVersion);
+  const guardAlarms = guardAlarmNames(endpointName, challengerVariant, group.rollout);
+  const rolloutId = `${endpointName}-v${approved.packageVersion}`;
+  const pipelineName = group.deliveryPipeline?.name;
+  // The rollout id is the request token: a retried start returns the same execution.
+  const pipelineExecutionId =
+    pipelineName === undefined
+      ? undefined
+      : await startDeliveryPipeline(context.writer, pipelineName, approved.packageArn, rolloutId);
+  const phase = pipelineName === undefined ? 'Starting' : 'AwaitingPipeline';
+  const rollout: Rollout = {
+    rolloutId,
+    endpointName,
+    groupName,
+    packageArn: approved.packageArn,
+    packageVersion: approved.packageVersion,
+    phase,
+    stage: 'canary',
+    stepIndex: 0,
+    phaseSince: now,
+    challengerVariant,
+    challengerModel: modelNameFor(endpointName, approved.packageVersion),
+    incumbentVariants: [],
+    targetConfigName: '',
+    guardAlarms,
+    watchedAlarms: [...group.rollout.alarms, ...guardAlarms],
+    paused: false,
+    history: [
+      {
+        at: now,
+        phase,
+        note: pipelineName === undefined ? 'approved' : `approved: delivery pipeline ${pipelineName} started`,
+      },
+    ],
+    retainedVersions: previous?.retainedVersions ?? [],
+    version: 0,
+    ...(pipelineExecutionId === undefined ? {} : { pipelineExecutionId }),
+  };
+  const saved = await saveRollout(context.writer, context.settings.rolloutsTableName, rollout, previous);
+  if (previous !== undefined) await archiveRollout(context.writer, context.settings.rolloutsTableName, previous);
+  return saved;
+}

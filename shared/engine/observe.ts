@@ -1,0 +1,35 @@
+import { readAlarmStates } from '#shared/aws/cloudwatch.ts';
+import { readPipelineExecutionStatus } from '#shared/aws/codepipeline.ts';
+import { describeConfigVariants, describeEndpoint } from '#shared/aws/sagemaker-endpoints.ts';
+import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import type { AlarmState, Observed } from '#shared/rollout/observed-state.ts';
+import type { Rollout } from '#shared/rollout/rollout-state.ts';
+
+/**
+ * Reads what the decision needs for the rollout's phase, and no more: the endpoint, the watched
+ * alarms, the incumbent config when a rollout starts, the delivery pipeline while waiting for it.
+ * `knownAlarmStates` (from an alarm event) win over what DescribeAlarms says, being newer.
+ */
+export async function observe(
+  rollout: Rollout,
+  group: GroupPolicy,
+  knownAlarmStates: Readonly<Record<string, AlarmState>> = {},
+): Promise<Observed> {
+  if (rollout.phase === 'AwaitingPipeline') {
+    const pipelineName = group.deliveryPipeline?.name;
+    const pipelineStatus =
+      pipelineName !== undefined && rollout.pipelineExecutionId !== undefined
+        ? await readPipelineExecutionStatus(pipelineName, rollout.pipelineExecutionId)
+        : undefined;
+    return { endpoint: undefined, alarms: {}, pipelineStatus };
+  }
+  const [endpoint, alarmStates] = await Promise.all([
+    describeEndpoint(rollout.endpointName),
+    rollout.watchedAlarms.length > 0 ? readAlarmStates(rollout.watchedAlarms) : Promise.resolve({}),
+  ]);
+  const currentConfigVariants =
+    rollout.phase === 'Starting' && endpoint !== undefined
+      ? await describeConfigVariants(endpoint.configName)
+      : undefined;
+  return { endpoint, alarms: { ...alarmStates, ...knownAlarmStates }, currentConfigVariants };
+}

@@ -1,0 +1,168 @@
+// `npm run demo`: a full model lifecycle against the local emulator, through the same routing and
+// handlers as production, printed as a timeline. The clock is the events' time: one tick a minute.
+import { startEmulator } from '../emulator/launch.ts';
+
+const emulator = await startEmulator({ updateSeconds: 3600 });
+process.env.AWS_ENDPOINT_URL = emulator.endpointUrl;
+process.env.AWS_REGION ??= 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+
+// Loaded after the environment is set: the clients and the logger read it.
+const { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } = await import('@aws-sdk/client-cloudwatch');
+const { DescribeModelPackageCommand, SageMakerClient } = await import('@aws-sdk/client-sagemaker');
+const { loadPolicyFile } = await import('#shared/policy/load-policy.ts');
+const { describeEndpoint } = await import('#shared/aws/sagemaker-endpoints.ts');
+const { readEndpointState } = await import('#shared/aws/rollout-store.ts');
+const { readAlarmStates } = await import('#shared/aws/cloudwatch.ts');
+const { createLocalResources } = await import('./local-resources.ts');
+const { binaryClassificationReport, registerModelPackage } = await import('./model-registry-seed.ts');
+const { readStackDefinition, stackSettings } = await import('./stack-definition.ts');
+const { replayEvent } = await import('./replay.ts');
+const { alarmStateChange, minutesAfterStart, modelPackageEvent, scheduledTick } = await import('./event-builders.ts');
+
+const groupName = 'fraud-detector';
+const endpointName = 'fraud-prod';
+const stack = readStackDefinition();
+const setup = {
+  routes: stack.routes,
+  policy: loadPolicyFile('rollout.config.yml'),
+  settings: stackSettings(stack, 'rollout.config.yml'),
+  dryRun: false,
+};
+const sagemaker = new SageMakerClient({});
+const cloudwatch = new CloudWatchClient({});
+let minute = 0;
+
+function clock(): string {
+  return minutesAfterStart(minute);
+}
+
+async function trafficSplit(): Promise<string> {
+  const endpoint = await describeEndpoint(endpointName);
+  if (endpoint === undefined) return 'no endpoint';
+  const total = endpoint.variants.reduce((sum, variant) => sum + variant.weight, 0) || 1;
+  const split = endpoint.variants
+    .map((variant) => `${variant.VariantName} ${Math.round((variant.weight / total) * 100)}%`)
+    .join(', ');
+  return `${endpoint.status.padEnd(9)} ${split}`;
+}
+
+async function alarmSummary(): Promise<string> {
+  const { rollout } = await readEndpointState(setup.settings.rolloutsTableName, endpointName);
+  if (rollout === undefined || rollout.watchedAlarms.length === 0) return '';
+  const states = await readAlarmStates(rollout.watchedAlarms);
+  return rollout.watchedAlarms
+    .map((name) => `${name.replace(`sagemaker-rollout-${endpointName}-`, '')}=${states[name] ?? 'none'}`)
+    .join(' ');
+}
+
+let quietTicks: string[] = [];
+
+/** Ticks that only bake are folded into one line, so the timeline shows the moves. */
+async function show(what: string, outcome: string): Promise<void> {
+  if (/\(baking: [1-9]\d* of \d+ min\)$/.test(outcome)) {
+    quietTicks.push(clock().slice(11, 16));
+    return;
+  }
+  if (quietTicks.length > 0) {
+    console.log(`${quietTicks[0]}-${quietTicks.at(-1)}  ${quietTicks.length} ticks: baking, every alarm OK`);
+    quietTicks = [];
+  }
+  const { rollout } = await readEndpointState(setup.settings.rolloutsTableName, endpointName);
+  const phase = rollout === undefined ? '-' : `v${rollout.packageVersion} ${rollout.phase}`;
+  console.log(
+    `${clock().slice(11, 16)}  ${what.padEnd(18)} ${phase.padEnd(16)} ${(await trafficSplit()).padEnd(52)} ${await alarmSummary()}`,
+  );
+  console.log(`       ${''.padEnd(18)} -> ${outcome}`);
+}
+
+async function send(what: string, event: unknown): Promise<void> {
+  const report = await replayEvent(event, setup);
+  if (report.status !== 'handled') throw new Error(`${what}: ${report.outcome}`);
+  await show(what, `${report.function ?? 'no function'}: ${report.outcome}`);
+}
+
+/** One scheduled tick; SageMaker finishes pending updates between ticks (the emulator settles them). */
+async function tick(): Promise<void> {
+  minute += 1;
+  await send('tick', scheduledTick(clock()));
+  await emulator.settle();
+}
+
+async function ticksUntil(phases: string[], limit = 40): Promise<void> {
+  for (let count = 0; count < limit; count += 1) {
+    const { rollout } = await readEndpointState(setup.settings.rolloutsTableName, endpointName);
+    if (rollout !== undefined && phases.includes(rollout.phase)) return;
+    await tick();
+  }
+  throw new Error(`the rollout did not reach ${phases.join(' or ')}`);
+}
+
+async function newVersion(version: number, auc: number): Promise<string> {
+  const packageArn = await registerModelPackage({ groupName, evaluationReport: binaryClassificationReport(auc, 0.04) });
+  console.log(`\n== v${version}: a training pipeline registers ${packageArn} (auc ${auc})`);
+  await send('package registered', modelPackageEvent('PendingManualApproval', packageArn, clock()));
+  await send('package approved', modelPackageEvent('Approved', packageArn, clock()));
+  await emulator.settle();
+  return packageArn;
+}
+
+try {
+  await createLocalResources(stack);
+  await cloudwatch.send(
+    new PutMetricAlarmCommand({
+      AlarmName: 'fraud-prod-5xx',
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'Invocation5XXErrors',
+      Dimensions: [{ Name: 'EndpointName', Value: endpointName }],
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanThreshold',
+    }),
+  );
+  console.log('sagemaker-rollout demo: policy rollout.config.yml, group fraud-detector -> endpoint fraud-prod');
+  console.log('canary 10% -> 50% -> 100%, 10 min bake per step; guard alarms on the new variant; one tick a minute\n');
+  console.log(`time   ${'event'.padEnd(18)} ${'rollout'.padEnd(16)} ${'endpoint and traffic'.padEnd(52)} alarms`);
+
+  await newVersion(1, 0.9);
+  await ticksUntil(['Completed']);
+
+  await newVersion(2, 0.93);
+  await ticksUntil(['Completed']);
+
+  const third = await newVersion(3, 0.95);
+  await ticksUntil(['Baking']);
+  // Bake through the first step until the canary takes half the traffic.
+  for (let count = 0; count < 15; count += 1) {
+    const { rollout } = await readEndpointState(setup.settings.rolloutsTableName, endpointName);
+    if (rollout?.stepIndex === 1) break;
+    await tick();
+  }
+  const guard = 'sagemaker-rollout-fraud-prod-fraud-detector-3-5xx';
+  console.log(`\n== v3 returns errors at 50%: CloudWatch sets ${guard} to ALARM`);
+  await cloudwatch.send(
+    new SetAlarmStateCommand({
+      AlarmName: guard,
+      StateValue: 'ALARM',
+      StateReason: 'Threshold Crossed: 12 5XX errors',
+    }),
+  );
+  await send('alarm event', alarmStateChange(guard, 'ALARM', clock()));
+  await emulator.settle();
+  await ticksUntil(['RolledBack']);
+
+  console.log('\n== the model registry afterwards');
+  for (const version of [1, 2, 3]) {
+    const packageArn = third.replace(/\/3$/, `/${version}`);
+    const described = await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: packageArn }));
+    console.log(`v${version}: ${described.ModelApprovalStatus}: ${described.ApprovalDescription}`);
+  }
+  console.log(`\nendpoint: ${await trafficSplit()}`);
+} finally {
+  await emulator.stop();
+}

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * Events for the demo and the tests, made from the samples in events/ (the exact shapes AWS sends)
+ * with only the fields that differ changed. The clock of a story is the events' `time`.
+ */
+type SampleEvent = Record<string, unknown> & { detail: Record<string, unknown> };
+
+export function sampleEvent(name: string): SampleEvent {
+  return structuredClone(JSON.parse(readFileSync(new URL(`../events/${name}.json`, import.meta.url), 'utf8')));
+}
+
+export function modelPackageEvent(
+  status: 'PendingManualApproval' | 'Approved',
+  packageArn: string,
+  time: string,
+): SampleEvent {
+  const event = sampleEvent(status === 'Approved' ? 'model-package-approved' : 'model-package-pending-approval');
+  const [, groupName = '', version = '0'] = /model-package\/([^/]+)\/(\d+)$/.exec(packageArn) ?? [];
+  Object.assign(event, { id: `${status}-${groupName}-${version}-${time}`, time, resources: [packageArn] });
+  Object.assign(event.detail, {
+    ModelPackageArn: packageArn,
+    ModelPackageGroupName: groupName,
+    ModelPackageVersion: Number(version),
+    ModelApprovalStatus: status,
+  });
+  return event;
+}
+
+export function scheduledTick(time: string): SampleEvent {
+  return { ...sampleEvent('scheduled-tick'), id: `tick-${time}`, time };
+}
+
+export function alarmStateChange(alarmName: string, state: 'ALARM' | 'OK', time: string): SampleEvent {
+  const event = sampleEvent(state === 'ALARM' ? 'alarm-fraud-prod-5xx-alarm' : 'alarm-fraud-prod-5xx-ok');
+  Object.assign(event, { id: `alarm-${alarmName}-${state}-${time}`, time });
+  Object.assign(event.detail, { alarmName });
+  return event;
+}
+
+/** The story's clock: `minute` minutes after a fixed start, as EventBridge writes times. */
+export function minutesAfterStart(minute: number, start = '2026-11-25T09:00:00Z'): string {
+  return new Date(Date.parse(start) + minute * 60_000).toISOString().replace('.000Z', 'Z');
+}

@@ -3,7 +3,7 @@ import { loadPolicyFile, type Policy } from '#shared/policy/load-policy.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
 import { type EmulatorHandle, startEmulator } from '../../emulator/launch.ts';
 import { createLocalResources } from '../../tools/local-resources.ts';
-import { type ReplayReport, replayEventFile } from '../../tools/replay.ts';
+import { type ReplayReport, replayEvent, replayEventFile } from '../../tools/replay.ts';
 import { readStackDefinition, type StackDefinition, stackSettings } from '../../tools/stack-definition.ts';
 import { sampleEventPath } from './sample-events.ts';
 
@@ -17,6 +17,8 @@ export interface LocalStack {
   /** Replays a file of events/ through serverless.yml's routing and the real handler. */
   replay(name: string, options?: { dryRun?: boolean }): Promise<ReplayReport>;
   replayFile(path: string, options?: { dryRun?: boolean }): Promise<ReplayReport>;
+  /** Sends an event object through the same routing and handler. */
+  send(event: unknown): Promise<ReplayReport>;
 }
 
 /**
@@ -31,8 +33,8 @@ export async function startLocalStack(policyFile = 'rollout.config.yml'): Promis
   const policy = loadPolicyFile(policyFile);
   const settings = stackSettings(stack, policyFile);
   await createLocalResources(stack);
-  const replayFile = (path: string, options: { dryRun?: boolean } = {}) =>
-    replayEventFile(path, { routes: stack.routes, policy, settings, dryRun: options.dryRun ?? false });
+  const setup = (dryRun = false) => ({ routes: stack.routes, policy, settings, dryRun });
+  const replayFile = (path: string, options: { dryRun?: boolean } = {}) => replayEventFile(path, setup(options.dryRun));
   return {
     emulator,
     stack,
@@ -43,6 +45,7 @@ export async function startLocalStack(policyFile = 'rollout.config.yml'): Promis
       await createLocalResources(stack);
     },
     replayFile,
+    send: (event) => replayEvent(event, setup()),
     replay: (name, options) => replayFile(sampleEventPath(name), options),
   };
 }

@@ -1,0 +1,385 @@
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
+import { DescribeEndpointConfigCommand, DescribeModelCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { deployApprovedPackage } from '#functions/deploy/deploy.ts';
+import { type AwsWrite, liveWriter, type Writer } from '#shared/aws/aws-writes.ts';
+import { listRolloutHistory } from '#shared/aws/rollout-store.ts';
+import { modelPackageEvent } from '../../tools/event-builders.ts';
+import { type LocalStack, startLocalStack } from '../support/local-stack.ts';
+import { endpointName, rolloutStory } from '../support/rollout-story.ts';
+import { sampleEvent } from '../support/sample-events.ts';
+
+let local: LocalStack;
+let story: ReturnType<typeof rolloutStory>;
+const cloudwatch = new CloudWatchClient({});
+const sagemaker = new SageMakerClient({});
+const guard5xx = (version: number) => `sagemaker-rollout-fraud-prod-fraud-detector-${version}-5xx`;
+
+async function setAlarm(alarmName: string, state: 'ALARM' | 'OK') {
+  await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: state, StateReason: 'test' }));
+}
+
+async function alarmExists(alarmName: string) {
+  const described = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName] }));
+  return (described.MetricAlarms ?? []).length > 0;
+}
+
+async function exists(describe: () => Promise<unknown>) {
+  return describe().then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Runs the challenger to the step where it serves `percent`, InService. */
+async function bakeUntilServing(percent: number) {
+  for (let count = 0; count < 40; count += 1) {
+    await story.settle();
+    const endpoint = await story.endpoint();
+    const traffic = await story.traffic();
+    if (endpoint.EndpointStatus === 'InService' && Object.values(traffic).at(-1) === percent) return;
+    await story.tick();
+  }
+  throw new Error(`never served ${percent}%`);
+}
+
+beforeAll(async () => {
+  local = await startLocalStack();
+});
+afterAll(async () => {
+  await local?.emulator.stop();
+});
+beforeEach(async () => {
+  await local.reset();
+  story = rolloutStory(local);
+});
+
+describe('deploy, advance and complete', () => {
+  it('creates the endpoint for a first version and records a completed first deployment', async () => {
+    const first = await story.registerApproved();
+    const report = await story.approved(first);
+
+    expect(report.outcome).toBe('started: creating the endpoint');
+    expect((await story.endpoint()).EndpointStatus).toBe('Creating');
+    const completed = await story.tickUntil(['Completed']);
+    expect(completed.history.map((entry) => entry.phase)).toEqual(['Starting', 'Creating', 'Completed']);
+    expect(await story.traffic()).toEqual({ 'fraud-detector-1': 100 });
+  });
+
+  it('rolls an approved version out 10 -> 50 -> 100 beside the incumbent, then retires the old variant', async () => {
+    await story.establishIncumbent();
+    const challenger = await story.registerApproved();
+
+    await story.approved(challenger);
+    // The update is in flight: the incumbent keeps serving everything until SageMaker finishes it.
+    expect((await story.endpoint()).EndpointStatus).toBe('Updating');
+    expect(await story.traffic()).toEqual({ 'fraud-detector-1': 100 });
+    expect(await alarmExists(guard5xx(2))).toBe(true);
+
+    await bakeUntilServing(10);
+    expect(await story.traffic()).toEqual({ 'fraud-detector-1': 90, 'fraud-detector-2': 10 });
+    await bakeUntilServing(50);
+    expect(await story.traffic()).toEqual({ 'fraud-detector-1': 50, 'fraud-detector-2': 50 });
+    const done = await story.tickUntil(['Completed']);
+
+    expect(await story.traffic()).toEqual({ 'fraud-detector-2': 100 });
+    expect((await story.endpoint()).EndpointConfigName).toBe('fraud-prod-v2-final');
+    expect(done.history.map((entry) => entry.note)).toEqual([
+      'approved',
+      'deploying beside the incumbent at 10%',
+      'baking at 10%',
+      'step 2 of 3: 50%',
+      'step 3 of 3: 100%',
+      'finalizing: the new version alone',
+      'completed: the new version serves all traffic',
+    ]);
+    // Each step baked its full 10 minutes before the next.
+    const stepTimes = done.history.filter((entry) => entry.phase === 'Baking').map((entry) => Date.parse(entry.at));
+    for (let index = 1; index < stepTimes.length; index += 1) {
+      expect((stepTimes[index] ?? 0) - (stepTimes[index - 1] ?? 0)).toBeGreaterThanOrEqual(10 * 60_000);
+    }
+    expect(await alarmExists(guard5xx(2))).toBe(false);
+    // The canary config is gone; the previous version's model and config stay for a manual rollback.
+    expect(
+      await exists(() =>
+        sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'fraud-prod-v2-canary' })),
+      ),
+    ).toBe(false);
+    expect(
+      await exists(() =>
+        sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'fraud-prod-v1-final' })),
+      ),
+    ).toBe(true);
+    expect(await exists(() => sagemaker.send(new DescribeModelCommand({ ModelName: 'fraud-prod-v1' })))).toBe(true);
+  });
+
+  it('keeps only the configured number of previous versions', async () => {
+    await story.establishIncumbent();
+    for (let version = 2; version <= 4; version += 1) {
+      await story.approved(await story.registerApproved());
+      await story.tickUntil(['Completed']);
+    }
+    // keepPreviousVersions: 2 -> v4 serves, v3 and v2 are kept, v1 is cleaned up.
+    expect(await exists(() => sagemaker.send(new DescribeModelCommand({ ModelName: 'fraud-prod-v1' })))).toBe(false);
+    expect(await exists(() => sagemaker.send(new DescribeModelCommand({ ModelName: 'fraud-prod-v2' })))).toBe(true);
+    expect((await story.record())?.retainedVersions.map((version) => version.packageVersion)).toEqual([4, 3, 2]);
+  });
+});
+
+describe('duplicates, order and queueing', () => {
+  it('ignores a duplicate Approved event', async () => {
+    await story.establishIncumbent();
+    const challenger = await story.registerApproved();
+
+    await story.approved(challenger);
+    const duplicate = await story.approved(challenger);
+
+    expect(duplicate.outcome).toBe('ignored: v2 is already Deploying');
+    expect(duplicate.actions).toEqual([]);
+  });
+
+  it('ignores an approval that arrives after a newer version was rolled out', async () => {
+    await story.establishIncumbent();
+    const older = await story.registerApproved();
+    const newer = await story.registerApproved();
+    await story.approved(newer);
+    await story.tickUntil(['Completed']);
+
+    const late = await story.approved(older);
+
+    expect(late.outcome).toBe('ignored: v2 is older than v3, which is already Completed');
+    expect(await story.traffic()).toEqual({ 'fraud-detector-3': 100 });
+  });
+
+  it('never deploys a version that is not Approved now', async () => {
+    await story.establishIncumbent();
+    const pending = await story.registerApproved();
+    await local.send(modelPackageEvent('Approved', pending, story.now()));
+    const notApproved = await story.registerApproved().then(async (arn) => {
+      await sagemaker.send(
+        new (await import('@aws-sdk/client-sagemaker')).UpdateModelPackageCommand({
+          ModelPackageArn: arn,
+          ModelApprovalStatus: 'Rejected',
+          ApprovalDescription: 'a human said no',
+        }),
+      );
+      return arn;
+    });
+    const report = await story.approved(notApproved);
+    expect(report.outcome).toBe('ignored: package is Rejected, not Approved');
+  });
+
+  it('lets one of two approvals within a second start and queues the other; the newest queued version wins', async () => {
+    await story.establishIncumbent();
+    const [second, third, fourth] = [
+      await story.registerApproved(),
+      await story.registerApproved(),
+      await story.registerApproved(),
+    ];
+
+    const [first, other] = await Promise.all([story.approved(second), story.approved(third)]);
+    const outcomes = [first.outcome, other.outcome].sort();
+    expect(outcomes[0]).toMatch(/^queued behind v[23] \((Starting|Deploying)\)$/);
+    expect(outcomes[1]).toMatch(/^started: deploying beside the incumbent at 10%/);
+    const active = await story.record();
+    const queuedBefore = await story.queued();
+    expect([active?.packageVersion, queuedBefore?.packageVersion].sort()).toEqual([2, 3]);
+
+    await story.approved(fourth);
+    expect((await story.queued())?.packageVersion).toBe(4);
+    const history = await listRolloutHistory(local.context().settings.rolloutsTableName, endpointName, 10);
+    const superseded = history.find((entry) => (entry.phase as string) === 'Superseded');
+    expect(superseded).toMatchObject({
+      packageVersion: queuedBefore?.packageVersion,
+      reason: expect.stringContaining('v4 was approved'),
+    });
+
+    // When the active rollout ends, the queued version starts by itself, in the same tick.
+    let next = await story.record();
+    while (next?.packageVersion !== 4) {
+      await story.settle();
+      await story.tick();
+      next = await story.record();
+    }
+    expect(next.history.slice(0, 2).map((entry) => entry.phase)).toEqual(['Starting', 'Deploying']);
+    expect(await story.queued()).toBeUndefined();
+    await story.tickUntil(['Completed']);
+    expect(await story.traffic()).toEqual({ 'fraud-detector-4': 100 });
+  });
+});
+
+describe('rollback', () => {
+  it('sends all traffic back to the incumbent at once when a guard alarm fires while baking, then rejects the package', async () => {
+    await story.establishIncumbent();
+    const challenger = await story.registerApproved();
+    await story.approved(challenger);
+    await bakeUntilServing(10);
+
+    await setAlarm(guard5xx(2), 'ALARM');
+    const report = await story.alarm(guard5xx(2));
+
+    expect(report.function).toBe('rollback');
+    expect(report.actions.map((action: AwsWrite) => action.operation)).toContain('UpdateEndpointWeightsAndCapacities');
+    const desired = (await story.endpoint()).ProductionVariants?.map((variant) => [
+      variant.VariantName,
+      variant.DesiredWeight,
+    ]);
+    expect(desired).toEqual([
+      ['fraud-detector-1', 100],
+      ['fraud-detector-2', 0],
+    ]);
+    expect((await story.record())?.phase).toBe('RollingBack');
+    expect(await story.packageStatus(challenger)).toEqual({
+      status: 'Rejected',
+      description: `sagemaker-rollout rolled back fraud-prod: alarm ${guard5xx(2)} is in ALARM`,
+    });
+
+    const rolledBack = await story.tickUntil(['RolledBack']);
+    expect(rolledBack.reason).toBe(`alarm ${guard5xx(2)} is in ALARM`);
+    expect((await story.endpoint()).EndpointConfigName).toBe('fraud-prod-v1-final');
+    expect(await story.traffic()).toEqual({ 'fraud-detector-1': 100 });
+    expect(await alarmExists(guard5xx(2))).toBe(false);
+
+    // A rolled-back rollout never moves forward again, whatever happens next.
+    await setAlarm('fraud-prod-5xx', 'OK').catch(() => undefined);
+    story.wait(120);
+    await story.tick();
+    expect((await story.record())?.phase).toBe('RolledBack');
+  });
+
+  it('records the rollback while the endpoint is Updating and completes it once SageMaker accepts changes', async () => {
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'fraud-prod-5xx',
+        Namespace: 'AWS/SageMaker',
+        MetricName: 'Invocation5XXErrors',
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 5,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+    );
+    await story.establishIncumbent();
+    await story.approved(await story.registerApproved());
+    expect((await story.endpoint()).EndpointStatus).toBe('Updating');
+
+    await setAlarm('fraud-prod-5xx', 'ALARM');
+    const report = await story.alarm('fraud-prod-5xx');
+
+    // No endpoint call while Updating: SageMaker would refuse it. The record says what to finish.
+    expect(report.actions.map((action: AwsWrite) => action.operation)).not.toContain(
+      'UpdateEndpointWeightsAndCapacities',
+    );
+    expect((await story.record())?.phase).toBe('RollingBack');
+    await story.tickUntil(['RolledBack']);
+    expect(await story.traffic()).toEqual({ 'fraud-detector-1': 100 });
+    expect((await story.endpoint()).EndpointConfigName).toBe('fraud-prod-v1-final');
+  });
+
+  it('rolls back from Finalizing by restoring the incumbent config', async () => {
+    await story.establishIncumbent();
+    await story.approved(await story.registerApproved());
+    await story.tickUntil(['Finalizing']);
+
+    await setAlarm(guard5xx(2), 'ALARM');
+    await story.alarm(guard5xx(2));
+    const rolledBack = await story.tickUntil(['RolledBack']);
+
+    expect(rolledBack.history.map((entry) => entry.phase).slice(-3)).toEqual([
+      'Finalizing',
+      'RollingBack',
+      'RolledBack',
+    ]);
+    expect((await story.endpoint()).EndpointConfigName).toBe('fraud-prod-v1-final');
+    expect(await story.traffic()).toEqual({ 'fraud-detector-1': 100 });
+  });
+
+  it('still stops the rollout when the alarm event was lost: the reconciler reads alarm states', async () => {
+    await story.establishIncumbent();
+    await story.approved(await story.registerApproved());
+    await bakeUntilServing(10);
+
+    await setAlarm(guard5xx(2), 'ALARM');
+    await story.tick();
+
+    expect((await story.record())?.phase).toBe('RollingBack');
+    await story.tickUntil(['RolledBack']);
+    expect(await story.traffic()).toEqual({ 'fraud-detector-1': 100 });
+  });
+
+  it('ignores OK transitions and alarms that watch nothing of ours', async () => {
+    await story.establishIncumbent();
+    await story.approved(await story.registerApproved());
+
+    const ok = await story.alarm(guard5xx(2), 'OK');
+    const unrelated = await local.send(sampleEvent('alarm-unrelated'));
+
+    expect(ok).toMatchObject({ function: null, outcome: 'ignored: no rule matches this event' });
+    expect(unrelated).toMatchObject({
+      function: 'rollback',
+      outcome: 'ignored: the alarm watches nothing of ours',
+      actions: [],
+    });
+    expect((await story.record())?.phase).toBe('Deploying');
+  });
+});
+
+describe('failures', () => {
+  it.each([
+    ['rollback', 'InService'],
+    ['failed', 'Failed'],
+  ] as const)(
+    'ends the rollout as Failed when UpdateEndpoint fails (%s), and tells why',
+    async (mode, endpointStatus) => {
+      await story.establishIncumbent();
+      await local.emulator.failNextUpdate(endpointName, mode, 'InsufficientInstanceCapacity for ml.m5.large');
+      await story.approved(await story.registerApproved());
+
+      const failed = await story.tickUntil(['Failed']);
+
+      expect(failed.reason).toContain('InsufficientInstanceCapacity for ml.m5.large');
+      expect((await story.endpoint()).EndpointStatus).toBe(endpointStatus);
+      if (mode === 'rollback') {
+        // SageMaker kept the old config: the incumbent still serves everything.
+        expect((await story.endpoint()).EndpointConfigName).toBe('fraud-prod-v1-final');
+        expect(await story.traffic()).toEqual({ 'fraud-detector-1': 100 });
+      }
+      expect(await alarmExists(guard5xx(2))).toBe(false);
+      story.wait(60);
+      await story.tick();
+      expect((await story.record())?.phase).toBe('Failed');
+    },
+  );
+
+  it('repairs a crash between the record write and the endpoint update on the next tick', async () => {
+    await story.establishIncumbent();
+    const challenger = await story.registerApproved();
+    // A writer that dies at the endpoint update, as a Lambda timing out there would.
+    const live = liveWriter();
+    const crashing: Writer = {
+      ...live,
+      write: (write, send) => {
+        if (write.operation === 'UpdateEndpoint') return Promise.reject(new Error('Task timed out'));
+        return live.write(write, send);
+      },
+    };
+    await expect(
+      deployApprovedPackage(modelPackageEvent('Approved', challenger, story.now()), local.context(crashing)),
+    ).rejects.toThrow('Task timed out');
+    expect((await story.record())?.phase).toBe('Deploying');
+    expect((await story.endpoint()).EndpointStatus).toBe('InService');
+
+    const repair = await story.tick();
+
+    expect(repair.outcome).toContain('repairing: re-sending the endpoint update');
+    expect((await story.endpoint()).EndpointStatus).toBe('Updating');
+    await story.tickUntil(['Baking']);
+    expect((await story.endpoint()).EndpointConfigName).toBe('fraud-prod-v2-canary');
+  });
+});

@@ -1,0 +1,83 @@
+import { DescribeEndpointCommand, DescribeModelPackageCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { expect } from 'vitest';
+import { readEndpointState } from '#shared/aws/rollout-store.ts';
+import type { Phase } from '#shared/rollout/rollout-state.ts';
+import { alarmStateChange, minutesAfterStart, modelPackageEvent, scheduledTick } from '../../tools/event-builders.ts';
+import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
+import type { LocalStack } from './local-stack.ts';
+
+export const endpointName = 'fraud-prod';
+export const groupName = 'fraud-detector';
+
+/**
+ * A rollout told as a story against the emulator: events go through the real routing and handlers,
+ * the clock is the events' time, and SageMaker finishes an update only when the story says so (settle).
+ */
+export function rolloutStory(local: LocalStack) {
+  const sagemaker = new SageMakerClient({});
+  let minute = 0;
+  const table = () => local.context().settings.rolloutsTableName;
+
+  async function expectHandled(event: unknown) {
+    const report = await local.send(event);
+    expect(report.status, report.outcome).toBe('handled');
+    return report;
+  }
+
+  const story = {
+    now: () => minutesAfterStart(minute),
+    wait(minutes: number) {
+      minute += minutes;
+    },
+    /** A version the registry already holds as Approved (approval itself is tested elsewhere). */
+    registerApproved: () =>
+      registerModelPackage({
+        groupName,
+        evaluationReport: binaryClassificationReport(0.95, 0.02),
+        approvalStatus: 'Approved',
+      }),
+    approved: (packageArn: string) => expectHandled(modelPackageEvent('Approved', packageArn, story.now())),
+    async tick() {
+      minute += 1;
+      return expectHandled(scheduledTick(story.now()));
+    },
+    alarm: (alarmName: string, state: 'ALARM' | 'OK' = 'ALARM') =>
+      expectHandled(alarmStateChange(alarmName, state, story.now())),
+    settle: () => local.emulator.settle(),
+    record: async () => (await readEndpointState(table(), endpointName)).rollout,
+    queued: async () => (await readEndpointState(table(), endpointName)).queued,
+    endpoint: () => sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName })),
+    packageStatus: async (packageArn: string) => {
+      const described = await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: packageArn }));
+      return { status: described.ModelApprovalStatus, description: described.ApprovalDescription };
+    },
+    /** Traffic share per variant, in percent, as the endpoint serves it now. */
+    async traffic(): Promise<Record<string, number>> {
+      const variants = (await story.endpoint()).ProductionVariants ?? [];
+      const total = variants.reduce((sum, variant) => sum + (variant.CurrentWeight ?? 0), 0);
+      return Object.fromEntries(
+        variants.map((variant) => [variant.VariantName, Math.round(((variant.CurrentWeight ?? 0) / total) * 100)]),
+      );
+    },
+    /** Ticks (letting SageMaker finish each update) until the rollout reaches one of `phases`. */
+    async tickUntil(phases: Phase[], limit = 60) {
+      for (let count = 0; count < limit; count += 1) {
+        const rollout = await story.record();
+        if (rollout !== undefined && phases.includes(rollout.phase)) return rollout;
+        await story.settle();
+        await story.tick();
+      }
+      throw new Error(
+        `the rollout never reached ${phases.join('/')}: ${JSON.stringify((await story.record())?.history)}`,
+      );
+    },
+    /** v1 serving alone on a new endpoint: the usual starting point. */
+    async establishIncumbent() {
+      const incumbent = await story.registerApproved();
+      await story.approved(incumbent);
+      await story.tickUntil(['Completed']);
+      return incumbent;
+    },
+  };
+  return story;
+}

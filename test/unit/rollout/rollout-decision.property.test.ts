@@ -1,0 +1,793 @@
+// Properties of decideRolloutStep, checked by driving it like the engine does (decide, record, act)
+// against a small in-memory SageMaker endpoint that follows SageMaker's rules, under random time,
+// random settling (or failing) of updates and random alarm changes.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type GroupPolicy, groupPolicySchema } from '#shared/policy/policy-schema.ts';
+import type { EndpointConfigPlan } from '#shared/rollout/endpoint-configs.ts';
+import type { AlarmState, Observed, ObservedEndpoint } from '#shared/rollout/observed-state.ts';
+import { decideRolloutStep, type RolloutAction, type RolloutStep } from '#shared/rollout/rollout-decision.ts';
+import {
+  challengerVariantName,
+  configNameFor,
+  guardAlarmNamesFor,
+  isActive,
+  modelNameFor,
+  type Phase,
+  type Rollout,
+  type VariantSpec,
+} from '#shared/rollout/rollout-state.ts';
+import type { VariantWeight } from '#shared/rollout/traffic-split.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Names and the incumbent (version 1, already live)
+// ---------------------------------------------------------------------------------------------
+
+const groupName = 'fraud-detector';
+const endpointName = 'fraud-endpoint';
+const roleArn = 'arn:aws:iam::123456789012:role/sagemaker-execution';
+const incumbentConfigName = configNameFor(endpointName, 1, 'final');
+const incumbentModel = modelNameFor(endpointName, 1);
+const experimentModel = `${endpointName}-experiment`;
+const policyAlarmNames = [`${endpointName}-p99-latency`, `${endpointName}-error-rate`] as const;
+const minute = 60_000;
+const startMs = Date.parse('2025-03-03T09:00:00.000Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+
+type Incumbent = 'none' | 'one' | 'two';
+
+function incumbentVariants(incumbent: Incumbent, weights: readonly [number, number]): VariantSpec[] {
+  const spec = (VariantName: string, ModelName: string, weight: number): VariantSpec => ({
+    VariantName,
+    ModelName,
+    InstanceType: 'ml.m5.large',
+    InitialInstanceCount: 1,
+    InitialVariantWeight: weight,
+  });
+  if (incumbent === 'none') return [];
+  const first = spec(challengerVariantName(groupName, 1), incumbentModel, weights[0]);
+  return incumbent === 'one' ? [first] : [first, spec('experiment-b', experimentModel, weights[1])];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The world: one SageMaker endpoint, its configs and models, CloudWatch alarms, the registry
+// ---------------------------------------------------------------------------------------------
+
+/** What SageMaker answers for a request it refuses (the engine lets it propagate: the next tick retries). */
+class ValidationException extends Error {
+  override readonly name = 'ValidationException';
+}
+
+/** A transient fault (throttling, a dropped connection, the Lambda timing out) before the call took effect. */
+class ThrottlingException extends Error {
+  override readonly name = 'ThrottlingException';
+}
+
+interface LiveVariant {
+  readonly VariantName: string;
+  readonly weight: number;
+}
+
+interface StoredConfig {
+  readonly variants: readonly VariantSpec[];
+  readonly shadowVariants: readonly VariantSpec[];
+}
+
+type PendingChange =
+  | { readonly kind: 'create' | 'config'; readonly configName: string; readonly config: StoredConfig }
+  | { readonly kind: 'weights'; readonly weights: readonly VariantWeight[] };
+
+interface EndpointState {
+  status: 'InService' | 'Updating' | 'Creating' | 'Failed';
+  configName: string;
+  variants: readonly LiveVariant[];
+  shadowVariants: readonly string[];
+  failureReason?: string;
+  lastModifiedMs: number;
+  pending?: PendingChange;
+}
+
+/** What the endpoint looks like at one moment, and what it would look like once its pending change lands. */
+interface EndpointSnapshot {
+  readonly at: string;
+  readonly status: EndpointState['status'];
+  readonly configName: string;
+  readonly variants: readonly LiveVariant[];
+  readonly pendingTarget?: readonly LiveVariant[];
+}
+
+const liveVariantsOf = (config: StoredConfig): LiveVariant[] =>
+  config.variants.map((variant) => ({ VariantName: variant.VariantName, weight: variant.InitialVariantWeight ?? 1 }));
+
+function withWeights(variants: readonly LiveVariant[], weights: readonly VariantWeight[]): LiveVariant[] {
+  return variants.map((variant) => ({
+    VariantName: variant.VariantName,
+    weight: weights.find((weight) => weight.VariantName === variant.VariantName)?.DesiredWeight ?? variant.weight,
+  }));
+}
+
+class FakeSageMaker {
+  endpoint: EndpointState | undefined;
+  readonly configs = new Map<string, StoredConfig>();
+  readonly models = new Set<string>();
+  readonly alarms = new Map<string, AlarmState>();
+  readonly rejections: string[] = [];
+  readonly notifications: string[] = [];
+  /** SageMaker's own clock (LastModifiedTime): strictly increasing, independent of the events' `now`. */
+  private clockMs = startMs - 24 * 60 * minute;
+
+  constructor(
+    private readonly guardAlarmsToCreate: readonly string[],
+    incumbents: readonly VariantSpec[],
+    liveWeights: readonly number[] | undefined,
+  ) {
+    for (const name of policyAlarmNames) this.alarms.set(name, 'OK');
+    if (incumbents.length === 0) return;
+    this.models.add(incumbentModel).add(experimentModel);
+    this.configs.set(incumbentConfigName, { variants: incumbents, shadowVariants: [] });
+    this.endpoint = {
+      status: 'InService',
+      configName: incumbentConfigName,
+      // An operator may have moved the weights since the config was written.
+      variants: incumbents.map((variant, index) => ({
+        VariantName: variant.VariantName,
+        weight: liveWeights?.[index] ?? variant.InitialVariantWeight ?? 1,
+      })),
+      shadowVariants: [],
+      lastModifiedMs: this.clockMs,
+    };
+  }
+
+  private stamp(atLeastMs: number): number {
+    this.clockMs = Math.max(this.clockMs + 1000, atLeastMs);
+    return this.clockMs;
+  }
+
+  /** Time passes: the pending change may land (or fail), alarms may change state. */
+  passTime(nowMs: number, tick: Tick, alarmNames: readonly string[]): void {
+    const endpoint = this.endpoint;
+    if (endpoint?.pending !== undefined && tick.settle) this.settle(endpoint, endpoint.pending, tick.failUpdate, nowMs);
+    for (const change of tick.alarmChanges) {
+      const name = alarmNames[change.alarm % Math.max(alarmNames.length, 1)];
+      if (name !== undefined && this.alarms.has(name)) this.alarms.set(name, change.state);
+    }
+  }
+
+  private settle(endpoint: EndpointState, pending: PendingChange, fail: boolean, nowMs: number): void {
+    endpoint.pending = undefined;
+    endpoint.lastModifiedMs = this.stamp(nowMs);
+    if (pending.kind === 'create') {
+      if (fail) {
+        endpoint.status = 'Failed';
+        endpoint.failureReason = 'Unable to provision requested ML compute capacity.';
+        return;
+      }
+      endpoint.status = 'InService';
+      endpoint.variants = liveVariantsOf(pending.config);
+      endpoint.shadowVariants = pending.config.shadowVariants.map((variant) => variant.VariantName);
+      return;
+    }
+    endpoint.status = 'InService';
+    if (fail) {
+      // SageMaker rolls the update back: the endpoint keeps what it had and says why.
+      endpoint.failureReason = 'The primary container for production variant did not pass the ping health check.';
+      return;
+    }
+    endpoint.failureReason = undefined;
+    if (pending.kind === 'weights') {
+      endpoint.variants = withWeights(endpoint.variants, pending.weights);
+      return;
+    }
+    endpoint.configName = pending.configName;
+    endpoint.variants = liveVariantsOf(pending.config);
+    endpoint.shadowVariants = pending.config.shadowVariants.map((variant) => variant.VariantName);
+  }
+
+  observe(rollout: Rollout): Observed {
+    const endpoint = this.endpoint;
+    const described: ObservedEndpoint | undefined =
+      endpoint === undefined
+        ? undefined
+        : {
+            status: endpoint.status,
+            configName: endpoint.configName,
+            variants: endpoint.variants,
+            shadowVariants: endpoint.shadowVariants,
+            failureReason: endpoint.failureReason,
+            lastModifiedTime: iso(endpoint.lastModifiedMs),
+          };
+    const alarms: Record<string, AlarmState> = {};
+    for (const name of rollout.watchedAlarms) {
+      const state = this.alarms.get(name);
+      if (state !== undefined) alarms[name] = state;
+    }
+    const currentConfigVariants =
+      rollout.phase === 'Starting' && endpoint !== undefined
+        ? this.describeConfig(endpoint.configName).variants
+        : undefined;
+    return { endpoint: described, alarms, currentConfigVariants };
+  }
+
+  snapshot(nowMs: number): EndpointSnapshot | undefined {
+    const endpoint = this.endpoint;
+    if (endpoint === undefined) return undefined;
+    const pending = endpoint.pending;
+    const pendingTarget =
+      pending === undefined
+        ? undefined
+        : pending.kind === 'weights'
+          ? withWeights(endpoint.variants, pending.weights)
+          : liveVariantsOf(pending.config);
+    return {
+      at: iso(nowMs),
+      status: endpoint.status,
+      configName: endpoint.configName,
+      variants: endpoint.variants,
+      ...(pendingTarget === undefined ? {} : { pendingTarget }),
+    };
+  }
+
+  private describeConfig(configName: string): StoredConfig {
+    const config = this.configs.get(configName);
+    if (config === undefined) throw new ValidationException(`Could not find endpoint configuration "${configName}".`);
+    return config;
+  }
+
+  private requireModels(config: StoredConfig): void {
+    for (const variant of [...config.variants, ...config.shadowVariants]) {
+      if (variant.ModelName !== undefined && !this.models.has(variant.ModelName)) {
+        throw new ValidationException(`Could not find model "${variant.ModelName}".`);
+      }
+    }
+  }
+
+  private inService(): EndpointState {
+    const endpoint = this.endpoint;
+    if (endpoint === undefined) throw new ValidationException(`Could not find endpoint "${endpointName}".`);
+    if (endpoint.status !== 'InService') {
+      throw new ValidationException(`Cannot update in-progress endpoint "${endpointName}" (${endpoint.status}).`);
+    }
+    return endpoint;
+  }
+
+  /** Performs one action as the adapters in shared/aws do (creates tolerate "already exists"). */
+  perform(action: RolloutAction, nowMs: number): void {
+    switch (action.kind) {
+      case 'createModel':
+        this.models.add(action.modelName);
+        return;
+      case 'createEndpointConfig': {
+        const { configName, variants, shadowVariants } = action.plan;
+        if (this.configs.has(configName)) return;
+        if (variants.length === 0) throw new ValidationException('ProductionVariants must not be empty.');
+        const names = [...variants, ...shadowVariants].map((variant) => variant.VariantName);
+        if (new Set(names).size !== names.length) throw new ValidationException('Variant names must be unique.');
+        const config = { variants: [...variants], shadowVariants: [...shadowVariants] };
+        this.requireModels(config);
+        this.configs.set(configName, config);
+        return;
+      }
+      case 'createEndpoint': {
+        if (this.endpoint !== undefined) return;
+        const config = this.describeConfig(action.configName);
+        this.requireModels(config);
+        this.endpoint = {
+          status: 'Creating',
+          configName: action.configName,
+          variants: [],
+          shadowVariants: [],
+          lastModifiedMs: this.stamp(nowMs),
+          pending: { kind: 'create', configName: action.configName, config },
+        };
+        return;
+      }
+      case 'updateEndpoint': {
+        const endpoint = this.inService();
+        const config = this.describeConfig(action.configName);
+        this.requireModels(config);
+        endpoint.status = 'Updating';
+        endpoint.lastModifiedMs = this.stamp(nowMs);
+        endpoint.pending = { kind: 'config', configName: action.configName, config };
+        return;
+      }
+      case 'setWeights': {
+        const endpoint = this.inService();
+        const missing = action.weights.filter(
+          (weight) => !endpoint.variants.some((variant) => variant.VariantName === weight.VariantName),
+        );
+        if (missing.length > 0) {
+          const names = missing.map((weight) => weight.VariantName).join(', ');
+          throw new ValidationException(`The variant(s) "[${names}]" are not present on endpoint "${endpointName}".`);
+        }
+        if (action.weights.some((weight) => weight.DesiredWeight < 0)) throw new ValidationException('weight < 0');
+        endpoint.status = 'Updating';
+        endpoint.lastModifiedMs = this.stamp(nowMs);
+        endpoint.pending = { kind: 'weights', weights: action.weights };
+        return;
+      }
+      case 'putGuardAlarms':
+        // A new alarm starts INSUFFICIENT_DATA; PutMetricAlarm on an existing one leaves its state.
+        for (const name of this.guardAlarmsToCreate) {
+          if (!this.alarms.has(name)) this.alarms.set(name, 'INSUFFICIENT_DATA');
+        }
+        return;
+      case 'deleteAlarms':
+        for (const name of action.alarmNames) this.alarms.delete(name);
+        return;
+      case 'rejectPackage':
+        this.rejections.push(action.reason);
+        return;
+      case 'deleteModels':
+        for (const name of action.modelNames) this.models.delete(name);
+        return;
+      case 'deleteEndpointConfigs':
+        for (const name of action.configNames) this.configs.delete(name);
+        return;
+      case 'notify':
+        this.notifications.push(action.subject);
+        return;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios and the engine loop
+// ---------------------------------------------------------------------------------------------
+
+interface Tick {
+  readonly minutesPassed: number;
+  /** The endpoint's pending change (if any) lands before this tick... */
+  readonly settle: boolean;
+  /** ...or fails, SageMaker keeping what the endpoint had. */
+  readonly failUpdate: boolean;
+  readonly alarmChanges: readonly { readonly alarm: number; readonly state: AlarmState }[];
+  /** The n-th call of this tick fails transiently before taking effect (only in the fault scenarios). */
+  readonly faultAt?: number;
+}
+
+interface Scenario {
+  readonly policy: GroupPolicy;
+  readonly incumbent: Incumbent;
+  readonly incumbentWeights: readonly [number, number];
+  /** Live weights an operator set on the incumbent endpoint, differing from its config. */
+  readonly liveWeights: readonly [number, number] | undefined;
+  readonly packageVersion: number;
+  readonly paused: boolean;
+  readonly ticks: readonly Tick[];
+}
+
+interface StepRecord {
+  readonly tick: number;
+  readonly now: string;
+  readonly before: Rollout;
+  readonly observed: Observed;
+  readonly step: RolloutStep;
+  /** The action that threw (the rest of the tick's actions were not performed). */
+  readonly failed?: { readonly index: number; readonly error: string };
+}
+
+interface Trace {
+  readonly scenario: Scenario;
+  readonly steps: readonly StepRecord[];
+  readonly snapshots: readonly EndpointSnapshot[];
+  readonly rollout: Rollout;
+  readonly world: FakeSageMaker;
+  readonly incumbentNames: readonly string[];
+  readonly challenger: string;
+}
+
+function guardAlarmsFor(policy: GroupPolicy, challengerVariant: string): string[] {
+  const names = guardAlarmNamesFor(policy.endpointName, challengerVariant);
+  return [
+    ...(policy.rollout.guardAlarms.max5xxErrors !== undefined ? [names.errors] : []),
+    ...(policy.rollout.guardAlarms.maxModelLatencyMicros !== undefined ? [names.latency] : []),
+  ];
+}
+
+/** The record beginRollout writes for an approved version (no delivery pipeline). */
+function startingRollout(scenario: Scenario): Rollout {
+  const { policy, packageVersion } = scenario;
+  const challengerVariant = challengerVariantName(groupName, packageVersion);
+  const guardAlarms = guardAlarmsFor(policy, challengerVariant);
+  const now = iso(startMs);
+  return {
+    rolloutId: `${endpointName}-v${packageVersion}`,
+    endpointName,
+    groupName,
+    packageArn: `arn:aws:sagemaker:us-east-1:123456789012:model-package/${groupName}/${packageVersion}`,
+    packageVersion,
+    phase: 'Starting',
+    stage: 'canary',
+    stepIndex: 0,
+    phaseSince: now,
+    challengerVariant,
+    challengerModel: modelNameFor(endpointName, packageVersion),
+    incumbentVariants: [],
+    targetConfigName: '',
+    guardAlarms,
+    watchedAlarms: [...policy.rollout.alarms, ...guardAlarms],
+    paused: scenario.paused,
+    history: [{ at: now, phase: 'Starting', note: 'approved' }],
+    retainedVersions:
+      scenario.incumbent === 'none'
+        ? []
+        : [{ packageVersion: 1, modelName: incumbentModel, configName: incumbentConfigName }],
+    version: 0,
+  };
+}
+
+/** As reconcile.ts: a step that changed the record with nothing to do is followed at once by the next. */
+const stepsPerReconcile = 4;
+
+function run(scenario: Scenario): Trace {
+  const { policy } = scenario;
+  let rollout = startingRollout(scenario);
+  const incumbents = incumbentVariants(scenario.incumbent, scenario.incumbentWeights);
+  const world = new FakeSageMaker(rollout.guardAlarms, incumbents, scenario.liveWeights);
+  const alarmNames = [...policy.rollout.alarms, ...rollout.guardAlarms];
+  const steps: StepRecord[] = [];
+  const snapshots: EndpointSnapshot[] = [];
+  const capture = (nowMs: number) => {
+    const snapshot = world.snapshot(nowMs);
+    if (snapshot !== undefined) snapshots.push(snapshot);
+  };
+  let nowMs = startMs;
+  scenario.ticks.forEach((tick, tickIndex) => {
+    nowMs += tick.minutesPassed * minute;
+    world.passTime(nowMs, tick, alarmNames);
+    capture(nowMs);
+    let callsThisTick = 0;
+    for (let attempt = 0; attempt < stepsPerReconcile; attempt += 1) {
+      const before = rollout;
+      const observed = world.observe(before);
+      const step = decideRolloutStep(policy, before, observed, iso(nowMs));
+      // Record first (optimistic lock: the version goes up by one), act second.
+      if (step.next !== before) rollout = { ...step.next, version: before.version + 1 };
+      let failed: StepRecord['failed'];
+      for (const [index, action] of step.actions.entries()) {
+        try {
+          if (callsThisTick === tick.faultAt) throw new ThrottlingException('Rate exceeded');
+          callsThisTick += 1;
+          world.perform(action, nowMs);
+        } catch (error) {
+          failed = { index, error: `${(error as Error).name}: ${(error as Error).message}` };
+          break;
+        }
+      }
+      steps.push({ tick: tickIndex, now: iso(nowMs), before, observed, step, ...(failed ? { failed } : {}) });
+      capture(nowMs);
+      if (failed !== undefined) break;
+      if (step.next === before || step.actions.length > 0) break;
+    }
+  });
+  return {
+    scenario,
+    steps,
+    snapshots,
+    rollout,
+    world,
+    incumbentNames: incumbents.map((variant) => variant.VariantName),
+    challenger: rollout.challengerVariant,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arbitraries
+// ---------------------------------------------------------------------------------------------
+
+const increasingSteps = fc
+  .uniqueArray(fc.integer({ min: 1, max: 99 }), { maxLength: 3 })
+  .map((steps) => [...steps].sort((a, b) => a - b).concat(100));
+const canarySteps = fc.oneof(fc.constant([10, 50, 100]), increasingSteps);
+const linearSteps = fc
+  .constantFrom(10, 20, 25, 50, 100)
+  .map((increment) => Array.from({ length: 100 / increment }, (_, index) => (index + 1) * increment));
+
+const strategyArb = fc.oneof(
+  fc.record({ strategy: fc.constant('canary'), steps: canarySteps, shadowMinutes: fc.constant(0) }),
+  fc.record({ strategy: fc.constant('linear'), steps: linearSteps, shadowMinutes: fc.constant(0) }),
+  fc.record({ strategy: fc.constant('all-at-once'), steps: fc.constant([100]), shadowMinutes: fc.constant(0) }),
+  fc.record({ strategy: fc.constant('shadow'), steps: canarySteps, shadowMinutes: fc.integer({ min: 0, max: 45 }) }),
+);
+
+const policyArb = fc
+  .record({
+    shape: strategyArb,
+    bakeMinutes: fc.integer({ min: 0, max: 30 }),
+    alarms: fc.subarray([...policyAlarmNames]),
+    rejectOnRollback: fc.boolean(),
+    insufficientDataIsOk: fc.boolean(),
+    max5xxErrors: fc.option(fc.constant(5), { nil: undefined }),
+    maxModelLatencyMicros: fc.option(fc.constant(200_000), { nil: undefined }),
+  })
+  .map(
+    (input): GroupPolicy =>
+      groupPolicySchema.parse({
+        endpointName,
+        executionRoleArn: roleArn,
+        instanceType: 'ml.m5.large',
+        initialInstanceCount: 1,
+        approval: { mode: 'manual' },
+        rollout: {
+          ...input.shape,
+          bakeMinutes: input.bakeMinutes,
+          alarms: input.alarms,
+          rejectOnRollback: input.rejectOnRollback,
+          insufficientDataIsOk: input.insufficientDataIsOk,
+          guardAlarms: { max5xxErrors: input.max5xxErrors, maxModelLatencyMicros: input.maxModelLatencyMicros },
+        },
+      }),
+  );
+
+const alarmStateArb = fc.oneof(
+  { weight: 4, arbitrary: fc.constant<AlarmState>('OK') },
+  { weight: 2, arbitrary: fc.constant<AlarmState>('INSUFFICIENT_DATA') },
+  { weight: 1, arbitrary: fc.constant<AlarmState>('ALARM') },
+);
+
+function tickArb(options: { failures: boolean; alarmStates: fc.Arbitrary<AlarmState>; faults: boolean }) {
+  const rarely = fc.oneof({ weight: 6, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) });
+  return fc.record({
+    minutesPassed: fc.integer({ min: 0, max: 15 }),
+    settle: options.failures ? fc.boolean() : fc.constant(true),
+    failUpdate: options.failures ? rarely : fc.constant(false),
+    alarmChanges: fc.oneof(
+      { weight: 3, arbitrary: fc.constant([]) },
+      {
+        weight: 1,
+        arbitrary: fc.array(fc.record({ alarm: fc.nat({ max: 3 }), state: options.alarmStates }), {
+          minLength: 1,
+          maxLength: 2,
+        }),
+      },
+    ),
+    faultAt: options.faults
+      ? fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.nat({ max: 4 }) })
+      : fc.constant(undefined),
+  });
+}
+
+const weightArb = fc.oneof(fc.integer({ min: 1, max: 100 }), fc.double({ min: 0.05, max: 3, noNaN: true }));
+
+function scenarioArb(
+  options: {
+    policy?: fc.Arbitrary<GroupPolicy>;
+    failures?: boolean;
+    alarmStates?: fc.Arbitrary<AlarmState>;
+    paused?: fc.Arbitrary<boolean>;
+    faults?: boolean;
+    maxTicks?: number;
+  } = {},
+): fc.Arbitrary<Scenario> {
+  return fc.record({
+    policy: options.policy ?? policyArb,
+    incumbent: fc.constantFrom<Incumbent>('one', 'one', 'two', 'none'),
+    incumbentWeights: fc.tuple(weightArb, weightArb),
+    liveWeights: fc.option(fc.tuple(weightArb, weightArb), { nil: undefined, freq: 4 }),
+    packageVersion: fc.integer({ min: 2, max: 40 }),
+    paused:
+      options.paused ??
+      fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+    ticks: fc.array(
+      tickArb({
+        failures: options.failures ?? true,
+        alarmStates: options.alarmStates ?? alarmStateArb,
+        faults: options.faults ?? true,
+      }),
+      { minLength: 1, maxLength: options.maxTicks ?? 60 },
+    ),
+  });
+}
+
+const runs = { numRuns: 200 } as const;
+const terminal: readonly Phase[] = ['Completed', 'RolledBack', 'Failed'];
+const rollbackable: readonly Phase[] = ['Deploying', 'Baking', 'Finalizing'];
+const actionsOf = <K extends RolloutAction['kind']>(trace: Trace, kind: K) =>
+  trace.steps.flatMap((record) =>
+    record.step.actions.filter((action): action is Extract<RolloutAction, { kind: K }> => action.kind === kind),
+  );
+const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
+const weightOf = (variant: VariantSpec) => variant.InitialVariantWeight ?? 1;
+
+// ---------------------------------------------------------------------------------------------
+// Properties
+// ---------------------------------------------------------------------------------------------
+
+describe('decideRolloutStep, driven against a simulated SageMaker endpoint', () => {
+  it('sends live traffic only to the incumbent variants or to this rollout’s challenger', () => {
+    fc.assert(
+      fc.property(scenarioArb(), (scenario) => {
+        const trace = run(scenario);
+        const allowed = new Set([...trace.incumbentNames, trace.challenger]);
+        for (const snapshot of trace.snapshots) {
+          for (const variants of [snapshot.variants, snapshot.pendingTarget ?? []]) {
+            const serving = variants.filter((variant) => variant.weight > 0).map((variant) => variant.VariantName);
+            expect(serving.filter((name) => !allowed.has(name))).toEqual([]);
+          }
+        }
+      }),
+      runs,
+    );
+  });
+
+  it('asks for weights that sum to exactly 100, and creates configs whose weights sum to 100', () => {
+    fc.assert(
+      fc.property(scenarioArb(), (scenario) => {
+        const trace = run(scenario);
+        for (const action of actionsOf(trace, 'setWeights')) {
+          expect(sum(action.weights.map((weight) => weight.DesiredWeight))).toBe(100);
+          expect(action.weights.every((weight) => Number.isInteger(weight.DesiredWeight))).toBe(true);
+        }
+        const incumbents = incumbentVariants(scenario.incumbent, scenario.incumbentWeights);
+        for (const { plan } of actionsOf(trace, 'createEndpointConfig')) {
+          if (plan.shadowVariants.length > 0) {
+            // A shadow config keeps the incumbent variants exactly as they were, their weights included.
+            expect(plan.variants).toEqual(incumbents);
+          } else if (plan.variants.length > 1) {
+            expect(sum(plan.variants.map(weightOf))).toBe(100);
+          } else {
+            expect(plan.variants.map((variant) => variant.VariantName)).toEqual([trace.challenger]);
+          }
+        }
+      }),
+      runs,
+    );
+  });
+
+  it('never moves a finished rollout again, and never advances one that is rolling back', () => {
+    fc.assert(
+      fc.property(scenarioArb(), (scenario) => {
+        const trace = run(scenario);
+        let rollingBackSince: number | undefined;
+        trace.steps.forEach((record, index) => {
+          if (terminal.includes(record.before.phase)) {
+            expect(record.step.next).toBe(record.before);
+            expect(record.step.actions).toEqual([]);
+          }
+          if (record.before.phase === 'RollingBack') rollingBackSince ??= index;
+          if (rollingBackSince !== undefined) {
+            expect(['RollingBack', 'RolledBack', 'Failed']).toContain(record.step.next.phase);
+          }
+        });
+      }),
+      runs,
+    );
+  });
+
+  it('keeps the endpoint serving: some variant always has weight, now and after any pending change', () => {
+    fc.assert(
+      fc.property(scenarioArb(), (scenario) => {
+        const trace = run(scenario);
+        for (const snapshot of trace.snapshots) {
+          if (snapshot.status === 'Creating' || snapshot.status === 'Failed') continue;
+          expect(snapshot.variants.some((variant) => variant.weight > 0)).toBe(true);
+          if (snapshot.pendingTarget !== undefined) {
+            expect(snapshot.pendingTarget.some((variant) => variant.weight > 0)).toBe(true);
+          }
+        }
+      }),
+      runs,
+    );
+  });
+
+  it('rolls back whenever a watched alarm fires mid-rollout, rejecting the package exactly once', () => {
+    fc.assert(
+      fc.property(scenarioArb(), (scenario) => {
+        const trace = run(scenario);
+        for (const record of trace.steps) {
+          const firing = record.before.watchedAlarms.some((name) => record.observed.alarms[name] === 'ALARM');
+          if (firing && rollbackable.includes(record.before.phase)) {
+            expect(['RollingBack', 'RolledBack']).toContain(record.step.next.phase);
+          }
+        }
+        const rolledBack = trace.steps.some((record) => record.step.next.phase === 'RollingBack')
+          ? true
+          : trace.rollout.phase === 'RolledBack';
+        const expected = scenario.policy.rollout.rejectOnRollback && rolledBack ? 1 : 0;
+        expect(actionsOf(trace, 'rejectPackage')).toHaveLength(expected);
+        expect(trace.world.rejections).toHaveLength(expected);
+      }),
+      runs,
+    );
+  });
+
+  it('completes when nothing goes wrong: the endpoint ends on the final config, the challenger alone at 100%', () => {
+    const calm = fc.oneof(fc.constant<AlarmState>('OK'), fc.constant<AlarmState>('INSUFFICIENT_DATA'));
+    fc.assert(
+      fc.property(
+        scenarioArb({ failures: false, alarmStates: calm, paused: fc.constant(false), maxTicks: 20 }),
+        (randomStart) => {
+          const { policy } = randomStart;
+          // Then the alarms settle on OK and time passes, tick by tick, for every step and then some.
+          const quiet: Tick = {
+            minutesPassed: Math.max(policy.rollout.bakeMinutes, policy.rollout.shadowMinutes) + 1,
+            settle: true,
+            failUpdate: false,
+            alarmChanges: [0, 1, 2, 3].map((alarm) => ({ alarm, state: 'OK' as const })),
+          };
+          const ticks = [
+            ...randomStart.ticks,
+            ...Array.from({ length: 2 * policy.rollout.steps.length + 8 }, () => quiet),
+          ];
+          const trace = run({ ...randomStart, ticks });
+
+          expect(trace.rollout.phase).toBe('Completed');
+          const endpoint = trace.world.endpoint;
+          expect(endpoint?.status).toBe('InService');
+          expect(endpoint?.configName).toBe(configNameFor(endpointName, randomStart.packageVersion, 'final'));
+          expect(endpoint?.shadowVariants).toEqual([]);
+          expect(endpoint?.variants.map((variant) => variant.VariantName)).toEqual([trace.challenger]);
+          expect(endpoint?.variants.every((variant) => variant.weight > 0)).toBe(true);
+          // Nothing was refused along the way, and the guard alarms are gone.
+          expect(trace.steps.filter((record) => record.failed !== undefined)).toEqual([]);
+          expect(trace.rollout.guardAlarms.filter((name) => trace.world.alarms.has(name))).toEqual([]);
+        },
+      ),
+      runs,
+    );
+  });
+});
+
+describe('FINDINGS', () => {
+  it('holds each canary step for bakeMinutes of traffic at that step before moving on', () => {
+    fc.assert(
+      fc.property(scenarioArb({ paused: fc.constant(false) }), (scenario) => {
+        const trace = run(scenario);
+        const { steps, bakeMinutes } = scenario.policy.rollout;
+        const firstServed = new Map<number, number>();
+        for (const record of trace.steps) {
+          const { before, observed, step } = record;
+          if (before.phase !== 'Baking' || before.stage !== 'canary') continue;
+          const endpoint = observed.endpoint;
+          if (endpoint?.status === 'InService') {
+            const total = sum(endpoint.variants.map((variant) => variant.weight));
+            const share =
+              (100 * (endpoint.variants.find((v) => v.VariantName === trace.challenger)?.weight ?? 0)) / total;
+            if (Math.abs(share - (steps[before.stepIndex] ?? 100)) <= 0.5 && !firstServed.has(before.stepIndex)) {
+              firstServed.set(before.stepIndex, Date.parse(record.now));
+            }
+          }
+          const advanced =
+            step.next.phase === 'Finalizing' ||
+            (step.next.phase === 'Baking' && step.next.stepIndex > before.stepIndex);
+          if (advanced) {
+            const since = firstServed.get(before.stepIndex);
+            expect(since).toBeDefined();
+            expect((Date.parse(record.now) - (since ?? 0)) / minute).toBeGreaterThanOrEqual(bakeMinutes);
+          }
+        }
+      }),
+      runs,
+    );
+  });
+
+  it('faults: guard alarms exist whenever the challenger takes live traffic in an active rollout', () => {
+    fc.assert(
+      fc.property(scenarioArb({ faults: true }), (scenario) => {
+        const trace = run(scenario);
+        for (const record of trace.steps) {
+          const endpoint = record.observed.endpoint;
+          if (!isActive(record.before) || record.before.phase !== 'Baking' || endpoint === undefined) continue;
+          if (!endpoint.variants.some((v) => v.VariantName === trace.challenger && v.weight > 0)) continue;
+          for (const name of record.before.guardAlarms) expect(Object.keys(record.observed.alarms)).toContain(name);
+        }
+      }),
+      runs,
+    );
+  });
+
+  it('faults: a rolled-back package with rejectOnRollback ends up Rejected', () => {
+    fc.assert(
+      fc.property(scenarioArb({ faults: true }), (scenario) => {
+        const trace = run(scenario);
+        if (
+          scenario.policy.rollout.rejectOnRollback &&
+          trace.steps.some((r) => r.step.next.phase === 'RollingBack' || r.step.next.phase === 'RolledBack')
+        ) {
+          expect(trace.world.rejections.length).toBeGreaterThanOrEqual(1);
+        }
+      }),
+      runs,
+    );
+  });
+});

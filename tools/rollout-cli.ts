@@ -3,6 +3,10 @@ import { BadInputError } from '#shared/errors.ts';
 import type { ReplayReport } from './replay.ts';
 
 const usage = `usage: rollout replay <event.json>... [--dry-run] [--json] [--config rollout.config.yml] [--stage local] [--verbose]
+       rollout status [endpoint]          what the rollouts are doing (one endpoint: its history too)
+       rollout pause <endpoint>           hold the rollout at its current step (alarms still roll back)
+       rollout resume <endpoint>          let it go on
+       rollout abort <endpoint> --reason "..."   roll back now, as an alarm would
 
 Routes each event with the EventBridge rules of serverless.yml and runs the real handler in this
 process against AWS_ENDPOINT_URL (or AWS itself when it is unset).
@@ -23,20 +27,9 @@ function printHuman(report: ReplayReport, dryRun: boolean): void {
   }
 }
 
-async function replayCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      'dry-run': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      config: { type: 'string', default: 'rollout.config.yml' },
-      stage: { type: 'string', default: 'local' },
-      verbose: { type: 'boolean', default: false },
-    },
-  });
-  if (positionals.length === 0) throw new BadInputError('replay needs at least one event file');
-  if (!values.verbose) process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+/** The environment for local runs, set before the logger and the AWS clients are loaded. */
+function prepareEnvironment(verbose: boolean): void {
+  if (!verbose) process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   // Local runs use Node 20; the deployed functions run Node 22.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   if (process.env.AWS_ENDPOINT_URL !== undefined) {
@@ -45,6 +38,60 @@ async function replayCommand(args: string[]): Promise<number> {
     process.env.AWS_ACCESS_KEY_ID ??= 'test';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
   }
+}
+
+const commonOptions = {
+  config: { type: 'string', default: 'rollout.config.yml' },
+  stage: { type: 'string', default: 'local' },
+  verbose: { type: 'boolean', default: false },
+} as const;
+
+async function operatorCommand(command: string, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...commonOptions, reason: { type: 'string' } },
+  });
+  prepareEnvironment(values.verbose);
+  const { liveWriter } = await import('#shared/aws/aws-writes.ts');
+  const { loadPolicyFile } = await import('#shared/policy/load-policy.ts');
+  const { readStackDefinition, stackSettings } = await import('./stack-definition.ts');
+  const operator = await import('./operator-commands.ts');
+  const context = {
+    policy: loadPolicyFile(values.config),
+    settings: stackSettings(readStackDefinition(values.stage), values.config, process.env.AWS_REGION),
+    writer: liveWriter(),
+  };
+  const [endpointName] = positionals;
+  const who = process.env.USER ?? 'an operator';
+  const now = new Date().toISOString();
+  if (command === 'status') {
+    for (const line of await operator.rolloutStatus(context, endpointName)) console.log(line);
+    return 0;
+  }
+  if (endpointName === undefined) throw new BadInputError(`${command} needs an endpoint name`);
+  if (command === 'pause') console.log(await operator.pauseRollout(context, endpointName, who, now));
+  if (command === 'resume') console.log(await operator.resumeRollout(context, endpointName, who, now));
+  if (command === 'abort') {
+    if (values.reason === undefined)
+      throw new BadInputError('abort needs --reason "..." (it is recorded and sent to the topic)');
+    console.log(await operator.abortRollout(context, endpointName, who, values.reason, now));
+  }
+  return 0;
+}
+
+async function replayCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      ...commonOptions,
+      'dry-run': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length === 0) throw new BadInputError('replay needs at least one event file');
+  prepareEnvironment(values.verbose);
   // Loaded after the environment is settled: the logger and the AWS clients read it when created.
   const { loadPolicyFile } = await import('#shared/policy/load-policy.ts');
   const { readStackDefinition, stackSettings } = await import('./stack-definition.ts');
@@ -74,6 +121,8 @@ async function replayCommand(args: string[]): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'replay') return replayCommand(rest);
+  if (command === 'status' || command === 'pause' || command === 'resume' || command === 'abort')
+    return operatorCommand(command, rest);
   console.error(usage);
   return command === undefined || command === '--help' ? 0 : 2;
 }
@@ -84,6 +133,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     console.error(`rollout: ${(error as Error).message}`);
-    process.exitCode = error instanceof BadInputError || (error as Error).name === 'TypeError' ? 2 : 1;
+    const badArguments = String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
+    process.exitCode = error instanceof BadInputError || badArguments ? 2 : 1;
   },
 );

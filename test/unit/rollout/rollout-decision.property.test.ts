@@ -4,14 +4,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type GroupPolicy, groupPolicySchema } from '#shared/policy/policy-schema.ts';
-import type { EndpointConfigPlan } from '#shared/rollout/endpoint-configs.ts';
 import type { AlarmState, Observed, ObservedEndpoint } from '#shared/rollout/observed-state.ts';
 import { decideRolloutStep, type RolloutAction, type RolloutStep } from '#shared/rollout/rollout-decision.ts';
 import {
   challengerVariantName,
   configNameFor,
   guardAlarmNamesFor,
-  isActive,
   modelNameFor,
   type Phase,
   type Rollout,
@@ -529,7 +527,9 @@ function tickArb(options: { failures: boolean; alarmStates: fc.Arbitrary<AlarmSt
   const rarely = fc.oneof({ weight: 6, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) });
   return fc.record({
     minutesPassed: fc.integer({ min: 0, max: 15 }),
-    settle: options.failures ? fc.boolean() : fc.constant(true),
+    settle: options.failures
+      ? fc.oneof({ weight: 2, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) })
+      : fc.constant(true),
     failUpdate: options.failures ? rarely : fc.constant(false),
     alarmChanges: fc.oneof(
       { weight: 3, arbitrary: fc.constant([]) },
@@ -562,7 +562,7 @@ function scenarioArb(
   return fc.record({
     policy: options.policy ?? policyArb,
     incumbent: fc.constantFrom<Incumbent>('one', 'one', 'two', 'none'),
-    incumbentWeights: fc.tuple(weightArb, weightArb),
+    incumbentWeights: fc.tuple(weightArb, fc.oneof({ weight: 5, arbitrary: weightArb }, fc.constant(0))),
     liveWeights: fc.option(fc.tuple(weightArb, weightArb), { nil: undefined, freq: 4 }),
     packageVersion: fc.integer({ min: 2, max: 40 }),
     paused:
@@ -572,7 +572,7 @@ function scenarioArb(
       tickArb({
         failures: options.failures ?? true,
         alarmStates: options.alarmStates ?? alarmStateArb,
-        faults: options.faults ?? true,
+        faults: options.faults ?? false,
       }),
       { minLength: 1, maxLength: options.maxTicks ?? 60 },
     ),
@@ -680,9 +680,9 @@ describe('decideRolloutStep, driven against a simulated SageMaker endpoint', () 
             expect(['RollingBack', 'RolledBack']).toContain(record.step.next.phase);
           }
         }
-        const rolledBack = trace.steps.some((record) => record.step.next.phase === 'RollingBack')
-          ? true
-          : trace.rollout.phase === 'RolledBack';
+        const rolledBack = trace.steps.some((record) =>
+          (['RollingBack', 'RolledBack'] as const).some((phase) => record.step.next.phase === phase),
+        );
         const expected = scenario.policy.rollout.rejectOnRollback && rolledBack ? 1 : 0;
         expect(actionsOf(trace, 'rejectPackage')).toHaveLength(expected);
         expect(trace.world.rejections).toHaveLength(expected);
@@ -726,34 +726,45 @@ describe('decideRolloutStep, driven against a simulated SageMaker endpoint', () 
       runs,
     );
   });
+
+  it('never sends SageMaker a request it refuses when nothing else touches the endpoint', () => {
+    fc.assert(
+      fc.property(scenarioArb(), (scenario) => {
+        const trace = run(scenario);
+        expect(trace.steps.flatMap((record) => (record.failed === undefined ? [] : [record.failed]))).toEqual([]);
+      }),
+      runs,
+    );
+  });
 });
 
-describe('FINDINGS', () => {
-  it('holds each canary step for bakeMinutes of traffic at that step before moving on', () => {
+// Known bugs, found by these properties. Each is written as the behaviour we want and marked `it.fails`
+// while the source still misbehaves: once fixed, the test fails and `.fails` should be removed.
+describe('decideRolloutStep: known bugs (it.fails until fixed)', () => {
+  it.fails('bakes each canary step for bakeMinutes from when its traffic split took effect, not from the request', () => {
+    // Bake time runs from phaseSince, set when setWeights is *requested*; while the endpoint is Updating
+    // (or the weights update fails and is re-sent) the clock runs, so a slow update shortens the bake to zero.
     fc.assert(
       fc.property(scenarioArb({ paused: fc.constant(false) }), (scenario) => {
         const trace = run(scenario);
         const { steps, bakeMinutes } = scenario.policy.rollout;
-        const firstServed = new Map<number, number>();
-        for (const record of trace.steps) {
-          const { before, observed, step } = record;
+        const firstServedMs = new Map<number, number>();
+        for (const { before, observed, step, now } of trace.steps) {
           if (before.phase !== 'Baking' || before.stage !== 'canary') continue;
           const endpoint = observed.endpoint;
-          if (endpoint?.status === 'InService') {
+          if (endpoint?.status === 'InService' && !firstServedMs.has(before.stepIndex)) {
             const total = sum(endpoint.variants.map((variant) => variant.weight));
-            const share =
-              (100 * (endpoint.variants.find((v) => v.VariantName === trace.challenger)?.weight ?? 0)) / total;
-            if (Math.abs(share - (steps[before.stepIndex] ?? 100)) <= 0.5 && !firstServed.has(before.stepIndex)) {
-              firstServed.set(before.stepIndex, Date.parse(record.now));
-            }
+            const challenger = endpoint.variants.find((variant) => variant.VariantName === trace.challenger);
+            const share = total > 0 ? (100 * (challenger?.weight ?? 0)) / total : 0;
+            if (Math.abs(share - (steps[before.stepIndex] ?? 100)) <= 0.5)
+              firstServedMs.set(before.stepIndex, Date.parse(now));
           }
           const advanced =
             step.next.phase === 'Finalizing' ||
             (step.next.phase === 'Baking' && step.next.stepIndex > before.stepIndex);
           if (advanced) {
-            const since = firstServed.get(before.stepIndex);
-            expect(since).toBeDefined();
-            expect((Date.parse(record.now) - (since ?? 0)) / minute).toBeGreaterThanOrEqual(bakeMinutes);
+            const servedMinutes = (Date.parse(now) - (firstServedMs.get(before.stepIndex) ?? Date.parse(now))) / minute;
+            expect(servedMinutes).toBeGreaterThanOrEqual(bakeMinutes);
           }
         }
       }),
@@ -761,31 +772,33 @@ describe('FINDINGS', () => {
     );
   });
 
-  it('faults: guard alarms exist whenever the challenger takes live traffic in an active rollout', () => {
+  it.fails('creates the guard alarms even when a call of the starting step failed transiently', () => {
+    // start() sends putGuardAlarms last; if any earlier call (or putGuardAlarms itself) fails, the record is
+    // already Deploying and the repair path (requestUpdate) never re-sends it: the challenger takes traffic
+    // unguarded (insufficientDataIsOk: true) or the rollout holds forever on a missing alarm (false).
     fc.assert(
       fc.property(scenarioArb({ faults: true }), (scenario) => {
         const trace = run(scenario);
-        for (const record of trace.steps) {
-          const endpoint = record.observed.endpoint;
-          if (!isActive(record.before) || record.before.phase !== 'Baking' || endpoint === undefined) continue;
-          if (!endpoint.variants.some((v) => v.VariantName === trace.challenger && v.weight > 0)) continue;
-          for (const name of record.before.guardAlarms) expect(Object.keys(record.observed.alarms)).toContain(name);
+        for (const { before, observed } of trace.steps) {
+          const serving = observed.endpoint?.variants.some(
+            (variant) => variant.VariantName === trace.challenger && variant.weight > 0,
+          );
+          if (before.phase !== 'Baking' || serving !== true) continue;
+          expect(before.guardAlarms.filter((name) => observed.alarms[name] === undefined)).toEqual([]);
         }
       }),
       runs,
     );
   });
 
-  it('faults: a rolled-back package with rejectOnRollback ends up Rejected', () => {
+  it.fails('rejects a rolled-back package (rejectOnRollback) even when the rejection call failed transiently', () => {
+    // rejectPackage is emitted once, by the step that enters RollingBack; if that call fails, no later step
+    // sends it again and the package stays Approved in the registry.
     fc.assert(
       fc.property(scenarioArb({ faults: true }), (scenario) => {
         const trace = run(scenario);
-        if (
-          scenario.policy.rollout.rejectOnRollback &&
-          trace.steps.some((r) => r.step.next.phase === 'RollingBack' || r.step.next.phase === 'RolledBack')
-        ) {
-          expect(trace.world.rejections.length).toBeGreaterThanOrEqual(1);
-        }
+        const rolledBack = trace.steps.some((record) => record.step.next.phase === 'RollingBack');
+        if (scenario.policy.rollout.rejectOnRollback && rolledBack) expect(trace.world.rejections).toHaveLength(1);
       }),
       runs,
     );

@@ -1,0 +1,86 @@
+// What people do by hand: see what the rollouts are doing, hold one, let it go on, or pull it back now.
+import { listActiveWork, listRolloutHistory, readEndpointState, saveRollout } from '#shared/aws/rollout-store.ts';
+import { reconcileEndpoint } from '#shared/engine/reconcile.ts';
+import { BadInputError } from '#shared/errors.ts';
+import { isActive, type Rollout } from '#shared/rollout/rollout-state.ts';
+import type { RunContext } from '#shared/runtime/run-context.ts';
+
+function describeRollout(rollout: Rollout): string {
+  const step = rollout.phase === 'Baking' && rollout.stage === 'canary' ? ` step ${rollout.stepIndex + 1}` : '';
+  const paused = rollout.paused ? ' (paused)' : '';
+  const reason = rollout.reason === undefined ? '' : `: ${rollout.reason}`;
+  return `${rollout.endpointName}: v${rollout.packageVersion} ${rollout.phase}${step}${paused} since ${rollout.phaseSince}${reason}`;
+}
+
+export async function rolloutStatus(context: RunContext, endpointName: string | undefined): Promise<string[]> {
+  const table = context.settings.rolloutsTableName;
+  if (endpointName === undefined) {
+    const { rollouts } = await listActiveWork(table);
+    return rollouts.length === 0 ? ['no active rollouts'] : rollouts.map(describeRollout);
+  }
+  const { rollout, queued } = await readEndpointState(table, endpointName);
+  if (rollout === undefined) return [`${endpointName}: no rollout recorded`];
+  const history = await listRolloutHistory(table, endpointName, 5);
+  return [
+    describeRollout(rollout),
+    ...rollout.history.map((entry) => `  ${entry.at}  ${entry.phase.padEnd(12)} ${entry.note}`),
+    ...(queued === undefined ? [] : [`  queued next: v${queued.packageVersion} (${queued.packageArn})`]),
+    ...history.map((earlier) =>
+      `  earlier: v${earlier.packageVersion} ${earlier.phase} ${earlier.reason ?? ''}`.trimEnd(),
+    ),
+  ];
+}
+
+async function changeActive(
+  context: RunContext,
+  endpointName: string,
+  change: (rollout: Rollout) => Rollout,
+): Promise<Rollout> {
+  const { rollout } = await readEndpointState(context.settings.rolloutsTableName, endpointName);
+  if (rollout === undefined || !isActive(rollout))
+    throw new BadInputError(`endpoint ${endpointName}: no active rollout`);
+  return saveRollout(context.writer, context.settings.rolloutsTableName, change(rollout), rollout);
+}
+
+function withNote(rollout: Rollout, at: string, note: string, changes: Partial<Rollout>): Rollout {
+  return { ...rollout, ...changes, history: [...rollout.history, { at, phase: changes.phase ?? rollout.phase, note }] };
+}
+
+/** Holds the rollout at its current step; alarms still roll it back. */
+export async function pauseRollout(context: RunContext, endpointName: string, who: string, now: string) {
+  return describeRollout(
+    await changeActive(context, endpointName, (rollout) =>
+      withNote(rollout, now, `paused by ${who}`, { paused: true }),
+    ),
+  );
+}
+
+export async function resumeRollout(context: RunContext, endpointName: string, who: string, now: string) {
+  return describeRollout(
+    await changeActive(context, endpointName, (rollout) =>
+      withNote(rollout, now, `resumed by ${who}`, { paused: false }),
+    ),
+  );
+}
+
+/** Rolls back now, exactly as an alarm would, and takes the first step at once. */
+export async function abortRollout(
+  context: RunContext,
+  endpointName: string,
+  who: string,
+  reason: string,
+  now: string,
+) {
+  await changeActive(context, endpointName, (rollout) => {
+    if (rollout.phase === 'RollingBack') return rollout;
+    if (rollout.phase === 'Creating') {
+      throw new BadInputError(`endpoint ${endpointName}: a first deployment has no earlier version to roll back to`);
+    }
+    const note = `aborted by ${who}: ${reason}`;
+    // Before the endpoint was touched there is nothing to roll back: the rollout simply fails.
+    const untouched = rollout.phase === 'AwaitingPipeline' || rollout.phase === 'Starting';
+    return withNote(rollout, now, note, { phase: untouched ? 'Failed' : 'RollingBack', phaseSince: now, reason: note });
+  });
+  const report = await reconcileEndpoint(context, endpointName, now);
+  return `${endpointName}: ${report.phase ?? '-'} (${report.notes.join('; ')})`;
+}

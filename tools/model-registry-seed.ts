@@ -15,6 +15,8 @@ export interface SeededPackage {
   readonly evaluationReport?: unknown;
   readonly customerMetadata?: Record<string, string>;
   readonly approvalStatus?: 'PendingManualApproval' | 'Approved' | 'Rejected';
+  /** The training pipeline execution that registered it (MetadataProperties.GeneratedBy). */
+  readonly generatedBy?: string;
 }
 
 /**
@@ -59,6 +61,7 @@ export async function registerModelPackage(seed: SeededPackage): Promise<string>
               },
             },
       CustomerMetadataProperties: seed.customerMetadata,
+      MetadataProperties: seed.generatedBy === undefined ? undefined : { GeneratedBy: seed.generatedBy },
     }),
   );
   if (created.ModelPackageArn === undefined) throw new Error('CreateModelPackage returned no ARN');

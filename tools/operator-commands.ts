@@ -79,7 +79,12 @@ export async function abortRollout(
     const note = `aborted by ${who}: ${reason}`;
     // Before the endpoint was touched there is nothing to roll back: the rollout simply fails.
     const untouched = rollout.phase === 'AwaitingPipeline' || rollout.phase === 'Starting';
-    return withNote(rollout, now, note, { phase: untouched ? 'Failed' : 'RollingBack', phaseSince: now, reason: note });
+    return withNote(rollout, now, note, {
+      phase: untouched ? 'Failed' : 'RollingBack',
+      phaseSince: now,
+      reason: note,
+      rollbackCause: 'operator',
+    });
   });
   const report = await reconcileEndpoint(context, endpointName, now);
   return `${endpointName}: ${report.phase ?? '-'} (${report.notes.join('; ')})`;

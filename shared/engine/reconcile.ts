@@ -77,13 +77,19 @@ async function stepOnce(
   }
   const observed = await observe(active, group, knownAlarmStates);
   const step = decideRolloutStep(group, active, observed, now);
-  // Record first, act second: if the actions fail, the record already says what to converge to,
-  // and the next tick repairs. A racing writer makes this write fail before anything is done.
-  const saved =
-    step.next === active
-      ? active
-      : await saveRollout(context.writer, context.settings.rolloutsTableName, step.next, active);
-  await applyActions(context, group, saved, step.actions);
+  const table = context.settings.rolloutsTableName;
+  let saved = active;
+  if (step.next !== active && !isActive(step.next)) {
+    // Into a final phase, act first: the clean-up, rejection and notice must not be lost to a failed
+    // call, since nothing looks at a finished rollout again. They are idempotent, so a retry is safe.
+    await applyActions(context, group, step.next, step.actions);
+    saved = await saveRollout(context.writer, table, step.next, active);
+  } else {
+    // Otherwise record first, act second: if an action fails, the record already says what to
+    // converge to, and the next tick repairs. A racing writer makes this write fail before anything is done.
+    if (step.next !== active) saved = await saveRollout(context.writer, table, step.next, active);
+    await applyActions(context, group, saved, step.actions);
+  }
   logger.info('rollout step', {
     phase: saved.phase,
     note: step.note,

@@ -85,6 +85,12 @@ function firingAlarm(rollout: Rollout, observed: Observed): string | undefined {
   return rollout.watchedAlarms.find((name) => observed.alarms[name] === 'ALARM');
 }
 
+/** Guard alarms are level-checked: one that is missing (a failed first try, a deletion) is put back. */
+function missingGuards(rollout: Rollout, observed: Observed): RolloutAction[] {
+  const missing = rollout.guardAlarms.some((name) => observed.alarms[name] === undefined);
+  return missing ? [{ kind: 'putGuardAlarms', variantName: rollout.challengerVariant }] : [];
+}
+
 function guardCleanup(rollout: Rollout): RolloutAction[] {
   return rollout.guardAlarms.length > 0 ? [{ kind: 'deleteAlarms', alarmNames: rollout.guardAlarms }] : [];
 }
@@ -167,38 +173,46 @@ function updateDidNotLand(
   group: GroupPolicy,
   rollout: Rollout,
   endpoint: ObservedEndpoint,
+  observed: Observed,
   now: string,
   plan: EndpointConfigPlan,
-) {
+): RolloutStep {
   if (endpoint.failureReason !== undefined && changedSinceRequest(rollout, endpoint)) {
-    return fail(
-      rollout,
-      now,
-      `the endpoint update failed and SageMaker kept ${endpoint.configName}: ${endpoint.failureReason}`,
-    );
+    const reason = `the endpoint update failed and SageMaker kept ${endpoint.configName}: ${endpoint.failureReason}`;
+    // On the incumbent's own config nothing of ours serves: done. On one of our configs the new
+    // version still serves or shadows, unguarded from here on: take the endpoint back to the incumbent.
+    if (endpoint.configName === rollout.incumbentConfigName) return fail(rollout, now, reason);
+    return beginRollback(group, rollout, endpoint, now, reason, 'failed-update');
   }
   // Our record says we asked, but the endpoint never changed: the invocation stopped between two writes.
   return {
     next: rollout,
-    actions: requestUpdate(group, rollout, plan),
+    actions: [...requestUpdate(group, rollout, plan), ...missingGuards(rollout, observed)],
     note: 'repairing: re-sending the endpoint update',
   };
 }
 
-function deploying(group: GroupPolicy, rollout: Rollout, endpoint: ObservedEndpoint, now: string): RolloutStep {
+function deploying(
+  group: GroupPolicy,
+  rollout: Rollout,
+  endpoint: ObservedEndpoint,
+  observed: Observed,
+  now: string,
+): RolloutStep {
   if (endpoint.configName === rollout.targetConfigName) {
     const note =
       rollout.stage === 'shadow'
         ? 'shadowing: the new version sees a copy of live traffic'
         : `baking at ${group.rollout.steps[0]}%`;
-    return { next: moveTo(rollout, 'Baking', now, note, { stepIndex: 0 }), actions: [], note };
+    // The config arrived with its weights in place: the first bake starts now.
+    return { next: moveTo(rollout, 'Baking', now, note, { stepIndex: 0, bakeStartedAt: now }), actions: [], note };
   }
   const percent = group.rollout.steps[0] ?? 100;
   const plan =
     rollout.stage === 'shadow'
       ? shadowConfig(group, rollout, rollout.targetConfigName)
       : canaryConfig(group, rollout, rollout.targetConfigName, percent);
-  return updateDidNotLand(group, rollout, endpoint, now, plan);
+  return updateDidNotLand(group, rollout, endpoint, observed, now, plan);
 }
 
 function blockingAlarm(group: GroupPolicy, rollout: Rollout, observed: Observed): string | undefined {
@@ -230,11 +244,17 @@ function baking(
       note: `setting traffic to ${percent}%`,
     };
   }
+  const guards = missingGuards(rollout, observed);
+  if (guards.length > 0) return { next: rollout, actions: guards, note: 'restoring the guard alarms' };
+  if (rollout.bakeStartedAt === undefined) {
+    const next = { ...rollout, bakeStartedAt: now };
+    return { next, actions: [], note: `serving ${percent}%: the bake starts` };
+  }
   if (rollout.paused) return wait(rollout, 'paused: holding this step');
   const holding = blockingAlarm(group, rollout, observed);
   if (holding !== undefined) return wait(rollout, `holding: alarm ${holding} has no data yet`);
   const bakeMinutes = rollout.stage === 'shadow' ? group.rollout.shadowMinutes : group.rollout.bakeMinutes;
-  const waited = elapsedMinutes(rollout.phaseSince, now);
+  const waited = elapsedMinutes(rollout.bakeStartedAt, now);
   if (waited < bakeMinutes) return wait(rollout, `baking: ${Math.floor(waited)} of ${bakeMinutes} min`);
 
   if (rollout.stage === 'shadow') {
@@ -244,6 +264,7 @@ function baking(
       stage: 'canary',
       targetConfigName: configName,
       updateRequestedAt: endpoint.lastModifiedTime,
+      bakeStartedAt: undefined,
     });
     const plan = canaryConfig(group, next, configName, firstPercent);
     return {
@@ -260,17 +281,15 @@ function baking(
   if (nextPercent !== undefined) {
     const note = `step ${nextIndex + 1} of ${steps.length}: ${nextPercent}%`;
     const weights = trafficSplit(rollout.incumbentVariants, rollout.challengerVariant, nextPercent);
-    return {
-      next: moveTo(rollout, 'Baking', now, note, { stepIndex: nextIndex }),
-      actions: [{ kind: 'setWeights', weights }],
-      note,
-    };
+    const next = moveTo(rollout, 'Baking', now, note, { stepIndex: nextIndex, bakeStartedAt: undefined });
+    return { next, actions: [{ kind: 'setWeights', weights }], note };
   }
   const configName = configNameFor(rollout.endpointName, rollout.packageVersion, 'final');
   const plan = finalConfig(group, rollout, configName);
   const next = moveTo(rollout, 'Finalizing', now, 'finalizing: the new version alone', {
     targetConfigName: configName,
     updateRequestedAt: endpoint.lastModifiedTime,
+    bakeStartedAt: undefined,
   });
   return {
     next,
@@ -323,10 +342,24 @@ function complete(group: GroupPolicy, rollout: Rollout, now: string, note: strin
   };
 }
 
-function finalizing(group: GroupPolicy, rollout: Rollout, endpoint: ObservedEndpoint, now: string): RolloutStep {
-  if (endpoint.configName === rollout.targetConfigName)
+function finalizing(
+  group: GroupPolicy,
+  rollout: Rollout,
+  endpoint: ObservedEndpoint,
+  observed: Observed,
+  now: string,
+): RolloutStep {
+  if (endpoint.configName === rollout.targetConfigName) {
     return complete(group, rollout, now, 'completed: the new version serves all traffic');
-  return updateDidNotLand(group, rollout, endpoint, now, finalConfig(group, rollout, rollout.targetConfigName));
+  }
+  return updateDidNotLand(
+    group,
+    rollout,
+    endpoint,
+    observed,
+    now,
+    finalConfig(group, rollout, rollout.targetConfigName),
+  );
 }
 
 function creating(
@@ -342,7 +375,17 @@ function creating(
   return complete(group, rollout, now, 'completed: first deployment of the endpoint');
 }
 
-function rollingBack(rollout: Rollout, endpoint: ObservedEndpoint, now: string): RolloutStep {
+function rejection(group: GroupPolicy, rollout: Rollout): RolloutAction[] {
+  if (!group.rollout.rejectOnRollback || rollout.rollbackCause !== 'alarm') return [];
+  return [
+    {
+      kind: 'rejectPackage',
+      reason: `sagemaker-rollout rolled back ${rollout.endpointName}: ${rollout.reason ?? 'rolled back'}`,
+    },
+  ];
+}
+
+function rollingBack(group: GroupPolicy, rollout: Rollout, endpoint: ObservedEndpoint, now: string): RolloutStep {
   const incumbentConfig = rollout.incumbentConfigName;
   if (incumbentConfig === undefined || endpoint.configName === incumbentConfig) {
     const reason = rollout.reason ?? 'rolled back';
@@ -353,6 +396,8 @@ function rollingBack(rollout: Rollout, endpoint: ObservedEndpoint, now: string):
     return {
       next,
       actions: [
+        // Rejected once the incumbent serves again; a final step is retried until all of it succeeds.
+        ...rejection(group, rollout),
         ...guardCleanup(rollout),
         { kind: 'deleteEndpointConfigs', configNames: transitional },
         { kind: 'deleteModels', modelNames: [rollout.challengerModel] },
@@ -387,22 +432,17 @@ function beginRollback(
   endpoint: ObservedEndpoint | undefined,
   now: string,
   reason: string,
-) {
-  const next = moveTo(rollout, 'RollingBack', now, `rolling back: ${reason}`, { reason });
+  cause: NonNullable<Rollout['rollbackCause']>,
+): RolloutStep {
+  const next = moveTo(rollout, 'RollingBack', now, `rolling back: ${reason}`, { reason, rollbackCause: cause });
   const immediate =
-    endpoint?.status === 'InService' ? rollingBack(next, endpoint, now) : wait(next, 'waiting for the endpoint');
-  const rejection: RolloutAction[] = group.rollout.rejectOnRollback
-    ? [{ kind: 'rejectPackage', reason: `sagemaker-rollout rolled back ${rollout.endpointName}: ${reason}` }]
-    : [];
+    endpoint?.status === 'InService' ? rollingBack(group, next, endpoint, now) : wait(next, 'waiting for the endpoint');
   // When the endpoint already serves the incumbent, the rollback is complete in this same step.
-  const completedNow = immediate.next.phase === 'RolledBack';
+  if (immediate.next.phase === 'RolledBack') return { ...immediate, note: `rolling back: ${reason}` };
   return {
     next: immediate.next,
-    actions: [
-      ...rejection,
-      ...immediate.actions,
-      ...(completedNow ? [] : [notify(rollout, 'is rolling back', reason)]),
-    ],
+    // Traffic first: a failed notification must not delay it.
+    actions: [...immediate.actions, notify(rollout, 'is rolling back', reason)],
     note: `rolling back: ${reason}`,
   };
 }
@@ -415,7 +455,7 @@ export function decideRolloutStep(group: GroupPolicy, rollout: Rollout, observed
 
   const alarm = firingAlarm(rollout, observed);
   if (alarm !== undefined && rollbackablePhases.includes(rollout.phase)) {
-    return beginRollback(group, rollout, endpoint, now, `alarm ${alarm} is in ALARM`);
+    return beginRollback(group, rollout, endpoint, now, `alarm ${alarm} is in ALARM`, 'alarm');
   }
 
   switch (rollout.phase) {
@@ -436,13 +476,13 @@ export function decideRolloutStep(group: GroupPolicy, rollout: Rollout, observed
 
   switch (rollout.phase) {
     case 'Deploying':
-      return deploying(group, rollout, endpoint, now);
+      return deploying(group, rollout, endpoint, observed, now);
     case 'Baking':
       return baking(group, rollout, endpoint, observed, now);
     case 'Finalizing':
-      return finalizing(group, rollout, endpoint, now);
+      return finalizing(group, rollout, endpoint, observed, now);
     case 'RollingBack':
-      return rollingBack(rollout, endpoint, now);
+      return rollingBack(group, rollout, endpoint, now);
     default:
       return wait(rollout, `${rollout.phase}: nothing to do`);
   }

@@ -54,8 +54,10 @@ export interface Rollout {
   readonly stage: 'shadow' | 'canary';
   /** Index into the policy's steps while Baking. */
   readonly stepIndex: number;
-  /** When the current phase or step began (the event time that caused it), for bake timing. */
+  /** When the current phase or step began (the event time that caused it). */
   readonly phaseSince: string;
+  /** When the current step's traffic was first seen in place: bake time counts from here, not from the request. */
+  readonly bakeStartedAt?: string;
   readonly challengerVariant: string;
   readonly challengerModel: string;
   /** The config the endpoint served before; a rollback returns to it. Absent on a first deployment. */
@@ -69,6 +71,8 @@ export interface Rollout {
   readonly watchedAlarms: readonly string[];
   readonly paused: boolean;
   readonly reason?: string;
+  /** Why a rollback happened: only an alarm says the model is bad (rejectOnRollback); a failed update or a person does not. */
+  readonly rollbackCause?: 'alarm' | 'operator' | 'failed-update';
   readonly history: readonly RolloutHistoryEntry[];
   /** The delivery pipeline run this rollout waits for (policy deliveryPipeline). */
   readonly pipelineExecutionId?: string;

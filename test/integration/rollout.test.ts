@@ -234,12 +234,13 @@ describe('rollback', () => {
       ['fraud-detector-2', 0],
     ]);
     expect((await story.record())?.phase).toBe('RollingBack');
+
+    const rolledBack = await story.tickUntil(['RolledBack']);
+    // Rejected once the incumbent serves again (rejectOnRollback in rollout.config.yml).
     expect(await story.packageStatus(challenger)).toEqual({
       status: 'Rejected',
       description: `sagemaker-rollout rolled back fraud-prod: alarm ${guard5xx(2)} is in ALARM`,
     });
-
-    const rolledBack = await story.tickUntil(['RolledBack']);
     expect(rolledBack.reason).toBe(`alarm ${guard5xx(2)} is in ALARM`);
     expect((await story.endpoint()).EndpointConfigName).toBe('fraud-prod-v1-final');
     expect(await story.traffic()).toEqual({ 'fraud-detector-1': 100 });
@@ -381,5 +382,28 @@ describe('failures', () => {
     expect((await story.endpoint()).EndpointStatus).toBe('Updating');
     await story.tickUntil(['Baking']);
     expect((await story.endpoint()).EndpointConfigName).toBe('fraud-prod-v2-canary');
+  });
+});
+
+describe('a failed final update', () => {
+  it('takes the endpoint back to the incumbent rather than leaving the new version serving unguarded', async () => {
+    await story.establishIncumbent();
+    const challenger = await story.registerApproved();
+    await story.approved(challenger);
+    await story.tickUntil(['Baking']);
+    for (let count = 0; count < 40 && (await story.record())?.phase === 'Baking'; count += 1) {
+      await story.settle();
+      await story.tick();
+    }
+    expect((await story.record())?.phase).toBe('Finalizing');
+    await local.emulator.failNextUpdate(endpointName, 'rollback', 'ResourceLimitExceeded');
+
+    const rolledBack = await story.tickUntil(['RolledBack']);
+
+    expect(rolledBack.rollbackCause).toBe('failed-update');
+    expect(rolledBack.reason).toContain('ResourceLimitExceeded');
+    expect(await story.traffic()).toEqual({ 'fraud-detector-1': 100 });
+    // Not the model's fault: the package stays Approved for people to decide.
+    expect((await story.packageStatus(challenger)).status).toBe('Approved');
   });
 });

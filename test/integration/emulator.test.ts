@@ -7,7 +7,6 @@
  */
 import {
   CodePipelineClient,
-  CreatePipelineCommand,
   GetPipelineExecutionCommand,
   ListPipelineExecutionsCommand,
   StartPipelineExecutionCommand,

@@ -1,5 +1,6 @@
 // `npm run demo`: a full model lifecycle against the local emulator, through the same routing and
 // handlers as production, printed as a timeline. The clock is the events' time: one tick a minute.
+import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { startEmulator } from '../emulator/launch.ts';
 
 const emulator = await startEmulator({ updateSeconds: 3600 });
@@ -12,9 +13,10 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 
 // Loaded after the environment is set: the clients and the logger read it.
 const { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } = await import('@aws-sdk/client-cloudwatch');
-const { DescribeModelPackageCommand, SageMakerClient } = await import('@aws-sdk/client-sagemaker');
+const { DescribeEndpointCommand, DescribeModelPackageCommand, SageMakerClient } = await import(
+  '@aws-sdk/client-sagemaker'
+);
 const { loadPolicyFile } = await import('#shared/policy/load-policy.ts');
-const { describeEndpoint } = await import('#shared/aws/sagemaker-endpoints.ts');
 const { readEndpointState } = await import('#shared/aws/rollout-store.ts');
 const { readAlarmStates } = await import('#shared/aws/cloudwatch.ts');
 const { createLocalResources } = await import('./local-resources.ts');
@@ -22,6 +24,31 @@ const { binaryClassificationReport, registerModelPackage } = await import('./mod
 const { readStackDefinition, stackSettings } = await import('./stack-definition.ts');
 const { replayEvent } = await import('./replay.ts');
 const { alarmStateChange, minutesAfterStart, modelPackageEvent, scheduledTick } = await import('./event-builders.ts');
+
+// --calls: list the AWS calls each event caused (the cost of each transition).
+const showCalls = process.argv.includes('--calls');
+const awsCalls: string[] = [];
+const countCall: InitializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
+  awsCalls.push(String(context.commandName).replace(/Command$/, ''));
+  return next(args);
+};
+for (const client of await awsClientsOfTheFunctions()) {
+  (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(countCall, {
+    step: 'initialize',
+    name: 'demoCallCounter',
+  });
+}
+
+async function awsClientsOfTheFunctions() {
+  return [
+    (await import('#shared/aws/sagemaker.ts')).sagemaker,
+    (await import('#shared/aws/store.ts')).dynamodb,
+    (await import('#shared/aws/cloudwatch.ts')).cloudwatch,
+    (await import('#shared/aws/notify.ts')).sns,
+    (await import('#shared/aws/evaluation-report.ts')).s3,
+    (await import('#shared/aws/codepipeline.ts')).codepipeline,
+  ];
+}
 
 const groupName = 'fraud-detector';
 const endpointName = 'fraud-prod';
@@ -40,14 +67,23 @@ function clock(): string {
   return minutesAfterStart(minute);
 }
 
+function percentages(weights: readonly (number | undefined)[]): number[] {
+  const total = weights.reduce<number>((sum, weight) => sum + (weight ?? 0), 0) || 1;
+  return weights.map((weight) => Math.round(((weight ?? 0) / total) * 100));
+}
+
+/** The split the endpoint serves now, and where an update in flight takes it. */
 async function trafficSplit(): Promise<string> {
-  const endpoint = await describeEndpoint(endpointName);
+  const endpoint = await sagemaker
+    .send(new DescribeEndpointCommand({ EndpointName: endpointName }))
+    .catch(() => undefined);
   if (endpoint === undefined) return 'no endpoint';
-  const total = endpoint.variants.reduce((sum, variant) => sum + variant.weight, 0) || 1;
-  const split = endpoint.variants
-    .map((variant) => `${variant.VariantName} ${Math.round((variant.weight / total) * 100)}%`)
-    .join(', ');
-  return `${endpoint.status.padEnd(9)} ${split}`;
+  const variants = endpoint.ProductionVariants ?? [];
+  const current = percentages(variants.map((variant) => variant.CurrentWeight));
+  const desired = percentages(variants.map((variant) => variant.DesiredWeight ?? variant.CurrentWeight));
+  const split = variants.map((variant, index) => `${variant.VariantName} ${current[index]}%`).join(', ');
+  const moving = desired.some((share, index) => share !== current[index]) ? ` -> ${desired.join('/')}` : '';
+  return `${endpoint.EndpointStatus?.padEnd(9)} ${split}${moving}`;
 }
 
 async function alarmSummary(): Promise<string> {
@@ -74,15 +110,17 @@ async function show(what: string, outcome: string): Promise<void> {
   const { rollout } = await readEndpointState(setup.settings.rolloutsTableName, endpointName);
   const phase = rollout === undefined ? '-' : `v${rollout.packageVersion} ${rollout.phase}`;
   console.log(
-    `${clock().slice(11, 16)}  ${what.padEnd(18)} ${phase.padEnd(16)} ${(await trafficSplit()).padEnd(52)} ${await alarmSummary()}`,
+    `${clock().slice(11, 16)}  ${what.padEnd(18)} ${phase.padEnd(16)} ${(await trafficSplit()).padEnd(58)} ${await alarmSummary()}`,
   );
   console.log(`       ${''.padEnd(18)} -> ${outcome}`);
 }
 
 async function send(what: string, event: unknown): Promise<void> {
+  awsCalls.length = 0;
   const report = await replayEvent(event, setup);
   if (report.status !== 'handled') throw new Error(`${what}: ${report.outcome}`);
-  await show(what, `${report.function ?? 'no function'}: ${report.outcome}`);
+  const calls = showCalls ? ` [${awsCalls.length} calls: ${awsCalls.join(', ')}]` : '';
+  await show(what, `${report.function ?? 'no function'}: ${report.outcome}${calls}`);
 }
 
 /** One scheduled tick; SageMaker finishes pending updates between ticks (the emulator settles them). */
@@ -127,7 +165,7 @@ try {
   );
   console.log('sagemaker-rollout demo: policy rollout.config.yml, group fraud-detector -> endpoint fraud-prod');
   console.log('canary 10% -> 50% -> 100%, 10 min bake per step; guard alarms on the new variant; one tick a minute\n');
-  console.log(`time   ${'event'.padEnd(18)} ${'rollout'.padEnd(16)} ${'endpoint and traffic'.padEnd(52)} alarms`);
+  console.log(`time   ${'event'.padEnd(18)} ${'rollout'.padEnd(16)} ${'endpoint and traffic'.padEnd(58)} alarms`);
 
   await newVersion(1, 0.9);
   await ticksUntil(['Completed']);
@@ -140,7 +178,7 @@ try {
   // Bake through the first step until the canary takes half the traffic.
   for (let count = 0; count < 15; count += 1) {
     const { rollout } = await readEndpointState(setup.settings.rolloutsTableName, endpointName);
-    if (rollout?.stepIndex === 1) break;
+    if (rollout?.stepIndex === 1 && rollout.bakeStartedAt !== undefined) break;
     await tick();
   }
   const guard = 'sagemaker-rollout-fraud-prod-fraud-detector-3-5xx';

@@ -54,13 +54,14 @@ export async function deployApprovedPackage(rawEvent: unknown, context: RunConte
         }
         return { outcome: `queued behind v${rollout?.packageVersion} (${rollout?.phase})` };
       }
-      await beginRollout(context, groupName, group, approved, rollout, event.time);
+      const started = await beginRollout(context, groupName, group, approved, rollout, event.time);
+      // Take the first step now, from the record just written (no need to read it back).
+      const report = await reconcileEndpoint(context, group.endpointName, event.time, {}, { rollout: started, queued });
+      return { outcome: `started: ${report.notes.join('; ')}` };
     } catch (error) {
       // Another approval for this endpoint was recorded between our read and write: decide again.
       if (error instanceof RaceLostError && attempt < attempts) continue;
       throw error;
     }
-    const report = await reconcileEndpoint(context, group.endpointName, event.time);
-    return { outcome: `started: ${report.notes.join('; ')}` };
   }
 }

@@ -43,10 +43,12 @@ async function conditionalWrite(
 
 export async function readEndpointState(tableName: string, endpointName: string): Promise<EndpointRolloutState> {
   const result = await dynamodb.send(
+    // Strongly consistent: a decision is only as good as the record it starts from.
     new QueryCommand({
       TableName: tableName,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': endpointName },
+      ConsistentRead: true,
     }),
   );
   const items = result.Items ?? [];

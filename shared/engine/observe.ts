@@ -23,9 +23,13 @@ export async function observe(
         : undefined;
     return { endpoint: undefined, alarms: {}, pipelineStatus };
   }
+  // An alarm event that already says ALARM decides the step (a rollback): no need to ask CloudWatch.
+  const alarmKnownFiring = rollout.watchedAlarms.some((name) => knownAlarmStates[name] === 'ALARM');
   const [endpoint, alarmStates] = await Promise.all([
     describeEndpoint(rollout.endpointName),
-    rollout.watchedAlarms.length > 0 ? readAlarmStates(rollout.watchedAlarms) : Promise.resolve({}),
+    rollout.watchedAlarms.length > 0 && !alarmKnownFiring
+      ? readAlarmStates(rollout.watchedAlarms)
+      : Promise.resolve({}),
   ]);
   const currentConfigVariants =
     rollout.phase === 'Starting' && endpoint !== undefined

@@ -1,13 +1,19 @@
 // One reconcile of one endpoint: read the record and the world, decide (pure), record, then act.
 // Shared by deploy (first step at once), advance (every minute) and rollback (an alarm fired).
 import { publishNotification } from '#shared/aws/notify.ts';
-import { readEndpointState, recordSuperseded, removeQueued, saveRollout } from '#shared/aws/rollout-store.ts';
+import {
+  type EndpointRolloutState,
+  readEndpointState,
+  recordSuperseded,
+  removeQueued,
+  saveRollout,
+} from '#shared/aws/rollout-store.ts';
 import { describeModelPackage } from '#shared/aws/sagemaker.ts';
 import { RaceLostError } from '#shared/errors.ts';
-import type { AlarmState } from '#shared/rollout/observed-state.ts';
+import type { AlarmState, Observed } from '#shared/rollout/observed-state.ts';
 import { decideRolloutStep } from '#shared/rollout/rollout-decision.ts';
 import { isActive, type Phase, type Rollout } from '#shared/rollout/rollout-state.ts';
-import { decideOnApproval, type QueuedVersion } from '#shared/rollout/start-decision.ts';
+import { decideOnApproval, type QueuedVersion, type StartDecision } from '#shared/rollout/start-decision.ts';
 import { logger } from '#shared/runtime/logger.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
 import { applyActions } from './apply-actions.ts';
@@ -25,7 +31,34 @@ export interface ReconcileReport {
 const stepsPerReconcile = 4;
 const attemptsAfterLostRace = 3;
 
-type StepOutcome = { readonly rollout?: Rollout; readonly note: string; readonly progressed: boolean };
+/** What the previous step of this reconcile left behind, so the next one need not read it again. */
+interface Known {
+  readonly state: EndpointRolloutState;
+  /** Reused only when no action changed the world and the phase reads the same things. */
+  readonly observed?: Observed;
+}
+
+interface StepOutcome {
+  readonly rollout?: Rollout;
+  readonly note: string;
+  readonly progressed: boolean;
+  readonly known?: Known;
+}
+
+/** Which reads a phase's decision needs (see observe): equal kinds can share one observation. */
+function observationKind(phase: Phase): string {
+  return phase === 'AwaitingPipeline' ? 'pipeline' : phase === 'Starting' ? 'endpoint and its config' : 'endpoint';
+}
+
+function whyQueuedCannotStart(
+  groupConfigured: boolean,
+  status: string | undefined,
+  decision: StartDecision,
+): string | undefined {
+  if (!groupConfigured) return 'its group is no longer configured';
+  if (status !== 'Approved') return `it is now ${status}`;
+  return decision.kind === 'ignore' ? decision.reason : undefined;
+}
 
 async function startQueued(
   context: RunContext,
@@ -36,22 +69,18 @@ async function startQueued(
   const table = context.settings.rolloutsTableName;
   const group = context.policy.groups.get(queued.groupName);
   const current = await describeModelPackage(queued.packageArn);
-  const decision = decideOnApproval(queued, latest, undefined);
-  if (group === undefined || current.ModelApprovalStatus !== 'Approved' || decision.kind === 'ignore') {
-    const why =
-      group === undefined
-        ? 'its group is no longer configured'
-        : current.ModelApprovalStatus !== 'Approved'
-          ? `it is now ${current.ModelApprovalStatus}`
-          : decision.kind === 'ignore'
-            ? decision.reason
-            : '';
+  const why = whyQueuedCannotStart(
+    group !== undefined,
+    current.ModelApprovalStatus,
+    decideOnApproval(queued, latest, undefined),
+  );
+  if (group === undefined || why !== undefined) {
     await removeQueued(context.writer, table, group?.endpointName ?? latest?.endpointName ?? '', queued);
     return { rollout: latest, note: `dropped queued v${queued.packageVersion}: ${why}`, progressed: false };
   }
   const rollout = await beginRollout(context, queued.groupName, group, queued, latest, now);
   await removeQueued(context.writer, table, group.endpointName, queued);
-  return { rollout, note: `started queued v${queued.packageVersion}`, progressed: true };
+  return { rollout, note: `started queued v${queued.packageVersion}`, progressed: true, known: { state: { rollout } } };
 }
 
 async function stepOnce(
@@ -59,35 +88,36 @@ async function stepOnce(
   endpointName: string,
   now: string,
   knownAlarmStates: Readonly<Record<string, AlarmState>>,
+  known: Known | undefined,
 ): Promise<StepOutcome> {
-  const { rollout, queued } = await readEndpointState(context.settings.rolloutsTableName, endpointName);
-  if (!isActive(rollout)) {
+  const table = context.settings.rolloutsTableName;
+  const { rollout, queued } = known?.state ?? (await readEndpointState(table, endpointName));
+  if (rollout === undefined || !isActive(rollout)) {
     return queued === undefined
       ? { rollout, note: 'no active rollout', progressed: false }
       : startQueued(context, rollout, queued, now);
   }
-  const active = rollout as Rollout;
-  const group = context.policy.groups.get(active.groupName);
+  const group = context.policy.groups.get(rollout.groupName);
   if (group === undefined || group.endpointName !== endpointName) {
     // Safety first: a group removed from the policy is never acted on, even mid-rollout.
     logger.warn('rollout left as it is: its group is not in the policy for this endpoint', {
-      groupName: active.groupName,
+      groupName: rollout.groupName,
     });
-    return { rollout: active, note: 'group not configured: left as it is', progressed: false };
+    return { rollout, note: 'group not configured: left as it is', progressed: false };
   }
-  const observed = await observe(active, group, knownAlarmStates);
-  const step = decideRolloutStep(group, active, observed, now);
-  const table = context.settings.rolloutsTableName;
-  let saved = active;
-  if (step.next !== active && !isActive(step.next)) {
+  const observed = known?.observed ?? (await observe(rollout, group, knownAlarmStates));
+  const step = decideRolloutStep(group, rollout, observed, now);
+  let saved = rollout;
+  if (step.next !== rollout && !isActive(step.next)) {
     // Into a final phase, act first: the clean-up, rejection and notice must not be lost to a failed
     // call, since nothing looks at a finished rollout again. They are idempotent, so a retry is safe.
     await applyActions(context, group, step.next, step.actions);
-    saved = await saveRollout(context.writer, table, step.next, active);
-  } else {
-    // Otherwise record first, act second: if an action fails, the record already says what to
-    // converge to, and the next tick repairs. A racing writer makes this write fail before anything is done.
-    if (step.next !== active) saved = await saveRollout(context.writer, table, step.next, active);
+    saved = await saveRollout(context.writer, table, step.next, rollout);
+  } else if (step.next !== rollout || step.actions.length > 0) {
+    // Record first, act second: if an action fails, the record already says what to converge to and
+    // the next tick repairs. Even a step that only acts claims the record's version first, so a writer
+    // that decided from an older record (a rollback in between, say) loses the race before it acts.
+    saved = await saveRollout(context.writer, table, step.next, rollout);
     await applyActions(context, group, saved, step.actions);
   }
   logger.info('rollout step', {
@@ -96,33 +126,46 @@ async function stepOnce(
     actions: step.actions.map((action) => action.kind),
   });
   const queuedCanStart = !isActive(saved) && queued !== undefined;
+  const sameReads = step.actions.length === 0 && observationKind(saved.phase) === observationKind(rollout.phase);
   return {
     rollout: saved,
     note: step.note,
-    progressed: queuedCanStart || (step.next !== active && step.actions.length === 0),
+    progressed: queuedCanStart || (step.next !== rollout && step.actions.length === 0),
+    known: {
+      state: { rollout: saved, ...(queued === undefined ? {} : { queued }) },
+      ...(sameReads ? { observed } : {}),
+    },
   };
 }
 
+/**
+ * Takes the endpoint's rollout as far as it can go now. `knownState` is a record this invocation
+ * has just written itself (deploy), which saves reading it back.
+ */
 export async function reconcileEndpoint(
   context: RunContext,
   endpointName: string,
   now: string,
   knownAlarmStates: Readonly<Record<string, AlarmState>> = {},
+  knownState?: EndpointRolloutState,
 ): Promise<ReconcileReport> {
   logger.appendKeys({ endpointName });
   const notes: string[] = [];
   let outcome: StepOutcome | undefined;
+  let known: Known | undefined = knownState === undefined ? undefined : { state: knownState };
   let attempt = 1;
   for (let step = 0; step < stepsPerReconcile; step += 1) {
     try {
-      outcome = await stepOnce(context, endpointName, now, knownAlarmStates);
+      outcome = await stepOnce(context, endpointName, now, knownAlarmStates, known);
     } catch (error) {
       if (!(error instanceof RaceLostError) || attempt >= attemptsAfterLostRace) throw error;
       attempt += 1;
+      known = undefined;
       notes.push('lost a race: deciding again from the new record');
       continue;
     }
     notes.push(outcome.note);
+    known = outcome.known;
     if (!outcome.progressed) break;
   }
   return { endpointName, rolloutId: outcome?.rollout?.rolloutId, phase: outcome?.rollout?.phase, notes };

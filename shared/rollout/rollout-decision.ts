@@ -301,6 +301,13 @@ function baking(
   };
 }
 
+/** The configs this rollout created on the way to its final one (a first deployment creates none). */
+function transitionalConfigs(group: GroupPolicy, rollout: Rollout): string[] {
+  if (rollout.incumbentConfigName === undefined) return [];
+  const purposes = group.rollout.strategy === 'shadow' ? (['shadow', 'canary'] as const) : (['canary'] as const);
+  return purposes.map((purpose) => configNameFor(rollout.endpointName, rollout.packageVersion, purpose));
+}
+
 function retainAfterCompletion(
   group: GroupPolicy,
   rollout: Rollout,
@@ -321,9 +328,7 @@ function retainAfterCompletion(
 
 function complete(group: GroupPolicy, rollout: Rollout, now: string, note: string): RolloutStep {
   const { kept, released } = retainAfterCompletion(group, rollout);
-  const transitional = (['shadow', 'canary'] as const).map((purpose) =>
-    configNameFor(rollout.endpointName, rollout.packageVersion, purpose),
-  );
+  const transitional = transitionalConfigs(group, rollout);
   const next = moveTo(rollout, 'Completed', now, note, { retainedVersions: kept, reason: undefined });
   return {
     next,
@@ -390,9 +395,9 @@ function rollingBack(group: GroupPolicy, rollout: Rollout, endpoint: ObservedEnd
   if (incumbentConfig === undefined || endpoint.configName === incumbentConfig) {
     const reason = rollout.reason ?? 'rolled back';
     const next = moveTo(rollout, 'RolledBack', now, `rolled back: ${reason}`);
-    const transitional = (['shadow', 'canary', 'final'] as const).map((purpose) =>
-      configNameFor(rollout.endpointName, rollout.packageVersion, purpose),
-    );
+    const reachedFinal = rollout.history.some((entry) => entry.phase === 'Finalizing');
+    const final = reachedFinal ? [configNameFor(rollout.endpointName, rollout.packageVersion, 'final')] : [];
+    const transitional = [...transitionalConfigs(group, rollout), ...final];
     return {
       next,
       actions: [

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 
 /**
  * Input that can never succeed however often it is retried: a malformed event, an invalid policy.
@@ -24,7 +24,7 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
 }
 
 /** One line per problem, each starting with the path of the field at fault. */
-export function describeZodError(error: z.ZodError, pathPrefix: readonly PropertyKey[] = []): string {
+export function describeZodError(error: z.core.$ZodError, pathPrefix: readonly PropertyKey[] = []): string {
   return error.issues
     .flatMap((issue) => {
       const path = [...pathPrefix, ...issue.path];

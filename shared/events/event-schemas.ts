@@ -1,74 +1,79 @@
-import { z } from 'zod';
 import { BadInputError, describeZodError } from '#shared/errors.ts';
+import '#shared/zod-english.ts';
+import * as z from 'zod/mini';
+
+const nonEmptyText = z.string().check(z.minLength(1, 'expected a non-empty string'));
 
 // The EventBridge envelope: https://docs.aws.amazon.com/eventbridge/latest/ref/overiew-event-structure.html
 const envelope = z.object({
   version: z.string(),
-  id: z.string().min(1),
-  'detail-type': z.string().min(1),
-  source: z.string().min(1),
-  account: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
+  id: nonEmptyText,
+  'detail-type': nonEmptyText,
+  source: nonEmptyText,
+  account: z.string().check(z.regex(/^\d{12}$/, 'expected a 12-digit account id')),
   time: z.iso.datetime({ offset: true, error: 'expected an ISO 8601 time such as 2026-11-25T09:00:00Z' }),
-  region: z.string().min(1),
+  region: nonEmptyText,
   resources: z.array(z.string()),
 });
 
 const modelPackageArn = z
   .string()
-  .regex(
-    /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}\/\d+$/,
-    'expected a versioned model-package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)',
+  .check(
+    z.regex(
+      /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}\/\d+$/,
+      'expected a versioned model-package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)',
+    ),
   );
 
 export const approvalStatuses = ['PendingManualApproval', 'Approved', 'Rejected'] as const;
 
 // https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html#eventbridge-model-package
-export const modelPackageStateChangeSchema = envelope.extend({
+export const modelPackageStateChangeSchema = z.extend(envelope, {
   'detail-type': z.literal('SageMaker Model Package State Change'),
   source: z.literal('aws.sagemaker'),
   detail: z.object({
-    ModelPackageGroupName: z.string().min(1),
-    ModelPackageVersion: z.number().int().min(1).optional(),
+    ModelPackageGroupName: nonEmptyText,
+    ModelPackageVersion: z.optional(z.int().check(z.minimum(1, 'expected a version >= 1'))),
     ModelPackageArn: modelPackageArn,
     ModelApprovalStatus: z.enum(approvalStatuses),
   }),
 });
 
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html
-export const alarmStateChangeSchema = envelope.extend({
+export const alarmStateChangeSchema = z.extend(envelope, {
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   source: z.literal('aws.cloudwatch'),
   detail: z.object({
-    alarmName: z.string().min(1),
-    state: z.object({ value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']), reason: z.string().default('') }),
-    previousState: z.object({ value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']) }).optional(),
+    alarmName: nonEmptyText,
+    state: z.object({ value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']), reason: z._default(z.string(), '') }),
+    previousState: z.optional(z.object({ value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']) })),
   }),
 });
 
-export const scheduledEventSchema = envelope.extend({
+export const scheduledEventSchema = z.extend(envelope, {
   'detail-type': z.literal('Scheduled Event'),
   source: z.literal('aws.events'),
 });
 
 // https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html#eventbridge-pipeline
-export const trainingPipelineExecutionSchema = envelope.extend({
+export const trainingPipelineExecutionSchema = z.extend(envelope, {
   'detail-type': z.literal('SageMaker Model Building Pipeline Execution Status Change'),
   source: z.literal('aws.sagemaker'),
   detail: z.object({
-    pipelineArn: z.string().min(1),
-    pipelineExecutionArn: z.string().min(1),
-    currentPipelineExecutionStatus: z.string().min(1),
+    pipelineArn: nonEmptyText,
+    pipelineExecutionArn: nonEmptyText,
+    currentPipelineExecutionStatus: nonEmptyText,
   }),
 });
 
 // https://docs.aws.amazon.com/codepipeline/latest/userguide/detect-state-changes-cloudwatch-events.html
-export const deliveryPipelineExecutionSchema = envelope.extend({
+export const deliveryPipelineExecutionSchema = z.extend(envelope, {
   'detail-type': z.literal('CodePipeline Pipeline Execution State Change'),
   source: z.literal('aws.codepipeline'),
   detail: z.object({
-    pipeline: z.string().min(1),
-    'execution-id': z.string().min(1),
-    state: z.string().min(1),
+    pipeline: nonEmptyText,
+    'execution-id': nonEmptyText,
+    state: nonEmptyText,
   }),
 });
 
@@ -79,7 +84,7 @@ export type TrainingPipelineExecution = z.infer<typeof trainingPipelineExecution
 export type DeliveryPipelineExecution = z.infer<typeof deliveryPipelineExecutionSchema>;
 
 /** Validates an event at the edge; the error names each field at fault (`detail.ModelPackageArn: ...`). */
-export function parseEvent<Schema extends z.ZodType>(schema: Schema, event: unknown): z.infer<Schema> {
+export function parseEvent<Schema extends z.ZodMiniType>(schema: Schema, event: unknown): z.infer<Schema> {
   const result = schema.safeParse(event);
   if (!result.success) throw new BadInputError(`invalid event:\n${describeZodError(result.error)}`);
   return result.data;

@@ -114,9 +114,12 @@ function start(group: GroupPolicy, rollout: Rollout, observed: Observed, now: st
   if (endpoint === undefined) {
     const configName = configNameFor(rollout.endpointName, rollout.packageVersion, 'final');
     const plan = finalConfig(group, rollout, configName);
+    // A first version has no incumbent to fall back to, so no guard alarms to act on.
     const next = moveTo(rollout, 'Creating', now, 'creating the endpoint', {
       targetConfigName: configName,
       incumbentVariants: [],
+      guardAlarms: [],
+      watchedAlarms: group.rollout.alarms,
     });
     return {
       next,

@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +24,6 @@ const loadEnv: Record<string, string> = {
   HOME: process.env.HOME ?? '',
   ROLLOUTS_TABLE_NAME: 'sagemaker-rollout-bench-rollouts',
   NOTIFICATIONS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:sagemaker-rollout-bench-notifications',
-  ROLLOUT_POLICY_FILE: path.join(root, 'rollout.config.yml'),
   AWS_REGION: 'us-east-1',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
@@ -55,6 +55,20 @@ function record(value: unknown, where: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** The `${file(./tools/serverless/policy-resources.cjs):name}` values of custom.esbuild.define, as serverless resolves them. */
+function resolveDefine(define: Record<string, unknown>): Record<string, string> {
+  const resources = createRequire(import.meta.url)('./serverless/policy-resources.cjs') as Record<string, () => string>;
+  return Object.fromEntries(
+    Object.entries(define).map(([key, value]) => {
+      const name = /^\$\{file\(\.\/tools\/serverless\/policy-resources\.cjs\):(\w+)\}$/.exec(String(value))?.[1];
+      const resolve = name === undefined ? undefined : resources[name];
+      if (resolve === undefined)
+        throw new Error(`custom.esbuild.define.${key}: the bench resolves only policy-resources.cjs values`);
+      return [key, resolve()];
+    }),
+  );
+}
+
 function readServerless(): { functions: { name: string; entry: string }[]; options: BuildOptions } {
   const doc = record(parseYaml(readFileSync(path.join(root, 'serverless.yml'), 'utf8'), { merge: true }), 'the file');
   const custom = record(record(doc.custom, 'custom').esbuild, 'custom.esbuild');
@@ -63,12 +77,13 @@ function readServerless(): { functions: { name: string; entry: string }[]; optio
     throw new Error('serverless.yml: custom.esbuild.exclude must be [] (the bench bundles everything)');
   }
   for (const key of Object.keys(custom)) {
-    if (key !== 'exclude' && !(esbuildKeys as readonly string[]).includes(key)) {
+    if (key !== 'exclude' && key !== 'define' && !(esbuildKeys as readonly string[]).includes(key)) {
       console.error(`warning: custom.esbuild.${key} is not applied by the bench`);
     }
   }
   // esbuild validates the option types itself and names the bad one.
   const options = Object.fromEntries(esbuildKeys.filter((k) => k in custom).map((k) => [k, custom[k]])) as BuildOptions;
+  if (custom.define !== undefined) options.define = resolveDefine(record(custom.define, 'custom.esbuild.define'));
   if (options.format !== 'cjs') {
     throw new Error('bench loads bundles with require(): custom.esbuild.format must be cjs');
   }

@@ -56,7 +56,7 @@ const stack = readStackDefinition();
 const setup = {
   routes: stack.routes,
   policy: loadPolicyFile('rollout.config.yml'),
-  settings: stackSettings(stack, 'rollout.config.yml'),
+  settings: stackSettings(stack),
   dryRun: false,
 };
 const sagemaker = new SageMakerClient({});

@@ -59,7 +59,7 @@ async function operatorCommand(command: string, args: string[]): Promise<number>
   const operator = await import('./operator-commands.ts');
   const context = {
     policy: loadPolicyFile(values.config),
-    settings: stackSettings(readStackDefinition(values.stage), values.config, process.env.AWS_REGION),
+    settings: stackSettings(readStackDefinition(values.stage), process.env.AWS_REGION),
     writer: liveWriter(),
   };
   const [endpointName] = positionals;
@@ -101,7 +101,7 @@ async function replayCommand(args: string[]): Promise<number> {
   const setup = {
     routes: stack.routes,
     policy: loadPolicyFile(values.config),
-    settings: stackSettings(stack, values.config, process.env.AWS_REGION),
+    settings: stackSettings(stack, process.env.AWS_REGION),
     dryRun: values['dry-run'],
   };
   const reports: ReplayReport[] = [];

@@ -73,15 +73,9 @@ function resourceProperty(stack: StackDefinition, logicalId: string, property: s
 }
 
 /** The settings a function gets in this stack, read from the resources serverless.yml declares. */
-export function stackSettings(
-  stack: StackDefinition,
-  policyFile: string,
-  region = localRegion,
-  account = localAccount,
-): Settings {
+export function stackSettings(stack: StackDefinition, region = localRegion, account = localAccount): Settings {
   return {
     rolloutsTableName: resourceProperty(stack, 'RolloutsTable', 'TableName'),
     notificationsTopicArn: `arn:aws:sns:${region}:${account}:${resourceProperty(stack, 'NotificationsTopic', 'TopicName')}`,
-    policyFile,
   };
 }

@@ -1,29 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { BadInputError, describeZodError } from '#shared/errors.ts';
-import { type GroupPolicy, groupPolicySchema, policyFileSchema } from './policy-schema.ts';
+import { BadInputError } from '#shared/errors.ts';
+import { type Policy, parsePolicyDocument } from './policy-document.ts';
 
-export interface Policy {
-  readonly groups: ReadonlyMap<string, GroupPolicy>;
-}
+export type { Policy } from './policy-document.ts';
 
-type PlainObject = Record<string, unknown>;
-
-function isPlainObject(value: unknown): value is PlainObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Group keys win; objects merge key by key, arrays and scalars are replaced whole. */
-function mergeUnder(defaults: PlainObject, own: PlainObject): PlainObject {
-  const merged: PlainObject = { ...defaults };
-  for (const [key, value] of Object.entries(own)) {
-    const base = merged[key];
-    merged[key] = isPlainObject(base) && isPlainObject(value) ? mergeUnder(base, value) : value;
-  }
-  return merged;
-}
-
-/** Validates the policy text; every problem is reported with its key path, all at once. */
+/** Validates the policy text (YAML); every problem is reported with its key path, all at once. */
 export function parsePolicy(text: string, sourceName: string): Policy {
   let raw: unknown;
   try {
@@ -31,30 +13,7 @@ export function parsePolicy(text: string, sourceName: string): Policy {
   } catch (error) {
     throw new BadInputError(`${sourceName}: not valid YAML: ${(error as Error).message}`);
   }
-  const file = policyFileSchema.safeParse(raw);
-  if (!file.success) throw new BadInputError(`${sourceName}:\n${describeZodError(file.error)}`);
-
-  const problems: string[] = [];
-  const groups = new Map<string, GroupPolicy>();
-  const groupByEndpoint = new Map<string, string>();
-  for (const [groupName, own] of Object.entries(file.data.modelPackageGroups)) {
-    const parsed = groupPolicySchema.safeParse(mergeUnder(file.data.defaults, own));
-    if (!parsed.success) {
-      problems.push(describeZodError(parsed.error, ['modelPackageGroups', groupName]));
-      continue;
-    }
-    // One active rollout per endpoint: two groups on one endpoint would replace each other's variants.
-    const otherGroup = groupByEndpoint.get(parsed.data.endpointName);
-    if (otherGroup !== undefined) {
-      problems.push(
-        `modelPackageGroups.${groupName}.endpointName: endpoint ${parsed.data.endpointName} is already used by group ${otherGroup}`,
-      );
-    }
-    groupByEndpoint.set(parsed.data.endpointName, groupName);
-    groups.set(groupName, parsed.data);
-  }
-  if (problems.length > 0) throw new BadInputError(`${sourceName}:\n${problems.join('\n')}`);
-  return { groups };
+  return parsePolicyDocument(raw, sourceName);
 }
 
 export function loadPolicyFile(path: string): Policy {
@@ -65,9 +24,4 @@ export function loadPolicyFile(path: string): Policy {
     throw new BadInputError(`cannot read the policy file ${path}: ${(error as Error).message}`);
   }
   return parsePolicy(text, path);
-}
-
-export function groupForEndpoint(policy: Policy, endpointName: string): [string, GroupPolicy] | undefined {
-  for (const entry of policy.groups) if (entry[1].endpointName === endpointName) return entry;
-  return undefined;
 }

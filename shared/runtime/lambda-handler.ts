@@ -1,8 +1,19 @@
 import { liveWriter } from '#shared/aws/aws-writes.ts';
-import { loadPolicyFile } from '#shared/policy/load-policy.ts';
+import { parsePolicyDocument } from '#shared/policy/policy-document.ts';
 import { logger } from './logger.ts';
 import type { RunContext, RunResult } from './run-context.ts';
 import { readSettings } from './settings.ts';
+
+/**
+ * The policy, compiled into the bundle at package time: serverless.yml's custom.esbuild.define puts
+ * rollout.config.yml here as JSON, so what runs is exactly what was reviewed and packaged.
+ */
+function bundledPolicyDocument(): unknown {
+  const document = process.env.ROLLOUT_POLICY_DOCUMENT;
+  if (document === undefined)
+    throw new Error('no policy in this bundle: package it with serverless.yml (custom.esbuild.define)');
+  return JSON.parse(document);
+}
 
 /**
  * The Lambda entry around a use case. Settings and policy are read once per container, so a broken
@@ -12,7 +23,7 @@ export function createLambdaHandler(
   useCase: (event: unknown, context: RunContext) => Promise<RunResult>,
 ): (event: unknown) => Promise<RunResult> {
   const settings = readSettings();
-  const policy = loadPolicyFile(settings.policyFile);
+  const policy = parsePolicyDocument(bundledPolicyDocument(), 'rollout.config.yml (bundled)');
   return async (event) => {
     logger.resetKeys();
     const result = await useCase(event, { policy, settings, writer: liveWriter() });

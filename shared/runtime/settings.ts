@@ -11,14 +11,11 @@ function requiredEnv(name: string): string {
 export interface Settings {
   readonly rolloutsTableName: string;
   readonly notificationsTopicArn: string;
-  readonly policyFile: string;
 }
 
 export function readSettings(): Settings {
   return {
     rolloutsTableName: requiredEnv('ROLLOUTS_TABLE_NAME'),
     notificationsTopicArn: requiredEnv('NOTIFICATIONS_TOPIC_ARN'),
-    // In Lambda the policy is packaged beside the bundle (serverless.yml package.patterns).
-    policyFile: process.env.ROLLOUT_POLICY_FILE ?? 'rollout.config.yml',
   };
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sampleEvent } from '../support/sample-events.ts';
 
 const run = promisify(execFile);
 const packageDir = mkdtempSync(join(tmpdir(), 'sagemaker-rollout-package-'));
@@ -110,6 +111,28 @@ describe('the packaged stack (serverless package)', () => {
     expect(arns).toContain('model-package/fraud-detector/*');
     expect(arns).toContain('model-package/churn-model/*');
     expect(arns).not.toContain('model-package/*"');
+  });
+
+  it('packs bundles that start on their own, with the policy compiled in and no YAML parser', async () => {
+    const unpacked = mkdtempSync(join(tmpdir(), 'sagemaker-rollout-unpacked-'));
+    await run('unzip', ['-q', join(packageDir, 'approve.zip'), '-d', unpacked]);
+    const bundle = join(unpacked, 'functions/approve/handler.js');
+    expect(readFileSync(bundle, 'utf8')).not.toContain('YAMLParseError');
+    const invoke = `require(${JSON.stringify(bundle)}).handler(${JSON.stringify(sampleEvent('model-package-manual-group'))}).then((r) => console.log(JSON.stringify(r)))`;
+
+    const { stdout } = await run(process.execPath, ['-e', invoke], {
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: 'us-east-1',
+        ROLLOUTS_TABLE_NAME: 'sagemaker-rollout-ci-rollouts',
+        NOTIFICATIONS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:sagemaker-rollout-ci-notifications',
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+    });
+
+    // churn-model is manual in rollout.config.yml: the bundled policy decided, without any AWS call.
+    expect(JSON.parse(stdout)).toEqual({ outcome: 'ignored: manual approval' });
   });
 
   it('keeps rollout state in a table with a sparse index of active rollouts', () => {

@@ -31,7 +31,7 @@ export async function startLocalStack(policyFile = 'rollout.config.yml'): Promis
   process.env.AWS_ENDPOINT_URL = emulator.endpointUrl;
   const stack = readStackDefinition();
   const policy = loadPolicyFile(policyFile);
-  const settings = stackSettings(stack, policyFile);
+  const settings = stackSettings(stack);
   await createLocalResources(stack);
   const setup = (dryRun = false) => ({ routes: stack.routes, policy, settings, dryRun });
   const replayFile = (path: string, options: { dryRun?: boolean } = {}) => replayEventFile(path, setup(options.dryRun));

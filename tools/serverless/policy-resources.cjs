@@ -6,8 +6,12 @@ const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parse } = require('yaml');
 
+function loadPolicyDocument() {
+  return parse(readFileSync(join(__dirname, '..', '..', 'rollout.config.yml'), 'utf8'));
+}
+
 function loadGroups() {
-  const file = parse(readFileSync(join(__dirname, '..', '..', 'rollout.config.yml'), 'utf8'));
+  const file = loadPolicyDocument();
   const defaults = file.defaults ?? {};
   return Object.entries(file.modelPackageGroups ?? {}).map(([name, own]) => ({
     name,
@@ -44,3 +48,6 @@ module.exports.modelPackageResources = () =>
     sageMakerArn(`model-package/${group.name}/*`),
     sageMakerArn(`model-package-group/${group.name}`),
   ]);
+
+/** The policy as a JavaScript string literal of its JSON, for esbuild's `define`. */
+module.exports.policyDocumentLiteral = () => JSON.stringify(JSON.stringify(loadPolicyDocument()));

@@ -24,7 +24,6 @@ const policy = loadPolicyFile('rollout.config.yml');
 const settings = {
   rolloutsTableName: 'rollouts',
   notificationsTopicArn: 'arn:aws:sns:us-east-1:123456789012:n',
-  policyFile: '',
 };
 const packageArn = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/fraud-detector/1';
 const reportUri = 's3://sagemaker-rollout-demo/fraud-detector/1/evaluation.json';

@@ -174,30 +174,45 @@ describe('duplicates, order and queueing', () => {
     expect(report.outcome).toBe('ignored: package is Rejected, not Approved');
   });
 
-  it('lets one of two approvals within a second start and queues the other; the newest queued version wins', async () => {
+  it('lets exactly one of two approvals within a second start; the other is queued, or dropped if it is the older', async () => {
+    await story.establishIncumbent();
+    const [second, third] = [await story.registerApproved(), await story.registerApproved()];
+
+    const outcomes = (await Promise.all([story.approved(second), story.approved(third)])).map(
+      (report) => report.outcome,
+    );
+
+    const started = outcomes.filter((outcome) => outcome.startsWith('started: deploying beside the incumbent at 10%'));
+    expect(started).toHaveLength(1);
+    const active = await story.record();
+    const other = outcomes.find((outcome) => !outcome.startsWith('started'));
+    if (active?.packageVersion === 2) {
+      expect(other).toMatch(/^queued behind v2 \((Starting|Deploying)\)$/);
+      expect((await story.queued())?.packageVersion).toBe(3);
+    } else {
+      // Versions only move forward: v2 lost the race to v3 and will never be deployed.
+      expect(other).toMatch(/^ignored: v2 is older than v3, which is already (Starting|Deploying)$/);
+      expect(await story.queued()).toBeUndefined();
+    }
+    expect((await story.endpoint()).EndpointStatus).toBe('Updating');
+  });
+
+  it('queues approvals behind the active rollout; the newest queued version wins and starts when it ends', async () => {
     await story.establishIncumbent();
     const [second, third, fourth] = [
       await story.registerApproved(),
       await story.registerApproved(),
       await story.registerApproved(),
     ];
-
-    const [first, other] = await Promise.all([story.approved(second), story.approved(third)]);
-    const outcomes = [first.outcome, other.outcome].sort();
-    expect(outcomes[0]).toMatch(/^queued behind v[23] \((Starting|Deploying)\)$/);
-    expect(outcomes[1]).toMatch(/^started: deploying beside the incumbent at 10%/);
-    const active = await story.record();
-    const queuedBefore = await story.queued();
-    expect([active?.packageVersion, queuedBefore?.packageVersion].sort()).toEqual([2, 3]);
+    await story.approved(second);
+    expect((await story.approved(third)).outcome).toBe('queued behind v2 (Deploying)');
 
     await story.approved(fourth);
+
     expect((await story.queued())?.packageVersion).toBe(4);
     const history = await listRolloutHistory(local.context().settings.rolloutsTableName, endpointName, 10);
     const superseded = history.find((entry) => (entry.phase as string) === 'Superseded');
-    expect(superseded).toMatchObject({
-      packageVersion: queuedBefore?.packageVersion,
-      reason: expect.stringContaining('v4 was approved'),
-    });
+    expect(superseded).toMatchObject({ packageVersion: 3, reason: expect.stringContaining('v4 was approved') });
 
     // When the active rollout ends, the queued version starts by itself, in the same tick.
     let next = await story.record();

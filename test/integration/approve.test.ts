@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeModelPackageCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
-import { type LocalStack, startLocalStack } from '../support/local-stack.ts';
+import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { sampleEvent } from '../support/sample-events.ts';
 
 let local: LocalStack;
@@ -30,14 +30,9 @@ function eventFile(name: string, change: (event: ReturnType<typeof sampleEvent>)
   return path;
 }
 
-beforeAll(async () => {
-  local = await startLocalStack();
-});
-afterAll(async () => {
-  await local?.emulator.stop();
-});
-beforeEach(async () => {
-  await local.reset();
+const localStack = useLocalStack();
+beforeEach(() => {
+  local = localStack();
 });
 
 describe('approve, against the emulator', () => {

@@ -1,8 +1,8 @@
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { BadInputError } from '#shared/errors.ts';
 import { abortRollout, pauseRollout, resumeRollout, rolloutStatus } from '../../tools/operator-commands.ts';
-import { type LocalStack, startLocalStack } from '../support/local-stack.ts';
+import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { endpointName, rolloutStory } from '../support/rollout-story.ts';
 
 let local: LocalStack;
@@ -19,14 +19,9 @@ async function canaryAtTenPercent() {
   return challenger;
 }
 
-beforeAll(async () => {
-  local = await startLocalStack();
-});
-afterAll(async () => {
-  await local?.emulator.stop();
-});
-beforeEach(async () => {
-  await local.reset();
+const localStack = useLocalStack();
+beforeEach(() => {
+  local = localStack();
   story = rolloutStory(local);
 });
 

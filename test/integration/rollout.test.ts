@@ -5,12 +5,12 @@ import {
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { DescribeEndpointConfigCommand, DescribeModelCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { deployApprovedPackage } from '#functions/deploy/deploy.ts';
 import { type AwsWrite, liveWriter, type Writer } from '#shared/aws/aws-writes.ts';
 import { listRolloutHistory } from '#shared/aws/rollout-store.ts';
 import { modelPackageEvent } from '../../tools/event-builders.ts';
-import { type LocalStack, startLocalStack } from '../support/local-stack.ts';
+import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { endpointName, rolloutStory } from '../support/rollout-story.ts';
 import { sampleEvent } from '../support/sample-events.ts';
 
@@ -48,14 +48,9 @@ async function bakeUntilServing(percent: number) {
   throw new Error(`never served ${percent}%`);
 }
 
-beforeAll(async () => {
-  local = await startLocalStack();
-});
-afterAll(async () => {
-  await local?.emulator.stop();
-});
-beforeEach(async () => {
-  await local.reset();
+const localStack = useLocalStack();
+beforeEach(() => {
+  local = localStack();
   story = rolloutStory(local);
 });
 

@@ -1,12 +1,12 @@
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { readEndpointState } from '#shared/aws/rollout-store.ts';
 import type { Phase } from '#shared/rollout/rollout-state.ts';
 import { minutesAfterStart, modelPackageEvent, sampleEvent, scheduledTick } from '../../tools/event-builders.ts';
 import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
 import { createDeliveryPipeline } from '../support/delivery-pipeline.ts';
-import { type LocalStack, startLocalStack } from '../support/local-stack.ts';
+import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 
 let local: LocalStack;
 let minute = 0;
@@ -50,14 +50,9 @@ async function deployFirstAndSecond(groupName: string, endpointName: string) {
   await send(modelPackageEvent('Approved', await registerApproved(groupName), now()));
 }
 
-beforeAll(async () => {
-  local = await startLocalStack('test/fixtures/strategies.config.yml');
-});
-afterAll(async () => {
-  await local?.emulator.stop();
-});
-beforeEach(async () => {
-  await local.reset();
+const localStack = useLocalStack('test/fixtures/strategies.config.yml');
+beforeEach(() => {
+  local = localStack();
   minute = 0;
 });
 

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { liveWriter, type Writer } from '#shared/aws/aws-writes.ts';
 import { loadPolicyFile, type Policy } from '#shared/policy/load-policy.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
@@ -47,5 +48,26 @@ export async function startLocalStack(policyFile = 'rollout.config.yml'): Promis
     replayFile,
     send: (event) => replayEvent(event, setup()),
     replay: (name, options) => replayFile(sampleEventPath(name), options),
+  };
+}
+
+/**
+ * One emulator for the calling test file: started before its tests, reset before each, stopped after.
+ * Returns a getter for the stack, valid inside tests and hooks.
+ */
+export function useLocalStack(policyFile?: string): () => LocalStack {
+  let local: LocalStack | undefined;
+  beforeAll(async () => {
+    local = await startLocalStack(policyFile);
+  });
+  afterAll(async () => {
+    await local?.emulator.stop();
+  });
+  beforeEach(async () => {
+    await local?.reset();
+  });
+  return () => {
+    if (local === undefined) throw new Error('the local stack has not started');
+    return local;
   };
 }

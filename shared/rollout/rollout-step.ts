@@ -1,0 +1,121 @@
+// The vocabulary of rollout decisions: what a step returns, the actions it may ask for, and the small
+// pure helpers every phase uses. Pure: no AWS, no clock.
+import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import type { EndpointConfigPlan } from './endpoint-configs.ts';
+import type { Observed, ObservedEndpoint } from './observed-state.ts';
+import { configNameFor, historyLimit, type Phase, type Rollout } from './rollout-state.ts';
+import type { VariantWeight } from './traffic-split.ts';
+
+export type RolloutAction =
+  | { readonly kind: 'createModel'; readonly modelName: string; readonly packageArn: string; readonly roleArn: string }
+  | { readonly kind: 'createEndpointConfig'; readonly plan: EndpointConfigPlan }
+  | { readonly kind: 'createEndpoint'; readonly configName: string }
+  | { readonly kind: 'updateEndpoint'; readonly configName: string }
+  | { readonly kind: 'setWeights'; readonly weights: readonly VariantWeight[] }
+  | { readonly kind: 'putGuardAlarms'; readonly variantName: string }
+  | { readonly kind: 'deleteAlarms'; readonly alarmNames: readonly string[] }
+  | { readonly kind: 'rejectPackage'; readonly reason: string }
+  | { readonly kind: 'deleteModels'; readonly modelNames: readonly string[] }
+  | { readonly kind: 'deleteEndpointConfigs'; readonly configNames: readonly string[] }
+  | { readonly kind: 'notify'; readonly subject: string; readonly message: string };
+
+export interface RolloutStep {
+  /** The same object as the input when nothing changes: the caller then writes nothing. */
+  readonly next: Rollout;
+  readonly actions: readonly RolloutAction[];
+  /** What is happening, in a few words, for logs and the timeline. */
+  readonly note: string;
+}
+
+const minute = 60_000;
+/** Observed and desired traffic shares agree within this many percentage points (SageMaker reports floats). */
+const weightTolerance = 0.5;
+
+export function wait(rollout: Rollout, note: string): RolloutStep {
+  return { next: rollout, actions: [], note };
+}
+
+export function moveTo(
+  rollout: Rollout,
+  phase: Phase,
+  now: string,
+  note: string,
+  changes: Partial<Rollout> = {},
+): Rollout {
+  const history = [...rollout.history, { at: now, phase, note }].slice(-historyLimit);
+  return { ...rollout, ...changes, phase, phaseSince: now, history };
+}
+
+export function notify(rollout: Rollout, outcome: string, detail: string): RolloutAction {
+  return {
+    kind: 'notify',
+    subject: `${rollout.endpointName}: ${rollout.groupName} v${rollout.packageVersion} ${outcome}`,
+    message: `${detail}\n\nmodel package: ${rollout.packageArn}\nrollout: ${rollout.rolloutId}`,
+  };
+}
+
+export function sharesOf(endpoint: ObservedEndpoint): Map<string, number> {
+  const total = endpoint.variants.reduce((sum, variant) => sum + variant.weight, 0);
+  return new Map(
+    endpoint.variants.map((variant) => [variant.VariantName, total > 0 ? (variant.weight / total) * 100 : 0]),
+  );
+}
+
+export function weightsMatch(endpoint: ObservedEndpoint, desired: readonly VariantWeight[]): boolean {
+  const shares = sharesOf(endpoint);
+  return desired.every(
+    (weight) => Math.abs((shares.get(weight.VariantName) ?? 0) - weight.DesiredWeight) <= weightTolerance,
+  );
+}
+
+export function elapsedMinutes(since: string, now: string): number {
+  return (Date.parse(now) - Date.parse(since)) / minute;
+}
+
+/** Our update took effect or failed only if the endpoint changed after we asked. */
+export function changedSinceRequest(rollout: Rollout, endpoint: ObservedEndpoint): boolean {
+  return (
+    rollout.updateRequestedAt === undefined ||
+    Date.parse(endpoint.lastModifiedTime) > Date.parse(rollout.updateRequestedAt)
+  );
+}
+
+export function firingAlarm(rollout: Rollout, observed: Observed): string | undefined {
+  return rollout.watchedAlarms.find((name) => observed.alarms[name] === 'ALARM');
+}
+
+/** Guard alarms are level-checked: one that is missing (a failed first try, a deletion) is put back. */
+export function missingGuards(rollout: Rollout, observed: Observed): RolloutAction[] {
+  const missing = rollout.guardAlarms.some((name) => observed.alarms[name] === undefined);
+  return missing ? [{ kind: 'putGuardAlarms', variantName: rollout.challengerVariant }] : [];
+}
+
+export function guardCleanup(rollout: Rollout): RolloutAction[] {
+  return rollout.guardAlarms.length > 0 ? [{ kind: 'deleteAlarms', alarmNames: rollout.guardAlarms }] : [];
+}
+
+/** Apply (or re-apply after a crash) the update to `plan`; creating what exists already is harmless. */
+export function requestUpdate(group: GroupPolicy, rollout: Rollout, plan: EndpointConfigPlan): RolloutAction[] {
+  return [
+    {
+      kind: 'createModel',
+      modelName: rollout.challengerModel,
+      packageArn: rollout.packageArn,
+      roleArn: group.executionRoleArn,
+    },
+    { kind: 'createEndpointConfig', plan },
+    { kind: 'updateEndpoint', configName: plan.configName },
+  ];
+}
+
+export function fail(rollout: Rollout, now: string, reason: string, extra: RolloutAction[] = []): RolloutStep {
+  const next = moveTo(rollout, 'Failed', now, reason, { reason });
+  return { next, actions: [...extra, ...guardCleanup(rollout), notify(rollout, 'failed', reason)], note: reason };
+}
+
+/** The configs this rollout created on the way to its final one (a first deployment creates none). */
+export function transitionalConfigs(group: GroupPolicy, rollout: Rollout): string[] {
+  if (rollout.incumbentConfigName === undefined) return [];
+  const purposes = group.rollout.strategy === 'shadow' ? (['shadow', 'canary'] as const) : (['canary'] as const);
+  return purposes.map((purpose) => configNameFor(rollout.endpointName, rollout.packageVersion, purpose));
+}

@@ -97,12 +97,17 @@ async function stepOnce(
       ? { rollout, note: 'no active rollout', progressed: false }
       : startQueued(context, rollout, queued, now);
   }
+  // Keys on each line, not appended to the shared logger: advance reconciles several endpoints at once.
+  const rolloutKeys = {
+    endpointName,
+    rolloutId: rollout.rolloutId,
+    modelPackageGroup: rollout.groupName,
+    packageVersion: rollout.packageVersion,
+  };
   const group = context.policy.groups.get(rollout.groupName);
   if (group === undefined || group.endpointName !== endpointName) {
     // Safety first: a group removed from the policy is never acted on, even mid-rollout.
-    logger.warn('rollout left as it is: its group is not in the policy for this endpoint', {
-      groupName: rollout.groupName,
-    });
+    logger.warn('rollout left as it is: its group is not in the policy for this endpoint', rolloutKeys);
     return { rollout, note: 'group not configured: left as it is', progressed: false };
   }
   const observed = known?.observed ?? (await observe(rollout, group, knownAlarmStates));
@@ -121,6 +126,7 @@ async function stepOnce(
     await applyActions(context, group, saved, step.actions);
   }
   logger.info('rollout step', {
+    ...rolloutKeys,
     phase: saved.phase,
     note: step.note,
     actions: step.actions.map((action) => action.kind),
@@ -149,7 +155,6 @@ export async function reconcileEndpoint(
   knownAlarmStates: Readonly<Record<string, AlarmState>> = {},
   knownState?: EndpointRolloutState,
 ): Promise<ReconcileReport> {
-  logger.appendKeys({ endpointName });
   const notes: string[] = [];
   let outcome: StepOutcome | undefined;
   let known: Known | undefined = knownState === undefined ? undefined : { state: knownState };

@@ -62,6 +62,7 @@ function whyQueuedCannotStart(
 
 async function startQueued(
   context: RunContext,
+  endpointName: string,
   latest: Rollout | undefined,
   queued: QueuedVersion,
   now: string,
@@ -75,11 +76,11 @@ async function startQueued(
     decideOnApproval(queued, latest, undefined),
   );
   if (group === undefined || why !== undefined) {
-    await removeQueued(context.writer, table, group?.endpointName ?? latest?.endpointName ?? '', queued);
+    await removeQueued(context.writer, table, endpointName, queued);
     return { rollout: latest, note: `dropped queued v${queued.packageVersion}: ${why}`, progressed: false };
   }
   const rollout = await beginRollout(context, queued.groupName, group, queued, latest, now);
-  await removeQueued(context.writer, table, group.endpointName, queued);
+  await removeQueued(context.writer, table, endpointName, queued);
   return { rollout, note: `started queued v${queued.packageVersion}`, progressed: true, known: { state: { rollout } } };
 }
 
@@ -95,7 +96,7 @@ async function stepOnce(
   if (rollout === undefined || !isActive(rollout)) {
     return queued === undefined
       ? { rollout, note: 'no active rollout', progressed: false }
-      : startQueued(context, rollout, queued, now);
+      : startQueued(context, endpointName, rollout, queued, now);
   }
   // Keys on each line, not appended to the shared logger: advance reconciles several endpoints at once.
   const rolloutKeys = {

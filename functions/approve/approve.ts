@@ -90,6 +90,7 @@ export async function judgePackage(
     { recordedAt: now, reason: decision.description },
   );
   if (firstTime) await publishNotification(context.writer, context.settings.notificationsTopicArn, notification);
+  context.countDecision?.(`Approval${decision.verdict}`);
   const outcomes = { Approved: 'approved', Rejected: 'rejected', NeedsHuman: 'left pending: evidence missing' };
   return { outcome: outcomes[decision.verdict] };
 }

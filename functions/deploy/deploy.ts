@@ -52,6 +52,7 @@ export async function deployApprovedPackage(rawEvent: unknown, context: RunConte
         if (decision.supersedes !== undefined) {
           await supersedeQueued(context, group.endpointName, decision.supersedes, approved.packageVersion, event.time);
         }
+        context.countDecision?.('RolloutQueued');
         return { outcome: `queued behind v${rollout?.packageVersion} (${rollout?.phase})` };
       }
       const started = await beginRollout(context, groupName, group, approved, rollout, event.time);

@@ -60,5 +60,6 @@ export async function beginRollout(
   };
   const saved = await saveRollout(context.writer, context.settings.rolloutsTableName, rollout, previous);
   if (previous !== undefined) await archiveRollout(context.writer, context.settings.rolloutsTableName, previous);
+  context.countDecision?.('RolloutStarted');
   return saved;
 }

@@ -15,7 +15,7 @@ import { decideRolloutStep } from '#shared/rollout/rollout-decision.ts';
 import { isActive, type Phase, type Rollout } from '#shared/rollout/rollout-state.ts';
 import { decideOnApproval, type QueuedVersion, type StartDecision } from '#shared/rollout/start-decision.ts';
 import { logger } from '#shared/runtime/logger.ts';
-import type { RunContext } from '#shared/runtime/run-context.ts';
+import type { DecisionMetric, RunContext } from '#shared/runtime/run-context.ts';
 import { applyActions } from './apply-actions.ts';
 import { beginRollout } from './begin-rollout.ts';
 import { observe } from './observe.ts';
@@ -30,6 +30,14 @@ export interface ReconcileReport {
 /** A step that changed the record but had nothing to do (e.g. Deploying -> Baking) is followed at once by the next. */
 const stepsPerReconcile = 4;
 const attemptsAfterLostRace = 3;
+
+/** The phases whose arrival is counted as a metric. */
+const countedPhases: Partial<Record<Phase, DecisionMetric>> = {
+  Completed: 'RolloutCompleted',
+  RollingBack: 'RolloutRollingBack',
+  RolledBack: 'RolloutRolledBack',
+  Failed: 'RolloutFailed',
+};
 
 /** What the previous step of this reconcile left behind, so the next one need not read it again. */
 interface Known {
@@ -132,6 +140,8 @@ async function stepOnce(
     note: step.note,
     actions: step.actions.map((action) => action.kind),
   });
+  const counted = countedPhases[saved.phase];
+  if (saved.phase !== rollout.phase && counted !== undefined) context.countDecision?.(counted);
   const queuedCanStart = !isActive(saved) && queued !== undefined;
   const sameReads = step.actions.length === 0 && observationKind(saved.phase) === observationKind(rollout.phase);
   return {

@@ -1,7 +1,8 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { liveWriter } from '#shared/aws/aws-writes.ts';
 import { parsePolicyDocument } from '#shared/policy/policy-document.ts';
 import { logger } from './logger.ts';
-import type { RunContext, RunResult } from './run-context.ts';
+import type { DecisionMetric, RunContext, RunResult } from './run-context.ts';
 import { readSettings } from './settings.ts';
 
 /**
@@ -24,10 +25,17 @@ export function createLambdaHandler(
 ): (event: unknown) => Promise<RunResult> {
   const settings = readSettings();
   const policy = parsePolicyDocument(bundledPolicyDocument(), 'rollout.config.yml (bundled)');
+  // Embedded metric format: the counts travel in the log stream, no CloudWatch API call in the hot path.
+  const metrics = new Metrics({ namespace: 'SageMakerRollout', serviceName: 'sagemaker-rollout' });
+  const countDecision = (metric: DecisionMetric) => metrics.addMetric(metric, MetricUnit.Count, 1);
   return async (event) => {
     logger.resetKeys();
-    const result = await useCase(event, { policy, settings, writer: liveWriter() });
-    logger.info('handled', { outcome: result.outcome });
-    return result;
+    try {
+      const result = await useCase(event, { policy, settings, writer: liveWriter(), countDecision });
+      logger.info('handled', { outcome: result.outcome });
+      return result;
+    } finally {
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    }
   };
 }

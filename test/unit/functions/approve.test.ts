@@ -13,6 +13,7 @@ import { approveModelPackage } from '#functions/approve/approve.ts';
 import { liveWriter, planWriter } from '#shared/aws/aws-writes.ts';
 import { BadInputError } from '#shared/errors.ts';
 import { loadPolicyFile } from '#shared/policy/load-policy.ts';
+import type { DecisionMetric } from '#shared/runtime/run-context.ts';
 import { sampleEvent } from '../../support/sample-events.ts';
 
 const sagemaker = mockClient(SageMakerClient);
@@ -47,14 +48,17 @@ function reportBody(auc: number, fpr: number) {
   return { transformToString: async () => body } as unknown as GetObjectCommandOutput['Body'];
 }
 
+const decisions: DecisionMetric[] = [];
+
 function run(event: unknown = sampleEvent('model-package-pending-approval'), writer = liveWriter()) {
-  return approveModelPackage(event, { policy, settings, writer });
+  return approveModelPackage(event, { policy, settings, writer, countDecision: (metric) => decisions.push(metric) });
 }
 
 describe('approve', () => {
   beforeEach(() => {
     // Prepare
     for (const client of [sagemaker, s3, sns, dynamodb]) client.reset();
+    decisions.length = 0;
     sagemaker.on(DescribeModelPackageCommand).resolves(pendingPackage());
     sagemaker.on(ListModelPackagesCommand).resolves({ ModelPackageSummaryList: [] });
     s3.on(GetObjectCommand).resolves({ Body: reportBody(0.91, 0.05) });
@@ -67,6 +71,7 @@ describe('approve', () => {
     const result = await run();
     // Assess
     expect(result.outcome).toBe('approved');
+    expect(decisions).toEqual(['ApprovalApproved']);
     expect(sagemaker).toHaveReceivedCommandWith(UpdateModelPackageCommand, {
       ModelPackageArn: packageArn,
       ModelApprovalStatus: 'Approved',
@@ -133,6 +138,7 @@ describe('approve', () => {
   it('does nothing for a package that is no longer pending (a duplicate event)', async () => {
     sagemaker.on(DescribeModelPackageCommand).resolves(pendingPackage({ ModelApprovalStatus: 'Approved' }));
     expect((await run()).outcome).toBe('ignored: already Approved');
+    expect(decisions).toEqual([]);
     expect(sagemaker).not.toHaveReceivedCommand(UpdateModelPackageCommand);
     expect(sns).not.toHaveReceivedCommand(PublishCommand);
   });

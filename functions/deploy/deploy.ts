@@ -1,11 +1,12 @@
 // primary adapter (EventBridge: Model Package State Change, Approved) -> use case (decideOnApproval, reconcile) -> secondary adapters
-import { queueVersion, readEndpointState } from '#shared/aws/rollout-store.ts';
+import { type EndpointRolloutState, queueVersion, readEndpointState } from '#shared/aws/rollout-store.ts';
 import { describeModelPackage } from '#shared/aws/sagemaker.ts';
 import { beginRollout } from '#shared/engine/begin-rollout.ts';
 import { reconcileEndpoint, supersedeQueued } from '#shared/engine/reconcile.ts';
 import { RaceLostError } from '#shared/errors.ts';
 import { modelPackageStateChangeSchema, parseEvent } from '#shared/events/event-schemas.ts';
-import { decideOnApproval } from '#shared/rollout/start-decision.ts';
+import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import { decideOnApproval, type QueuedVersion } from '#shared/rollout/start-decision.ts';
 import { logger } from '#shared/runtime/logger.ts';
 import type { RunContext, RunResult } from '#shared/runtime/run-context.ts';
 
@@ -35,32 +36,39 @@ export async function deployApprovedPackage(rawEvent: unknown, context: RunConte
   };
   logger.appendKeys({ endpointName: group.endpointName, packageVersion: approved.packageVersion });
 
+  const begun = await startOrQueue(context, groupName, group, approved, event.time);
+  if ('outcome' in begun) return begun;
+  // Take the first step now, from the record just written (no need to read it back).
+  const report = await reconcileEndpoint(context, group.endpointName, event.time, {}, begun.state);
+  return { outcome: `started: ${report.notes.join('; ')}` };
+}
+
+/** Starts a rollout of the version, queues it, or ignores it, deciding again when another writer got there first. */
+async function startOrQueue(
+  context: RunContext,
+  groupName: string,
+  group: GroupPolicy,
+  approved: QueuedVersion,
+  now: string,
+): Promise<RunResult | { state: EndpointRolloutState }> {
+  const table = context.settings.rolloutsTableName;
   for (let attempt = 1; ; attempt += 1) {
-    const { rollout, queued } = await readEndpointState(context.settings.rolloutsTableName, group.endpointName);
+    const { rollout, queued } = await readEndpointState(table, group.endpointName);
     const decision = decideOnApproval(approved, rollout, queued);
-    logger.info('approval decided', { decision });
+    logger.info('start decided', { decision });
+    if (decision.kind === 'ignore') return { outcome: `ignored: ${decision.reason}` };
     try {
-      if (decision.kind === 'ignore') return { outcome: `ignored: ${decision.reason}` };
-      if (decision.kind === 'queue') {
-        await queueVersion(
-          context.writer,
-          context.settings.rolloutsTableName,
-          group.endpointName,
-          approved,
-          decision.supersedes,
-        );
-        if (decision.supersedes !== undefined) {
-          await supersedeQueued(context, group.endpointName, decision.supersedes, approved.packageVersion, event.time);
-        }
-        context.countDecision?.('RolloutQueued');
-        return { outcome: `queued behind v${rollout?.packageVersion} (${rollout?.phase})` };
+      if (decision.kind === 'start') {
+        const started = await beginRollout(context, groupName, group, approved, rollout, now);
+        return { state: { rollout: started, ...(queued === undefined ? {} : { queued }) } };
       }
-      const started = await beginRollout(context, groupName, group, approved, rollout, event.time);
-      // Take the first step now, from the record just written (no need to read it back).
-      const report = await reconcileEndpoint(context, group.endpointName, event.time, {}, { rollout: started, queued });
-      return { outcome: `started: ${report.notes.join('; ')}` };
+      await queueVersion(context.writer, table, group.endpointName, approved, decision.supersedes);
+      if (decision.supersedes !== undefined) {
+        await supersedeQueued(context, group.endpointName, decision.supersedes, approved.packageVersion, now);
+      }
+      context.countDecision?.('RolloutQueued');
+      return { outcome: `queued behind v${rollout?.packageVersion} (${rollout?.phase})` };
     } catch (error) {
-      // Another approval for this endpoint was recorded between our read and write: decide again.
       if (error instanceof RaceLostError && attempt < attempts) continue;
       throw error;
     }

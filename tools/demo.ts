@@ -18,7 +18,7 @@ const { DescribeEndpointCommand, DescribeModelPackageCommand, SageMakerClient } 
 );
 const { loadPolicyFile } = await import('#shared/policy/load-policy.ts');
 const { readEndpointState } = await import('#shared/aws/rollout-store.ts');
-const { readAlarmStates } = await import('#shared/aws/cloudwatch.ts');
+const { readAlarms } = await import('#shared/aws/cloudwatch.ts');
 const { createLocalResources } = await import('./local-resources.ts');
 const { binaryClassificationReport, registerModelPackage } = await import('./model-registry-seed.ts');
 const { readStackDefinition, stackSettings } = await import('./stack-definition.ts');
@@ -89,9 +89,9 @@ async function trafficSplit(): Promise<string> {
 async function alarmSummary(): Promise<string> {
   const { rollout } = await readEndpointState(setup.settings.rolloutsTableName, endpointName);
   if (rollout === undefined || rollout.watchedAlarms.length === 0) return '';
-  const states = await readAlarmStates(rollout.watchedAlarms);
+  const states = await readAlarms(rollout.watchedAlarms);
   return rollout.watchedAlarms
-    .map((name) => `${name.replace(`sagemaker-rollout-${endpointName}-`, '')}=${states[name] ?? 'none'}`)
+    .map((name) => `${name.replace(`sagemaker-rollout-${endpointName}-`, '')}=${states[name]?.state ?? 'none'}`)
     .join(' ');
 }
 

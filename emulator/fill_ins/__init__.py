@@ -14,12 +14,13 @@ def install(update_seconds: float) -> EmulatorState:
     state the control API works on."""
     from moto.moto_api._internal.models import MotoAPIBackend
 
-    from . import codepipeline_executions, model_packages, sagemaker_endpoints
+    from . import codepipeline_executions, dynamodb_atomic_writes, model_packages, sagemaker_endpoints
 
     state = EmulatorState(update_seconds)
     sagemaker_endpoints.install(state)
     model_packages.install()
     codepipeline_executions.install(state)
+    dynamodb_atomic_writes.install(state)
 
     # POST /moto-api/reset wipes moto's backends; pending transitions and armed
     # failures refer to those objects and must go with them.

@@ -20,7 +20,9 @@ export async function rollBackOnAlarm(rawEvent: unknown, context: RunContext): P
   }
   // The event is newer than what DescribeAlarms may say yet: decide with the state it carries.
   const results = await mapSettled(watching, watching.length, (rollout) =>
-    reconcileEndpoint(context, rollout.endpointName, event.time, { [alarmName]: 'ALARM' }),
+    reconcileEndpoint(context, rollout.endpointName, event.time, {
+      [alarmName]: { state: 'ALARM', reason: state.reason },
+    }),
   );
   const failed = results.find((result) => result.status === 'rejected');
   // Let Lambda retry a rollback that could not be carried out; rolling back twice is harmless.

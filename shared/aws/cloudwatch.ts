@@ -5,7 +5,7 @@ import {
   PutMetricAlarmCommand,
 } from '@aws-sdk/client-cloudwatch';
 import type { RolloutPolicy } from '#shared/policy/policy-schema.ts';
-import type { AlarmState } from '#shared/rollout/observed-state.ts';
+import type { AlarmReading, AlarmState } from '#shared/rollout/observed-state.ts';
 import { guardAlarmNamesFor } from '#shared/rollout/rollout-state.ts';
 import type { Writer } from './aws-writes.ts';
 
@@ -14,18 +14,19 @@ export const cloudwatch = new CloudWatchClient({});
 // DescribeAlarms takes at most 100 names per call.
 const namesPerCall = 100;
 
-/** The state of each alarm by name; an alarm that does not exist is absent. */
-export async function readAlarmStates(alarmNames: readonly string[]): Promise<Record<string, AlarmState>> {
-  const states: Record<string, AlarmState> = {};
+/** The state (and its reason) of each alarm by name; an alarm that does not exist is absent. */
+export async function readAlarms(alarmNames: readonly string[]): Promise<Record<string, AlarmReading>> {
+  const readings: Record<string, AlarmReading> = {};
   for (let start = 0; start < alarmNames.length; start += namesPerCall) {
     const page = await cloudwatch.send(
       new DescribeAlarmsCommand({ AlarmNames: alarmNames.slice(start, start + namesPerCall) }),
     );
     for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
-      if (alarm.AlarmName !== undefined) states[alarm.AlarmName] = alarm.StateValue as AlarmState;
+      if (alarm.AlarmName === undefined) continue;
+      readings[alarm.AlarmName] = { state: alarm.StateValue as AlarmState, reason: alarm.StateReason };
     }
   }
-  return states;
+  return readings;
 }
 
 /** The guard alarm names a rollout of this variant watches, for the limits the policy sets. */

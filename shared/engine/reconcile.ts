@@ -10,7 +10,7 @@ import {
 } from '#shared/aws/rollout-store.ts';
 import { describeModelPackage } from '#shared/aws/sagemaker.ts';
 import { RaceLostError } from '#shared/errors.ts';
-import type { AlarmState, Observed } from '#shared/rollout/observed-state.ts';
+import type { AlarmReading, Observed } from '#shared/rollout/observed-state.ts';
 import { decideRolloutStep } from '#shared/rollout/rollout-decision.ts';
 import { isActive, type Phase, type Rollout } from '#shared/rollout/rollout-state.ts';
 import { decideOnApproval, type QueuedVersion, type StartDecision } from '#shared/rollout/start-decision.ts';
@@ -96,7 +96,7 @@ async function stepOnce(
   context: RunContext,
   endpointName: string,
   now: string,
-  knownAlarmStates: Readonly<Record<string, AlarmState>>,
+  knownAlarms: Readonly<Record<string, AlarmReading>>,
   known: Known | undefined,
 ): Promise<StepOutcome> {
   const table = context.settings.rolloutsTableName;
@@ -119,7 +119,7 @@ async function stepOnce(
     logger.warn('rollout left as it is: its group is not in the policy for this endpoint', rolloutKeys);
     return { rollout, note: 'group not configured: left as it is', progressed: false };
   }
-  const observed = known?.observed ?? (await observe(rollout, group, knownAlarmStates));
+  const observed = known?.observed ?? (await observe(rollout, group, knownAlarms));
   const step = decideRolloutStep(group, rollout, observed, now);
   let saved = rollout;
   if (step.next !== rollout && !isActive(step.next)) {
@@ -163,7 +163,7 @@ export async function reconcileEndpoint(
   context: RunContext,
   endpointName: string,
   now: string,
-  knownAlarmStates: Readonly<Record<string, AlarmState>> = {},
+  knownAlarms: Readonly<Record<string, AlarmReading>> = {},
   knownState?: EndpointRolloutState,
 ): Promise<ReconcileReport> {
   const notes: string[] = [];
@@ -172,7 +172,7 @@ export async function reconcileEndpoint(
   let attempt = 1;
   for (let step = 0; step < stepsPerReconcile; step += 1) {
     try {
-      outcome = await stepOnce(context, endpointName, now, knownAlarmStates, known);
+      outcome = await stepOnce(context, endpointName, now, knownAlarms, known);
     } catch (error) {
       if (!(error instanceof RaceLostError) || attempt >= attemptsAfterLostRace) throw error;
       attempt += 1;

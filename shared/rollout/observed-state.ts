@@ -14,6 +14,12 @@ export type EndpointStatus =
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
+/** An alarm's state and CloudWatch's words for why it is in it. */
+export interface AlarmReading {
+  readonly state: AlarmState;
+  readonly reason?: string;
+}
+
 export interface ObservedEndpoint {
   readonly status: EndpointStatus;
   readonly configName: string;
@@ -30,6 +36,8 @@ export interface Observed {
   /** The production variants of the endpoint's current config, read when a rollout starts. */
   readonly currentConfigVariants?: readonly VariantSpec[];
   readonly alarms: Readonly<Record<string, AlarmState | undefined>>;
+  /** Why each alarm is in its state (CloudWatch's StateReason), for the record of a rollback. */
+  readonly alarmReasons?: Readonly<Record<string, string>>;
   /** CodePipeline execution status while AwaitingPipeline. */
   readonly pipelineStatus?: string;
 }

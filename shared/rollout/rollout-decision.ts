@@ -17,7 +17,8 @@ export function decideRolloutStep(group: GroupPolicy, rollout: Rollout, observed
 
   const alarm = firingAlarm(rollout, observed);
   if (alarm !== undefined && rollbackablePhases.includes(rollout.phase)) {
-    return beginRollback(group, rollout, endpoint, now, `alarm ${alarm} is in ALARM`, 'alarm');
+    const why = observed.alarmReasons?.[alarm];
+    return beginRollback(group, rollout, endpoint, now, `alarm ${alarm} is in ALARM${why ? `: ${why}` : ''}`, 'alarm');
   }
 
   switch (rollout.phase) {

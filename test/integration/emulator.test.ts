@@ -12,6 +12,7 @@ import {
   StartPipelineExecutionCommand,
   StopPipelineExecutionCommand,
 } from '@aws-sdk/client-codepipeline';
+import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
@@ -871,5 +872,38 @@ describe('moto 5.2.1 capabilities (plain, without fill-ins)', () => {
     await createPipeline(plainAws);
 
     await expect(startExecution(plainAws)).rejects.toMatchObject(unparseable500);
+  });
+});
+
+describe('DynamoDB conditional writes fill-in', () => {
+  it('lets exactly one of many concurrent conditional puts on one key win, as DynamoDB does', async () => {
+    const dynamodb = new DynamoDBClient({
+      endpoint: aws.emulator.endpointUrl,
+      region: REGION,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: 'race',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+
+    const writers = Array.from({ length: 24 }, (_, writer) =>
+      dynamodb.send(
+        new PutItemCommand({
+          TableName: 'race',
+          Item: { pk: { S: 'endpoint' }, writer: { N: String(writer) } },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    const results = await Promise.allSettled(writers);
+
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    const losers = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+    expect(losers.every((loser) => (loser.reason as Error).name === 'ConditionalCheckFailedException')).toBe(true);
   });
 });

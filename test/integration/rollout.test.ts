@@ -232,6 +232,9 @@ describe('rollback', () => {
 
     await setAlarm(guard5xx(2), 'ALARM');
     const report = await story.alarm(guard5xx(2));
+    // The record says why, in CloudWatch's words from the alarm event.
+    const eventReason = (sampleEvent('alarm-fraud-prod-5xx-alarm').detail.state as { reason: string }).reason;
+    const firedBecause = `alarm ${guard5xx(2)} is in ALARM: ${eventReason}`;
 
     expect(report.function).toBe('rollback');
     expect(report.actions.map((action: AwsWrite) => action.operation)).toContain('UpdateEndpointWeightsAndCapacities');
@@ -249,9 +252,9 @@ describe('rollback', () => {
     // Rejected once the incumbent serves again (rejectOnRollback in rollout.config.yml).
     expect(await story.packageStatus(challenger)).toEqual({
       status: 'Rejected',
-      description: `sagemaker-rollout rolled back fraud-prod: alarm ${guard5xx(2)} is in ALARM`,
+      description: `sagemaker-rollout rolled back fraud-prod: ${firedBecause}`,
     });
-    expect(rolledBack.reason).toBe(`alarm ${guard5xx(2)} is in ALARM`);
+    expect(rolledBack.reason).toBe(firedBecause);
     expect((await story.endpoint()).EndpointConfigName).toBe('fraud-prod-v1-final');
     expect(await story.traffic()).toEqual({ 'fraud-detector-1': 100 });
     expect(await alarmExists(guard5xx(2))).toBe(false);

@@ -44,22 +44,26 @@ export async function judgePackage(
   packageArn: string,
   now: string,
 ): Promise<RunResult> {
-  logger.appendKeys({ modelPackageGroup: groupName, modelPackageArn: packageArn });
+  // Keys on each line: pipeline-events judges several packages at once with the same logger.
+  const packageKeys = { modelPackageGroup: groupName, modelPackageArn: packageArn };
 
   const group = context.policy.groups.get(groupName);
   if (group === undefined) {
-    logger.info('ignored: the model package group is not in the policy');
+    logger.info('ignored: the model package group is not in the policy', packageKeys);
     return { outcome: 'ignored: group not configured' };
   }
   if (group.approval.mode === 'manual') {
-    logger.info('ignored: the group is in manual approval mode');
+    logger.info('ignored: the group is in manual approval mode', packageKeys);
     return { outcome: 'ignored: manual approval' };
   }
 
   // The event is only a hint: decide from the package as it is now, so duplicates change nothing.
   const modelPackage = await describeModelPackage(packageArn);
   if (modelPackage.ModelApprovalStatus !== 'PendingManualApproval') {
-    logger.info('ignored: the package is no longer pending', { status: modelPackage.ModelApprovalStatus });
+    logger.info('ignored: the package is no longer pending', {
+      ...packageKeys,
+      status: modelPackage.ModelApprovalStatus,
+    });
     return { outcome: `ignored: already ${modelPackage.ModelApprovalStatus ?? 'without status'}` };
   }
   if (modelPackage.ModelPackageGroupName !== groupName) {
@@ -72,7 +76,7 @@ export async function judgePackage(
     await gatherEvidence(modelPackage),
     await gatherChampionEvidence(rules, groupName, packageArn),
   );
-  logger.info('approval decided', { verdict: decision.verdict, reason: decision.description });
+  logger.info('approval decided', { ...packageKeys, verdict: decision.verdict, reason: decision.description });
 
   const verdictLabel = decision.verdict === 'NeedsHuman' ? 'needs a human' : decision.verdict;
   const notification = {

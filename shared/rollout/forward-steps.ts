@@ -52,6 +52,10 @@ export function start(group: GroupPolicy, rollout: Rollout, observed: Observed, 
   const alarm = firingAlarm(rollout, observed);
   if (alarm !== undefined) return wait(rollout, `waiting: alarm ${alarm} is in ALARM before the rollout started`);
 
+  // Never build a canary without the incumbent: the new version would take all the traffic at once.
+  if ((observed.currentConfigVariants ?? []).length === 0) {
+    return wait(rollout, `waiting: the endpoint's config ${endpoint.configName} shows no production variant to keep`);
+  }
   const stage = group.rollout.strategy === 'shadow' ? 'shadow' : 'canary';
   const incumbent = {
     incumbentConfigName: endpoint.configName,

@@ -1,5 +1,6 @@
 // `npm run emulator -- --port 4566 [--update-seconds 5] [--seed]`: the local AWS for replay and the demo.
 import { parseArgs } from 'node:util';
+import { prepareLocalEnvironment } from '../tools/local-environment.ts';
 import { startEmulator } from './launch.ts';
 
 const { values } = parseArgs({
@@ -20,11 +21,7 @@ if (!Number.isFinite(updateSeconds) || updateSeconds < 0)
 
 const emulator = await startEmulator({ port, host: values.host, updateSeconds });
 // The SDK clients below (and in anything this process loads) talk to the emulator.
-process.env.AWS_ENDPOINT_URL = emulator.endpointUrl;
-process.env.AWS_REGION ??= 'us-east-1';
-process.env.AWS_ACCESS_KEY_ID ??= 'test';
-process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+prepareLocalEnvironment({ endpointUrl: emulator.endpointUrl, quiet: false });
 
 const { readStackDefinition } = await import('../tools/stack-definition.ts');
 const { createLocalResources } = await import('../tools/local-resources.ts');

@@ -2,13 +2,11 @@
 // handlers as production, printed as a timeline. The clock is the events' time: one tick a minute.
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { startEmulator } from '../emulator/launch.ts';
+import { prepareLocalEnvironment } from './local-environment.ts';
 
 const emulator = await startEmulator({ updateSeconds: 3600 });
-process.env.AWS_ENDPOINT_URL = emulator.endpointUrl;
-process.env.AWS_REGION ??= 'us-east-1';
-process.env.AWS_ACCESS_KEY_ID ??= 'test';
-process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+prepareLocalEnvironment({ endpointUrl: emulator.endpointUrl, quiet: false });
+// The timeline is the output; set POWERTOOLS_LOG_LEVEL to see the handlers' log lines as well.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 
 // Loaded after the environment is set: the clients and the logger read it.

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { BadInputError } from '#shared/errors.ts';
+import { prepareLocalEnvironment } from './local-environment.ts';
 import type { ReplayReport } from './replay.ts';
 
 const usage = `usage: rollout replay <event.json>... [--dry-run] [--json] [--config rollout.config.yml] [--stage local] [--verbose]
@@ -27,19 +28,6 @@ function printHuman(report: ReplayReport, dryRun: boolean): void {
   }
 }
 
-/** The environment for local runs, set before the logger and the AWS clients are loaded. */
-function prepareEnvironment(verbose: boolean): void {
-  if (!verbose) process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  // Local runs use Node 20; the deployed functions run Node 22.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  if (process.env.AWS_ENDPOINT_URL !== undefined) {
-    // A local emulator accepts any credentials; the SDK still wants some.
-    process.env.AWS_REGION ??= 'us-east-1';
-    process.env.AWS_ACCESS_KEY_ID ??= 'test';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-  }
-}
-
 const commonOptions = {
   config: { type: 'string', default: 'rollout.config.yml' },
   stage: { type: 'string', default: 'local' },
@@ -52,7 +40,7 @@ async function operatorCommand(command: string, args: string[]): Promise<number>
     allowPositionals: true,
     options: { ...commonOptions, reason: { type: 'string' } },
   });
-  prepareEnvironment(values.verbose);
+  prepareLocalEnvironment({ quiet: !values.verbose });
   const { liveWriter } = await import('#shared/aws/aws-writes.ts');
   const { loadPolicyFile } = await import('#shared/policy/load-policy.ts');
   const { readStackDefinition, stackSettings } = await import('./stack-definition.ts');
@@ -91,7 +79,7 @@ async function replayCommand(args: string[]): Promise<number> {
     },
   });
   if (positionals.length === 0) throw new BadInputError('replay needs at least one event file');
-  prepareEnvironment(values.verbose);
+  prepareLocalEnvironment({ quiet: !values.verbose });
   // Loaded after the environment is settled: the logger and the AWS clients read it when created.
   const { loadPolicyFile } = await import('#shared/policy/load-policy.ts');
   const { readStackDefinition, stackSettings } = await import('./stack-definition.ts');

@@ -6,6 +6,7 @@ import { beginRollback } from './rollback-steps.ts';
 import { configNameFor, type RetainedVersion, type Rollout } from './rollout-state.ts';
 import {
   changedSinceRequest,
+  createChallengerModel,
   elapsedMinutes,
   fail,
   firingAlarm,
@@ -36,12 +37,7 @@ export function start(group: GroupPolicy, rollout: Rollout, observed: Observed, 
     return {
       next,
       actions: [
-        {
-          kind: 'createModel',
-          modelName: rollout.challengerModel,
-          packageArn: rollout.packageArn,
-          roleArn: group.executionRoleArn,
-        },
+        createChallengerModel(group, rollout),
         { kind: 'createEndpointConfig', plan },
         { kind: 'createEndpoint', configName },
       ],

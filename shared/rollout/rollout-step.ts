@@ -94,15 +94,20 @@ export function guardCleanup(rollout: Rollout): RolloutAction[] {
   return rollout.guardAlarms.length > 0 ? [{ kind: 'deleteAlarms', alarmNames: rollout.guardAlarms }] : [];
 }
 
+/** The challenger's model, from its package, run by the group's execution role. */
+export function createChallengerModel(group: GroupPolicy, rollout: Rollout): RolloutAction {
+  return {
+    kind: 'createModel',
+    modelName: rollout.challengerModel,
+    packageArn: rollout.packageArn,
+    roleArn: group.executionRoleArn,
+  };
+}
+
 /** Apply (or re-apply after a crash) the update to `plan`; creating what exists already is harmless. */
 export function requestUpdate(group: GroupPolicy, rollout: Rollout, plan: EndpointConfigPlan): RolloutAction[] {
   return [
-    {
-      kind: 'createModel',
-      modelName: rollout.challengerModel,
-      packageArn: rollout.packageArn,
-      roleArn: group.executionRoleArn,
-    },
+    createChallengerModel(group, rollout),
     { kind: 'createEndpointConfig', plan },
     { kind: 'updateEndpoint', configName: plan.configName },
   ];

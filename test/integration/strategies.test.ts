@@ -1,17 +1,21 @@
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
-import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { readEndpointState } from '#shared/aws/rollout-store.ts';
-import type { Phase } from '#shared/rollout/rollout-state.ts';
-import { minutesAfterStart, modelPackageEvent, sampleEvent, scheduledTick } from '../../tools/event-builders.ts';
+import { sampleEvent } from '../../tools/event-builders.ts';
 import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
 import { createDeliveryPipeline } from '../support/delivery-pipeline.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
+import { rolloutStory } from '../support/rollout-story.ts';
 
 let local: LocalStack;
-let minute = 0;
-const sagemaker = new SageMakerClient({});
-const now = () => minutesAfterStart(minute);
+const localStack = useLocalStack('test/fixtures/strategies.config.yml');
+beforeEach(() => {
+  local = localStack();
+});
+
+/** A story on one group of test/fixtures/strategies.config.yml. */
+function storyOf(groupName: string, endpointName: string) {
+  return rolloutStory(local, { groupName, endpointName });
+}
 
 async function send(event: unknown) {
   const report = await local.send(event);
@@ -19,57 +23,27 @@ async function send(event: unknown) {
   return report;
 }
 
-const registerApproved = (groupName: string) =>
-  registerModelPackage({
-    groupName,
-    evaluationReport: binaryClassificationReport(0.95, 0.02),
-    approvalStatus: 'Approved',
-  });
-
-const rolloutOf = async (endpointName: string) =>
-  (await readEndpointState(local.context().settings.rolloutsTableName, endpointName)).rollout;
-
-const endpoint = (endpointName: string) => sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
-
-async function tickUntil(endpointName: string, phases: Phase[]) {
-  for (let count = 0; count < 40; count += 1) {
-    const rollout = await rolloutOf(endpointName);
-    if (rollout !== undefined && phases.includes(rollout.phase)) return rollout;
-    await local.emulator.settle();
-    minute += 1;
-    await send(scheduledTick(now()));
-  }
-  throw new Error(
-    `${endpointName} never reached ${phases.join('/')}: ${JSON.stringify((await rolloutOf(endpointName))?.history)}`,
-  );
+/** v1 serving alone, then v2 approved. */
+async function secondVersionApproved(story: ReturnType<typeof rolloutStory>) {
+  await story.establishIncumbent();
+  await story.approved(await story.registerApproved());
+  await story.settle();
 }
-
-async function deployFirstAndSecond(groupName: string, endpointName: string) {
-  await send(modelPackageEvent('Approved', await registerApproved(groupName), now()));
-  await tickUntil(endpointName, ['Completed']);
-  await send(modelPackageEvent('Approved', await registerApproved(groupName), now()));
-}
-
-const localStack = useLocalStack('test/fixtures/strategies.config.yml');
-beforeEach(() => {
-  local = localStack();
-  minute = 0;
-});
 
 describe('strategies', () => {
   it('shadow: the new version first mirrors live traffic, its answers unused, then goes through the canary steps', async () => {
-    await deployFirstAndSecond('fraud-detector', 'fraud-prod');
-    await local.emulator.settle();
+    const story = storyOf('fraud-detector', 'fraud-prod');
+    await secondVersionApproved(story);
 
-    const shadowing = await tickUntil('fraud-prod', ['Baking']);
-    const described = await endpoint('fraud-prod');
+    const shadowing = await story.tickUntil(['Baking']);
+    const described = await story.endpoint();
     expect(shadowing.stage).toBe('shadow');
     expect(described.ShadowProductionVariants?.map((variant) => variant.VariantName)).toEqual(['fraud-detector-2']);
     expect(described.ProductionVariants?.map((variant) => [variant.VariantName, variant.CurrentWeight])).toEqual([
       ['fraud-detector-1', 1],
     ]);
 
-    const done = await tickUntil('fraud-prod', ['Completed']);
+    const done = await story.tickUntil(['Completed']);
     expect(done.history.map((entry) => entry.note)).toEqual([
       'approved',
       'deploying as a shadow variant',
@@ -82,15 +56,15 @@ describe('strategies', () => {
     ]);
     const shadowStart = Date.parse(done.history[2]?.at ?? '');
     expect(Date.parse(done.history[3]?.at ?? '') - shadowStart).toBeGreaterThanOrEqual(5 * 60_000);
-    expect((await endpoint('fraud-prod')).ShadowProductionVariants ?? []).toEqual([]);
+    expect((await story.endpoint()).ShadowProductionVariants ?? []).toEqual([]);
   });
 
   it('all-at-once: the new version takes all traffic in one step, the incumbent kept until the bake passes', async () => {
-    await deployFirstAndSecond('churn-model', 'churn-prod');
-    await local.emulator.settle();
-    await tickUntil('churn-prod', ['Baking']);
+    const story = storyOf('churn-model', 'churn-prod');
+    await secondVersionApproved(story);
+    await story.tickUntil(['Baking']);
 
-    const weights = (await endpoint('churn-prod')).ProductionVariants?.map((variant) => [
+    const weights = (await story.endpoint()).ProductionVariants?.map((variant) => [
       variant.VariantName,
       variant.CurrentWeight,
     ]);
@@ -98,8 +72,8 @@ describe('strategies', () => {
       ['churn-model-1', 0],
       ['churn-model-2', 100],
     ]);
-    await tickUntil('churn-prod', ['Completed']);
-    expect((await endpoint('churn-prod')).ProductionVariants?.map((variant) => variant.VariantName)).toEqual([
+    await story.tickUntil(['Completed']);
+    expect((await story.endpoint()).ProductionVariants?.map((variant) => variant.VariantName)).toEqual([
       'churn-model-2',
     ]);
   });
@@ -110,46 +84,49 @@ describe('delivery pipeline first', () => {
     await createDeliveryPipeline(local.emulator.endpointUrl, new CodePipelineClient({}), 'pricing-delivery');
   });
 
-  function deliveryEvent(state: 'SUCCEEDED' | 'FAILED', executionId: string) {
+  function deliveryEvent(state: 'SUCCEEDED' | 'FAILED', executionId: string, time: string) {
     const event = sampleEvent(
       state === 'SUCCEEDED' ? 'codepipeline-execution-succeeded' : 'codepipeline-execution-failed',
     );
-    Object.assign(event, { time: now() });
+    Object.assign(event, { time });
     Object.assign(event.detail, { pipeline: 'pricing-delivery', 'execution-id': executionId });
     return event;
   }
 
   it('waits for the pipeline, then rolls out when its execution succeeds', async () => {
-    await send(modelPackageEvent('Approved', await registerApproved('pricing-model'), now()));
-    const waiting = await rolloutOf('pricing-prod');
+    const story = storyOf('pricing-model', 'pricing-prod');
+    await story.approved(await story.registerApproved());
+    const waiting = await story.record();
     expect(waiting?.phase).toBe('AwaitingPipeline');
     expect(waiting?.pipelineExecutionId).toEqual(expect.any(String));
 
-    await local.emulator.settle();
-    const report = await send(deliveryEvent('SUCCEEDED', waiting?.pipelineExecutionId ?? ''));
+    await story.settle();
+    const report = await send(deliveryEvent('SUCCEEDED', waiting?.pipelineExecutionId ?? '', story.now()));
 
     expect(report.function).toBe('pipeline-events');
     expect(report.outcome).toContain('the delivery pipeline succeeded');
-    expect((await rolloutOf('pricing-prod'))?.phase).toBe('Creating');
+    expect((await story.record())?.phase).toBe('Creating');
   });
 
   it('fails the rollout without touching the endpoint when the pipeline fails', async () => {
+    const story = storyOf('pricing-model', 'pricing-prod');
     await local.emulator.failNextPipelineExecution('pricing-delivery', 'integration tests failed');
-    await send(modelPackageEvent('Approved', await registerApproved('pricing-model'), now()));
-    const waiting = await rolloutOf('pricing-prod');
-    await local.emulator.settle();
+    await story.approved(await story.registerApproved());
+    const waiting = await story.record();
+    await story.settle();
 
-    await send(deliveryEvent('FAILED', waiting?.pipelineExecutionId ?? ''));
+    await send(deliveryEvent('FAILED', waiting?.pipelineExecutionId ?? '', story.now()));
 
-    const failed = await rolloutOf('pricing-prod');
+    const failed = await story.record();
     expect(failed?.phase).toBe('Failed');
     expect(failed?.reason).toBe('the delivery pipeline ended Failed; the endpoint was not touched');
-    await expect(endpoint('pricing-prod')).rejects.toThrow(/Could not find endpoint/);
+    await expect(story.endpoint()).rejects.toThrow(/Could not find endpoint/);
   });
 });
 
 describe('training pipeline catch-up', () => {
   it('judges the pending packages a succeeded training pipeline registered, in case their own events were lost', async () => {
+    const story = storyOf('fraud-detector', 'fraud-prod');
     const executionArn =
       'arn:aws:sagemaker:us-east-1:123456789012:pipeline/fraud-detector-training/execution/abc123def456';
     const fromPipeline = await registerModelPackage({
@@ -165,16 +142,8 @@ describe('training pipeline catch-up', () => {
     const report = await send(sampleEvent('sagemaker-pipeline-execution-succeeded'));
 
     expect(report.outcome).toBe(`${fromPipeline}: approved`);
-    const status = async (arn: string) =>
-      (
-        await sagemaker.send(
-          new (
-            await import('@aws-sdk/client-sagemaker')
-          ).DescribeModelPackageCommand({ ModelPackageName: arn }),
-        )
-      ).ModelApprovalStatus;
-    expect(await status(fromPipeline)).toBe('Approved');
-    expect(await status(unrelated)).toBe('PendingManualApproval');
+    expect((await story.packageStatus(fromPipeline)).status).toBe('Approved');
+    expect((await story.packageStatus(unrelated)).status).toBe('PendingManualApproval');
   });
 
   it('tells people once when a training pipeline fails', async () => {

@@ -13,7 +13,7 @@ export const groupName = 'fraud-detector';
  * A rollout told as a story against the emulator: events go through the real routing and handlers,
  * the clock is the events' time, and SageMaker finishes an update only when the story says so (settle).
  */
-export function rolloutStory(local: LocalStack) {
+export function rolloutStory(local: LocalStack, target = { groupName, endpointName }) {
   const sagemaker = new SageMakerClient({});
   let minute = 0;
   const table = () => local.context().settings.rolloutsTableName;
@@ -32,7 +32,7 @@ export function rolloutStory(local: LocalStack) {
     /** A version the registry already holds as Approved (approval itself is tested elsewhere). */
     registerApproved: () =>
       registerModelPackage({
-        groupName,
+        groupName: target.groupName,
         evaluationReport: binaryClassificationReport(0.95, 0.02),
         approvalStatus: 'Approved',
       }),
@@ -44,9 +44,9 @@ export function rolloutStory(local: LocalStack) {
     alarm: (alarmName: string, state: 'ALARM' | 'OK' = 'ALARM') =>
       expectHandled(alarmStateChange(alarmName, state, story.now())),
     settle: () => local.emulator.settle(),
-    record: async () => (await readEndpointState(table(), endpointName)).rollout,
-    queued: async () => (await readEndpointState(table(), endpointName)).queued,
-    endpoint: () => sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName })),
+    record: async () => (await readEndpointState(table(), target.endpointName)).rollout,
+    queued: async () => (await readEndpointState(table(), target.endpointName)).queued,
+    endpoint: () => sagemaker.send(new DescribeEndpointCommand({ EndpointName: target.endpointName })),
     packageStatus: async (packageArn: string) => {
       const described = await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: packageArn }));
       return { status: described.ModelApprovalStatus, description: described.ApprovalDescription };

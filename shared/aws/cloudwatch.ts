@@ -14,12 +14,21 @@ export const cloudwatch = new CloudWatchClient({});
 // DescribeAlarms takes at most 100 names per call.
 const namesPerCall = 100;
 
-/** The state (and its reason) of each alarm by name; an alarm that does not exist is absent. */
+/**
+ * The state (and its reason) of each alarm by name, metric or composite; an alarm that does not exist is
+ * absent. Without AlarmTypes CloudWatch returns metric alarms only, so a composite would look missing.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
+ */
 export async function readAlarms(alarmNames: readonly string[]): Promise<Record<string, AlarmReading>> {
   const readings: Record<string, AlarmReading> = {};
   for (let start = 0; start < alarmNames.length; start += namesPerCall) {
     const page = await cloudwatch.send(
-      new DescribeAlarmsCommand({ AlarmNames: alarmNames.slice(start, start + namesPerCall) }),
+      new DescribeAlarmsCommand({
+        AlarmNames: alarmNames.slice(start, start + namesPerCall),
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+        // A page holds 50 alarms unless asked for more.
+        MaxRecords: namesPerCall,
+      }),
     );
     for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
       if (alarm.AlarmName === undefined) continue;

@@ -3,16 +3,26 @@ import {
   CreateEndpointConfigCommand,
   type CreateEndpointConfigCommandInput,
   CreateModelCommand,
+  type CreateModelCommandInput,
   DeleteEndpointConfigCommand,
   DeleteModelCommand,
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  ListTagsCommand,
   UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
+import type { VariantCapacity } from '#shared/rollout/capacity.ts';
 import type { EndpointConfigPlan } from '#shared/rollout/endpoint-configs.ts';
-import type { EndpointStatus, ObservedEndpoint } from '#shared/rollout/observed-state.ts';
-import type { VariantSpec } from '#shared/rollout/rollout-state.ts';
+import type {
+  DescribedEndpointConfig,
+  DescribedModel,
+  EndpointStatus,
+  ObservedEndpoint,
+} from '#shared/rollout/observed-state.ts';
+import type { Tag, VariantSpec } from '#shared/rollout/rollout-state.ts';
+import type { ModelPlan } from '#shared/rollout/rollout-step.ts';
 import type { VariantWeight } from '#shared/rollout/traffic-split.ts';
 import type { Writer } from './aws-writes.ts';
 import { sagemaker } from './sagemaker.ts';
@@ -43,6 +53,7 @@ export async function describeEndpoint(endpointName: string): Promise<ObservedEn
       variants: (endpoint.ProductionVariants ?? []).map((variant) => ({
         VariantName: variant.VariantName ?? '',
         weight: variant.CurrentWeight ?? 0,
+        ...(variant.CurrentInstanceCount === undefined ? {} : { currentInstanceCount: variant.CurrentInstanceCount }),
       })),
       shadowVariants: (endpoint.ShadowProductionVariants ?? []).map((variant) => variant.VariantName ?? ''),
       failureReason: endpoint.FailureReason,
@@ -54,13 +65,56 @@ export async function describeEndpoint(endpointName: string): Promise<ObservedEn
   }
 }
 
-export async function describeConfigVariants(configName: string): Promise<VariantSpec[]> {
-  const config = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: configName }));
-  return (config.ProductionVariants ?? []).map((variant) => ({ ...variant, VariantName: variant.VariantName ?? '' }));
+async function listTags(resourceArn: string | undefined): Promise<Tag[]> {
+  if (resourceArn === undefined) return [];
+  const listed = await sagemaker.send(new ListTagsCommand({ ResourceArn: resourceArn, MaxResults: 100 }));
+  return (listed.Tags ?? []).flatMap((tag) =>
+    tag.Key === undefined ? [] : [{ Key: tag.Key, Value: tag.Value ?? '' }],
+  );
 }
 
-export async function createModelFromPackage(writer: Writer, modelName: string, packageArn: string, roleArn: string) {
-  const input = { ModelName: modelName, ExecutionRoleArn: roleArn, PrimaryContainer: { ModelPackageName: packageArn } };
+/** Every field of the config: a rollout carries them all (see rollout/incumbent-settings.ts). */
+export async function describeEndpointConfig(configName: string): Promise<DescribedEndpointConfig> {
+  const {
+    $metadata,
+    EndpointConfigName,
+    EndpointConfigArn,
+    CreationTime,
+    ProductionVariants,
+    ShadowProductionVariants,
+    ...settings
+  } = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: configName }));
+  const asSpecs = (variants: typeof ProductionVariants) =>
+    (variants ?? []).map((variant) => ({ ...variant, VariantName: variant.VariantName ?? '' }) as VariantSpec);
+  return {
+    variants: asSpecs(ProductionVariants),
+    shadowVariants: asSpecs(ShadowProductionVariants),
+    settings,
+    tags: await listTags(EndpointConfigArn),
+  };
+}
+
+/** Every field of the model and its tags; undefined when it does not exist. */
+export async function describeModel(modelName: string): Promise<DescribedModel | undefined> {
+  try {
+    const { $metadata, ModelArn, CreationTime, ...fields } = await sagemaker.send(
+      new DescribeModelCommand({ ModelName: modelName }),
+    );
+    return { fields, tags: await listTags(ModelArn) };
+  } catch (error) {
+    if (isValidation(error, notFound)) return undefined;
+    throw error;
+  }
+}
+
+export async function createModelFromPackage(writer: Writer, model: ModelPlan) {
+  const input = {
+    ...model.modelSettings,
+    ModelName: model.modelName,
+    ExecutionRoleArn: model.roleArn,
+    PrimaryContainer: { ...model.containerSettings, ModelPackageName: model.packageArn },
+    ...(model.tags.length > 0 ? { Tags: [...model.tags] } : {}),
+  } as CreateModelCommandInput;
   await writer.write({ service: 'sagemaker', operation: 'CreateModel', input }, () =>
     tolerate(() => sagemaker.send(new CreateModelCommand(input)), alreadyExists),
   );
@@ -68,9 +122,12 @@ export async function createModelFromPackage(writer: Writer, modelName: string, 
 
 export async function createEndpointConfig(writer: Writer, plan: EndpointConfigPlan) {
   const input = {
+    // The incumbent config's fields (data capture, KMS key...), as DescribeEndpointConfig gave them.
+    ...plan.settings,
     EndpointConfigName: plan.configName,
     ProductionVariants: plan.variants,
     ...(plan.shadowVariants.length > 0 ? { ShadowProductionVariants: plan.shadowVariants } : {}),
+    ...(plan.tags.length > 0 ? { Tags: [...plan.tags] } : {}),
     // Incumbent variants are copied field for field from DescribeEndpointConfig, which has the same shape.
   } as unknown as CreateEndpointConfigCommandInput;
   await writer.write({ service: 'sagemaker', operation: 'CreateEndpointConfig', input }, () =>
@@ -85,16 +142,44 @@ export async function createEndpoint(writer: Writer, endpointName: string, confi
   );
 }
 
-export async function updateEndpoint(writer: Writer, endpointName: string, configName: string) {
-  const input = { EndpointName: endpointName, EndpointConfigName: configName };
+/**
+ * Variants the new config shares with the endpoint keep their live instance counts (auto scaling may
+ * have moved them far from the config's InitialInstanceCount), and with `keepWeights` their live
+ * weights; otherwise weights come from the config, as data capture always does.
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
+ */
+export async function updateEndpoint(writer: Writer, endpointName: string, configName: string, keepWeights = false) {
+  const input = {
+    EndpointName: endpointName,
+    EndpointConfigName: configName,
+    RetainAllVariantProperties: true,
+    ExcludeRetainedVariantProperties: [
+      ...(keepWeights ? [] : [{ VariantPropertyType: 'DesiredWeight' as const }]),
+      { VariantPropertyType: 'DataCaptureConfig' as const },
+    ],
+  };
   await writer.write({ service: 'sagemaker', operation: 'UpdateEndpoint', input }, () =>
     sagemaker.send(new UpdateEndpointCommand(input)),
   );
 }
 
-/** Traffic moves in seconds with no new instances: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpointWeightsAndCapacities.html */
-export async function setTrafficWeights(writer: Writer, endpointName: string, weights: readonly VariantWeight[]) {
-  const input = { EndpointName: endpointName, DesiredWeightsAndCapacities: [...weights] };
+/**
+ * Weights move traffic in seconds; instance counts add or remove instances of a variant, in one request.
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpointWeightsAndCapacities.html
+ */
+export async function setWeightsAndCapacities(
+  writer: Writer,
+  endpointName: string,
+  weights: readonly VariantWeight[],
+  capacities: readonly VariantCapacity[] = [],
+) {
+  const names = [...new Set([...weights, ...capacities].map((variant) => variant.VariantName))];
+  const desired = names.map((VariantName) => ({
+    VariantName,
+    ...(weights.find((weight) => weight.VariantName === VariantName) ?? {}),
+    ...(capacities.find((capacity) => capacity.VariantName === VariantName) ?? {}),
+  }));
+  const input = { EndpointName: endpointName, DesiredWeightsAndCapacities: desired };
   await writer.write({ service: 'sagemaker', operation: 'UpdateEndpointWeightsAndCapacities', input }, () =>
     sagemaker.send(new UpdateEndpointWeightsAndCapacitiesCommand(input)),
   );

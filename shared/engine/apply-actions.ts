@@ -1,3 +1,4 @@
+import { deregisterScaling, registerScaling } from '#shared/aws/autoscaling.ts';
 import { deleteAlarms, putGuardAlarms } from '#shared/aws/cloudwatch.ts';
 import { publishNotification } from '#shared/aws/notify.ts';
 import { setApprovalStatus } from '#shared/aws/sagemaker.ts';
@@ -7,7 +8,7 @@ import {
   createModelFromPackage,
   deleteEndpointConfig,
   deleteModel,
-  setTrafficWeights,
+  setWeightsAndCapacities,
   updateEndpoint,
 } from '#shared/aws/sagemaker-endpoints.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
@@ -27,7 +28,7 @@ export async function applyActions(
   for (const action of actions) {
     switch (action.kind) {
       case 'createModel':
-        await createModelFromPackage(writer, action.modelName, action.packageArn, action.roleArn);
+        await createModelFromPackage(writer, action);
         break;
       case 'createEndpointConfig':
         await createEndpointConfig(writer, action.plan);
@@ -36,10 +37,19 @@ export async function applyActions(
         await createEndpoint(writer, endpointName, action.configName);
         break;
       case 'updateEndpoint':
-        await updateEndpoint(writer, endpointName, action.configName);
+        await updateEndpoint(writer, endpointName, action.configName, action.keepWeights);
         break;
       case 'setWeights':
-        await setTrafficWeights(writer, endpointName, action.weights);
+        await setWeightsAndCapacities(writer, endpointName, action.weights, action.capacities);
+        break;
+      case 'setCapacity':
+        await setWeightsAndCapacities(writer, endpointName, [], action.capacities);
+        break;
+      case 'deregisterScaling':
+        await deregisterScaling(writer, endpointName, action.scaling);
+        break;
+      case 'registerScaling':
+        await registerScaling(writer, endpointName, action.scaling);
         break;
       case 'putGuardAlarms':
         await putGuardAlarms(writer, endpointName, action.variantName, group.rollout);

@@ -2,6 +2,7 @@ import { guardAlarmNames } from '#shared/aws/cloudwatch.ts';
 import { startDeliveryPipeline } from '#shared/aws/codepipeline.ts';
 import { archiveRollout, saveRollout } from '#shared/aws/rollout-store.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import { firstDeploymentPlan } from '#shared/rollout/incumbent-settings.ts';
 import { challengerVariantName, modelNameFor, type Rollout } from '#shared/rollout/rollout-state.ts';
 import type { ApprovedVersion } from '#shared/rollout/start-decision.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
@@ -43,10 +44,15 @@ export async function beginRollout(
     challengerVariant,
     challengerModel: modelNameFor(endpointName, approved.packageVersion),
     incumbentVariants: [],
+    incumbentInstanceCounts: {},
+    incumbentScaling: [],
+    // What the policy says until the rollout starts and reads the incumbent it copies.
+    challenger: firstDeploymentPlan(group),
     targetConfigName: '',
     guardAlarms,
     watchedAlarms: [...group.rollout.alarms, ...guardAlarms],
     paused: false,
+    noticesSent: [],
     history: [
       {
         at: now,

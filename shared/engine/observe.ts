@@ -1,21 +1,49 @@
+import { readScaling } from '#shared/aws/autoscaling.ts';
 import { readAlarms } from '#shared/aws/cloudwatch.ts';
 import { readPipelineExecutionStatus } from '#shared/aws/codepipeline.ts';
-import { describeConfigVariants, describeEndpoint } from '#shared/aws/sagemaker-endpoints.ts';
+import { describeEndpoint, describeEndpointConfig, describeModel } from '#shared/aws/sagemaker-endpoints.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
-import type { AlarmReading, Observed } from '#shared/rollout/observed-state.ts';
+import {
+  type AlarmReading,
+  type DescribedModel,
+  type Observed,
+  type ObservedEndpoint,
+  type ObservedIncumbent,
+  observationKind,
+} from '#shared/rollout/observed-state.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
 
+/** What serves now: the endpoint's config with its tags, its variants' models with theirs, and their auto scaling. */
+async function observeIncumbent(endpoint: ObservedEndpoint, endpointName: string) {
+  const config = await describeEndpointConfig(endpoint.configName);
+  const modelNames = [...new Set(config.variants.flatMap((variant) => (variant.ModelName ? [variant.ModelName] : [])))];
+  const [models, scaling] = await Promise.all([
+    Promise.all(modelNames.map(async (name) => [name, await describeModel(name)] as const)),
+    readScaling(
+      endpointName,
+      config.variants.map((variant) => variant.VariantName),
+    ),
+  ]);
+  const incumbent: ObservedIncumbent = {
+    config,
+    models: Object.fromEntries(models) as Record<string, DescribedModel | undefined>,
+  };
+  return { incumbent, scaling };
+}
+
 /**
- * Reads what the decision needs for the rollout's phase, and no more: the endpoint, the watched
- * alarms, the incumbent config when a rollout starts, the delivery pipeline while waiting for it.
- * `knownAlarms` (from an alarm event) win over what DescribeAlarms says, being newer.
+ * Reads what the decision needs for the rollout's phase, and no more: the endpoint and the watched
+ * alarms; the incumbent config, models and auto scaling when a rollout starts; the auto scaling when it
+ * finalizes or rolls back; the delivery pipeline while waiting for it. `knownAlarms` (from an alarm
+ * event) win over what DescribeAlarms says, being newer.
  */
 export async function observe(
   rollout: Rollout,
   group: GroupPolicy,
   knownAlarms: Readonly<Record<string, AlarmReading>> = {},
 ): Promise<Observed> {
-  if (rollout.phase === 'AwaitingPipeline') {
+  const kind = observationKind(rollout.phase);
+  if (kind === 'pipeline') {
     const pipelineName = group.deliveryPipeline?.name;
     const pipelineStatus =
       pipelineName !== undefined && rollout.pipelineExecutionId !== undefined
@@ -25,23 +53,25 @@ export async function observe(
   }
   // An alarm event that already says ALARM decides the step (a rollback): no need to ask CloudWatch.
   const alarmKnownFiring = rollout.watchedAlarms.some((name) => knownAlarms[name]?.state === 'ALARM');
-  const [endpoint, described] = await Promise.all([
+  const variantNames = [...rollout.incumbentVariants.map((variant) => variant.VariantName), rollout.challengerVariant];
+  const [endpoint, described, scaling] = await Promise.all([
     describeEndpoint(rollout.endpointName),
     rollout.watchedAlarms.length > 0 && !alarmKnownFiring
       ? readAlarms(rollout.watchedAlarms)
       : Promise.resolve<Record<string, AlarmReading>>({}),
+    kind === 'scaling' ? readScaling(rollout.endpointName, variantNames) : Promise.resolve(undefined),
   ]);
-  const currentConfigVariants =
-    rollout.phase === 'Starting' && endpoint !== undefined
-      ? await describeConfigVariants(endpoint.configName)
-      : undefined;
+  const starting =
+    kind === 'incumbent' && endpoint !== undefined ? await observeIncumbent(endpoint, rollout.endpointName) : undefined;
   const readings = Object.entries({ ...described, ...knownAlarms });
   return {
     endpoint,
     alarms: Object.fromEntries(readings.map(([name, reading]) => [name, reading.state])),
+    ...(alarmKnownFiring ? { alarmsPartial: true } : {}),
     alarmReasons: Object.fromEntries(
       readings.flatMap(([name, reading]) => (reading.reason ? [[name, reading.reason]] : [])),
     ),
-    currentConfigVariants,
+    ...(starting === undefined ? {} : starting),
+    ...(scaling === undefined ? {} : { scaling }),
   };
 }

@@ -10,7 +10,7 @@ import {
 } from '#shared/aws/rollout-store.ts';
 import { describeModelPackage } from '#shared/aws/sagemaker.ts';
 import { RaceLostError } from '#shared/errors.ts';
-import type { AlarmReading, Observed } from '#shared/rollout/observed-state.ts';
+import { type AlarmReading, type Observed, observationKind } from '#shared/rollout/observed-state.ts';
 import { decideRolloutStep } from '#shared/rollout/rollout-decision.ts';
 import { isActive, type Phase, type Rollout } from '#shared/rollout/rollout-state.ts';
 import { decideOnApproval, type QueuedVersion, type StartDecision } from '#shared/rollout/start-decision.ts';
@@ -51,11 +51,6 @@ interface StepOutcome {
   readonly note: string;
   readonly progressed: boolean;
   readonly known?: Known;
-}
-
-/** Which reads a phase's decision needs (see observe): equal kinds can share one observation. */
-function observationKind(phase: Phase): string {
-  return phase === 'AwaitingPipeline' ? 'pipeline' : phase === 'Starting' ? 'endpoint and its config' : 'endpoint';
 }
 
 function whyQueuedCannotStart(

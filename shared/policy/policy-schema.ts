@@ -93,6 +93,10 @@ const checkSteps: Refinement<{ strategy: string; steps: number[] }> = (value, ct
   }
 };
 
+const instanceType = z
+  .string()
+  .check(z.regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'expected an instance type such as ml.m5.large'));
+
 const rollout = z
   .strictObject({
     strategy: z.enum(['canary', 'linear', 'all-at-once', 'shadow']),
@@ -107,6 +111,22 @@ const rollout = z
     insufficientDataIsOk: z._default(z.boolean(), true),
     /** Old models and endpoint configs kept after a rollout completes (at least the previous one). */
     keepPreviousVersions: z._default(positiveInteger(1), 2),
+    /**
+     * How the new version is sized beside the incumbent: `proportional` gives it at least its share of the
+     * incumbent's live instance count at each step, `full` the whole count from the first step.
+     */
+    capacity: z._default(z.enum(['proportional', 'full']), 'proportional'),
+    /** Overrides of what the new version copies from the incumbent. */
+    challenger: z._default(
+      z.strictObject({
+        instanceType: z.optional(instanceType),
+        /** A floor under the new version's instance count at every step. */
+        minInstanceCount: z._default(positiveInteger(1), 1),
+      }),
+      { minInstanceCount: 1 },
+    ),
+    /** A step that has not reached its traffic split (or cannot go on) this long after it began fails the rollout. */
+    progressDeadlineMinutes: z._default(positiveInteger(1), 60),
     guardAlarms: z._default(
       z.strictObject({
         max5xxErrors: z.optional(nonNegative),
@@ -119,6 +139,20 @@ const rollout = z
   })
   .check(z.superRefine(checkSteps));
 
+// CreateModel's VpcConfig: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_VpcConfig.html
+const vpcConfig = z.strictObject({
+  securityGroupIds: z.array(nonEmptyText).check(z.minLength(1, 'expected at least one security group')),
+  subnets: z.array(nonEmptyText).check(z.minLength(1, 'expected at least one subnet')),
+});
+
+/** What the models we create carry besides the package; by default the incumbent model's settings. */
+const model = z.strictObject({
+  /** Merged over the incumbent container's environment (these keys win). */
+  environment: z.optional(z.record(z.string(), z.string())),
+  vpcConfig: z.optional(vpcConfig),
+  enableNetworkIsolation: z.optional(z.boolean()),
+});
+
 const deliveryPipeline = z.strictObject({
   /** CodePipeline run before the canary; the rollout continues when it succeeds. */
   name: nonEmptyText,
@@ -127,10 +161,10 @@ const deliveryPipeline = z.strictObject({
 export const groupPolicySchema = z.strictObject({
   endpointName,
   executionRoleArn: iamRoleArn,
-  instanceType: z
-    .string()
-    .check(z.regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'expected an instance type such as ml.m5.large')),
+  /** The first deployment's instance type and count; a rollout over an incumbent follows the incumbent. */
+  instanceType,
   initialInstanceCount: positiveInteger(1),
+  model: z._default(model, {}),
   approval,
   rollout,
   deliveryPipeline: z.optional(deliveryPipeline),

@@ -1,6 +1,8 @@
 // The steps that take a rollout forward: start, deploy, bake each step, finalize, complete.
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import { challengerShortfall } from './capacity.ts';
 import { canaryConfig, type EndpointConfigPlan, finalConfig, shadowConfig } from './endpoint-configs.ts';
+import { firstDeploymentPlan, planFromIncumbent } from './incumbent-settings.ts';
 import type { Observed, ObservedEndpoint } from './observed-state.ts';
 import { beginRollback } from './rollback-steps.ts';
 import { configNameFor, type RetainedVersion, type Rollout } from './rollout-state.ts';
@@ -11,67 +13,90 @@ import {
   fail,
   firingAlarm,
   guardCleanup,
+  holdForMissingAlarms,
   missingGuards,
+  missingPolicyAlarms,
   moveTo,
   notify,
+  type RolloutAction,
   type RolloutStep,
   requestUpdate,
   transitionalConfigs,
   wait,
   weightsMatch,
 } from './rollout-step.ts';
+import { registeredOn, scalingForChallenger, stepScalingPolicies } from './scaling-moves.ts';
 import { trafficSplit } from './traffic-split.ts';
+
+function firstDeployment(group: GroupPolicy, rollout: Rollout, now: string): RolloutStep {
+  const configName = configNameFor(rollout.endpointName, rollout.packageVersion, 'final');
+  // A first version has no incumbent to fall back to, so no guard alarms to act on.
+  const next = moveTo(rollout, 'Creating', now, 'creating the endpoint', {
+    challenger: firstDeploymentPlan(group),
+    targetConfigName: configName,
+    incumbentVariants: [],
+    guardAlarms: [],
+    watchedAlarms: group.rollout.alarms,
+  });
+  return {
+    next,
+    actions: [
+      createChallengerModel(group, next),
+      { kind: 'createEndpointConfig', plan: finalConfig(next, configName) },
+      { kind: 'createEndpoint', configName },
+    ],
+    note: 'creating the endpoint',
+  };
+}
+
+function firstStepConfig(rollout: Rollout, configName: string, firstPercent: number): EndpointConfigPlan {
+  return rollout.stage === 'shadow'
+    ? shadowConfig(rollout, configName)
+    : canaryConfig(rollout, configName, firstPercent);
+}
 
 export function start(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
   const endpoint = observed.endpoint;
-  if (endpoint === undefined) {
-    const configName = configNameFor(rollout.endpointName, rollout.packageVersion, 'final');
-    const plan = finalConfig(group, rollout, configName);
-    // A first version has no incumbent to fall back to, so no guard alarms to act on.
-    const next = moveTo(rollout, 'Creating', now, 'creating the endpoint', {
-      targetConfigName: configName,
-      incumbentVariants: [],
-      guardAlarms: [],
-      watchedAlarms: group.rollout.alarms,
-    });
-    return {
-      next,
-      actions: [
-        createChallengerModel(group, rollout),
-        { kind: 'createEndpointConfig', plan },
-        { kind: 'createEndpoint', configName },
-      ],
-      note: next.history.at(-1)?.note ?? '',
-    };
-  }
+  if (endpoint === undefined) return firstDeployment(group, rollout, now);
   if (endpoint.status !== 'InService') return wait(rollout, `waiting: the endpoint is ${endpoint.status}`);
   const alarm = firingAlarm(rollout, observed);
   if (alarm !== undefined) return wait(rollout, `waiting: alarm ${alarm} is in ALARM before the rollout started`);
+  const missing = missingPolicyAlarms(rollout, observed);
+  if (missing.length > 0) return holdForMissingAlarms(rollout, missing);
 
   // Never build a canary without the incumbent: the new version would take all the traffic at once.
-  if ((observed.currentConfigVariants ?? []).length === 0) {
+  const incumbent = observed.incumbent;
+  if (incumbent === undefined || incumbent.config.variants.length === 0) {
     return wait(rollout, `waiting: the endpoint's config ${endpoint.configName} shows no production variant to keep`);
   }
+  const planned = planFromIncumbent(group, incumbent, endpoint);
+  if ('refused' in planned) {
+    return fail(
+      rollout,
+      now,
+      `cannot roll out over ${endpoint.configName}: ${planned.refused}; the endpoint was not touched`,
+    );
+  }
   const stage = group.rollout.strategy === 'shadow' ? 'shadow' : 'canary';
-  const incumbent = {
+  const withIncumbent: Rollout = {
+    ...rollout,
+    ...planned,
     incumbentConfigName: endpoint.configName,
-    incumbentVariants: observed.currentConfigVariants ?? [],
+    incumbentScaling: registeredOn(
+      observed.scaling,
+      planned.incumbentVariants.map((variant) => variant.VariantName),
+    ),
     stage,
     updateRequestedAt: endpoint.lastModifiedTime,
-  } as const;
+  };
   const configName = configNameFor(rollout.endpointName, rollout.packageVersion, stage);
-  const withIncumbent = { ...rollout, ...incumbent };
   const firstPercent = group.rollout.steps[0] ?? 100;
-  const plan =
-    stage === 'shadow'
-      ? shadowConfig(group, withIncumbent, configName)
-      : canaryConfig(group, withIncumbent, configName, firstPercent);
   const note =
     stage === 'shadow' ? 'deploying as a shadow variant' : `deploying beside the incumbent at ${firstPercent}%`;
   return {
     next: moveTo(withIncumbent, 'Deploying', now, note, { targetConfigName: configName, stepIndex: 0 }),
     actions: [
-      ...requestUpdate(group, withIncumbent, plan),
+      ...requestUpdate(group, withIncumbent, firstStepConfig(withIncumbent, configName, firstPercent)),
       { kind: 'putGuardAlarms', variantName: rollout.challengerVariant },
     ],
     note,
@@ -85,19 +110,19 @@ function updateDidNotLand(
   endpoint: ObservedEndpoint,
   observed: Observed,
   now: string,
-  plan: EndpointConfigPlan,
+  repair: readonly RolloutAction[],
 ): RolloutStep {
   if (endpoint.failureReason !== undefined && changedSinceRequest(rollout, endpoint)) {
     const reason = `the endpoint update failed and SageMaker kept ${endpoint.configName}: ${endpoint.failureReason}`;
     // On the incumbent's own config nothing of ours serves: done. On one of our configs the new
     // version still serves or shadows, unguarded from here on: take the endpoint back to the incumbent.
     if (endpoint.configName === rollout.incumbentConfigName) return fail(rollout, now, reason);
-    return beginRollback(group, rollout, endpoint, now, reason, 'failed-update');
+    return beginRollback(group, rollout, endpoint, observed, now, reason, 'failed-update');
   }
   // Our record says we asked, but the endpoint never changed: the invocation stopped between two writes.
   return {
     next: rollout,
-    actions: [...requestUpdate(group, rollout, plan), ...missingGuards(rollout, observed)],
+    actions: [...repair, ...missingGuards(rollout, observed)],
     note: 'repairing: re-sending the endpoint update',
   };
 }
@@ -117,17 +142,27 @@ export function deploying(
     // The config arrived with its weights in place: the first bake starts now.
     return { next: moveTo(rollout, 'Baking', now, note, { stepIndex: 0, bakeStartedAt: now }), actions: [], note };
   }
-  const percent = group.rollout.steps[0] ?? 100;
-  const plan =
-    rollout.stage === 'shadow'
-      ? shadowConfig(group, rollout, rollout.targetConfigName)
-      : canaryConfig(group, rollout, rollout.targetConfigName, percent);
-  return updateDidNotLand(group, rollout, endpoint, observed, now, plan);
+  const plan = firstStepConfig(rollout, rollout.targetConfigName, group.rollout.steps[0] ?? 100);
+  return updateDidNotLand(group, rollout, endpoint, observed, now, requestUpdate(group, rollout, plan));
 }
 
 function blockingAlarm(group: GroupPolicy, rollout: Rollout, observed: Observed): string | undefined {
   if (group.rollout.insufficientDataIsOk) return undefined;
-  return rollout.watchedAlarms.find((name) => (observed.alarms[name] ?? 'INSUFFICIENT_DATA') === 'INSUFFICIENT_DATA');
+  return rollout.watchedAlarms.find((name) => observed.alarms[name] === 'INSUFFICIENT_DATA');
+}
+
+/** Capacity first, then traffic: the challenger has its share of instances before its share of requests. */
+function moveTraffic(rollout: Rollout, endpoint: ObservedEndpoint, percent: number): RolloutAction | undefined {
+  const shortfall = challengerShortfall(rollout, endpoint, percent);
+  if (shortfall !== undefined) return { kind: 'setCapacity', capacities: [shortfall] };
+  const weights = trafficSplit(rollout.incumbentVariants, rollout.challengerVariant, percent);
+  return weightsMatch(endpoint, weights) ? undefined : { kind: 'setWeights', weights };
+}
+
+function trafficNote(action: RolloutAction, percent: number): string {
+  if (action.kind !== 'setCapacity') return `setting traffic to ${percent}%`;
+  const count = action.capacities[0]?.DesiredInstanceCount;
+  return `adding capacity: ${count} instance(s) for ${percent}% before its traffic moves`;
 }
 
 export function baking(
@@ -146,14 +181,8 @@ export function baking(
   }
   const steps = group.rollout.steps;
   const percent = steps[rollout.stepIndex] ?? 100;
-  const desired = trafficSplit(rollout.incumbentVariants, rollout.challengerVariant, percent);
-  if (rollout.stage === 'canary' && !weightsMatch(endpoint, desired)) {
-    return {
-      next: rollout,
-      actions: [{ kind: 'setWeights', weights: desired }],
-      note: `setting traffic to ${percent}%`,
-    };
-  }
+  const traffic = rollout.stage === 'canary' ? moveTraffic(rollout, endpoint, percent) : undefined;
+  if (traffic !== undefined) return { next: rollout, actions: [traffic], note: trafficNote(traffic, percent) };
   const guards = missingGuards(rollout, observed);
   if (guards.length > 0) return { next: rollout, actions: guards, note: 'restoring the guard alarms' };
   if (rollout.bakeStartedAt === undefined) {
@@ -161,6 +190,8 @@ export function baking(
     return { next, actions: [], note: `serving ${percent}%: the bake starts` };
   }
   if (rollout.paused) return wait(rollout, 'paused: holding this step');
+  const missing = missingPolicyAlarms(rollout, observed);
+  if (missing.length > 0) return holdForMissingAlarms(rollout, missing);
   const holding = blockingAlarm(group, rollout, observed);
   if (holding !== undefined) return wait(rollout, `holding: alarm ${holding} has no data yet`);
   const bakeMinutes = rollout.stage === 'shadow' ? group.rollout.shadowMinutes : group.rollout.bakeMinutes;
@@ -176,11 +207,10 @@ export function baking(
       updateRequestedAt: endpoint.lastModifiedTime,
       bakeStartedAt: undefined,
     });
-    const plan = canaryConfig(group, next, configName, firstPercent);
     return {
       next,
       actions: [
-        { kind: 'createEndpointConfig', plan },
+        { kind: 'createEndpointConfig', plan: canaryConfig(next, configName, firstPercent) },
         { kind: 'updateEndpoint', configName },
       ],
       note: `canary at ${firstPercent}%`,
@@ -190,25 +220,17 @@ export function baking(
   const nextPercent = steps[nextIndex];
   if (nextPercent !== undefined) {
     const note = `step ${nextIndex + 1} of ${steps.length}: ${nextPercent}%`;
-    const weights = trafficSplit(rollout.incumbentVariants, rollout.challengerVariant, nextPercent);
     const next = moveTo(rollout, 'Baking', now, note, { stepIndex: nextIndex, bakeStartedAt: undefined });
-    return { next, actions: [{ kind: 'setWeights', weights }], note };
+    const traffic = moveTraffic(next, endpoint, nextPercent);
+    return { next, actions: traffic === undefined ? [] : [traffic], note };
   }
-  const configName = configNameFor(rollout.endpointName, rollout.packageVersion, 'final');
-  const plan = finalConfig(group, rollout, configName);
+  // The final update is requested by the Finalizing step, which reads the auto scaling to move first.
   const next = moveTo(rollout, 'Finalizing', now, 'finalizing: the new version alone', {
-    targetConfigName: configName,
-    updateRequestedAt: endpoint.lastModifiedTime,
+    targetConfigName: configNameFor(rollout.endpointName, rollout.packageVersion, 'final'),
+    updateRequestedAt: undefined,
     bakeStartedAt: undefined,
   });
-  return {
-    next,
-    actions: [
-      { kind: 'createEndpointConfig', plan },
-      { kind: 'updateEndpoint', configName },
-    ],
-    note: 'finalizing',
-  };
+  return { next, actions: [], note: 'finalizing' };
 }
 
 function retainAfterCompletion(
@@ -217,6 +239,7 @@ function retainAfterCompletion(
 ): { kept: RetainedVersion[]; released: RetainedVersion[] } {
   const current = {
     packageVersion: rollout.packageVersion,
+    packageArn: rollout.packageArn,
     modelName: rollout.challengerModel,
     configName: rollout.targetConfigName,
   };
@@ -232,10 +255,21 @@ function retainAfterCompletion(
 function complete(group: GroupPolicy, rollout: Rollout, now: string, note: string): RolloutStep {
   const { kept, released } = retainAfterCompletion(group, rollout);
   const transitional = transitionalConfigs(group, rollout);
+  const scaling = scalingForChallenger(rollout.incumbentScaling, rollout.incumbentVariants, rollout.challengerVariant);
+  const stepPolicies = stepScalingPolicies(scaling);
+  const scalingNote =
+    scaling === undefined
+      ? ''
+      : `\nAuto scaling moved to ${scaling.variantName} (min ${scaling.minCapacity}, max ${scaling.maxCapacity}).`;
+  const stepNote =
+    stepPolicies.length === 0
+      ? ''
+      : `\nStep scaling policies ${stepPolicies.join(', ')} were copied; the CloudWatch alarms that drive them still point at the old variant's policies: re-point them.`;
   const next = moveTo(rollout, 'Completed', now, note, { retainedVersions: kept, reason: undefined });
   return {
     next,
     actions: [
+      ...(scaling === undefined ? [] : [{ kind: 'registerScaling', scaling: [scaling] } as const]),
       ...guardCleanup(rollout),
       {
         kind: 'deleteEndpointConfigs',
@@ -244,7 +278,7 @@ function complete(group: GroupPolicy, rollout: Rollout, now: string, note: strin
       ...(released.length > 0
         ? [{ kind: 'deleteModels', modelNames: released.map((version) => version.modelName) } as const]
         : []),
-      notify(rollout, 'is live', note),
+      notify(rollout, 'is live', `${note}${scalingNote}${stepNote}`),
     ],
     note,
   };
@@ -260,14 +294,23 @@ export function finalizing(
   if (endpoint.configName === rollout.targetConfigName) {
     return complete(group, rollout, now, 'completed: the new version serves all traffic');
   }
-  return updateDidNotLand(
-    group,
-    rollout,
-    endpoint,
-    observed,
-    now,
-    finalConfig(group, rollout, rollout.targetConfigName),
+  // What is registered decides what to deregister and what the new version inherits: never guess it.
+  if (observed.scaling === undefined) return wait(rollout, 'waiting: auto scaling was not read');
+  const firstRequest = rollout.updateRequestedAt === undefined;
+  // SageMaker refuses to remove a variant registered for auto scaling: deregister what is registered now.
+  const registered = registeredOn(
+    observed.scaling,
+    rollout.incumbentVariants.map((variant) => variant.VariantName),
   );
+  const actions: RolloutAction[] = [
+    ...(registered.length > 0 ? [{ kind: 'deregisterScaling', scaling: registered } as const] : []),
+    { kind: 'createEndpointConfig', plan: finalConfig(rollout, rollout.targetConfigName) },
+    { kind: 'updateEndpoint', configName: rollout.targetConfigName },
+  ];
+  if (!firstRequest) return updateDidNotLand(group, rollout, endpoint, observed, now, actions);
+  // Recorded before it is deregistered, so a crash in between still knows what to move or put back.
+  const next = { ...rollout, updateRequestedAt: endpoint.lastModifiedTime, incumbentScaling: registered };
+  return { next, actions, note: 'requesting the final config' };
 }
 
 export function creating(

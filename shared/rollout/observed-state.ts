@@ -1,4 +1,4 @@
-import type { VariantSpec } from './rollout-state.ts';
+import type { Phase, Tag, VariantScaling, VariantSpec } from './rollout-state.ts';
 
 // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html#sagemaker-DescribeEndpoint-response-EndpointStatus
 export type EndpointStatus =
@@ -20,24 +20,67 @@ export interface AlarmReading {
   readonly reason?: string;
 }
 
+export interface ObservedVariant {
+  readonly VariantName: string;
+  /** The current weight (relative, as SageMaker reports it). */
+  readonly weight: number;
+  /** CurrentInstanceCount: what serves now, not what the config started with. */
+  readonly currentInstanceCount?: number;
+}
+
 export interface ObservedEndpoint {
   readonly status: EndpointStatus;
   readonly configName: string;
-  /** Production variants and their current weights (relative, as SageMaker reports them). */
-  readonly variants: readonly { readonly VariantName: string; readonly weight: number }[];
+  readonly variants: readonly ObservedVariant[];
   readonly shadowVariants: readonly string[];
   readonly failureReason?: string;
   readonly lastModifiedTime: string;
 }
 
+/** DescribeEndpointConfig as it matters to a rollout: the variants and every other field, and the tags. */
+export interface DescribedEndpointConfig {
+  readonly variants: readonly VariantSpec[];
+  readonly shadowVariants: readonly VariantSpec[];
+  /** The remaining fields of DescribeEndpointConfig, without its name, ARN and creation time. */
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly tags: readonly Tag[];
+}
+
+/** DescribeModel without its name, ARN and creation time, and the model's tags. */
+export interface DescribedModel {
+  readonly fields: Readonly<Record<string, unknown>>;
+  readonly tags: readonly Tag[];
+}
+
+/** What serves before a rollout starts: read once, when it starts. */
+export interface ObservedIncumbent {
+  readonly config: DescribedEndpointConfig;
+  /** The models of the config's variants, by name (absent: the model does not exist). */
+  readonly models: Readonly<Record<string, DescribedModel | undefined>>;
+}
+
 /** What the reconciler saw this tick. Only what the current phase needs is read. */
 export interface Observed {
   readonly endpoint: ObservedEndpoint | undefined;
-  /** The production variants of the endpoint's current config, read when a rollout starts. */
-  readonly currentConfigVariants?: readonly VariantSpec[];
+  /** The endpoint's current config and models, read when a rollout starts. */
+  readonly incumbent?: ObservedIncumbent;
+  /** Auto scaling registered on the endpoint's variants, by variant name (read when starting, finalizing, rolling back). */
+  readonly scaling?: Readonly<Record<string, VariantScaling>>;
+  /** A watched alarm absent here does not exist, unless `alarmsPartial`. */
   readonly alarms: Readonly<Record<string, AlarmState | undefined>>;
+  /** Only the alarm event's alarm is known: DescribeAlarms was spared, since the event decides a rollback. */
+  readonly alarmsPartial?: boolean;
   /** Why each alarm is in its state (CloudWatch's StateReason), for the record of a rollback. */
   readonly alarmReasons?: Readonly<Record<string, string>>;
   /** CodePipeline execution status while AwaitingPipeline. */
   readonly pipelineStatus?: string;
+}
+
+/** Which reads a phase's decision needs besides the endpoint and alarms: equal kinds can share one observation. */
+export function observationKind(phase: Phase): 'pipeline' | 'incumbent' | 'scaling' | 'endpoint' {
+  if (phase === 'AwaitingPipeline') return 'pipeline';
+  if (phase === 'Starting') return 'incumbent';
+  // Finalizing moves auto scaling, a rollback verifies it; the other phases leave it alone.
+  if (phase === 'Finalizing' || phase === 'RollingBack') return 'scaling';
+  return 'endpoint';
 }

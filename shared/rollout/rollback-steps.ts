@@ -1,9 +1,13 @@
-// The steps that take a rollout back: weights to the incumbent at once, then its own config, then clean up.
+// The steps that take a rollout back: weights (and the incumbents' instances) back at once, then the
+// incumbent's own config, then a check that the endpoint is as it was before a rollback counts as done.
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
-import type { ObservedEndpoint } from './observed-state.ts';
+import { incumbentShortfalls } from './capacity.ts';
+import { restoreConfig } from './endpoint-configs.ts';
+import type { Observed, ObservedEndpoint } from './observed-state.ts';
 import { configNameFor, type Rollout } from './rollout-state.ts';
 import {
   guardCleanup,
+  holdWithNotice,
   moveTo,
   notify,
   type RolloutAction,
@@ -12,6 +16,7 @@ import {
   transitionalConfigs,
   wait,
 } from './rollout-step.ts';
+import { missingScaling, registeredOn } from './scaling-moves.ts';
 import { trafficSplit } from './traffic-split.ts';
 
 function rejection(group: GroupPolicy, rollout: Rollout): RolloutAction[] {
@@ -24,49 +29,117 @@ function rejection(group: GroupPolicy, rollout: Rollout): RolloutAction[] {
   ];
 }
 
+/** The endpoint serves the incumbent again, verified: the rollout ends, cleans up and says so. */
+function finishRollback(group: GroupPolicy, rollout: Rollout, endpoint: ObservedEndpoint, now: string): RolloutStep {
+  const reason = rollout.reason ?? 'rolled back';
+  // A rollback for a missed deadline says nothing of the model: the rollout failed, not the version.
+  const phase = rollout.rollbackCause === 'deadline' ? 'Failed' : 'RolledBack';
+  const next = moveTo(rollout, phase, now, `rolled back: ${reason}`);
+  const reachedFinal = rollout.history.some((entry) => entry.phase === 'Finalizing');
+  const final = reachedFinal ? [configNameFor(rollout.endpointName, rollout.packageVersion, 'final')] : [];
+  return {
+    next,
+    actions: [
+      // Rejected once the incumbent serves again; a final step is retried until all of it succeeds.
+      ...rejection(group, rollout),
+      ...guardCleanup(rollout),
+      { kind: 'deleteEndpointConfigs', configNames: [...transitionalConfigs(group, rollout), ...final] },
+      { kind: 'deleteModels', modelNames: [rollout.challengerModel] },
+      notify(
+        rollout,
+        phase === 'Failed' ? 'failed' : 'was rolled back',
+        `All traffic is back on ${endpoint.configName}, verified: the incumbent variants alone, at their instance counts, their auto scaling in place. Reason: ${reason}`,
+      ),
+    ],
+    note: `rolled back to ${endpoint.configName}`,
+  };
+}
+
+/** What still differs from the endpoint as it was before the rollout, and the actions that repair it. */
+function verifyRestored(rollout: Rollout, endpoint: ObservedEndpoint, observed: Observed) {
+  const incumbentNames = rollout.incumbentVariants.map((variant) => variant.VariantName);
+  const problems: string[] = [];
+  const actions: RolloutAction[] = [];
+  const strangers = endpoint.variants.filter((variant) => !incumbentNames.includes(variant.VariantName));
+  if (strangers.length > 0 || endpoint.shadowVariants.length > 0) {
+    problems.push(`variants other than the incumbent's serve: ${strangers.map((v) => v.VariantName).join(', ')}`);
+  }
+  const short = incumbentShortfalls(rollout, endpoint);
+  for (const capacity of short) {
+    const live = endpoint.variants.find((variant) => variant.VariantName === capacity.VariantName);
+    problems.push(
+      `${capacity.VariantName} has ${live?.currentInstanceCount ?? 0} instance(s), ${capacity.DesiredInstanceCount} before the rollout`,
+    );
+  }
+  if (short.length > 0) actions.push({ kind: 'setCapacity', capacities: short });
+  const lostScaling = missingScaling(rollout.incumbentScaling, observed.scaling);
+  if (lostScaling.length > 0) {
+    problems.push(`auto scaling of ${lostScaling.map((scaling) => scaling.variantName).join(', ')} is not in place`);
+    actions.push({ kind: 'registerScaling', scaling: lostScaling });
+  }
+  return { problems, actions };
+}
+
 export function rollingBack(
   group: GroupPolicy,
   rollout: Rollout,
   endpoint: ObservedEndpoint,
+  observed: Observed,
   now: string,
 ): RolloutStep {
   const incumbentConfig = rollout.incumbentConfigName;
-  if (incumbentConfig === undefined || endpoint.configName === incumbentConfig) {
-    const reason = rollout.reason ?? 'rolled back';
-    const next = moveTo(rollout, 'RolledBack', now, `rolled back: ${reason}`);
-    const reachedFinal = rollout.history.some((entry) => entry.phase === 'Finalizing');
-    const final = reachedFinal ? [configNameFor(rollout.endpointName, rollout.packageVersion, 'final')] : [];
-    const transitional = [...transitionalConfigs(group, rollout), ...final];
-    return {
-      next,
-      actions: [
-        // Rejected once the incumbent serves again; a final step is retried until all of it succeeds.
-        ...rejection(group, rollout),
-        ...guardCleanup(rollout),
-        { kind: 'deleteEndpointConfigs', configNames: transitional },
-        { kind: 'deleteModels', modelNames: [rollout.challengerModel] },
-        notify(
-          rollout,
-          'was rolled back',
-          `All traffic is back on ${incumbentConfig ?? 'the previous config'}. Reason: ${reason}`,
-        ),
-      ],
-      note: `rolled back to ${incumbentConfig}`,
-    };
+  if (incumbentConfig === undefined) return finishRollback(group, rollout, endpoint, now);
+  const restoreName = configNameFor(rollout.endpointName, rollout.packageVersion, 'restore');
+  if (endpoint.configName === incumbentConfig || endpoint.configName === restoreName) {
+    // Auto scaling is read in this phase; a step that came straight from another phase has not read it.
+    if (observed.scaling === undefined) return wait(rollout, 'verifying the rollback');
+    const { problems, actions } = verifyRestored(rollout, endpoint, observed);
+    if (problems.length === 0) return finishRollback(group, rollout, endpoint, now);
+    const what = problems.join('; ');
+    return holdWithNotice(
+      rollout,
+      'rollback-unverified',
+      `rollback not verified: ${what}`,
+      `The endpoint serves ${endpoint.configName} again, but it is not yet as it was before the rollout: ${what}. ` +
+        'sagemaker-rollout repairs it on every tick and reports the rollback done only once it is verified.',
+      actions,
+    );
   }
   const challengerShare = sharesOf(endpoint).get(rollout.challengerVariant) ?? 0;
   const incumbentsPresent = rollout.incumbentVariants.every((incumbent) =>
     endpoint.variants.some((variant) => variant.VariantName === incumbent.VariantName),
   );
   if (challengerShare > 0 && incumbentsPresent) {
-    // Weights first: seconds, no new instances. The config change that removes the challenger follows.
+    // Weights first: seconds. Incumbents that scaled in while they served less get back their
+    // instance count in the same request, so they never take all the traffic on fewer instances.
     const weights = trafficSplit(rollout.incumbentVariants, rollout.challengerVariant, 0);
-    return { next: rollout, actions: [{ kind: 'setWeights', weights }], note: 'all traffic back to the incumbent' };
+    const capacities = incumbentShortfalls(rollout, endpoint);
+    return {
+      next: rollout,
+      actions: [{ kind: 'setWeights', weights, ...(capacities.length > 0 ? { capacities } : {}) }],
+      note: 'all traffic back to the incumbent',
+    };
   }
+  // A variant the restore removes must not stay registered for auto scaling (SageMaker would refuse).
+  const registered = registeredOn(observed.scaling, [rollout.challengerVariant]);
+  const deregister: RolloutAction[] = registered.length > 0 ? [{ kind: 'deregisterScaling', scaling: registered }] : [];
+  if (incumbentsPresent) {
+    return {
+      next: rollout,
+      // The weights stay as the rollback set them: the incumbents' live shares, not their config's.
+      actions: [...deregister, { kind: 'updateEndpoint', configName: incumbentConfig, keepWeights: true }],
+      note: `restoring ${incumbentConfig}`,
+    };
+  }
+  // After finalizing the incumbent variants are gone: bring them back on their live instance counts.
   return {
     next: rollout,
-    actions: [{ kind: 'updateEndpoint', configName: incumbentConfig }],
-    note: `restoring ${incumbentConfig}`,
+    actions: [
+      ...deregister,
+      { kind: 'createEndpointConfig', plan: restoreConfig(rollout, restoreName) },
+      { kind: 'updateEndpoint', configName: restoreName },
+    ],
+    note: `restoring ${incumbentConfig} as ${restoreName}, at the incumbents' live instance counts`,
   };
 }
 
@@ -74,15 +147,18 @@ export function beginRollback(
   group: GroupPolicy,
   rollout: Rollout,
   endpoint: ObservedEndpoint | undefined,
+  observed: Observed,
   now: string,
   reason: string,
   cause: NonNullable<Rollout['rollbackCause']>,
 ): RolloutStep {
   const next = moveTo(rollout, 'RollingBack', now, `rolling back: ${reason}`, { reason, rollbackCause: cause });
   const immediate =
-    endpoint?.status === 'InService' ? rollingBack(group, next, endpoint, now) : wait(next, 'waiting for the endpoint');
+    endpoint?.status === 'InService'
+      ? rollingBack(group, next, endpoint, observed, now)
+      : wait(next, 'waiting for the endpoint');
   // When the endpoint already serves the incumbent, the rollback is complete in this same step.
-  if (immediate.next.phase === 'RolledBack') return { ...immediate, note: `rolling back: ${reason}` };
+  if (immediate.next.phase !== 'RollingBack') return { ...immediate, note: `rolling back: ${reason}` };
   return {
     next: immediate.next,
     // Traffic first: a failed notification must not delay it.

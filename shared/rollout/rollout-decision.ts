@@ -10,17 +10,12 @@ import { fail, firingAlarm, type RolloutStep, wait } from './rollout-step.ts';
 export type { RolloutAction, RolloutStep } from './rollout-step.ts';
 
 const rollbackablePhases: readonly Phase[] = ['Deploying', 'Baking', 'Finalizing'];
+/** Phases that must make progress: a pipeline run has its own clock, and a rollback repairs until it is verified. */
+const deadlinePhases: readonly Phase[] = ['Starting', 'Deploying', 'Baking', 'Finalizing'];
+const minute = 60_000;
 
-export function decideRolloutStep(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
-  if (!isActive(rollout)) return wait(rollout, `${rollout.phase}: nothing more to do`);
+function decidePhase(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
   const endpoint = observed.endpoint;
-
-  const alarm = firingAlarm(rollout, observed);
-  if (alarm !== undefined && rollbackablePhases.includes(rollout.phase)) {
-    const why = observed.alarmReasons?.[alarm];
-    return beginRollback(group, rollout, endpoint, now, `alarm ${alarm} is in ALARM${why ? `: ${why}` : ''}`, 'alarm');
-  }
-
   switch (rollout.phase) {
     case 'AwaitingPipeline':
       return awaitingPipeline(rollout, observed.pipelineStatus, now);
@@ -45,8 +40,59 @@ export function decideRolloutStep(group: GroupPolicy, rollout: Rollout, observed
     case 'Finalizing':
       return finalizing(group, rollout, endpoint, observed, now);
     case 'RollingBack':
-      return rollingBack(group, rollout, endpoint, now);
+      return rollingBack(group, rollout, endpoint, observed, now);
     default:
       return wait(rollout, `${rollout.phase}: nothing to do`);
   }
+}
+
+/** A new phase or step, or the bake of this one started: the rollout is getting somewhere. */
+function madeProgress(before: Rollout, after: Rollout): boolean {
+  return (
+    after.phase !== before.phase ||
+    after.stepIndex !== before.stepIndex ||
+    after.stage !== before.stage ||
+    after.bakeStartedAt !== before.bakeStartedAt
+  );
+}
+
+/**
+ * When the current step must be done: its traffic in place `progressDeadlineMinutes` after it began,
+ * or, once it bakes, that long after its bake ends (a missing alarm can hold it no longer).
+ */
+export function progressDueAt(group: GroupPolicy, rollout: Rollout): number {
+  const deadline = group.rollout.progressDeadlineMinutes * minute;
+  if (rollout.phase === 'Baking' && rollout.bakeStartedAt !== undefined) {
+    const bakeMinutes = rollout.stage === 'shadow' ? group.rollout.shadowMinutes : group.rollout.bakeMinutes;
+    return Date.parse(rollout.bakeStartedAt) + bakeMinutes * minute + deadline;
+  }
+  return Date.parse(rollout.phaseSince) + deadline;
+}
+
+/** A step that is stuck past its deadline (an endpoint held Updating, a refused call, a missing alarm) is given up. */
+function enforceDeadline(
+  group: GroupPolicy,
+  rollout: Rollout,
+  observed: Observed,
+  step: RolloutStep,
+  now: string,
+): RolloutStep {
+  // A paused rollout is held by a person, not stuck.
+  if (!deadlinePhases.includes(rollout.phase) || rollout.paused || madeProgress(rollout, step.next)) return step;
+  if (Date.parse(now) <= progressDueAt(group, rollout)) return step;
+  const reason = `progress deadline exceeded: no progress in ${rollout.phase} within ${group.rollout.progressDeadlineMinutes} min (${step.note})`;
+  // Before the endpoint was touched there is nothing to roll back.
+  if (rollout.phase === 'Starting') return fail(rollout, now, `${reason}; the endpoint was not touched`);
+  return beginRollback(group, rollout, observed.endpoint, observed, now, reason, 'deadline');
+}
+
+export function decideRolloutStep(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
+  if (!isActive(rollout)) return wait(rollout, `${rollout.phase}: nothing more to do`);
+  const alarm = firingAlarm(rollout, observed);
+  if (alarm !== undefined && rollbackablePhases.includes(rollout.phase)) {
+    const why = observed.alarmReasons?.[alarm];
+    const reason = `alarm ${alarm} is in ALARM${why ? `: ${why}` : ''}`;
+    return beginRollback(group, rollout, observed.endpoint, observed, now, reason, 'alarm');
+  }
+  return enforceDeadline(group, rollout, observed, decidePhase(group, rollout, observed, now), now);
 }

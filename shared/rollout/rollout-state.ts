@@ -33,8 +33,50 @@ export interface VariantSpec {
 
 export interface RetainedVersion {
   readonly packageVersion: number;
+  /** The package that served (absent on records written before it was kept). */
+  readonly packageArn?: string;
   readonly modelName: string;
   readonly configName: string;
+}
+
+export interface Tag {
+  readonly Key: string;
+  readonly Value: string;
+}
+
+/**
+ * What every model and endpoint config of this rollout is built from, fixed when it starts: the
+ * incumbent's settings (so nothing it had is dropped) with the policy's overrides applied.
+ */
+export interface ChallengerPlan {
+  /** The challenger variant's fields besides name, model, count and weight: InstanceType, VolumeSizeInGB, RoutingConfig... */
+  readonly variantSettings: Readonly<Record<string, unknown>>;
+  /** Endpoint-config fields besides the variants: DataCaptureConfig, KmsKeyId, AsyncInferenceConfig, ExplainerConfig... */
+  readonly configSettings: Readonly<Record<string, unknown>>;
+  readonly configTags: readonly Tag[];
+  /** CreateModel fields besides name, role and container: VpcConfig, EnableNetworkIsolation... */
+  readonly modelSettings: Readonly<Record<string, unknown>>;
+  /** The container's fields besides the package: Environment... */
+  readonly containerSettings: Readonly<Record<string, unknown>>;
+  readonly modelTags: readonly Tag[];
+  /** The serving incumbents' live instance count when the rollout started: the challenger is sized from it. */
+  readonly baselineInstanceCount: number;
+  /** proportional: at least its share of the baseline at each step; full: the whole baseline from the first step. */
+  readonly capacity: 'proportional' | 'full';
+  readonly minInstanceCount: number;
+}
+
+/** A variant's Application Auto Scaling registration, as read before the rollout touched it. */
+export interface VariantScaling {
+  readonly variantName: string;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  /** The rest of RegisterScalableTarget's input as registered (SuspendedState...). */
+  readonly targetSettings: Readonly<Record<string, unknown>>;
+  /** PutScalingPolicy inputs without the resource: PolicyName, PolicyType and its configuration. */
+  readonly policies: readonly Readonly<Record<string, unknown> & { PolicyName: string; PolicyType?: string }>[];
+  /** PutScheduledAction inputs without the resource: ScheduledActionName, Schedule, ScalableTargetAction... */
+  readonly scheduledActions: readonly Readonly<Record<string, unknown> & { ScheduledActionName: string }>[];
 }
 
 export interface RolloutHistoryEntry {
@@ -63,6 +105,11 @@ export interface Rollout {
   /** The config the endpoint served before; a rollback returns to it. Absent on a first deployment. */
   readonly incumbentConfigName?: string;
   readonly incumbentVariants: readonly VariantSpec[];
+  /** Each incumbent variant's live CurrentInstanceCount when the rollout started: a rollback restores at least this. */
+  readonly incumbentInstanceCounts: Readonly<Record<string, number>>;
+  /** The incumbents' auto scaling; moved to the challenger when it completes, put back when it rolls back. */
+  readonly incumbentScaling: readonly VariantScaling[];
+  readonly challenger: ChallengerPlan;
   /** The config we are moving the endpoint to in this phase. */
   readonly targetConfigName: string;
   /** The endpoint's LastModifiedTime before our update, to tell our update from none. */
@@ -71,8 +118,15 @@ export interface Rollout {
   readonly watchedAlarms: readonly string[];
   readonly paused: boolean;
   readonly reason?: string;
-  /** Why a rollback happened: only an alarm says the model is bad (rejectOnRollback); a failed update or a person does not. */
-  readonly rollbackCause?: 'alarm' | 'operator' | 'failed-update';
+  /** What holds the rollout that a person should know of (a missing alarm...); shown by `rollout status`. */
+  readonly waitingFor?: string;
+  /** Notices that are sent once per rollout (a missing alarm, an unverified rollback), by key. */
+  readonly noticesSent: readonly string[];
+  /**
+   * Why a rollback happened: only an alarm says the model is bad (rejectOnRollback); a failed update, a
+   * person or a missed progress deadline does not. A deadline rollback ends Failed, not RolledBack.
+   */
+  readonly rollbackCause?: 'alarm' | 'operator' | 'failed-update' | 'deadline';
   readonly history: readonly RolloutHistoryEntry[];
   /** The delivery pipeline run this rollout waits for (policy deliveryPipeline). */
   readonly pipelineExecutionId?: string;
@@ -100,7 +154,7 @@ export function modelNameFor(endpointName: string, packageVersion: number): stri
 export function configNameFor(
   endpointName: string,
   packageVersion: number,
-  purpose: 'shadow' | 'canary' | 'final',
+  purpose: 'shadow' | 'canary' | 'final' | 'restore',
 ): string {
   return `${endpointName}-v${packageVersion}-${purpose}`;
 }

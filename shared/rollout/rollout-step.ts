@@ -1,17 +1,48 @@
 // The vocabulary of rollout decisions: what a step returns, the actions it may ask for, and the small
 // pure helpers every phase uses. Pure: no AWS, no clock.
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import type { VariantCapacity } from './capacity.ts';
 import type { EndpointConfigPlan } from './endpoint-configs.ts';
 import type { Observed, ObservedEndpoint } from './observed-state.ts';
-import { configNameFor, historyLimit, type Phase, type Rollout } from './rollout-state.ts';
+import {
+  configNameFor,
+  historyLimit,
+  type Phase,
+  type Rollout,
+  type Tag,
+  type VariantScaling,
+} from './rollout-state.ts';
 import type { VariantWeight } from './traffic-split.ts';
 
+/** CreateModel from the package, with the settings the rollout carries over (VPC, isolation, environment). */
+export interface ModelPlan {
+  readonly modelName: string;
+  readonly packageArn: string;
+  readonly roleArn: string;
+  readonly modelSettings: Readonly<Record<string, unknown>>;
+  readonly containerSettings: Readonly<Record<string, unknown>>;
+  readonly tags: readonly Tag[];
+}
+
 export type RolloutAction =
-  | { readonly kind: 'createModel'; readonly modelName: string; readonly packageArn: string; readonly roleArn: string }
+  | ({ readonly kind: 'createModel' } & ModelPlan)
   | { readonly kind: 'createEndpointConfig'; readonly plan: EndpointConfigPlan }
   | { readonly kind: 'createEndpoint'; readonly configName: string }
-  | { readonly kind: 'updateEndpoint'; readonly configName: string }
-  | { readonly kind: 'setWeights'; readonly weights: readonly VariantWeight[] }
+  /**
+   * Always keeps the live instance counts of variants the new config shares (RetainAllVariantProperties);
+   * `keepWeights` keeps their live weights too (a restore of the incumbent's own config after the rollback's weights).
+   */
+  | { readonly kind: 'updateEndpoint'; readonly configName: string; readonly keepWeights?: boolean }
+  /** Weights, and in the same request the instance counts of `capacities` (a rollback restores both). */
+  | {
+      readonly kind: 'setWeights';
+      readonly weights: readonly VariantWeight[];
+      readonly capacities?: readonly VariantCapacity[];
+    }
+  | { readonly kind: 'setCapacity'; readonly capacities: readonly VariantCapacity[] }
+  /** Delete the scaling policies and scheduled actions, then deregister: before an update removes the variant. */
+  | { readonly kind: 'deregisterScaling'; readonly scaling: readonly VariantScaling[] }
+  | { readonly kind: 'registerScaling'; readonly scaling: readonly VariantScaling[] }
   | { readonly kind: 'putGuardAlarms'; readonly variantName: string }
   | { readonly kind: 'deleteAlarms'; readonly alarmNames: readonly string[] }
   | { readonly kind: 'rejectPackage'; readonly reason: string }
@@ -35,6 +66,7 @@ export function wait(rollout: Rollout, note: string): RolloutStep {
   return { next: rollout, actions: [], note };
 }
 
+/** A new phase or step: recorded in the history; whatever held the previous one no longer does. */
 export function moveTo(
   rollout: Rollout,
   phase: Phase,
@@ -43,7 +75,7 @@ export function moveTo(
   changes: Partial<Rollout> = {},
 ): Rollout {
   const history = [...rollout.history, { at: now, phase, note }].slice(-historyLimit);
-  return { ...rollout, ...changes, phase, phaseSince: now, history };
+  return { ...rollout, waitingFor: undefined, ...changes, phase, phaseSince: now, history };
 }
 
 export function notify(rollout: Rollout, outcome: string, detail: string): RolloutAction {
@@ -51,6 +83,28 @@ export function notify(rollout: Rollout, outcome: string, detail: string): Rollo
     kind: 'notify',
     subject: `${rollout.endpointName}: ${rollout.groupName} v${rollout.packageVersion} ${outcome}`,
     message: `${detail}\n\nmodel package: ${rollout.packageArn}\nrollout: ${rollout.rolloutId}`,
+  };
+}
+
+/**
+ * Holds the rollout and tells people why, once: the record keeps what it waits for (`rollout status`
+ * shows it) and that the notice went out, so later ticks only wait.
+ */
+export function holdWithNotice(
+  rollout: Rollout,
+  key: string,
+  waitingFor: string,
+  detail: string,
+  extra: RolloutAction[] = [],
+): RolloutStep {
+  if (rollout.noticesSent.includes(key)) {
+    const next = rollout.waitingFor === waitingFor ? rollout : { ...rollout, waitingFor };
+    return { next, actions: extra, note: `waiting: ${waitingFor}` };
+  }
+  return {
+    next: { ...rollout, waitingFor, noticesSent: [...rollout.noticesSent, key] },
+    actions: [...extra, notify(rollout, `is waiting: ${waitingFor}`, detail)],
+    note: `waiting: ${waitingFor}`,
   };
 }
 
@@ -86,21 +140,46 @@ export function firingAlarm(rollout: Rollout, observed: Observed): string | unde
 
 /** Guard alarms are level-checked: one that is missing (a failed first try, a deletion) is put back. */
 export function missingGuards(rollout: Rollout, observed: Observed): RolloutAction[] {
+  if (observed.alarmsPartial) return [];
   const missing = rollout.guardAlarms.some((name) => observed.alarms[name] === undefined);
   return missing ? [{ kind: 'putGuardAlarms', variantName: rollout.challengerVariant }] : [];
+}
+
+/** Alarms the policy names that do not exist: they can never fire, so they never count as OK. */
+export function missingPolicyAlarms(rollout: Rollout, observed: Observed): string[] {
+  if (observed.alarmsPartial) return [];
+  return rollout.watchedAlarms.filter(
+    (name) => !rollout.guardAlarms.includes(name) && observed.alarms[name] === undefined,
+  );
+}
+
+/** Holds a step while a watched alarm is missing, and tells people once which alarm it is. */
+export function holdForMissingAlarms(rollout: Rollout, missing: readonly string[]): RolloutStep {
+  const names = missing.join(', ');
+  return holdWithNotice(
+    rollout,
+    `missing-alarm:${names}`,
+    `alarm ${names} does not exist`,
+    `The rollout watches ${names}, which CloudWatch does not have (a typo in the policy, or the alarm was deleted). ` +
+      'A missing alarm can never fire, so the rollout does not step further until it exists; ' +
+      `after rollout.progressDeadlineMinutes it fails. Create the alarm, or remove it from rollout.config.yml.`,
+  );
 }
 
 export function guardCleanup(rollout: Rollout): RolloutAction[] {
   return rollout.guardAlarms.length > 0 ? [{ kind: 'deleteAlarms', alarmNames: rollout.guardAlarms }] : [];
 }
 
-/** The challenger's model, from its package, run by the group's execution role. */
+/** The challenger's model, from its package, run by the group's execution role, with the incumbent model's settings. */
 export function createChallengerModel(group: GroupPolicy, rollout: Rollout): RolloutAction {
   return {
     kind: 'createModel',
     modelName: rollout.challengerModel,
     packageArn: rollout.packageArn,
     roleArn: group.executionRoleArn,
+    modelSettings: rollout.challenger.modelSettings,
+    containerSettings: rollout.challenger.containerSettings,
+    tags: rollout.challenger.modelTags,
   };
 }
 

@@ -1,7 +1,6 @@
 import {
   CloudWatchClient,
   DescribeAlarmsCommand,
-  PutMetricAlarmCommand,
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { DescribeEndpointConfigCommand, DescribeModelCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
@@ -267,18 +266,6 @@ describe('rollback', () => {
   });
 
   it('records the rollback while the endpoint is Updating and completes it once SageMaker accepts changes', async () => {
-    await cloudwatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: 'fraud-prod-5xx',
-        Namespace: 'AWS/SageMaker',
-        MetricName: 'Invocation5XXErrors',
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 5,
-        ComparisonOperator: 'GreaterThanThreshold',
-      }),
-    );
     await story.establishIncumbent();
     await story.approved(await story.registerApproved());
     expect((await story.endpoint()).EndpointStatus).toBe('Updating');
@@ -296,7 +283,7 @@ describe('rollback', () => {
     expect((await story.endpoint()).EndpointConfigName).toBe('fraud-prod-v1-final');
   });
 
-  it('rolls back from Finalizing by restoring the incumbent config', async () => {
+  it('rolls back from Finalizing by restoring the incumbent config, on the incumbent’s live instance count', async () => {
     await story.establishIncumbent();
     await story.approved(await story.registerApproved());
     await story.tickUntil(['Finalizing']);
@@ -310,7 +297,13 @@ describe('rollback', () => {
       'RollingBack',
       'RolledBack',
     ]);
-    expect((await story.endpoint()).EndpointConfigName).toBe('fraud-prod-v1-final');
+    // The final update had landed, so the incumbent variant was gone: it comes back in a copy of its
+    // config that starts it on the instances it had live, not on the config's initial count.
+    const endpoint = await story.endpoint();
+    expect(endpoint.EndpointConfigName).toBe('fraud-prod-v2-restore');
+    const describe = (name: string) => sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name }));
+    const [restored, original] = await Promise.all([describe('fraud-prod-v2-restore'), describe('fraud-prod-v1-final')]);
+    expect(restored.ProductionVariants).toEqual(original.ProductionVariants);
     expect(await story.traffic()).toEqual({ 'fraud-detector-1': 100 });
   });
 

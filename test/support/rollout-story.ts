@@ -1,3 +1,4 @@
+import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeEndpointCommand, DescribeModelPackageCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { expect } from 'vitest';
 import { readEndpointState } from '#shared/aws/rollout-store.ts';
@@ -15,6 +16,7 @@ export const groupName = 'fraud-detector';
  */
 export function rolloutStory(local: LocalStack, target = { groupName, endpointName }) {
   const sagemaker = new SageMakerClient({});
+  const cloudwatch = new CloudWatchClient({});
   let minute = 0;
   const table = () => local.context().settings.rolloutsTableName;
 
@@ -71,8 +73,27 @@ export function rolloutStory(local: LocalStack, target = { groupName, endpointNa
         `the rollout never reached ${phases.join('/')}: ${JSON.stringify((await story.record())?.history)}`,
       );
     },
-    /** v1 serving alone on a new endpoint: the usual starting point. */
+    /** The alarms the group's policy watches, as the team that owns the endpoint has them. */
+    async createWatchedAlarms() {
+      for (const alarmName of local.policy.groups.get(target.groupName)?.rollout.alarms ?? []) {
+        await cloudwatch.send(
+          new PutMetricAlarmCommand({
+            AlarmName: alarmName,
+            Namespace: 'AWS/SageMaker',
+            MetricName: 'Invocation5XXErrors',
+            Dimensions: [{ Name: 'EndpointName', Value: target.endpointName }],
+            Statistic: 'Sum',
+            Period: 60,
+            EvaluationPeriods: 1,
+            Threshold: 5,
+            ComparisonOperator: 'GreaterThanThreshold',
+          }),
+        );
+      }
+    },
+    /** v1 serving alone on a new endpoint, its alarms in place: the usual starting point. */
     async establishIncumbent() {
+      await story.createWatchedAlarms();
       const incumbent = await story.registerApproved();
       await story.approved(incumbent);
       await story.tickUntil(['Completed']);

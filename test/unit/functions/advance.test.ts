@@ -7,6 +7,7 @@ import { advanceRollouts } from '#functions/advance/advance.ts';
 import { liveWriter } from '#shared/aws/aws-writes.ts';
 import { loadPolicyFile } from '#shared/policy/load-policy.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
+import { rolloutRecord } from '../../support/rollout-records.ts';
 import { sampleEvent } from '../../support/sample-events.ts';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
@@ -16,29 +17,17 @@ const policy = loadPolicyFile('rollout.config.yml');
 const settings = { rolloutsTableName: 'rollouts', notificationsTopicArn: 'arn:aws:sns:us-east-1:123456789012:n' };
 
 function bakingRollout(endpointName: string, groupName: string): Rollout {
-  return {
-    rolloutId: `${endpointName}-v2`,
+  return rolloutRecord({
     endpointName,
     groupName,
-    packageArn: `arn:aws:sagemaker:us-east-1:123456789012:model-package/${groupName}/2`,
     packageVersion: 2,
     phase: 'Baking',
-    stage: 'canary',
-    stepIndex: 0,
-    phaseSince: '2026-11-25T09:00:00Z',
     bakeStartedAt: '2026-11-25T09:00:00Z',
-    challengerVariant: `${groupName}-2`,
-    challengerModel: `${endpointName}-v2`,
     incumbentConfigName: `${endpointName}-v1-final`,
     incumbentVariants: [{ VariantName: `${groupName}-1`, ModelName: `${endpointName}-v1`, InitialVariantWeight: 1 }],
     targetConfigName: `${endpointName}-v2-canary`,
-    guardAlarms: [],
-    watchedAlarms: [],
-    paused: false,
-    history: [],
-    retainedVersions: [],
     version: 3,
-  };
+  });
 }
 
 describe('advance', () => {
@@ -72,8 +61,8 @@ describe('advance', () => {
       EndpointStatus: 'InService',
       EndpointConfigName: 'churn-prod-v2-canary',
       ProductionVariants: [
-        { VariantName: 'churn-model-1', CurrentWeight: 75 },
-        { VariantName: 'churn-model-2', CurrentWeight: 25 },
+        { VariantName: 'churn-model-1', CurrentWeight: 75, CurrentInstanceCount: 1 },
+        { VariantName: 'churn-model-2', CurrentWeight: 25, CurrentInstanceCount: 1 },
       ],
       LastModifiedTime: new Date('2026-11-25T09:00:00Z'),
       CreationTime: new Date('2026-11-25T08:00:00Z'),
@@ -97,12 +86,12 @@ describe('advance', () => {
       ProductionVariants:
         EndpointName === 'fraud-prod'
           ? [
-              { VariantName: 'fraud-detector-1', CurrentWeight: 90 },
-              { VariantName: 'fraud-detector-2', CurrentWeight: 10 },
+              { VariantName: 'fraud-detector-1', CurrentWeight: 90, CurrentInstanceCount: 1 },
+              { VariantName: 'fraud-detector-2', CurrentWeight: 10, CurrentInstanceCount: 1 },
             ]
           : [
-              { VariantName: 'churn-model-1', CurrentWeight: 75 },
-              { VariantName: 'churn-model-2', CurrentWeight: 25 },
+              { VariantName: 'churn-model-1', CurrentWeight: 75, CurrentInstanceCount: 1 },
+              { VariantName: 'churn-model-2', CurrentWeight: 25, CurrentInstanceCount: 1 },
             ],
       LastModifiedTime: new Date('2026-11-25T09:00:00Z'),
     }));

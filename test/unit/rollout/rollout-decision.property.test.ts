@@ -4,7 +4,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type GroupPolicy, groupPolicySchema } from '#shared/policy/policy-schema.ts';
-import type { AlarmState, Observed, ObservedEndpoint } from '#shared/rollout/observed-state.ts';
+import {
+  type AlarmState,
+  type Observed,
+  type ObservedEndpoint,
+  observationKind,
+} from '#shared/rollout/observed-state.ts';
 import { decideRolloutStep, type RolloutAction, type RolloutStep } from '#shared/rollout/rollout-decision.ts';
 import {
   challengerVariantName,
@@ -13,9 +18,11 @@ import {
   modelNameFor,
   type Phase,
   type Rollout,
+  type VariantScaling,
   type VariantSpec,
 } from '#shared/rollout/rollout-state.ts';
 import type { VariantWeight } from '#shared/rollout/traffic-split.ts';
+import { plainChallengerPlan } from '../../support/rollout-records.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Names and the incumbent (version 1, already live)
@@ -64,6 +71,12 @@ class ThrottlingException extends Error {
 interface LiveVariant {
   readonly VariantName: string;
   readonly weight: number;
+  readonly instances: number;
+}
+
+interface Capacity {
+  readonly VariantName: string;
+  readonly DesiredInstanceCount: number;
 }
 
 interface StoredConfig {
@@ -72,8 +85,13 @@ interface StoredConfig {
 }
 
 type PendingChange =
-  | { readonly kind: 'create' | 'config'; readonly configName: string; readonly config: StoredConfig }
-  | { readonly kind: 'weights'; readonly weights: readonly VariantWeight[] };
+  | {
+      readonly kind: 'create' | 'config';
+      readonly configName: string;
+      readonly config: StoredConfig;
+      readonly keepWeights?: boolean;
+    }
+  | { readonly kind: 'weights'; readonly weights: readonly VariantWeight[]; readonly capacities: readonly Capacity[] };
 
 interface EndpointState {
   status: 'InService' | 'Updating' | 'Creating' | 'Failed';
@@ -94,13 +112,31 @@ interface EndpointSnapshot {
   readonly pendingTarget?: readonly LiveVariant[];
 }
 
-const liveVariantsOf = (config: StoredConfig): LiveVariant[] =>
-  config.variants.map((variant) => ({ VariantName: variant.VariantName, weight: variant.InitialVariantWeight ?? 1 }));
+/**
+ * UpdateEndpoint with RetainAllVariantProperties: a variant the endpoint already has keeps its instance
+ * count, and its weight unless DesiredWeight is excluded from what is retained.
+ */
+const liveVariantsOf = (config: StoredConfig, current: readonly LiveVariant[] = [], keepWeights = false) =>
+  config.variants.map((variant): LiveVariant => {
+    const live = current.find((candidate) => candidate.VariantName === variant.VariantName);
+    return {
+      VariantName: variant.VariantName,
+      weight: keepWeights && live !== undefined ? live.weight : (variant.InitialVariantWeight ?? 1),
+      instances: live?.instances ?? variant.InitialInstanceCount ?? 1,
+    };
+  });
 
-function withWeights(variants: readonly LiveVariant[], weights: readonly VariantWeight[]): LiveVariant[] {
+function withWeights(
+  variants: readonly LiveVariant[],
+  weights: readonly VariantWeight[],
+  capacities: readonly Capacity[] = [],
+): LiveVariant[] {
   return variants.map((variant) => ({
     VariantName: variant.VariantName,
     weight: weights.find((weight) => weight.VariantName === variant.VariantName)?.DesiredWeight ?? variant.weight,
+    instances:
+      capacities.find((capacity) => capacity.VariantName === variant.VariantName)?.DesiredInstanceCount ??
+      variant.instances,
   }));
 }
 
@@ -109,6 +145,8 @@ class FakeSageMaker {
   readonly configs = new Map<string, StoredConfig>();
   readonly models = new Set<string>();
   readonly alarms = new Map<string, AlarmState>();
+  /** Application Auto Scaling registrations, by variant name. */
+  readonly scaling = new Map<string, VariantScaling>();
   readonly rejections: string[] = [];
   readonly notifications: string[] = [];
   /** SageMaker's own clock (LastModifiedTime): strictly increasing, independent of the events' `now`. */
@@ -118,6 +156,8 @@ class FakeSageMaker {
     private readonly guardAlarmsToCreate: readonly string[],
     incumbents: readonly VariantSpec[],
     liveWeights: readonly number[] | undefined,
+    liveInstances: readonly number[],
+    scaledVariants: number,
   ) {
     for (const name of policyAlarmNames) this.alarms.set(name, 'OK');
     if (incumbents.length === 0) return;
@@ -126,14 +166,25 @@ class FakeSageMaker {
     this.endpoint = {
       status: 'InService',
       configName: incumbentConfigName,
-      // An operator may have moved the weights since the config was written.
+      // An operator may have moved the weights, and auto scaling the instances, since the config was written.
       variants: incumbents.map((variant, index) => ({
         VariantName: variant.VariantName,
         weight: liveWeights?.[index] ?? variant.InitialVariantWeight ?? 1,
+        instances: liveInstances[index] ?? variant.InitialInstanceCount ?? 1,
       })),
       shadowVariants: [],
       lastModifiedMs: this.clockMs,
     };
+    for (const variant of incumbents.slice(0, scaledVariants)) {
+      this.scaling.set(variant.VariantName, {
+        variantName: variant.VariantName,
+        minCapacity: 1,
+        maxCapacity: 20,
+        targetSettings: {},
+        policies: [{ PolicyName: 'invocations', PolicyType: 'TargetTrackingScaling' }],
+        scheduledActions: [],
+      });
+    }
   }
 
   private stamp(atLeastMs: number): number {
@@ -141,7 +192,7 @@ class FakeSageMaker {
     return this.clockMs;
   }
 
-  /** Time passes: the pending change may land (or fail), alarms may change state. */
+  /** Time passes: the pending change may land (or fail), alarms may change state, auto scaling may act. */
   passTime(nowMs: number, tick: Tick, alarmNames: readonly string[]): void {
     const endpoint = this.endpoint;
     if (endpoint?.pending !== undefined && tick.settle) this.settle(endpoint, endpoint.pending, tick.failUpdate, nowMs);
@@ -149,6 +200,18 @@ class FakeSageMaker {
       const name = alarmNames[change.alarm % Math.max(alarmNames.length, 1)];
       if (name !== undefined && this.alarms.has(name)) this.alarms.set(name, change.state);
     }
+    if (tick.autoScale && endpoint?.status === 'InService' && endpoint.pending === undefined) this.autoScale(endpoint);
+  }
+
+  /** Target tracking scales a registered variant in as its share of the traffic falls (never below its minimum). */
+  private autoScale(endpoint: EndpointState): void {
+    const total = endpoint.variants.reduce((all, variant) => all + variant.weight, 0);
+    endpoint.variants = endpoint.variants.map((variant) => {
+      const scaling = this.scaling.get(variant.VariantName);
+      if (scaling === undefined || total === 0) return variant;
+      const wanted = Math.ceil((variant.instances * variant.weight) / total);
+      return { ...variant, instances: Math.max(scaling.minCapacity, Math.min(variant.instances, wanted)) };
+    });
   }
 
   private settle(endpoint: EndpointState, pending: PendingChange, fail: boolean, nowMs: number): void {
@@ -173,11 +236,11 @@ class FakeSageMaker {
     }
     endpoint.failureReason = undefined;
     if (pending.kind === 'weights') {
-      endpoint.variants = withWeights(endpoint.variants, pending.weights);
+      endpoint.variants = withWeights(endpoint.variants, pending.weights, pending.capacities);
       return;
     }
     endpoint.configName = pending.configName;
-    endpoint.variants = liveVariantsOf(pending.config);
+    endpoint.variants = liveVariantsOf(pending.config, endpoint.variants, pending.keepWeights);
     endpoint.shadowVariants = pending.config.shadowVariants.map((variant) => variant.VariantName);
   }
 
@@ -189,7 +252,11 @@ class FakeSageMaker {
         : {
             status: endpoint.status,
             configName: endpoint.configName,
-            variants: endpoint.variants,
+            variants: endpoint.variants.map((variant) => ({
+              VariantName: variant.VariantName,
+              weight: variant.weight,
+              currentInstanceCount: variant.instances,
+            })),
             shadowVariants: endpoint.shadowVariants,
             failureReason: endpoint.failureReason,
             lastModifiedTime: iso(endpoint.lastModifiedMs),
@@ -199,11 +266,22 @@ class FakeSageMaker {
       const state = this.alarms.get(name);
       if (state !== undefined) alarms[name] = state;
     }
-    const currentConfigVariants =
-      rollout.phase === 'Starting' && endpoint !== undefined
-        ? this.describeConfig(endpoint.configName).variants
-        : undefined;
-    return { endpoint: described, alarms, currentConfigVariants };
+    const kind = observationKind(rollout.phase);
+    const onEndpoint = Object.fromEntries(
+      [...this.scaling].filter(([name]) => endpoint?.variants.some((variant) => variant.VariantName === name)),
+    );
+    const scaling = kind === 'incumbent' || kind === 'scaling' ? { scaling: onEndpoint } : {};
+    if (kind !== 'incumbent' || endpoint === undefined) return { endpoint: described, alarms, ...scaling };
+    const config = this.describeConfig(endpoint.configName);
+    const models = Object.fromEntries(
+      [...this.models].map((name) => [name, { fields: { PrimaryContainer: { Image: `${name}-image` } }, tags: [] }]),
+    );
+    return {
+      endpoint: described,
+      alarms,
+      ...scaling,
+      incumbent: { config: { ...config, settings: {}, tags: [] }, models },
+    };
   }
 
   snapshot(nowMs: number): EndpointSnapshot | undefined {
@@ -214,8 +292,8 @@ class FakeSageMaker {
       pending === undefined
         ? undefined
         : pending.kind === 'weights'
-          ? withWeights(endpoint.variants, pending.weights)
-          : liveVariantsOf(pending.config);
+          ? withWeights(endpoint.variants, pending.weights, pending.capacities)
+          : liveVariantsOf(pending.config, endpoint.variants, pending.keepWeights);
     return {
       at: iso(nowMs),
       status: endpoint.status,
@@ -283,26 +361,42 @@ class FakeSageMaker {
         const endpoint = this.inService();
         const config = this.describeConfig(action.configName);
         this.requireModels(config);
+        // SageMaker refuses to remove a variant registered for auto scaling (endpoint-scaling-update.html).
+        for (const name of this.scaling.keys()) {
+          const live = endpoint.variants.some((variant) => variant.VariantName === name);
+          if (live && !config.variants.some((variant) => variant.VariantName === name)) {
+            throw new ValidationException(`Variant ${name} is registered for auto scaling: deregister it first.`);
+          }
+        }
         endpoint.status = 'Updating';
         endpoint.lastModifiedMs = this.stamp(nowMs);
-        endpoint.pending = { kind: 'config', configName: action.configName, config };
+        endpoint.pending = { kind: 'config', configName: action.configName, config, keepWeights: action.keepWeights };
         return;
       }
-      case 'setWeights': {
+      case 'setWeights':
+      case 'setCapacity': {
         const endpoint = this.inService();
-        const missing = action.weights.filter(
+        const weights = action.kind === 'setWeights' ? action.weights : [];
+        const capacities = (action.kind === 'setWeights' ? action.capacities : action.capacities) ?? [];
+        const missing = [...weights, ...capacities].filter(
           (weight) => !endpoint.variants.some((variant) => variant.VariantName === weight.VariantName),
         );
         if (missing.length > 0) {
           const names = missing.map((weight) => weight.VariantName).join(', ');
           throw new ValidationException(`The variant(s) "[${names}]" are not present on endpoint "${endpointName}".`);
         }
-        if (action.weights.some((weight) => weight.DesiredWeight < 0)) throw new ValidationException('weight < 0');
+        if (weights.some((weight) => weight.DesiredWeight < 0)) throw new ValidationException('weight < 0');
         endpoint.status = 'Updating';
         endpoint.lastModifiedMs = this.stamp(nowMs);
-        endpoint.pending = { kind: 'weights', weights: action.weights };
+        endpoint.pending = { kind: 'weights', weights, capacities };
         return;
       }
+      case 'deregisterScaling':
+        for (const scaling of action.scaling) this.scaling.delete(scaling.variantName);
+        return;
+      case 'registerScaling':
+        for (const scaling of action.scaling) this.scaling.set(scaling.variantName, scaling);
+        return;
       case 'putGuardAlarms':
         // A new alarm starts INSUFFICIENT_DATA; PutMetricAlarm on an existing one leaves its state.
         for (const name of this.guardAlarmsToCreate) {
@@ -341,6 +435,8 @@ interface Tick {
   readonly alarmChanges: readonly { readonly alarm: number; readonly state: AlarmState }[];
   /** The n-th call of this tick fails transiently before taking effect (only in the fault scenarios). */
   readonly faultAt?: number;
+  /** Auto scaling acts on the registered variants before this tick. */
+  readonly autoScale?: boolean;
 }
 
 interface Scenario {
@@ -349,6 +445,10 @@ interface Scenario {
   readonly incumbentWeights: readonly [number, number];
   /** Live weights an operator set on the incumbent endpoint, differing from its config. */
   readonly liveWeights: readonly [number, number] | undefined;
+  /** Live instance counts auto scaling gave the incumbent variants (their configs say 1). */
+  readonly liveInstances: readonly [number, number];
+  /** How many incumbent variants are registered for auto scaling. */
+  readonly scaledVariants: number;
   readonly packageVersion: number;
   readonly paused: boolean;
   readonly ticks: readonly Tick[];
@@ -401,10 +501,14 @@ function startingRollout(scenario: Scenario): Rollout {
     challengerVariant,
     challengerModel: modelNameFor(endpointName, packageVersion),
     incumbentVariants: [],
+    incumbentInstanceCounts: {},
+    incumbentScaling: [],
+    challenger: plainChallengerPlan,
     targetConfigName: '',
     guardAlarms,
     watchedAlarms: [...policy.rollout.alarms, ...guardAlarms],
     paused: scenario.paused,
+    noticesSent: [],
     history: [{ at: now, phase: 'Starting', note: 'approved' }],
     retainedVersions:
       scenario.incumbent === 'none'
@@ -421,7 +525,13 @@ function run(scenario: Scenario): Trace {
   const { policy } = scenario;
   let rollout = startingRollout(scenario);
   const incumbents = incumbentVariants(scenario.incumbent, scenario.incumbentWeights);
-  const world = new FakeSageMaker(rollout.guardAlarms, incumbents, scenario.liveWeights);
+  const world = new FakeSageMaker(
+    rollout.guardAlarms,
+    incumbents,
+    scenario.liveWeights,
+    scenario.liveInstances,
+    scenario.scaledVariants,
+  );
   const alarmNames = [...policy.rollout.alarms, ...rollout.guardAlarms];
   const steps: StepRecord[] = [];
   const snapshots: EndpointSnapshot[] = [];
@@ -510,6 +620,8 @@ const policyArb = fc
     alarms: fc.subarray([...policyAlarmNames]),
     rejectOnRollback: fc.boolean(),
     insufficientDataIsOk: fc.boolean(),
+    progressDeadlineMinutes: fc.integer({ min: 5, max: 120 }),
+    capacity: fc.constantFrom('proportional', 'full'),
     max5xxErrors: fc.option(fc.constant(5), { nil: undefined }),
     maxModelLatencyMicros: fc.option(fc.constant(200_000), { nil: undefined }),
   })
@@ -544,6 +656,7 @@ function tickArb(options: { failures: boolean; alarmStates: fc.Arbitrary<AlarmSt
     faultAt: options.faults
       ? fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.nat({ max: 4 }) })
       : fc.constant(undefined),
+    autoScale: fc.boolean(),
   });
 }
 
@@ -563,6 +676,8 @@ function scenarioArb(
     incumbent: fc.constantFrom<Incumbent>('one', 'one', 'two', 'none'),
     incumbentWeights: fc.tuple(weightArb, fc.oneof({ weight: 5, arbitrary: weightArb }, fc.constant(0))),
     liveWeights: fc.option(fc.tuple(weightArb, weightArb), { nil: undefined, freq: 4 }),
+    liveInstances: fc.tuple(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 4 })),
+    scaledVariants: fc.integer({ min: 0, max: 2 }),
     packageVersion: fc.integer({ min: 2, max: 40 }),
     paused:
       options.paused ??
@@ -585,6 +700,8 @@ function example(policy: GroupPolicy, ticks: readonly Partial<Tick>[]): Scenario
     incumbent: 'one',
     incumbentWeights: [1, 1],
     liveWeights: undefined,
+    liveInstances: [1, 1],
+    scaledVariants: 0,
     packageVersion: 2,
     paused: false,
     ticks: ticks.map((tick) => ({ minutesPassed: 0, settle: true, failUpdate: false, alarmChanges: [], ...tick })),
@@ -630,10 +747,19 @@ describe('decideRolloutStep, driven against a simulated SageMaker endpoint', () 
           expect(sum(action.weights.map((weight) => weight.DesiredWeight))).toBe(100);
           expect(action.weights.every((weight) => Number.isInteger(weight.DesiredWeight))).toBe(true);
         }
-        const incumbents = incumbentVariants(scenario.incumbent, scenario.incumbentWeights);
+        // The incumbents as configured, on the weights they served with (which an operator may have moved).
+        const incumbents = incumbentVariants(scenario.incumbent, scenario.incumbentWeights).map((variant, index) => ({
+          ...variant,
+          InitialVariantWeight: scenario.liveWeights?.[index] ?? variant.InitialVariantWeight,
+        }));
         for (const { plan } of actionsOf(trace, 'createEndpointConfig')) {
-          if (plan.shadowVariants.length > 0) {
-            // A shadow config keeps the incumbent variants exactly as they were, their weights included.
+          if (plan.configName.endsWith('-restore')) {
+            // A restore config is the incumbent's again, only started on the instances it had live.
+            expect(plan.variants.map(({ InitialInstanceCount, ...variant }) => variant)).toEqual(
+              incumbents.map(({ InitialInstanceCount, ...variant }) => variant),
+            );
+          } else if (plan.shadowVariants.length > 0) {
+            // A shadow config keeps the incumbent variants exactly as they were, their live weights included.
             expect(plan.variants).toEqual(incumbents);
           } else if (plan.variants.length > 1) {
             expect(sum(plan.variants.map(weightOf))).toBe(100);
@@ -708,7 +834,11 @@ describe('decideRolloutStep, driven against a simulated SageMaker endpoint', () 
       fc.property(
         scenarioArb({ failures: false, alarmStates: calm, paused: fc.constant(false), maxTicks: 20 }),
         (randomStart) => {
-          const { policy } = randomStart;
+          // Calm: no deadline passes while the random start holds a step on alarms without data.
+          const policy = {
+            ...randomStart.policy,
+            rollout: { ...randomStart.policy.rollout, progressDeadlineMinutes: 100_000 },
+          };
           // Then the alarms settle on OK and time passes, tick by tick, for every step and then some.
           const quiet: Tick = {
             minutesPassed: Math.max(policy.rollout.bakeMinutes, policy.rollout.shadowMinutes) + 1,
@@ -718,9 +848,10 @@ describe('decideRolloutStep, driven against a simulated SageMaker endpoint', () 
           };
           const ticks = [
             ...randomStart.ticks,
-            ...Array.from({ length: 2 * policy.rollout.steps.length + 8 }, () => quiet),
+            // Each step may take a tick for its capacity, one for its weights, one to start its bake.
+            ...Array.from({ length: 4 * policy.rollout.steps.length + 8 }, () => quiet),
           ];
-          const trace = run({ ...randomStart, ticks });
+          const trace = run({ ...randomStart, policy, ticks });
 
           expect(trace.rollout.phase).toBe('Completed');
           const endpoint = trace.world.endpoint;
@@ -743,6 +874,111 @@ describe('decideRolloutStep, driven against a simulated SageMaker endpoint', () 
       fc.property(scenarioArb(), (scenario) => {
         const trace = run(scenario);
         expect(trace.steps.flatMap((record) => (record.failed === undefined ? [] : [record.failed]))).toEqual([]);
+      }),
+      runs,
+    );
+  });
+});
+
+/** The incumbent variants as the rollout found them when it started (auto scaling may have moved them before). */
+function variantsAtStart(trace: Trace) {
+  const started = trace.steps.find(
+    (record) => record.before.phase === 'Starting' && record.step.next.phase === 'Deploying',
+  );
+  return (started?.observed.endpoint?.variants ?? []).filter((variant) =>
+    trace.incumbentNames.includes(variant.VariantName),
+  );
+}
+
+/** The incumbents' live instances that served when the rollout started: what the challenger is sized from. */
+function baselineOf(trace: Trace): number {
+  const serving = variantsAtStart(trace).filter((variant) => variant.weight > 0);
+  return Math.max(1, sum(serving.map((variant) => variant.currentInstanceCount ?? 0)));
+}
+
+describe('decideRolloutStep: capacity and auto scaling, against the simulated endpoint', () => {
+  it('never gives the new version a share of the traffic on fewer instances than that share of the incumbent had', () => {
+    fc.assert(
+      fc.property(scenarioArb(), (scenario) => {
+        if (scenario.incumbent === 'none') return;
+        const trace = run(scenario);
+        const baseline = baselineOf(trace);
+        for (const snapshot of trace.snapshots) {
+          for (const variants of [snapshot.variants, snapshot.pendingTarget ?? []]) {
+            const total = sum(variants.map((variant) => variant.weight));
+            const challenger = variants.find((variant) => variant.VariantName === trace.challenger);
+            if (challenger === undefined || total === 0 || challenger.weight === 0) continue;
+            // Shares are compared with the same half-point tolerance as the weights themselves.
+            const share = scenario.policy.rollout.capacity === 'full' ? 100 : (100 * challenger.weight) / total;
+            const needed = Math.max(1, Math.ceil(((share - 0.5) * baseline) / 100));
+            expect(challenger.instances).toBeGreaterThanOrEqual(needed);
+          }
+        }
+      }),
+      runs,
+    );
+  });
+
+  it('leaves a rolled-back endpoint with the incumbents alone, on their live counts, their auto scaling in place', () => {
+    fc.assert(
+      fc.property(scenarioArb({ faults: true }), (scenario) => {
+        const trace = run(scenario);
+        if (trace.rollout.phase !== 'RolledBack' || scenario.incumbent === 'none') return;
+        const endpoint = trace.world.endpoint;
+        expect(endpoint?.variants.map((variant) => variant.VariantName)).toEqual(trace.incumbentNames);
+        for (const before of variantsAtStart(trace)) {
+          const live = endpoint?.variants.find((variant) => variant.VariantName === before.VariantName);
+          expect(live?.instances).toBeGreaterThanOrEqual(before.currentInstanceCount ?? 1);
+        }
+        const scaled = trace.incumbentNames.slice(0, scenario.scaledVariants);
+        expect([...trace.world.scaling.keys()].sort()).toEqual([...scaled].sort());
+      }),
+      {
+        ...runs,
+        // 6 instances scale in to 3 while the canary takes half the traffic; then an alarm rolls it back.
+        examples: [
+          [
+            {
+              ...example(
+                groupPolicy({
+                  strategy: 'canary',
+                  steps: [10, 50, 100],
+                  bakeMinutes: 10,
+                  alarms: [policyAlarmNames[0]],
+                }),
+                [
+                  {},
+                  {},
+                  { minutesPassed: 10 },
+                  {},
+                  {},
+                  { autoScale: true, alarmChanges: [{ alarm: 0, state: 'ALARM' }] },
+                  {},
+                  {},
+                  {},
+                ],
+              ),
+              liveInstances: [6, 1],
+              scaledVariants: 1,
+            },
+          ],
+        ],
+      },
+    );
+  });
+
+  it('moves auto scaling to the new version when it completes, and leaves none on a variant that is gone', () => {
+    fc.assert(
+      fc.property(scenarioArb({ faults: true }), (scenario) => {
+        const trace = run(scenario);
+        const live = new Set(trace.world.endpoint?.variants.map((variant) => variant.VariantName) ?? []);
+        if (trace.world.endpoint?.status === 'InService' && trace.world.endpoint.pending === undefined) {
+          expect([...trace.world.scaling.keys()].filter((name) => !live.has(name))).toEqual([]);
+        }
+        if (trace.rollout.phase === 'Completed' && scenario.incumbent !== 'none') {
+          const expected = scenario.scaledVariants > 0 ? [trace.challenger] : [];
+          expect([...trace.world.scaling.keys()]).toEqual(expected);
+        }
       }),
       runs,
     );

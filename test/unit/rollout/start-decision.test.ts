@@ -1,35 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { activePhases, type Phase, type Rollout, terminalPhases } from '#shared/rollout/rollout-state.ts';
 import { type ApprovedVersion, decideOnApproval, type QueuedVersion } from '#shared/rollout/start-decision.ts';
+import { rolloutRecord } from '../../support/rollout-records.ts';
 
 const groupName = 'fraud-detector';
 const endpointName = 'fraud-endpoint';
 const arnOf = (version: number) => `arn:aws:sagemaker:us-east-1:123456789012:model-package/${groupName}/${version}`;
 
 function rollout(packageVersion: number, phase: Phase, overrides: Partial<Rollout> = {}): Rollout {
-  return {
-    rolloutId: `${endpointName}-v${packageVersion}`,
+  return rolloutRecord({
     endpointName,
     groupName,
-    packageArn: arnOf(packageVersion),
     packageVersion,
     phase,
-    stage: 'canary',
-    stepIndex: 0,
     phaseSince: '2025-03-03T09:00:00.000Z',
-    challengerVariant: `${groupName}-${packageVersion}`,
-    challengerModel: `${endpointName}-v${packageVersion}`,
     incumbentConfigName: `${endpointName}-v${packageVersion - 1}-final`,
     incumbentVariants: [{ VariantName: `${groupName}-${packageVersion - 1}`, InitialVariantWeight: 1 }],
     targetConfigName: `${endpointName}-v${packageVersion}-canary`,
-    guardAlarms: [],
-    watchedAlarms: [],
-    paused: false,
     history: [{ at: '2025-03-03T09:00:00.000Z', phase, note: 'test' }],
-    retainedVersions: [],
-    version: 1,
     ...overrides,
-  };
+  });
 }
 
 const approved = (packageVersion: number): ApprovedVersion => ({ packageArn: arnOf(packageVersion), packageVersion });

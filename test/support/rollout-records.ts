@@ -1,0 +1,43 @@
+import type { ChallengerPlan, Rollout } from '#shared/rollout/rollout-state.ts';
+
+/** The plan of a challenger on a plain one-instance ml.m5.large endpoint. */
+export const plainChallengerPlan: ChallengerPlan = {
+  variantSettings: { InstanceType: 'ml.m5.large' },
+  configSettings: {},
+  configTags: [],
+  modelSettings: {},
+  containerSettings: {},
+  modelTags: [],
+  baselineInstanceCount: 1,
+  capacity: 'proportional',
+  minInstanceCount: 1,
+};
+
+/** A rollout record as the store holds it, for unit tests: every field set, `overrides` on top. */
+export function rolloutRecord(
+  overrides: Partial<Rollout> & Pick<Rollout, 'endpointName' | 'groupName' | 'packageVersion' | 'phase'>,
+): Rollout {
+  const { endpointName, groupName, packageVersion } = overrides;
+  return {
+    rolloutId: `${endpointName}-v${packageVersion}`,
+    packageArn: `arn:aws:sagemaker:us-east-1:123456789012:model-package/${groupName}/${packageVersion}`,
+    stage: 'canary',
+    stepIndex: 0,
+    phaseSince: '2026-11-25T09:00:00Z',
+    challengerVariant: `${groupName}-${packageVersion}`,
+    challengerModel: `${endpointName}-v${packageVersion}`,
+    incumbentVariants: [],
+    incumbentInstanceCounts: {},
+    incumbentScaling: [],
+    challenger: plainChallengerPlan,
+    targetConfigName: '',
+    guardAlarms: [],
+    watchedAlarms: [],
+    paused: false,
+    noticesSent: [],
+    history: [],
+    retainedVersions: [],
+    version: 1,
+    ...overrides,
+  };
+}

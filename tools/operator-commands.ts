@@ -9,7 +9,8 @@ function describeRollout(rollout: Rollout): string {
   const step = rollout.phase === 'Baking' && rollout.stage === 'canary' ? ` step ${rollout.stepIndex + 1}` : '';
   const paused = rollout.paused ? ' (paused)' : '';
   const reason = rollout.reason === undefined ? '' : `: ${rollout.reason}`;
-  return `${rollout.endpointName}: v${rollout.packageVersion} ${rollout.phase}${step}${paused} since ${rollout.phaseSince}${reason}`;
+  const waiting = rollout.waitingFor === undefined ? '' : ` (waiting: ${rollout.waitingFor})`;
+  return `${rollout.endpointName}: v${rollout.packageVersion} ${rollout.phase}${step}${paused} since ${rollout.phaseSince}${reason}${waiting}`;
 }
 
 export async function rolloutStatus(context: RunContext, endpointName: string | undefined): Promise<string[]> {

@@ -1,17 +1,13 @@
 // primary adapter (EventBridge: Model Package State Change) -> use case (decideApproval) -> secondary adapters (SageMaker, S3, SNS, DynamoDB)
 import { decideApproval } from '#shared/approval/approval-decision.ts';
+import { findChampion } from '#shared/approval/champion.ts';
 import type { PackageEvidence } from '#shared/approval/metric-values.ts';
 import { readEvaluationReport } from '#shared/aws/evaluation-report.ts';
 import { publishNotification } from '#shared/aws/notify.ts';
-import {
-  describeModelPackage,
-  findChampionPackage,
-  type ModelPackage,
-  setApprovalStatus,
-} from '#shared/aws/sagemaker.ts';
+import { describeModelPackage, type ModelPackage, setApprovalStatus } from '#shared/aws/sagemaker.ts';
 import { recordOnce } from '#shared/aws/store.ts';
 import { modelPackageStateChangeSchema, parseEvent } from '#shared/events/event-schemas.ts';
-import type { MetricRule } from '#shared/policy/policy-schema.ts';
+import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { logger } from '#shared/runtime/logger.ts';
 import type { RunContext, RunResult } from '#shared/runtime/run-context.ts';
 
@@ -23,12 +19,13 @@ async function gatherEvidence(modelPackage: ModelPackage): Promise<PackageEviden
 }
 
 async function gatherChampionEvidence(
-  rules: readonly MetricRule[],
+  context: RunContext,
   groupName: string,
+  group: GroupPolicy,
   candidateArn: string,
 ): Promise<PackageEvidence | undefined> {
-  if (!rules.some((rule) => rule.beatChampionBy !== undefined)) return undefined;
-  const champion = await findChampionPackage(groupName, candidateArn);
+  if (!group.approval.rules.some((rule) => rule.beatChampionBy !== undefined)) return undefined;
+  const champion = await findChampion(context.settings.rolloutsTableName, groupName, group, candidateArn);
   return champion === undefined ? undefined : gatherEvidence(champion);
 }
 
@@ -70,11 +67,10 @@ export async function judgePackage(
     throw new Error(`package ${packageArn} belongs to ${modelPackage.ModelPackageGroupName}, not ${groupName}`);
   }
 
-  const rules = group.approval.rules;
   const decision = decideApproval(
-    rules,
+    group.approval.rules,
     await gatherEvidence(modelPackage),
-    await gatherChampionEvidence(rules, groupName, packageArn),
+    await gatherChampionEvidence(context, groupName, group, packageArn),
   );
   logger.info('approval decided', { ...packageKeys, verdict: decision.verdict, reason: decision.description });
 

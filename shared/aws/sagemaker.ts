@@ -16,8 +16,11 @@ export async function describeModelPackage(modelPackageArn: string): Promise<Mod
   return sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: modelPackageArn }));
 }
 
-/** The champion: the newest Approved version of the group other than the candidate. */
-export async function findChampionPackage(groupName: string, candidateArn: string): Promise<ModelPackage | undefined> {
+/** The newest Approved version of the group other than the candidate (the champion before any endpoint exists). */
+export async function findNewestApprovedPackage(
+  groupName: string,
+  candidateArn: string,
+): Promise<ModelPackage | undefined> {
   const listed = await sagemaker.send(
     new ListModelPackagesCommand({
       ModelPackageGroupName: groupName,

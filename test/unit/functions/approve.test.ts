@@ -1,12 +1,16 @@
 import { GetObjectCommand, type GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import {
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
   DescribeModelPackageCommand,
   ListModelPackagesCommand,
+  ListTagsCommand,
   SageMakerClient,
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { approveModelPackage } from '#functions/approve/approve.ts';
@@ -14,6 +18,7 @@ import { liveWriter, planWriter } from '#shared/aws/aws-writes.ts';
 import { BadInputError } from '#shared/errors.ts';
 import { loadPolicyFile } from '#shared/policy/load-policy.ts';
 import type { DecisionMetric } from '#shared/runtime/run-context.ts';
+import { rolloutRecord } from '../../support/rollout-records.ts';
 import { sampleEvent } from '../../support/sample-events.ts';
 
 const sagemaker = mockClient(SageMakerClient);
@@ -61,6 +66,11 @@ describe('approve', () => {
     decisions.length = 0;
     sagemaker.on(DescribeModelPackageCommand).resolves(pendingPackage());
     sagemaker.on(ListModelPackagesCommand).resolves({ ModelPackageSummaryList: [] });
+    // No rollout recorded and no endpoint yet, unless a test says otherwise.
+    dynamodb.on(QueryCommand).resolves({ Items: [] });
+    sagemaker
+      .on(DescribeEndpointCommand)
+      .rejects(Object.assign(new Error('Could not find endpoint "fraud-prod".'), { name: 'ValidationException' }));
     s3.on(GetObjectCommand).resolves({ Body: reportBody(0.91, 0.05) });
     dynamodb.on(PutCommand).resolves({});
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
@@ -92,7 +102,91 @@ describe('approve', () => {
     expect(sagemaker).toHaveReceivedCommandWith(UpdateModelPackageCommand, { ModelApprovalStatus: 'Rejected' });
   });
 
-  it('compares with the champion, the newest other Approved package', async () => {
+  const championArn = (version: number) =>
+    `arn:aws:sagemaker:us-east-1:123456789012:model-package/fraud-detector/${version}`;
+  /** Version `version` is Approved and its report shows an AUC of `auc`. */
+  function approvedPackage(version: number, auc: number) {
+    const uri = `s3://sagemaker-rollout-demo/fraud-detector/${version}/evaluation.json`;
+    sagemaker.on(DescribeModelPackageCommand, { ModelPackageName: championArn(version) }).resolves(
+      pendingPackage({
+        ModelPackageArn: championArn(version),
+        ModelPackageVersion: version,
+        ModelApprovalStatus: 'Approved',
+        ModelMetrics: { ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: uri } } },
+      }),
+    );
+    s3.on(GetObjectCommand, { Key: `fraud-detector/${version}/evaluation.json` }).resolves({
+      Body: reportBody(auc, 0.05),
+    });
+  }
+  function recorded(rollout: ReturnType<typeof rolloutRecord>) {
+    dynamodb.on(QueryCommand).resolves({ Items: [{ ...rollout, pk: rollout.endpointName, sk: 'ROLLOUT' }] });
+  }
+
+  it('compares with the version the endpoint serves, not an aborted one that is still Approved', async () => {
+    approvedPackage(7, 0.8);
+    approvedPackage(8, 0.95);
+    // v8 was aborted by an operator (still Approved in the registry); v7 serves.
+    recorded(
+      rolloutRecord({
+        endpointName: 'fraud-prod',
+        groupName: 'fraud-detector',
+        packageVersion: 8,
+        phase: 'RolledBack',
+        retainedVersions: [{ packageVersion: 7, packageArn: championArn(7), modelName: 'm7', configName: 'c7' }],
+      }),
+    );
+    const result = await run();
+    expect(result.outcome).toBe('approved');
+    expect(sagemaker).toHaveReceivedCommandWith(UpdateModelPackageCommand, {
+      ApprovalDescription: expect.stringContaining('champion 0.8 + 0.005'),
+    });
+    expect(sagemaker).not.toHaveReceivedCommand(ListModelPackagesCommand);
+  });
+
+  it('compares with the completed rollout’s version, and with the incumbent while a rollout is active', async () => {
+    approvedPackage(7, 0.95);
+    const completed = { endpointName: 'fraud-prod', groupName: 'fraud-detector', packageVersion: 7 } as const;
+    recorded(rolloutRecord({ ...completed, phase: 'Completed' }));
+    expect((await run()).outcome).toBe('rejected');
+
+    recorded(
+      rolloutRecord({
+        ...completed,
+        packageVersion: 9,
+        phase: 'Baking',
+        retainedVersions: [{ packageVersion: 7, modelName: 'm7', configName: 'c7' }],
+      }),
+    );
+    expect((await run()).outcome).toBe('rejected');
+    expect(sagemaker).toHaveReceivedCommandWith(DescribeModelPackageCommand, { ModelPackageName: championArn(7) });
+  });
+
+  it('finds the champion on an endpoint deployed before sagemaker-rollout, through its model', async () => {
+    approvedPackage(3, 0.95);
+    sagemaker.on(DescribeEndpointCommand).resolves({
+      EndpointName: 'fraud-prod',
+      EndpointStatus: 'InService',
+      EndpointConfigName: 'hand-made',
+      ProductionVariants: [{ VariantName: 'main', CurrentWeight: 1, CurrentInstanceCount: 2 }],
+      LastModifiedTime: new Date(),
+    });
+    sagemaker.on(DescribeEndpointConfigCommand).resolves({
+      EndpointConfigName: 'hand-made',
+      EndpointConfigArn: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/hand-made',
+      ProductionVariants: [{ VariantName: 'main', ModelName: 'hand-made-model' }],
+    });
+    sagemaker.on(ListTagsCommand).resolves({ Tags: [] });
+    sagemaker.on(DescribeModelCommand).resolves({
+      ModelName: 'hand-made-model',
+      PrimaryContainer: { ModelPackageName: championArn(3) },
+    });
+
+    expect((await run()).outcome).toBe('rejected');
+    expect(sagemaker).not.toHaveReceivedCommand(ListModelPackagesCommand);
+  });
+
+  it('compares with the newest other Approved package when there is no endpoint yet', async () => {
     const championArn = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/fraud-detector/0';
     sagemaker.on(ListModelPackagesCommand).resolves({
       ModelPackageSummaryList: [

@@ -1,7 +1,7 @@
 /**
  * Starts the local AWS emulator (emulator/server.py: moto + fill-ins) as a child
  * process and returns a handle to drive it: its endpoint URL for AWS SDK clients,
- * moto's reset, and the emulator's control API (settle, config, failure injection).
+ * moto's reset, and the emulator's control API (settle, config, failure and fault injection).
  *
  * Only Node built-ins and the global fetch are used, so tests and tools can import
  * it without extra dependencies.
@@ -27,6 +27,34 @@ export interface EmulatorOptions {
 
 export type FailureMode = 'rollback' | 'failed';
 
+/** A fault for the next `times` calls of one AWS operation (see emulator/fill_ins/control.py). */
+export interface Fault {
+  /** SigV4 signing name: sagemaker, dynamodb, monitoring (or cloudwatch), sns, s3, application-autoscaling, codepipeline. */
+  service: string;
+  /** The API operation, e.g. DescribeEndpoint, PutItem, Publish, GetObject. */
+  operation: string;
+  /** The AWS error code the SDK surfaces as the error's name, e.g. ThrottlingException. */
+  error?: string;
+  /** HTTP status of the error; defaults to 400. */
+  status?: number;
+  /** How many calls it applies to; defaults to 1. */
+  times?: number;
+  /** Answer this much later: with the error if one is given, else the call then goes ahead. */
+  delayMs?: number;
+  message?: string;
+}
+
+/** A fault still armed, as GET /_emulator/inject lists it. */
+export interface ArmedFault {
+  service: string;
+  operation: string;
+  error: string | null;
+  status: number;
+  message: string;
+  remaining: number;
+  delayMs?: number;
+}
+
 export interface EmulatorHandle {
   endpointUrl: string;
   port: number;
@@ -41,6 +69,12 @@ export interface EmulatorHandle {
   failNextUpdate(endpointName: string, mode: FailureMode, reason: string): Promise<void>;
   /** The next execution of this pipeline to finish ends Failed with this statusSummary. */
   failNextPipelineExecution(pipelineName: string, reason: string): Promise<void>;
+  /** The next `times` calls of this operation fail with this AWS error, or answer `delayMs` late. */
+  inject(fault: Fault): Promise<void>;
+  /** The faults still armed, each with how many calls it has left. */
+  injected(): Promise<ArmedFault[]>;
+  /** Disarms every fault still armed: the outage is over. */
+  disarm(): Promise<void>;
 }
 
 const EMULATOR_DIR = dirname(fileURLToPath(import.meta.url));
@@ -89,6 +123,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     failNextUpdate: (endpointName, mode, reason) => control('fail-next-update', { endpointName, mode, reason }),
     failNextPipelineExecution: (pipelineName, reason) =>
       control('fail-next-pipeline-execution', { pipelineName, reason }),
+    inject: (fault) => control('inject', fault),
+    injected: async () => ((await get(`${endpointUrl}/_emulator/inject`)) as { faults: ArmedFault[] }).faults,
+    disarm: async () => {
+      const response = await fetch(`${endpointUrl}/_emulator/inject`, { method: 'DELETE' });
+      if (!response.ok)
+        throw new Error(`DELETE /_emulator/inject answered ${response.status}: ${await response.text()}`);
+    },
   };
 }
 
@@ -181,6 +222,14 @@ async function post(url: string, body: object): Promise<void> {
   if (!response.ok) {
     throw new Error(`POST ${url} answered ${response.status}: ${await response.text()}`);
   }
+}
+
+async function get(url: string): Promise<unknown> {
+  const response = await fetch(url);
+  if (!response.ok) {
+    throw new Error(`GET ${url} answered ${response.status}: ${await response.text()}`);
+  }
+  return response.json();
 }
 
 // -- finding a Python that can run moto's server --------------------------------

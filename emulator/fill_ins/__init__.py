@@ -1,6 +1,6 @@
 """Fill-ins: patches to moto 5.2.1 where it lacks, or differs from, the AWS
 behaviour this project depends on. Each module documents the AWS behaviour it
-reproduces; test/integration/emulator.test.ts checks both the fill-ins and that
+reproduces; test/integration/emulator*.test.ts check both the fill-ins and that
 plain moto still needs them.
 """
 
@@ -14,16 +14,25 @@ def install(update_seconds: float) -> EmulatorState:
     state the control API works on."""
     from moto.moto_api._internal.models import MotoAPIBackend
 
-    from . import codepipeline_executions, dynamodb_atomic_writes, model_packages, sagemaker_endpoints
+    from . import (
+        alarms,
+        autoscaling,
+        codepipeline_executions,
+        dynamodb_atomic_writes,
+        model_packages,
+        sagemaker_endpoints,
+    )
 
     state = EmulatorState(update_seconds)
     sagemaker_endpoints.install(state)
     model_packages.install()
     codepipeline_executions.install(state)
     dynamodb_atomic_writes.install(state)
+    autoscaling.install(state)  # wraps sagemaker_endpoints' UpdateEndpoint and DeleteEndpoint
+    alarms.install(state)
 
-    # POST /moto-api/reset wipes moto's backends; pending transitions and armed
-    # failures refer to those objects and must go with them.
+    # POST /moto-api/reset wipes moto's backends; pending transitions, armed
+    # failures and injected faults refer to those objects and must go with them.
     original_reset = MotoAPIBackend.reset
 
     def reset(self: MotoAPIBackend) -> None:

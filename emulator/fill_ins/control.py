@@ -1,4 +1,5 @@
-"""The emulator's control API, served under /_emulator/ in front of moto.
+"""The emulator's control API, served under /_emulator/ in front of moto, and
+the faults it injects into AWS calls.
 
 Tests drive time and failures through it instead of sleeping or needing a
 real outage:
@@ -9,24 +10,41 @@ real outage:
   POST /_emulator/config                      {"updateSeconds": number}
   POST /_emulator/fail-next-update            {"endpointName", "mode": "rollback"|"failed", "reason"}
   POST /_emulator/fail-next-pipeline-execution {"pipelineName", "reason"}
+  POST /_emulator/inject                      {"service", "operation", "error", "status"?, "times"?,
+                                               "delayMs"?, "message"?}
+  GET  /_emulator/inject                      -> {"faults": [{..., "remaining"}]}: what is armed
+  DELETE /_emulator/inject                    disarm every fault -> {"disarmed": n}: the outage ends
 
 An armed failure is used by the next update of that endpoint (UpdateEndpoint
 or UpdateEndpointWeightsAndCapacities) / the next execution of that pipeline
 *to finish*, so it can be armed before or while the operation is in progress.
+
+An injected fault applies to the next `times` (default 1) calls of that
+operation: each answers HTTP `status` (default 400) with the AWS error `error`
+in the caller's protocol (see faults.py). With `delayMs` the answer comes that
+much later: the error if one is given, else the call goes to moto and takes
+effect late. `service` is the SigV4 signing name (sagemaker, dynamodb,
+monitoring or cloudwatch, sns, s3, application-autoscaling, codepipeline).
+
 Every other path goes to moto unchanged; moto's POST /moto-api/reset also
-clears this state (see fill_ins.install).
+clears this state (see fill_ins.install). On plain moto (--plain) every route
+but health and settle answers 409.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .state import EmulatorState
+from . import faults
+from .state import ArmedFault, EmulatorState
 
 PREFIX = "/_emulator/"
 FAILURE_MODES = ("rollback", "failed")
+INJECT_FIELDS = ("service", "operation", "error", "status", "times", "delayMs", "message")
+MAX_DELAY_MS = 60_000  # longer than any SDK timeout a test would set; keeps a typo from hanging a run
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -44,7 +62,7 @@ class ControlApp:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if not path.startswith(PREFIX):
-            return self.moto_app(environ, start_response)
+            return self._forward(environ, start_response)
         try:
             status, body = self._route(environ["REQUEST_METHOD"], path[len(PREFIX) :], environ)
         except BadRequest as error:
@@ -57,20 +75,44 @@ class ControlApp:
         )
         return [payload]
 
+    def _forward(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """An AWS call: answered by an armed fault if one matches, else by moto."""
+        state = self.state
+        if state is None or not state.has_faults() or environ.get("PATH_INFO", "").startswith("/moto-api/"):
+            return self.moto_app(environ, start_response)
+        service = faults.signing_service(environ)
+        operation = faults.operation_name(environ, service) if service else None
+        fault = state.take_fault(service, operation) if service and operation else None
+        if fault is None:
+            return self.moto_app(environ, start_response)
+        if fault.delay_ms:
+            # Outside the state lock: other calls go on while this one waits.
+            time.sleep(fault.delay_ms / 1000)
+        if fault.error is None:
+            return self.moto_app(environ, start_response)
+        faults.discard_body(environ)
+        status, headers, body = faults.error_response(
+            environ, fault.service, fault.error, fault.message, fault.status
+        )
+        start_response(status, headers)
+        return body
+
     def _route(self, method: str, route: str, environ: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if route == "health":
             return 200, {"ok": True, "fillIns": self.state is not None}
-        handlers = {
-            "settle": self._settle,
-            "config": self._config,
-            "fail-next-update": self._fail_next_update,
-            "fail-next-pipeline-execution": self._fail_next_pipeline_execution,
+        handlers: dict[str, dict[str, Callable[[EmulatorState, dict[str, Any]], dict[str, Any]]]] = {
+            "settle": {"POST": self._settle},
+            "config": {"POST": self._config},
+            "fail-next-update": {"POST": self._fail_next_update},
+            "fail-next-pipeline-execution": {"POST": self._fail_next_pipeline_execution},
+            "inject": {"POST": self._inject, "GET": self._injected, "DELETE": self._disarm},
         }
-        handler = handlers.get(route)
-        if handler is None:
+        methods = handlers.get(route)
+        if methods is None:
             return 404, {"error": f"unknown control route {PREFIX}{route}"}
-        if method != "POST":
-            return 405, {"error": f"{PREFIX}{route} takes POST"}
+        handler = methods.get(method)
+        if handler is None:
+            return 405, {"error": f"{PREFIX}{route} takes {' or '.join(methods)}"}
         if self.state is None:
             # Plain moto completes everything inside each call, so there is
             # never anything to settle; the other routes would silently do
@@ -78,7 +120,8 @@ class ControlApp:
             if route == "settle":
                 return 200, {"settled": 0}
             return 409, {"error": "the emulator runs plain moto (--plain): no fill-ins to control"}
-        return 200, handler(self.state, _json_body(environ))
+        body = _json_body(environ) if method == "POST" else {}
+        return 200, handler(self.state, body)
 
     @staticmethod
     def _settle(state: EmulatorState, _: dict[str, Any]) -> dict[str, Any]:
@@ -111,6 +154,20 @@ class ControlApp:
         state.arm_pipeline_failure(name, reason)
         return {"armed": {"pipelineName": name, "reason": reason}}
 
+    @staticmethod
+    def _inject(state: EmulatorState, body: dict[str, Any]) -> dict[str, Any]:
+        fault = _fault(body)
+        state.arm_fault(fault)
+        return {"armed": fault.describe()}
+
+    @staticmethod
+    def _injected(state: EmulatorState, _: dict[str, Any]) -> dict[str, Any]:
+        return {"faults": state.armed_faults()}
+
+    @staticmethod
+    def _disarm(state: EmulatorState, _: dict[str, Any]) -> dict[str, Any]:
+        return {"disarmed": state.disarm_faults()}
+
 
 def _json_body(environ: dict[str, Any]) -> dict[str, Any]:
     try:
@@ -127,6 +184,58 @@ def _json_body(environ: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object")
     return body
+
+
+def _fault(body: dict[str, Any]) -> ArmedFault:
+    """Validates an inject request; each error names the field at fault."""
+    unknown = sorted(set(body) - set(INJECT_FIELDS))
+    if unknown:
+        raise BadRequest(f"unknown field {unknown[0]!r}; the fields are {', '.join(INJECT_FIELDS)}")
+    service = _required_string(body, "service")
+    if service not in faults.SERVICES:
+        raise BadRequest(f"service must be one of {', '.join(faults.SERVICES)}")
+    operation = _required_string(body, "operation")
+    error = _optional_string(body, "error")
+    delay_ms = _optional_number(body, "delayMs", 0, MAX_DELAY_MS)
+    if error is None and delay_ms is None:
+        raise BadRequest("error must be a non-empty string (or give delayMs alone to answer late without failing)")
+    status = _optional_integer(body, "status", 400, 599)
+    times = _optional_integer(body, "times", 1, None)
+    message = _optional_string(body, "message")
+    return ArmedFault(
+        service=faults.SERVICES[service],
+        operation=operation,
+        error=error,
+        status=400 if status is None else status,
+        message=message or f"{error or 'Delay'} injected by the emulator into {operation}",
+        remaining=1 if times is None else times,
+        delay_ms=delay_ms,
+    )
+
+
+def _optional_string(body: dict[str, Any], key: str) -> str | None:
+    if body.get(key) is None:
+        return None
+    return _required_string(body, key)
+
+
+def _optional_integer(body: dict[str, Any], key: str, low: int, high: int | None) -> int | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        bounds = f"between {low} and {high}" if high is not None else f">= {low}"
+        raise BadRequest(f"{key} must be an integer {bounds}")
+    return value
+
+
+def _optional_number(body: dict[str, Any], key: str, low: float, high: float) -> float | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise BadRequest(f"{key} must be a number between {low} and {high}")
+    return float(value)
 
 
 def _required_string(body: dict[str, Any], key: str) -> str:

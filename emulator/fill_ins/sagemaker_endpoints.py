@@ -1,5 +1,6 @@
 """SageMaker endpoints: UpdateEndpoint, the asynchronous endpoint lifecycle,
-injected update failures, weight-0 variants and shadow variants.
+injected update failures, weight-0 variants and shadow variants, and the
+settings of the models and endpoint configs they deploy.
 
 What moto 5.2.1 does differently from SageMaker, and what this module changes:
 
@@ -11,7 +12,11 @@ What moto 5.2.1 does differently from SageMaker, and what this module changes:
 * A variant whose weight is 0 loses CurrentWeight/DesiredWeight (truthiness
   test), and a variant without InitialVariantWeight has none, where SageMaker
   defaults it to 1.0.
-* ShadowProductionVariants are dropped by CreateEndpointConfig.
+* ShadowProductionVariants are dropped by CreateEndpointConfig, and so are
+  ExplainerConfig, ExecutionRoleArn, VpcConfig and EnableNetworkIsolation;
+  DescribeEndpointConfig returns them in SageMaker.
+* CreateModel drops EnableNetworkIsolation (DescribeModel always says false)
+  and InferenceExecutionConfig.
 
 API reference:
   https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
@@ -19,6 +24,9 @@ API reference:
   https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html
   https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpointWeightsAndCapacities.html
   https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html
+  https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpointConfig.html
+  https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModel.html
+  https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeModel.html
 """
 
 from __future__ import annotations
@@ -40,6 +48,10 @@ from .state import EmulatorState
 # change with "Cannot update in-progress endpoint".
 IN_PROGRESS_STATUSES = {"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"}
 
+# InferenceExecutionConfig.Mode values.
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_InferenceExecutionConfig.html
+INFERENCE_EXECUTION_MODES = ("Serial", "Direct")
+
 # VariantPropertyType values accepted in ExcludeRetainedVariantProperties.
 # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_VariantProperty.html
 RETAINABLE_PROPERTIES = {"DesiredInstanceCount", "DesiredWeight", "DataCaptureConfig"}
@@ -59,6 +71,7 @@ def install(state: EmulatorState) -> None:
     FakeEndpoint._process_production_variants = _process_production_variants  # type: ignore[method-assign]
 
     response = SageMakerResponse
+    response.create_model = _respond_create_model  # type: ignore[method-assign]
     response.create_endpoint_config = _respond_create_endpoint_config  # type: ignore[method-assign]
     response.create_endpoint = _respond_create_endpoint  # type: ignore[method-assign]
     response.update_endpoint = _respond_update_endpoint  # type: ignore[attr-defined]
@@ -248,6 +261,10 @@ def _create_endpoint_config(
     tags: list[dict[str, str]],
     kms_key_id: str,
     shadow_production_variants: list[dict[str, Any]] | None = None,
+    explainer_config: dict[str, Any] | None = None,
+    execution_role_arn: str | None = None,
+    vpc_config: dict[str, Any] | None = None,
+    enable_network_isolation: bool | None = None,
 ) -> FakeEndpointConfig:
     # Endpoint configs are immutable in SageMaker; reusing a name is an error.
     if endpoint_config_name in self.endpoint_configs:
@@ -271,6 +288,12 @@ def _create_endpoint_config(
         config.validate_production_variants(shadow_production_variants)
         self.validate_production_variants(shadow_production_variants)
         config.shadow_production_variants = shadow_production_variants  # type: ignore[attr-defined]
+    # Kept as attributes: moto's response_object names each attribute after
+    # its field (explainer_config -> ExplainerConfig) and leaves out the None ones.
+    config.explainer_config = explainer_config  # type: ignore[attr-defined]
+    config.execution_role_arn = execution_role_arn  # type: ignore[attr-defined]
+    config.vpc_config = vpc_config  # type: ignore[attr-defined]
+    config.enable_network_isolation = enable_network_isolation  # type: ignore[attr-defined]
     self.endpoint_configs[endpoint_config_name] = config
     return config
 
@@ -290,8 +313,40 @@ def _respond_create_endpoint_config(self: SageMakerResponse) -> ActionResult:
         tags=self._get_param("Tags"),
         kms_key_id=self._get_param("KmsKeyId"),
         shadow_production_variants=self._get_param("ShadowProductionVariants"),  # type: ignore[call-arg]
+        explainer_config=self._get_param("ExplainerConfig"),  # type: ignore[call-arg]
+        execution_role_arn=self._get_param("ExecutionRoleArn"),  # type: ignore[call-arg]
+        vpc_config=self._get_param("VpcConfig"),  # type: ignore[call-arg]
+        enable_network_isolation=self._get_param("EnableNetworkIsolation"),  # type: ignore[call-arg]
     )
     return ActionResult({"EndpointConfigArn": config.endpoint_config_arn})
+
+
+# -- models --------------------------------------------------------------------
+
+
+def _respond_create_model(self: SageMakerResponse) -> ActionResult:
+    """moto's CreateModel, keeping EnableNetworkIsolation (DescribeModel: false
+    when not given) and InferenceExecutionConfig."""
+    isolation = self._get_param("EnableNetworkIsolation")
+    inference_execution = self._get_param("InferenceExecutionConfig")
+    if inference_execution is not None:
+        mode = inference_execution.get("Mode")
+        if mode not in INFERENCE_EXECUTION_MODES:
+            raise ValidationError(
+                f"1 validation error detected: Value '{mode}' at 'inferenceExecutionConfig.mode' "
+                "failed to satisfy constraint: Member must satisfy enum value set: [Serial, Direct]"
+            )
+    model = self.sagemaker_backend.create_model(
+        model_name=self._get_param("ModelName"),
+        execution_role_arn=self._get_param("ExecutionRoleArn"),
+        primary_container=self._get_param("PrimaryContainer"),
+        vpc_config=self._get_param("VpcConfig"),
+        containers=self._get_param("Containers"),
+        tags=self._get_param("Tags"),
+    )
+    model.enable_network_isolation = bool(isolation)
+    model.inference_execution_config = inference_execution  # type: ignore[attr-defined]
+    return ActionResult(model.response_create)
 
 
 # -- CreateEndpoint / DescribeEndpoint / DeleteEndpoint ------------------------

@@ -1,5 +1,6 @@
 """State shared by every fill-in: the clock for asynchronous AWS operations,
-the pending transitions they leave behind, and failures armed by the control API.
+the pending transitions they leave behind, failures armed by the control API,
+and the faults (error responses, late answers) it injects into AWS calls.
 
 SageMaker and CodePipeline answer a mutating call at once and finish the work
 later (the caller polls DescribeEndpoint / GetPipelineExecution). moto finishes
@@ -17,7 +18,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 
 @dataclass
@@ -32,6 +34,33 @@ class ArmedEndpointFailure:
     reason: str
 
 
+@dataclass
+class ArmedFault:
+    """The next `remaining` calls of service/operation answer `error` (or, with
+    delay_ms, answer that late; without an error the late call then goes ahead)."""
+
+    service: str  # the SigV4 signing name: sagemaker, dynamodb, monitoring, sns, s3, ...
+    operation: str
+    error: str | None
+    status: int
+    message: str
+    remaining: int
+    delay_ms: float | None = None
+
+    def describe(self) -> dict[str, Any]:
+        described: dict[str, Any] = {
+            "service": self.service,
+            "operation": self.operation,
+            "error": self.error,
+            "status": self.status,
+            "message": self.message,
+            "remaining": self.remaining,
+        }
+        if self.delay_ms is not None:
+            described["delayMs"] = self.delay_ms
+        return described
+
+
 class EmulatorState:
     def __init__(self, update_seconds: float) -> None:
         self.lock = threading.RLock()
@@ -40,6 +69,8 @@ class EmulatorState:
         self._pending: dict[Hashable, Transition] = {}
         self._endpoint_failures: dict[str, ArmedEndpointFailure] = {}
         self._pipeline_failures: dict[str, str] = {}
+        # in arming order: of two faults for one operation the older is used first
+        self._faults: list[ArmedFault] = []
 
     # -- transitions ---------------------------------------------------------
 
@@ -96,6 +127,39 @@ class EmulatorState:
         with self.lock:
             return self._pipeline_failures.pop(pipeline_name, None)
 
+    # -- injected faults -----------------------------------------------------
+
+    def arm_fault(self, fault: ArmedFault) -> None:
+        with self.lock:
+            self._faults.append(fault)
+
+    def has_faults(self) -> bool:
+        # Read without the lock: every request asks, and a fault armed by a
+        # concurrent control call may or may not apply to a call already racing it.
+        return bool(self._faults)
+
+    def take_fault(self, service: str, operation: str) -> ArmedFault | None:
+        """Use up one call of the oldest fault armed for this operation; returns
+        a snapshot of it (the caller answers after releasing the lock)."""
+        with self.lock:
+            for fault in self._faults:
+                if fault.service == service and fault.operation == operation:
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        self._faults.remove(fault)
+                    return replace(fault)
+            return None
+
+    def armed_faults(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [fault.describe() for fault in self._faults]
+
+    def disarm_faults(self) -> int:
+        with self.lock:
+            count = len(self._faults)
+            self._faults.clear()
+            return count
+
     # -- reset ---------------------------------------------------------------
 
     def clear(self) -> None:
@@ -104,3 +168,4 @@ class EmulatorState:
             self._pending.clear()
             self._endpoint_failures.clear()
             self._pipeline_failures.clear()
+            self._faults.clear()

@@ -1,8 +1,4 @@
-import {
-  CloudWatchClient,
-  DescribeAlarmsCommand,
-  SetAlarmStateCommand,
-} from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeEndpointConfigCommand, DescribeModelCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deployApprovedPackage } from '#functions/deploy/deploy.ts';
@@ -302,7 +298,10 @@ describe('rollback', () => {
     const endpoint = await story.endpoint();
     expect(endpoint.EndpointConfigName).toBe('fraud-prod-v2-restore');
     const describe = (name: string) => sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name }));
-    const [restored, original] = await Promise.all([describe('fraud-prod-v2-restore'), describe('fraud-prod-v1-final')]);
+    const [restored, original] = await Promise.all([
+      describe('fraud-prod-v2-restore'),
+      describe('fraud-prod-v1-final'),
+    ]);
     expect(restored.ProductionVariants).toEqual(original.ProductionVariants);
     expect(await story.traffic()).toEqual({ 'fraud-detector-1': 100 });
   });

@@ -1,5 +1,10 @@
 import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeEndpointCommand, DescribeModelPackageCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import {
+  DescribeEndpointCommand,
+  DescribeModelPackageCommand,
+  SageMakerClient,
+  UpdateEndpointWeightsAndCapacitiesCommand,
+} from '@aws-sdk/client-sagemaker';
 import { expect } from 'vitest';
 import { readEndpointState } from '#shared/aws/rollout-store.ts';
 import type { Phase } from '#shared/rollout/rollout-state.ts';
@@ -46,6 +51,16 @@ export function rolloutStory(local: LocalStack, target = { groupName, endpointNa
     alarm: (alarmName: string, state: 'ALARM' | 'OK' = 'ALARM') =>
       expectHandled(alarmStateChange(alarmName, state, story.now())),
     settle: () => local.emulator.settle(),
+    /** What auto scaling does: the variant's instance count changes (and SageMaker finishes at once). */
+    async scaleVariant(variantName: string, instances: number) {
+      await sagemaker.send(
+        new UpdateEndpointWeightsAndCapacitiesCommand({
+          EndpointName: target.endpointName,
+          DesiredWeightsAndCapacities: [{ VariantName: variantName, DesiredInstanceCount: instances }],
+        }),
+      );
+      await local.emulator.settle();
+    },
     record: async () => (await readEndpointState(table(), target.endpointName)).rollout,
     queued: async () => (await readEndpointState(table(), target.endpointName)).queued,
     endpoint: () => sagemaker.send(new DescribeEndpointCommand({ EndpointName: target.endpointName })),

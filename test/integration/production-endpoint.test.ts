@@ -1,0 +1,371 @@
+/**
+ * Rollouts over an endpoint shaped like production (tools/production-endpoint.ts): 6 × ml.c5.2xlarge
+ * live from a config that says 2, a target-tracking policy, data capture, a KMS key, tags, a VPC
+ * model with network isolation, watched by a composite alarm. Compared field by field, before and after.
+ */
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  ListTagsCommand,
+  SageMakerClient,
+  UpdateEndpointCommand,
+} from '@aws-sdk/client-sagemaker';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { modelPackageEvent } from '../../tools/event-builders.ts';
+import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
+import { abortRollout, rolloutStatus } from '../../tools/operator-commands.ts';
+import { createHealthAlarm, deployProductionEndpoint, productionShape } from '../../tools/production-endpoint.ts';
+import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
+import { subscribeToNotices } from '../support/notices.ts';
+import { rolloutStory } from '../support/rollout-story.ts';
+
+const endpointName = 'fraud-prod';
+const groupName = 'fraud-detector';
+const healthAlarm = 'fraud-prod-health';
+const sagemaker = new SageMakerClient({});
+const autoscaling = new ApplicationAutoScalingClient({});
+const cloudwatch = new CloudWatchClient({});
+
+let local: LocalStack;
+let story: ReturnType<typeof rolloutStory>;
+const localStack = useLocalStack('test/fixtures/production.config.yml');
+beforeEach(() => {
+  local = localStack();
+  story = rolloutStory(local, { groupName, endpointName });
+});
+
+const describeConfig = (name: string) =>
+  sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name }));
+const describeModel = (name: string) => sagemaker.send(new DescribeModelCommand({ ModelName: name }));
+const tagsOf = async (arn: string | undefined) =>
+  (await sagemaker.send(new ListTagsCommand({ ResourceArn: arn }))).Tags;
+const setAlarm = (name: string, state: 'ALARM' | 'OK') =>
+  cloudwatch.send(new SetAlarmStateCommand({ AlarmName: name, StateValue: state, StateReason: `test: ${state}` }));
+
+/** Each variant's live instance count and share of the traffic. */
+async function serving(): Promise<Record<string, { instances: number; percent: number }>> {
+  const variants = (await story.endpoint()).ProductionVariants ?? [];
+  const total = variants.reduce((sum, variant) => sum + (variant.CurrentWeight ?? 0), 0);
+  return Object.fromEntries(
+    variants.map((variant) => [
+      variant.VariantName,
+      {
+        instances: variant.CurrentInstanceCount ?? 0,
+        percent: Math.round(((variant.CurrentWeight ?? 0) / total) * 100),
+      },
+    ]),
+  );
+}
+
+/** The variant's registration and policy names, or undefined when it is not registered. */
+async function scalingOf(variantName: string) {
+  const resourceId = `endpoint/${endpointName}/variant/${variantName}`;
+  const targets = await autoscaling.send(
+    new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker', ResourceIds: [resourceId] }),
+  );
+  const registered = targets.ScalableTargets?.[0];
+  if (registered === undefined) return undefined;
+  const policies = await autoscaling.send(
+    new DescribeScalingPoliciesCommand({ ServiceNamespace: 'sagemaker', ResourceId: resourceId }),
+  );
+  return {
+    min: registered.MinCapacity,
+    max: registered.MaxCapacity,
+    policies: (policies.ScalingPolicies ?? []).map((policy) => ({
+      name: policy.PolicyName,
+      type: policy.PolicyType,
+      configuration: policy.TargetTrackingScalingPolicyConfiguration,
+    })),
+  };
+}
+
+/** The fraud team's endpoint and its health alarm, then v2 approved. */
+async function startRolloutOverProduction() {
+  await createHealthAlarm(endpointName, healthAlarm);
+  const incumbent = await deployProductionEndpoint(groupName, endpointName, story.settle);
+  const challenger = await story.registerApproved();
+  await story.approved(challenger);
+  return { incumbent, challenger };
+}
+
+/** Ticks, letting SageMaker finish each update, until the challenger serves `percent` on a settled endpoint. */
+async function tickUntilServing(percent: number) {
+  for (let count = 0; count < 40; count += 1) {
+    await story.settle();
+    const now = await serving();
+    if ((await story.endpoint()).EndpointStatus === 'InService' && now[`${groupName}-2`]?.percent === percent)
+      return now;
+    await story.tick();
+  }
+  throw new Error(`never served ${percent}%`);
+}
+
+describe('a canary over a production endpoint', () => {
+  it('sizes the new version from the live count at every step, its capacity in place before its traffic', async () => {
+    await startRolloutOverProduction();
+
+    expect(await tickUntilServing(10)).toEqual({
+      'fraud-detector-1': { instances: 6, percent: 90 },
+      'fraud-detector-2': { instances: 1, percent: 10 },
+    });
+    // The step to 50% first adds instances; the weights move only once they are there.
+    await story.tick(); // the bake at 10% starts
+    story.wait(10);
+    await story.tick();
+    await story.settle();
+    expect(await serving()).toEqual({
+      'fraud-detector-1': { instances: 6, percent: 90 },
+      'fraud-detector-2': { instances: 3, percent: 10 },
+    });
+    expect(await tickUntilServing(50)).toEqual({
+      'fraud-detector-1': { instances: 6, percent: 50 },
+      'fraud-detector-2': { instances: 3, percent: 50 },
+    });
+    expect(await tickUntilServing(100)).toEqual({
+      'fraud-detector-1': { instances: 6, percent: 0 },
+      'fraud-detector-2': { instances: 6, percent: 100 },
+    });
+    await story.tickUntil(['Completed']);
+    expect(await serving()).toEqual({ 'fraud-detector-2': { instances: 6, percent: 100 } });
+  });
+
+  it('leaves every setting of the incumbent config and model on what it writes, field by field', async () => {
+    const { incumbent } = await startRolloutOverProduction();
+    const before = await describeConfig(incumbent.configName);
+    const beforeModel = await describeModel(incumbent.modelName);
+
+    const canary = await describeConfig('fraud-prod-v2-canary');
+    const canaryTags = await tagsOf(canary.EndpointConfigArn);
+    await story.tickUntil(['Completed']);
+    const final = await describeConfig('fraud-prod-v2-final');
+    const model = await describeModel('fraud-prod-v2');
+    const beforeTags = await tagsOf(before.EndpointConfigArn);
+
+    const [incumbentVariant] = before.ProductionVariants ?? [];
+    const challengerVariant = {
+      ...incumbentVariant,
+      VariantName: 'fraud-detector-2',
+      ModelName: 'fraud-prod-v2',
+    };
+    // The canary: the incumbent exactly (its weight aside), the new version beside it with the same settings.
+    expect(canary.ProductionVariants).toEqual([
+      { ...incumbentVariant, InitialVariantWeight: 90 },
+      { ...challengerVariant, InitialInstanceCount: 1, InitialVariantWeight: 10 },
+    ]);
+    expect(final.ProductionVariants).toEqual([{ ...challengerVariant, InitialInstanceCount: 6 }]);
+    for (const written of [canary, final]) {
+      expect(written.DataCaptureConfig).toEqual(before.DataCaptureConfig);
+      expect(written.KmsKeyId).toBe(productionShape.kmsKeyId);
+    }
+    expect(beforeTags).toEqual([...productionShape.tags]);
+    expect(canaryTags).toEqual(beforeTags);
+    expect(await tagsOf(final.EndpointConfigArn)).toEqual(beforeTags);
+    expect(model.VpcConfig).toEqual(beforeModel.VpcConfig);
+    expect(model.EnableNetworkIsolation).toBe(true);
+    expect(model.PrimaryContainer?.Environment).toEqual(productionShape.environment);
+    expect(model.PrimaryContainer?.ModelPackageName).toMatch(/model-package\/fraud-detector\/2$/);
+    expect(await tagsOf(model.ModelArn)).toEqual([...productionShape.tags]);
+  });
+
+  it('moves auto scaling to the new variant when it completes, and leaves none on the old one', async () => {
+    await startRolloutOverProduction();
+    const before = await scalingOf('fraud-detector-1');
+    expect(before).toEqual({
+      min: 2,
+      max: 10,
+      policies: [
+        { name: productionShape.scalingPolicyName, type: 'TargetTrackingScaling', configuration: expect.anything() },
+      ],
+    });
+
+    await story.tickUntil(['Completed']);
+
+    expect(await scalingOf('fraud-detector-2')).toEqual(before);
+    expect(await scalingOf('fraud-detector-1')).toBeUndefined();
+  });
+
+  it('deregisters the incumbent before the final update, which SageMaker refuses while it is registered', async () => {
+    await startRolloutOverProduction();
+    await tickUntilServing(100);
+    // The final update is throttled on every try of the tick that finalizes: the old variant is deregistered already...
+    await local.emulator.inject({
+      service: 'sagemaker',
+      operation: 'UpdateEndpoint',
+      error: 'ThrottlingException',
+      times: 10,
+    });
+    await story.tickUntil(['Finalizing']);
+    await local.emulator.disarm();
+    expect(await scalingOf('fraud-detector-1')).toBeUndefined();
+    // ...and meanwhile the team's own automation registers it again.
+    await autoscaling.send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'sagemaker',
+        ResourceId: `endpoint/${endpointName}/variant/fraud-detector-1`,
+        ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+        MinCapacity: 2,
+        MaxCapacity: 10,
+      }),
+    );
+    await expect(
+      sagemaker.send(
+        new UpdateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: 'fraud-prod-v2-final' }),
+      ),
+    ).rejects.toThrow(/fraud-detector-1/);
+
+    // The next tick deregisters what it finds registered, then updates.
+    const done = await story.tickUntil(['Completed']);
+    expect(done.phase).toBe('Completed');
+    expect(await scalingOf('fraud-detector-1')).toBeUndefined();
+    expect((await scalingOf('fraud-detector-2'))?.min).toBe(2);
+  });
+});
+
+describe('rollbacks on a production endpoint', () => {
+  it('while deploying: the incumbent keeps its 6 instances and its scaling, the rollback verified', async () => {
+    await startRolloutOverProduction();
+    await setAlarm('fraud-prod-5xx', 'ALARM');
+    await story.alarm(healthAlarm);
+    const rolledBack = await story.tickUntil(['RolledBack']);
+
+    expect(rolledBack.reason).toContain(`alarm ${healthAlarm} is in ALARM`);
+    expect(await serving()).toEqual({ 'fraud-detector-1': { instances: 6, percent: 100 } });
+    expect((await story.endpoint()).EndpointConfigName).toBe('fraud-prod-v1-final');
+    expect((await scalingOf('fraud-detector-1'))?.policies).toHaveLength(1);
+  });
+
+  it('at 50%: an incumbent that scaled in gets its instances back with the traffic', async () => {
+    await startRolloutOverProduction();
+    await tickUntilServing(50);
+    // Auto scaling scales the incumbent in as it serves half the traffic.
+    await story.scaleVariant('fraud-detector-1', 3);
+
+    await setAlarm('fraud-prod-latency', 'ALARM');
+    const report = await story.alarm(healthAlarm);
+    const weights = report.actions.find((action) => action.operation === 'UpdateEndpointWeightsAndCapacities');
+    expect(weights?.input).toMatchObject({
+      DesiredWeightsAndCapacities: expect.arrayContaining([
+        { VariantName: 'fraud-detector-1', DesiredWeight: 100, DesiredInstanceCount: 6 },
+      ]),
+    });
+    await story.tickUntil(['RolledBack']);
+    expect(await serving()).toEqual({ 'fraud-detector-1': { instances: 6, percent: 100 } });
+  });
+
+  it('while finalizing: the deregistered scaling is put back on the incumbent before the rollback counts as done', async () => {
+    await startRolloutOverProduction();
+    await tickUntilServing(100);
+    await story.tickUntil(['Finalizing']); // v1 deregistered, the final update in flight
+    expect((await story.endpoint()).EndpointStatus).toBe('Updating');
+    expect(await scalingOf('fraud-detector-1')).toBeUndefined();
+
+    await setAlarm('fraud-prod-5xx', 'ALARM');
+    await story.alarm(healthAlarm);
+    const rolledBack = await story.tickUntil(['RolledBack']);
+
+    expect(rolledBack.history.at(-1)?.note).toMatch(/^rolled back/);
+    expect(await serving()).toEqual({ 'fraud-detector-1': { instances: 6, percent: 100 } });
+    expect(await scalingOf('fraud-detector-1')).toEqual({
+      min: 2,
+      max: 10,
+      policies: [
+        { name: productionShape.scalingPolicyName, type: 'TargetTrackingScaling', configuration: expect.anything() },
+      ],
+    });
+    expect(await scalingOf('fraud-detector-2')).toBeUndefined();
+  });
+
+  it('stops on a composite alarm whose event was lost: the reconciler reads composite alarms too', async () => {
+    await startRolloutOverProduction();
+    await tickUntilServing(10);
+    await setAlarm('fraud-prod-5xx', 'ALARM'); // the composite follows its child; no event reaches us
+
+    await story.tick();
+
+    const record = await story.record();
+    expect(record?.phase === 'RollingBack' || record?.phase === 'RolledBack').toBe(true);
+    expect(record?.reason).toContain(`alarm ${healthAlarm} is in ALARM`);
+  });
+});
+
+describe('a rollout that cannot make progress', () => {
+  it('rolls back when its step has not arrived within the deadline, and tells people when it passes', async () => {
+    const notices = await subscribeToNotices(local.context().settings.notificationsTopicArn);
+    await startRolloutOverProduction();
+    await notices.received();
+    // SageMaker never finishes the canary update: the endpoint stays Updating.
+    for (let minute = 0; minute < 60; minute += 1) await story.tick();
+    expect((await story.record())?.phase).toBe('Deploying');
+
+    await story.tick();
+    const record = await story.record();
+    expect(record?.phase).toBe('RollingBack');
+    expect(record?.reason).toMatch(/^progress deadline exceeded: no progress in Deploying within 60 min/);
+    const [notice] = await notices.received();
+    expect(notice?.subject).toBe('fraud-prod: fraud-detector v2 is rolling back');
+    expect(notice?.message).toContain('progress deadline exceeded');
+
+    const failed = await story.tickUntil(['Failed']);
+    expect(failed.reason).toMatch(/^progress deadline exceeded/);
+    expect(await serving()).toEqual({ 'fraud-detector-1': { instances: 6, percent: 100 } });
+    // Not the model's fault: the package stays Approved.
+    expect((await story.packageStatus(failed.packageArn)).status).toBe('Approved');
+  });
+
+  it('does not start while a watched alarm does not exist, says so once, and starts when it appears', async () => {
+    const notices = await subscribeToNotices(local.context().settings.notificationsTopicArn);
+    await deployProductionEndpoint(groupName, endpointName, story.settle);
+    await story.approved(await story.registerApproved());
+    await story.tick();
+    await story.tick();
+
+    const record = await story.record();
+    expect(record?.phase).toBe('Starting');
+    expect(record?.waitingFor).toBe(`alarm ${healthAlarm} does not exist`);
+    const received = await notices.received();
+    expect(received.map((notice) => notice.subject)).toEqual([
+      `fraud-prod: fraud-detector v2 is waiting: alarm ${healthAlarm} does not exist`,
+    ]);
+    expect((await rolloutStatus(local.context(), endpointName))[0]).toContain(`alarm ${healthAlarm} does not exist`);
+
+    await createHealthAlarm(endpointName, healthAlarm);
+    await story.tick();
+    expect((await story.record())?.phase).toBe('Deploying');
+  });
+});
+
+describe('the champion a new version must beat', () => {
+  /** A pending version with this AUC, judged by the real approve handler. */
+  async function judge(auc: number) {
+    const packageArn = await registerModelPackage({
+      groupName,
+      evaluationReport: binaryClassificationReport(auc, 0.02),
+    });
+    const report = await local.send(modelPackageEvent('PendingManualApproval', packageArn, story.now()));
+    return { outcome: report.outcome, ...(await story.packageStatus(packageArn)) };
+  }
+
+  it('is the version that serves, not one an operator aborted that is still Approved', async () => {
+    await createHealthAlarm(endpointName, healthAlarm);
+    await deployProductionEndpoint(groupName, endpointName, story.settle); // v1, AUC 0.9
+    expect((await judge(0.95)).outcome).toBe('approved'); // v2 beats v1
+    await story.approved(`arn:aws:sagemaker:us-east-1:123456789012:model-package/${groupName}/2`);
+    await story.tickUntil(['Completed']);
+    expect((await judge(0.99)).outcome).toBe('approved'); // v3 beats v2
+    await story.approved(`arn:aws:sagemaker:us-east-1:123456789012:model-package/${groupName}/3`);
+    await abortRollout(local.context(), endpointName, 'test', 'customer complaint', story.now());
+    await story.tickUntil(['RolledBack']);
+
+    // v4 must beat v2, which serves (0.95 + 0.005), not the aborted v3 (0.99).
+    const fourth = await judge(0.96);
+    expect(fourth.outcome).toBe('approved');
+    expect(fourth.description).toContain('champion 0.95 + 0.005');
+  });
+});

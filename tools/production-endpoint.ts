@@ -1,0 +1,167 @@
+// An endpoint shaped like the ones teams run before they adopt sagemaker-rollout: deployed by hand,
+// scaled out by auto scaling past its config's count, with data capture, a KMS key, tags and a model
+// in a VPC with network isolation. The demo and the production tests roll new versions over it.
+import {
+  ApplicationAutoScalingClient,
+  PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import { CloudWatchClient, PutCompositeAlarmCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  SageMakerClient,
+  UpdateEndpointWeightsAndCapacitiesCommand,
+} from '@aws-sdk/client-sagemaker';
+import { binaryClassificationReport, registerModelPackage } from './model-registry-seed.ts';
+
+export const productionShape = {
+  instanceType: 'ml.c5.2xlarge',
+  /** What the config says... */
+  configInstanceCount: 2,
+  /** ...and what auto scaling made of it. */
+  liveInstanceCount: 6,
+  minCapacity: 2,
+  maxCapacity: 10,
+  kmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/0b5c2d4e-1111-4a2b-9c3d-5e6f7a8b9c0d',
+  captureUri: 's3://sagemaker-rollout-demo/data-capture/fraud-prod',
+  tags: [
+    { Key: 'team', Value: 'fraud' },
+    { Key: 'cost-centre', Value: 'ml-platform' },
+  ],
+  vpcConfig: { SecurityGroupIds: ['sg-0fraud0001'], Subnets: ['subnet-0aaa0001', 'subnet-0bbb0002'] },
+  environment: { SAGEMAKER_MODEL_SERVER_WORKERS: '4', LOG_LEVEL: 'info' },
+  scalingPolicyName: 'invocations-per-instance',
+} as const;
+
+export interface ProductionEndpoint {
+  readonly packageArn: string;
+  readonly modelName: string;
+  readonly configName: string;
+  readonly variantName: string;
+}
+
+/**
+ * v1 of the group serving on `endpointName` as a production team deployed it. `settle` finishes what
+ * SageMaker does in the background (the emulator's endpoints stay Creating/Updating until then).
+ */
+export async function deployProductionEndpoint(
+  groupName: string,
+  endpointName: string,
+  settle: () => Promise<void>,
+  executionRoleArn = 'arn:aws:iam::123456789012:role/SageMakerExecution',
+): Promise<ProductionEndpoint> {
+  const sagemaker = new SageMakerClient({});
+  const autoscaling = new ApplicationAutoScalingClient({});
+  const shape = productionShape;
+  const packageArn = await registerModelPackage({
+    groupName,
+    evaluationReport: binaryClassificationReport(0.9, 0.05),
+    approvalStatus: 'Approved',
+  });
+  const modelName = `${endpointName}-v1`;
+  const configName = `${endpointName}-v1-final`;
+  const variantName = `${groupName}-1`;
+  await sagemaker.send(
+    new CreateModelCommand({
+      ModelName: modelName,
+      ExecutionRoleArn: executionRoleArn,
+      PrimaryContainer: { ModelPackageName: packageArn, Environment: { ...shape.environment } },
+      VpcConfig: { SecurityGroupIds: [...shape.vpcConfig.SecurityGroupIds], Subnets: [...shape.vpcConfig.Subnets] },
+      EnableNetworkIsolation: true,
+      Tags: [...shape.tags],
+    }),
+  );
+  await sagemaker.send(
+    new CreateEndpointConfigCommand({
+      EndpointConfigName: configName,
+      ProductionVariants: [
+        {
+          VariantName: variantName,
+          ModelName: modelName,
+          InstanceType: shape.instanceType,
+          InitialInstanceCount: shape.configInstanceCount,
+          InitialVariantWeight: 1,
+          VolumeSizeInGB: 64,
+          ModelDataDownloadTimeoutInSeconds: 1200,
+          ContainerStartupHealthCheckTimeoutInSeconds: 600,
+          RoutingConfig: { RoutingStrategy: 'LEAST_OUTSTANDING_REQUESTS' },
+        },
+      ],
+      DataCaptureConfig: {
+        EnableCapture: true,
+        InitialSamplingPercentage: 25,
+        DestinationS3Uri: shape.captureUri,
+        KmsKeyId: shape.kmsKeyId,
+        CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+        CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'] },
+      },
+      KmsKeyId: shape.kmsKeyId,
+      Tags: [...shape.tags],
+    }),
+  );
+  await sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: configName }));
+  await settle();
+  // Auto scaling has since scaled it out: the config says 2, the endpoint serves on 6.
+  await sagemaker.send(
+    new UpdateEndpointWeightsAndCapacitiesCommand({
+      EndpointName: endpointName,
+      DesiredWeightsAndCapacities: [{ VariantName: variantName, DesiredInstanceCount: shape.liveInstanceCount }],
+    }),
+  );
+  await settle();
+  const target = {
+    ServiceNamespace: 'sagemaker' as const,
+    ResourceId: `endpoint/${endpointName}/variant/${variantName}`,
+    ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' as const,
+  };
+  await autoscaling.send(
+    new RegisterScalableTargetCommand({ ...target, MinCapacity: shape.minCapacity, MaxCapacity: shape.maxCapacity }),
+  );
+  await autoscaling.send(
+    new PutScalingPolicyCommand({
+      ...target,
+      PolicyName: shape.scalingPolicyName,
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: 70,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+        ScaleInCooldown: 300,
+        ScaleOutCooldown: 60,
+      },
+    }),
+  );
+  return { packageArn, modelName, configName, variantName };
+}
+
+/** The endpoint's health as its team watches it: a composite of its error and latency alarms. */
+export async function createHealthAlarm(endpointName: string, compositeName: string): Promise<string[]> {
+  const cloudwatch = new CloudWatchClient({});
+  const children = [
+    { name: `${endpointName}-5xx`, metric: 'Invocation5XXErrors', statistic: 'Sum' as const, threshold: 5 },
+    { name: `${endpointName}-latency`, metric: 'ModelLatency', statistic: 'Average' as const, threshold: 500_000 },
+  ];
+  for (const child of children) {
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: child.name,
+        Namespace: 'AWS/SageMaker',
+        MetricName: child.metric,
+        Dimensions: [{ Name: 'EndpointName', Value: endpointName }],
+        Statistic: child.statistic,
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: child.threshold,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+    );
+  }
+  await cloudwatch.send(
+    new PutCompositeAlarmCommand({
+      AlarmName: compositeName,
+      AlarmRule: children.map((child) => `ALARM("${child.name}")`).join(' OR '),
+    }),
+  );
+  return children.map((child) => child.name);
+}

@@ -1,5 +1,6 @@
 // `npm run demo`: a full model lifecycle against the local emulator, through the same routing and
 // handlers as production, printed as a timeline. The clock is the events' time: one tick a minute.
+// The endpoint is shaped like production: scaled out by auto scaling, data capture, KMS, tags, a VPC model.
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { startEmulator } from '../emulator/launch.ts';
 import { prepareLocalEnvironment } from './local-environment.ts';
@@ -11,17 +12,24 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 
 // Loaded after the environment is set: the clients and the logger read it.
 const { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } = await import('@aws-sdk/client-cloudwatch');
-const { DescribeEndpointCommand, DescribeModelPackageCommand, SageMakerClient } = await import(
-  '@aws-sdk/client-sagemaker'
-);
+const {
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  DescribeModelPackageCommand,
+  ListTagsCommand,
+  SageMakerClient,
+  UpdateEndpointWeightsAndCapacitiesCommand,
+} = await import('@aws-sdk/client-sagemaker');
 const { loadPolicyFile } = await import('#shared/policy/load-policy.ts');
 const { readEndpointState } = await import('#shared/aws/rollout-store.ts');
-const { readAlarms } = await import('#shared/aws/cloudwatch.ts');
 const { createLocalResources } = await import('./local-resources.ts');
 const { binaryClassificationReport, registerModelPackage } = await import('./model-registry-seed.ts');
+const { deployProductionEndpoint, productionShape } = await import('./production-endpoint.ts');
+const { subscribeToNotices } = await import('./notice-inbox.ts');
 const { readStackDefinition, stackSettings } = await import('./stack-definition.ts');
 const { replayEvent } = await import('./replay.ts');
 const { alarmStateChange, minutesAfterStart, modelPackageEvent, scheduledTick } = await import('./event-builders.ts');
+const { compareSideBySide, scalingLine, timelinePrinter, trafficSplit } = await import('./demo-timeline.ts');
 
 // --calls: list the AWS calls each event caused (the cost of each transition).
 const showCalls = process.argv.includes('--calls');
@@ -45,6 +53,7 @@ async function awsClientsOfTheFunctions() {
     (await import('#shared/aws/notify.ts')).sns,
     (await import('#shared/aws/evaluation-report.ts')).s3,
     (await import('#shared/aws/codepipeline.ts')).codepipeline,
+    (await import('#shared/aws/autoscaling.ts')).autoscaling,
   ];
 }
 
@@ -57,97 +66,68 @@ const setup = {
   settings: stackSettings(stack),
   dryRun: false,
 };
+const table = setup.settings.rolloutsTableName;
 const sagemaker = new SageMakerClient({});
 const cloudwatch = new CloudWatchClient({});
 let minute = 0;
-
-function clock(): string {
-  return minutesAfterStart(minute);
-}
-
-function percentages(weights: readonly (number | undefined)[]): number[] {
-  const total = weights.reduce<number>((sum, weight) => sum + (weight ?? 0), 0) || 1;
-  return weights.map((weight) => Math.round(((weight ?? 0) / total) * 100));
-}
-
-/** The split the endpoint serves now, and where an update in flight takes it. */
-async function trafficSplit(): Promise<string> {
-  const endpoint = await sagemaker
-    .send(new DescribeEndpointCommand({ EndpointName: endpointName }))
-    .catch(() => undefined);
-  if (endpoint === undefined) return 'no endpoint';
-  const variants = endpoint.ProductionVariants ?? [];
-  const current = percentages(variants.map((variant) => variant.CurrentWeight));
-  const desired = percentages(variants.map((variant) => variant.DesiredWeight ?? variant.CurrentWeight));
-  const split = variants.map((variant, index) => `${variant.VariantName} ${current[index]}%`).join(', ');
-  const moving = desired.some((share, index) => share !== current[index]) ? ` -> ${desired.join('/')}` : '';
-  return `${endpoint.EndpointStatus?.padEnd(9)} ${split}${moving}`;
-}
-
-async function alarmSummary(): Promise<string> {
-  const { rollout } = await readEndpointState(setup.settings.rolloutsTableName, endpointName);
-  if (rollout === undefined || rollout.watchedAlarms.length === 0) return '';
-  const states = await readAlarms(rollout.watchedAlarms);
-  return rollout.watchedAlarms
-    .map((name) => `${name.replace(`sagemaker-rollout-${endpointName}-`, '')}=${states[name]?.state ?? 'none'}`)
-    .join(' ');
-}
-
-let quietTicks: string[] = [];
-
-/** Ticks that only bake are folded into one line, so the timeline shows the moves. */
-async function show(what: string, outcome: string): Promise<void> {
-  if (/\(baking: [1-9]\d* of \d+ min\)$/.test(outcome)) {
-    quietTicks.push(clock().slice(11, 16));
-    return;
-  }
-  if (quietTicks.length > 0) {
-    console.log(`${quietTicks[0]}-${quietTicks.at(-1)}  ${quietTicks.length} ticks: baking, every alarm OK`);
-    quietTicks = [];
-  }
-  const { rollout } = await readEndpointState(setup.settings.rolloutsTableName, endpointName);
-  const phase = rollout === undefined ? '-' : `v${rollout.packageVersion} ${rollout.phase}`;
-  console.log(
-    `${clock().slice(11, 16)}  ${what.padEnd(18)} ${phase.padEnd(16)} ${(await trafficSplit()).padEnd(58)} ${await alarmSummary()}`,
-  );
-  console.log(`       ${''.padEnd(18)} -> ${outcome}`);
-}
+const clock = () => minutesAfterStart(minute);
+const timeline = timelinePrinter({ endpointName, tableName: table, clock });
+const packageArnOf = (version: number) =>
+  `arn:aws:sagemaker:us-east-1:123456789012:model-package/${groupName}/${version}`;
 
 async function send(what: string, event: unknown): Promise<void> {
   awsCalls.length = 0;
   const report = await replayEvent(event, setup);
   if (report.status !== 'handled') throw new Error(`${what}: ${report.outcome}`);
   const calls = showCalls ? ` [${awsCalls.length} calls: ${awsCalls.join(', ')}]` : '';
-  await show(what, `${report.function ?? 'no function'}: ${report.outcome}${calls}`);
+  await timeline.show(what, `${report.function ?? 'no function'}: ${report.outcome}${calls}`);
 }
 
-/** One scheduled tick; SageMaker finishes pending updates between ticks (the emulator settles them). */
-async function tick(): Promise<void> {
+/** One scheduled tick; SageMaker finishes pending updates between ticks unless it is stuck. */
+async function tick(options: { sageMakerFinishes: boolean } = { sageMakerFinishes: true }): Promise<void> {
   minute += 1;
   await send('tick', scheduledTick(clock()));
-  await emulator.settle();
+  if (options.sageMakerFinishes) await emulator.settle();
 }
 
-async function ticksUntil(phases: string[], limit = 40): Promise<void> {
+async function rollout() {
+  return (await readEndpointState(table, endpointName)).rollout;
+}
+
+async function ticksUntil(done: (state: Awaited<ReturnType<typeof rollout>>) => boolean, limit = 60): Promise<void> {
   for (let count = 0; count < limit; count += 1) {
-    const { rollout } = await readEndpointState(setup.settings.rolloutsTableName, endpointName);
-    if (rollout !== undefined && phases.includes(rollout.phase)) return;
+    if (done(await rollout())) return;
     await tick();
   }
-  throw new Error(`the rollout did not reach ${phases.join(' or ')}`);
+  throw new Error(`the rollout did not get there: ${JSON.stringify((await rollout())?.history.at(-1))}`);
+}
+const inPhase =
+  (...phases: string[]) =>
+  (state: Awaited<ReturnType<typeof rollout>>) =>
+    state !== undefined && phases.includes(state.phase);
+
+async function newVersion(version: number, auc: number, story = ''): Promise<void> {
+  await registerModelPackage({ groupName, evaluationReport: binaryClassificationReport(auc, 0.04) });
+  timeline.section(`v${version}: a training pipeline registers ${packageArnOf(version)} (auc ${auc})${story}`);
+  await send('package registered', modelPackageEvent('PendingManualApproval', packageArnOf(version), clock()));
+  await send('package approved', modelPackageEvent('Approved', packageArnOf(version), clock()));
 }
 
-async function newVersion(version: number, auc: number): Promise<string> {
-  const packageArn = await registerModelPackage({ groupName, evaluationReport: binaryClassificationReport(auc, 0.04) });
-  console.log(`\n== v${version}: a training pipeline registers ${packageArn} (auc ${auc})`);
-  await send('package registered', modelPackageEvent('PendingManualApproval', packageArn, clock()));
-  await send('package approved', modelPackageEvent('Approved', packageArn, clock()));
-  await emulator.settle();
-  return packageArn;
+async function tagsOf(arn: string | undefined) {
+  return (await sagemaker.send(new ListTagsCommand({ ResourceArn: arn }))).Tags ?? [];
 }
 
-try {
-  await createLocalResources(stack);
+async function describedConfig(name: string) {
+  const fields = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name }));
+  return { name, fields, tags: await tagsOf(fields.EndpointConfigArn) };
+}
+
+async function describedModel(name: string) {
+  const fields = await sagemaker.send(new DescribeModelCommand({ ModelName: name }));
+  return { name, fields, tags: await tagsOf(fields.ModelArn) };
+}
+
+async function createTeamAlarm(): Promise<void> {
   await cloudwatch.send(
     new PutMetricAlarmCommand({
       AlarmName: 'fraud-prod-5xx',
@@ -161,26 +141,63 @@ try {
       ComparisonOperator: 'GreaterThanThreshold',
     }),
   );
-  console.log('sagemaker-rollout demo: policy rollout.config.yml, group fraud-detector -> endpoint fraud-prod');
-  console.log('canary 10% -> 50% -> 100%, 10 min bake per step; guard alarms on the new variant; one tick a minute\n');
-  console.log(`time   ${'event'.padEnd(18)} ${'rollout'.padEnd(16)} ${'endpoint and traffic'.padEnd(58)} alarms`);
+}
 
-  await newVersion(1, 0.9);
-  await ticksUntil(['Completed']);
+try {
+  await createLocalResources(stack);
+  const inbox = await subscribeToNotices(setup.settings.notificationsTopicArn);
+  console.log('sagemaker-rollout demo: policy rollout.config.yml, group fraud-detector -> endpoint fraud-prod');
+  console.log('canary 10% -> 50% -> 100%, 10 min bake per step; guard alarms on the new variant; one tick a minute');
+
+  const incumbent = await deployProductionEndpoint(groupName, endpointName, () => emulator.settle());
+  const shape = productionShape;
+  const scalingBefore = await scalingLine(endpointName, incumbent.variantName);
+  timeline.section('before: the fraud team deployed v1 by hand');
+  console.log(
+    `   ${await trafficSplit(endpointName)} (its config ${incumbent.configName} says ${shape.configInstanceCount})`,
+  );
+  console.log(`   auto scaling: ${scalingBefore}`);
+  console.log(
+    `   data capture 25% to ${shape.captureUri}, KMS key ${shape.kmsKeyId.split('/')[1]}, tags team and cost-centre`,
+  );
+  console.log(
+    `   model ${incumbent.modelName} in a VPC (${shape.vpcConfig.Subnets.join(', ')}) with network isolation`,
+  );
+  timeline.header();
 
   await newVersion(2, 0.93);
-  await ticksUntil(['Completed']);
+  await emulator.settle();
+  await tick();
+  timeline.section('the policy watches fraud-prod-5xx, which the team had not created yet: they create it now');
+  await createTeamAlarm();
+  await ticksUntil(inPhase('Completed'));
 
-  const third = await newVersion(3, 0.95);
-  await ticksUntil(['Baking']);
-  // Bake through the first step until the canary takes half the traffic.
-  for (let count = 0; count < 15; count += 1) {
-    const { rollout } = await readEndpointState(setup.settings.rolloutsTableName, endpointName);
-    if (rollout?.stepIndex === 1 && rollout.bakeStartedAt !== undefined) break;
-    await tick();
+  timeline.section("what v2's config and model kept of v1's, field by field (* = differs)");
+  for (const [left, right] of [
+    [await describedConfig(incumbent.configName), await describedConfig('fraud-prod-v2-final')],
+    [await describedModel(incumbent.modelName), await describedModel('fraud-prod-v2')],
+  ] as const) {
+    for (const line of compareSideBySide(left, right)) console.log(line);
+    console.log('');
   }
+  timeline.section('auto scaling moved with the traffic');
+  console.log(`   before: ${scalingBefore}`);
+  console.log(`   after:  ${await scalingLine(endpointName, 'fraud-detector-2')}`);
+  console.log(`           ${await scalingLine(endpointName, 'fraud-detector-1')}`);
+
+  await newVersion(3, 0.95);
+  await emulator.settle();
+  await ticksUntil((state) => state?.stepIndex === 1 && state.bakeStartedAt !== undefined);
+  timeline.section('v2 serves half the traffic now, and auto scaling scales it in to 3 instances');
+  await sagemaker.send(
+    new UpdateEndpointWeightsAndCapacitiesCommand({
+      EndpointName: endpointName,
+      DesiredWeightsAndCapacities: [{ VariantName: 'fraud-detector-2', DesiredInstanceCount: 3 }],
+    }),
+  );
+  await emulator.settle();
   const guard = 'sagemaker-rollout-fraud-prod-fraud-detector-3-5xx';
-  console.log(`\n== v3 returns errors at 50%: CloudWatch sets ${guard} to ALARM`);
+  timeline.section(`v3 returns errors at 50%: CloudWatch sets ${guard} to ALARM`);
   await cloudwatch.send(
     new SetAlarmStateCommand({
       AlarmName: guard,
@@ -190,15 +207,28 @@ try {
   );
   await send('alarm event', alarmStateChange(guard, 'ALARM', clock()));
   await emulator.settle();
-  await ticksUntil(['RolledBack']);
+  await ticksUntil(inPhase('RolledBack'));
 
-  console.log('\n== the model registry afterwards');
-  for (const version of [1, 2, 3]) {
-    const packageArn = third.replace(/\/3$/, `/${version}`);
-    const described = await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: packageArn }));
-    console.log(`v${version}: ${described.ModelApprovalStatus}: ${described.ApprovalDescription}`);
+  await newVersion(4, 0.96, ': SageMaker never finishes its update, the endpoint stays Updating');
+  for (let count = 0; count < 62 && (await rollout())?.phase === 'Deploying'; count += 1) {
+    await tick({ sageMakerFinishes: false });
   }
-  console.log(`\nendpoint: ${await trafficSplit()}`);
+  await emulator.settle();
+  await ticksUntil(inPhase('Failed'));
+
+  timeline.section('the model registry afterwards');
+  for (const version of [1, 2, 3, 4]) {
+    const described = await sagemaker.send(
+      new DescribeModelPackageCommand({ ModelPackageName: packageArnOf(version) }),
+    );
+    console.log(`v${version}: ${described.ModelApprovalStatus}: ${described.ApprovalDescription ?? ''}`);
+  }
+  console.log(`\nendpoint: ${await trafficSplit(endpointName)}`);
+
+  timeline.section('what the people subscribed to the topic received');
+  for (const notice of await inbox.received()) {
+    console.log(`- ${notice.subject}\n    ${notice.message.split('\n')[0]}`);
+  }
 } finally {
   await emulator.stop();
 }

@@ -20,10 +20,10 @@ import {
 import { beforeEach, describe, expect, it } from 'vitest';
 import { modelPackageEvent } from '../../tools/event-builders.ts';
 import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
+import { subscribeToNotices } from '../../tools/notice-inbox.ts';
 import { abortRollout, rolloutStatus } from '../../tools/operator-commands.ts';
 import { createHealthAlarm, deployProductionEndpoint, productionShape } from '../../tools/production-endpoint.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
-import { subscribeToNotices } from '../support/notices.ts';
 import { rolloutStory } from '../support/rollout-story.ts';
 
 const endpointName = 'fraud-prod';

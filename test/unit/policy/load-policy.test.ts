@@ -33,6 +33,40 @@ describe('policy file', () => {
     expect([...policy.groups.keys()]).toEqual(['fraud-detector', 'churn-model']);
   });
 
+  it('defaults capacity to proportional, the progress deadline to an hour, and model overrides to none', () => {
+    const group = parsePolicy(`modelPackageGroups:\n  fraud-detector:${validGroup}\n`, 'test.yml').groups.get(
+      'fraud-detector',
+    );
+    expect(group?.rollout.capacity).toBe('proportional');
+    expect(group?.rollout.progressDeadlineMinutes).toBe(60);
+    expect(group?.rollout.challenger).toEqual({ minInstanceCount: 1 });
+    expect(group?.model).toEqual({});
+  });
+
+  it('names the field of a bad capacity, deadline, challenger or model setting', () => {
+    const bad = validGroup.replace(
+      '      bakeMinutes: 10',
+      `      bakeMinutes: 10
+      capacity: half
+      progressDeadlineMinutes: 0
+      challenger: { instanceType: c5.large, minInstances: 2 }
+    model:
+      vpcConfig: { securityGroupIds: [], subnets: [subnet-1] }
+      enableNetworkIsolation: yes-please`,
+    );
+    const problems = problemsOf(`modelPackageGroups:\n  fraud-detector:${bad}\n`);
+    for (const path of [
+      'modelPackageGroups.fraud-detector.rollout.capacity:',
+      'modelPackageGroups.fraud-detector.rollout.progressDeadlineMinutes: expected a whole number >= 1',
+      'modelPackageGroups.fraud-detector.rollout.challenger.instanceType: expected an instance type',
+      'modelPackageGroups.fraud-detector.rollout.challenger.minInstances: unknown key',
+      'modelPackageGroups.fraud-detector.model.vpcConfig.securityGroupIds: expected at least one security group',
+      'modelPackageGroups.fraud-detector.model.enableNetworkIsolation:',
+    ]) {
+      expect(problems).toContain(path);
+    }
+  });
+
   it('merges defaults under each group, the group winning key by key', () => {
     const policy = parsePolicy(
       `defaults:

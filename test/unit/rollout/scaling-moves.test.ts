@@ -34,16 +34,17 @@ function scaling(variantName: string, changes: Partial<VariantScaling> = {}): Va
 describe('scalingForChallenger', () => {
   it('gives the new variant the incumbent’s registration, its metric dimensions renamed', () => {
     const moved = scalingForChallenger([scaling('g-1')], [{ VariantName: 'g-1' }], 'g-2');
+    if (moved === undefined) throw new Error('nothing moved');
 
-    expect(moved?.variantName).toBe('g-2');
-    expect(moved?.minCapacity).toBe(2);
-    const dimensions = (moved?.policies[0] as typeof customMetric).TargetTrackingScalingPolicyConfiguration
+    expect(moved.variantName).toBe('g-2');
+    expect(moved.minCapacity).toBe(2);
+    const dimensions = (moved.policies[0] as typeof customMetric).TargetTrackingScalingPolicyConfiguration
       .CustomizedMetricSpecification.Dimensions;
     expect(dimensions).toEqual([
       { Name: 'EndpointName', Value: 'e' },
       { Name: 'VariantName', Value: 'g-2' },
     ]);
-    expect(moved?.scheduledActions).toEqual(scaling('g-1').scheduledActions);
+    expect(moved.scheduledActions).toEqual(scaling('g-1').scheduledActions);
   });
 
   it('adds up the capacities of several incumbents, taking the policies of the one with the most weight', () => {

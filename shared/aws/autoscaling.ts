@@ -36,35 +36,27 @@ const target = (endpointName: string, variantName: string) => ({
   ResourceId: variantResourceId(endpointName, variantName),
 });
 
-/** Timestamps become ISO strings, so the registration can be kept in the rollout record (DynamoDB has no dates). */
-function withoutDates<Value extends object>(value: Value): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+/**
+ * Describe* output as the Put* input that recreates it elsewhere: without the resource it names and the
+ * fields only AWS sets, and with timestamps as ISO strings so it can be kept in the rollout record.
+ */
+function asInput(described: object, outputOnly: readonly string[]): Record<string, unknown> {
+  const fields = JSON.parse(JSON.stringify(described)) as Record<string, unknown>;
+  for (const name of ['ServiceNamespace', 'ResourceId', 'ScalableDimension', 'CreationTime', ...outputOnly]) {
+    delete fields[name];
+  }
+  return fields;
 }
 
-function policyInput(policy: ScalingPolicy): VariantScaling['policies'][number] {
-  const {
-    PolicyARN,
-    ResourceId,
-    ServiceNamespace: namespace,
-    ScalableDimension: dimension,
-    Alarms,
-    CreationTime,
-    ...input
-  } = policy;
-  return { ...withoutDates(input), PolicyName: policy.PolicyName ?? '' };
-}
+const policyInput = (policy: ScalingPolicy) => ({
+  ...asInput(policy, ['PolicyARN', 'Alarms']),
+  PolicyName: policy.PolicyName ?? '',
+});
 
-function scheduledActionInput(action: ScheduledAction): VariantScaling['scheduledActions'][number] {
-  const {
-    ScheduledActionARN,
-    ResourceId,
-    ServiceNamespace: namespace,
-    ScalableDimension: dimension,
-    CreationTime,
-    ...input
-  } = action;
-  return { ...withoutDates(input), ScheduledActionName: action.ScheduledActionName ?? '' };
-}
+const scheduledActionInput = (action: ScheduledAction) => ({
+  ...asInput(action, ['ScheduledActionARN']),
+  ScheduledActionName: action.ScheduledActionName ?? '',
+});
 
 async function readVariantScaling(
   endpointName: string,

@@ -43,8 +43,9 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { CreateTopicCommand, PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-sns';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type EmulatorHandle, startEmulator } from '../../emulator/launch.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { EmulatorHandle } from '../../emulator/launch.ts';
+import { clientConfig, useEmulatorPair } from '../support/emulator-pair.ts';
 
 const REGION = 'us-east-1';
 const TOPIC = `arn:aws:sns:${REGION}:123456789012:topic`;
@@ -59,14 +60,10 @@ let s3: S3Client;
 let scaling: ApplicationAutoScalingClient;
 let codepipeline: CodePipelineClient;
 
-beforeAll(async () => {
-  [emulator, plain] = await Promise.all([startEmulator({ updateSeconds: 3600 }), startEmulator({ plain: true })]);
-  const config = {
-    endpoint: emulator.endpointUrl,
-    region: REGION,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  };
+const emulators = useEmulatorPair();
+beforeAll(() => {
+  ({ withFillIns: emulator, plain } = emulators());
+  const config = clientConfig(emulator);
   sagemaker = new SageMakerClient(config);
   dynamodb = new DynamoDBClient(config);
   cloudwatch = new CloudWatchClient(config);
@@ -74,14 +71,6 @@ beforeAll(async () => {
   s3 = new S3Client({ ...config, forcePathStyle: true });
   scaling = new ApplicationAutoScalingClient(config);
   codepipeline = new CodePipelineClient(config);
-});
-
-afterAll(async () => {
-  await Promise.all([emulator?.stop(), plain?.stop()]);
-});
-
-beforeEach(async () => {
-  await Promise.all([emulator.reset(), plain.reset()]);
 });
 
 const inject = (body: object) =>

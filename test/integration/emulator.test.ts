@@ -31,9 +31,10 @@ import {
   UpdateEndpointWeightsAndCapacitiesCommand,
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type EmulatorHandle, startEmulator } from '../../emulator/launch.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { EmulatorHandle } from '../../emulator/launch.ts';
 import { createDeliveryPipeline } from '../support/delivery-pipeline.ts';
+import { clientConfig, useEmulatorPair } from '../support/emulator-pair.ts';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -54,31 +55,14 @@ let aws: Aws;
 let plainAws: Aws;
 
 function connect(emulator: EmulatorHandle): Aws {
-  const config = {
-    endpoint: emulator.endpointUrl,
-    region: REGION,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1, // moto's 500s are not worth retrying
-  };
+  const config = clientConfig(emulator);
   return { emulator, sagemaker: new SageMakerClient(config), codepipeline: new CodePipelineClient(config) };
 }
 
-beforeAll(async () => {
-  const [withFillIns, plain] = await Promise.all([
-    startEmulator({ updateSeconds: 3600 }),
-    startEmulator({ plain: true }),
-  ]);
-  aws = connect(withFillIns);
-  plainAws = connect(plain);
-});
-
-afterAll(async () => {
-  await Promise.all([aws?.emulator.stop(), plainAws?.emulator.stop()]);
-});
-
-beforeEach(async () => {
-  await Promise.all([aws.emulator.reset(), plainAws.emulator.reset()]);
-  await aws.emulator.configure({ updateSeconds: 3600 });
+const emulators = useEmulatorPair();
+beforeAll(() => {
+  aws = connect(emulators().withFillIns);
+  plainAws = connect(emulators().plain);
 });
 
 // -- helpers ----------------------------------------------------------------------

@@ -96,10 +96,16 @@ export function rollingBack(
     const { problems, actions } = verifyRestored(rollout, endpoint, observed);
     if (problems.length === 0) return finishRollback(group, rollout, endpoint, now);
     const what = problems.join('; ');
+    const waitingFor = `rollback not verified: ${what}`;
+    // Putting back what the rollout itself moved (auto scaling deregistered to finalize) is part of the
+    // rollback: the first check repairs quietly; what is still wrong after a repair is reported, once.
+    if (!rollout.waitingFor?.startsWith('rollback not verified')) {
+      return { next: { ...rollout, waitingFor }, actions, note: `verifying the rollback, repairing: ${what}` };
+    }
     return holdWithNotice(
       rollout,
       'rollback-unverified',
-      `rollback not verified: ${what}`,
+      waitingFor,
       `The endpoint serves ${endpoint.configName} again, but it is not yet as it was before the rollout: ${what}. ` +
         'sagemaker-rollout repairs it on every tick and reports the rollback done only once it is verified.',
       actions,

@@ -919,19 +919,24 @@ describe('decideRolloutStep: capacity and auto scaling, against the simulated en
     );
   });
 
-  it('leaves a rolled-back endpoint with the incumbents alone, on their live counts, their auto scaling in place', () => {
+  it('calls a rollback done only with the incumbents alone, on their live counts, their auto scaling in place', () => {
     fc.assert(
       fc.property(scenarioArb({ faults: true }), (scenario) => {
         const trace = run(scenario);
-        if (trace.rollout.phase !== 'RolledBack' || scenario.incumbent === 'none') return;
-        const endpoint = trace.world.endpoint;
-        expect(endpoint?.variants.map((variant) => variant.VariantName)).toEqual(trace.incumbentNames);
+        // What the endpoint was when the rollback was declared done (auto scaling may act on it afterwards).
+        const done = trace.steps.find(
+          (record) =>
+            record.before.phase === 'RollingBack' && record.step.next.phase === 'RolledBack' && !record.failed,
+        );
+        if (done === undefined || scenario.incumbent === 'none') return;
+        const variants = done.observed.endpoint?.variants ?? [];
+        expect(variants.map((variant) => variant.VariantName)).toEqual(trace.incumbentNames);
         for (const before of variantsAtStart(trace)) {
-          const live = endpoint?.variants.find((variant) => variant.VariantName === before.VariantName);
-          expect(live?.instances).toBeGreaterThanOrEqual(before.currentInstanceCount ?? 1);
+          const live = variants.find((variant) => variant.VariantName === before.VariantName);
+          expect(live?.currentInstanceCount).toBeGreaterThanOrEqual(before.currentInstanceCount ?? 1);
         }
         const scaled = trace.incumbentNames.slice(0, scenario.scaledVariants);
-        expect([...trace.world.scaling.keys()].sort()).toEqual([...scaled].sort());
+        expect(Object.keys(done.observed.scaling ?? {}).sort()).toEqual([...scaled].sort());
       }),
       {
         ...runs,

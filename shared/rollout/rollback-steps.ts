@@ -102,12 +102,13 @@ export function rollingBack(
     if (!rollout.waitingFor?.startsWith('rollback not verified')) {
       return { next: { ...rollout, waitingFor }, actions, note: `verifying the rollback, repairing: ${what}` };
     }
+    const detail =
+      `The endpoint serves ${endpoint.configName} again, but it is not yet as it was before the rollout: ${what}. ` +
+      'sagemaker-rollout repairs it on every tick and reports the rollback done only once it is verified.';
     return holdWithNotice(
       rollout,
-      'rollback-unverified',
+      { key: 'rollback-unverified', outcome: 'rollback not verified', detail },
       waitingFor,
-      `The endpoint serves ${endpoint.configName} again, but it is not yet as it was before the rollout: ${what}. ` +
-        'sagemaker-rollout repairs it on every tick and reports the rollback done only once it is verified.',
       actions,
     );
   }

@@ -92,18 +92,17 @@ export function notify(rollout: Rollout, outcome: string, detail: string): Rollo
  */
 export function holdWithNotice(
   rollout: Rollout,
-  key: string,
+  notice: { readonly key: string; readonly outcome: string; readonly detail: string },
   waitingFor: string,
-  detail: string,
   extra: RolloutAction[] = [],
 ): RolloutStep {
-  if (rollout.noticesSent.includes(key)) {
+  if (rollout.noticesSent.includes(notice.key)) {
     const next = rollout.waitingFor === waitingFor ? rollout : { ...rollout, waitingFor };
     return { next, actions: extra, note: `waiting: ${waitingFor}` };
   }
   return {
-    next: { ...rollout, waitingFor, noticesSent: [...rollout.noticesSent, key] },
-    actions: [...extra, notify(rollout, `is waiting: ${waitingFor}`, detail)],
+    next: { ...rollout, waitingFor, noticesSent: [...rollout.noticesSent, notice.key] },
+    actions: [...extra, notify(rollout, notice.outcome, notice.detail)],
     note: `waiting: ${waitingFor}`,
   };
 }
@@ -156,13 +155,15 @@ export function missingPolicyAlarms(rollout: Rollout, observed: Observed): strin
 /** Holds a step while a watched alarm is missing, and tells people once which alarm it is. */
 export function holdForMissingAlarms(rollout: Rollout, missing: readonly string[]): RolloutStep {
   const names = missing.join(', ');
+  const waitingFor = `alarm ${names} does not exist`;
+  const detail =
+    `The rollout watches ${names}, which CloudWatch does not have (a typo in the policy, or the alarm was deleted). ` +
+    'A missing alarm can never fire, so the rollout does not step further until it exists; ' +
+    'after rollout.progressDeadlineMinutes it fails. Create the alarm, or remove it from rollout.config.yml.';
   return holdWithNotice(
     rollout,
-    `missing-alarm:${names}`,
-    `alarm ${names} does not exist`,
-    `The rollout watches ${names}, which CloudWatch does not have (a typo in the policy, or the alarm was deleted). ` +
-      'A missing alarm can never fire, so the rollout does not step further until it exists; ' +
-      `after rollout.progressDeadlineMinutes it fails. Create the alarm, or remove it from rollout.config.yml.`,
+    { key: `missing-alarm:${names}`, outcome: `is waiting: ${waitingFor}`, detail },
+    waitingFor,
   );
 }
 

@@ -2,6 +2,7 @@
 import { listActiveWork, listRolloutHistory, readEndpointState, saveRollout } from '#shared/aws/rollout-store.ts';
 import { reconcileEndpoint } from '#shared/engine/reconcile.ts';
 import { BadInputError } from '#shared/errors.ts';
+import { endpointName as endpointNameSchema } from '#shared/policy/policy-schema.ts';
 import { isActive, type Rollout } from '#shared/rollout/rollout-state.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
 
@@ -13,7 +14,25 @@ function describeRollout(rollout: Rollout): string {
   return `${rollout.endpointName}: v${rollout.packageVersion} ${rollout.phase}${step}${paused} since ${rollout.phaseSince}${reason}${waiting}`;
 }
 
+/** Refused before any AWS call: a name that cannot be an endpoint of the policy, or an empty reason. */
+function checkedEndpointName(endpointName: string): string {
+  const parsed = endpointNameSchema.safeParse(endpointName);
+  if (!parsed.success) {
+    throw new BadInputError(
+      `endpoint ${JSON.stringify(endpointName)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+    );
+  }
+  return parsed.data;
+}
+
+function checkedText(what: string, text: string): string {
+  const trimmed = text.trim();
+  if (trimmed === '') throw new BadInputError(`${what} must not be empty (it is recorded and sent to the topic)`);
+  return trimmed;
+}
+
 export async function rolloutStatus(context: RunContext, endpointName: string | undefined): Promise<string[]> {
+  if (endpointName !== undefined) checkedEndpointName(endpointName);
   const table = context.settings.rolloutsTableName;
   if (endpointName === undefined) {
     const { rollouts } = await listActiveWork(table);
@@ -37,7 +56,7 @@ async function changeActive(
   endpointName: string,
   change: (rollout: Rollout) => Rollout,
 ): Promise<Rollout> {
-  const { rollout } = await readEndpointState(context.settings.rolloutsTableName, endpointName);
+  const { rollout } = await readEndpointState(context.settings.rolloutsTableName, checkedEndpointName(endpointName));
   if (rollout === undefined || !isActive(rollout))
     throw new BadInputError(`endpoint ${endpointName}: no active rollout`);
   return saveRollout(context.writer, context.settings.rolloutsTableName, change(rollout), rollout);
@@ -72,12 +91,13 @@ export async function abortRollout(
   reason: string,
   now: string,
 ) {
+  const why = checkedText('--reason', reason);
   await changeActive(context, endpointName, (rollout) => {
     if (rollout.phase === 'RollingBack') return rollout;
     if (rollout.phase === 'Creating') {
       throw new BadInputError(`endpoint ${endpointName}: a first deployment has no earlier version to roll back to`);
     }
-    const note = `aborted by ${who}: ${reason}`;
+    const note = `aborted by ${who}: ${why}`;
     // Before the endpoint was touched there is nothing to roll back: the rollout simply fails.
     const untouched = rollout.phase === 'AwaitingPipeline' || rollout.phase === 'Starting';
     return withNote(rollout, now, note, {

@@ -1,14 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { type AwsWrite, liveWriter, planWriter } from '#shared/aws/aws-writes.ts';
 import { BadInputError } from '#shared/errors.ts';
+import { maxEventBytes, parseKnownEvent } from '#shared/events/event-schemas.ts';
 import type { Policy } from '#shared/policy/load-policy.ts';
 import type { Settings } from '#shared/runtime/settings.ts';
-import { matchesEventPattern } from './event-pattern.ts';
 import { useCases } from './function-registry.ts';
 import { type Route, routeEvent } from './stack-definition.ts';
-
-// EventBridge refuses events over 256 KB: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
-export const maxEventBytes = 256 * 1024;
 
 export type ReplayStatus = 'handled' | 'bad-input' | 'failed';
 
@@ -43,16 +40,6 @@ async function readEventFile(file: string): Promise<unknown> {
   } catch (error) {
     throw new BadInputError(`${file}: not JSON: ${(error as Error).message}`);
   }
-}
-
-/** Some rule listens to this kind of event (same source and detail-type) but not to this one. */
-function isKnownEventKind(event: unknown, routes: readonly Route[]): boolean {
-  const envelope = event as Record<string, unknown>;
-  return routes.some((route) => {
-    const pattern = route.pattern as Record<string, unknown> | undefined;
-    if (pattern === undefined) return false;
-    return matchesEventPattern({ source: pattern.source, 'detail-type': pattern['detail-type'] }, envelope);
-  });
 }
 
 function eventId(event: unknown): string | null {
@@ -104,14 +91,11 @@ export async function replayEvent(event: unknown, setup: ReplaySetup, file = '(e
     }) as const;
   let functionName: string | undefined;
   try {
+    // Every event this system knows is validated in full first: a malformed one is bad input even
+    // when no rule would route it (an alarm state that is a number must not pass as "ignored").
+    parseKnownEvent(event);
     functionName = routeEvent(event, setup.routes);
-    if (functionName === undefined) {
-      if (isKnownEventKind(event, setup.routes)) return report(null, 'ignored: no rule matches this event');
-      const envelope = (event ?? {}) as Record<string, unknown>;
-      throw new BadInputError(
-        `detail-type: no function listens to ${String(envelope.source)} / ${String(envelope['detail-type'])} (see serverless.yml)`,
-      );
-    }
+    if (functionName === undefined) return report(null, 'ignored: no rule matches this event');
     const loadUseCase = useCases[functionName];
     if (loadUseCase === undefined) return report(functionName, 'ignored: no use case is registered for this function');
     const useCase = await loadUseCase();

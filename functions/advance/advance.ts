@@ -1,16 +1,19 @@
 // primary adapter (EventBridge schedule, every minute) -> use case (reconcile each active rollout) -> secondary adapters
 import { listActiveWork } from '#shared/aws/rollout-store.ts';
 import { reconcileEndpoint } from '#shared/engine/reconcile.ts';
+import { foreignEvent, homeOf } from '#shared/events/event-origin.ts';
 import { parseEvent, scheduledEventSchema } from '#shared/events/event-schemas.ts';
 import { mapSettled } from '#shared/runtime/bounded-concurrency.ts';
 import { logger } from '#shared/runtime/logger.ts';
-import type { RunContext, RunResult } from '#shared/runtime/run-context.ts';
+import { ignoreWithWarning, type RunContext, type RunResult } from '#shared/runtime/run-context.ts';
 
 /** Endpoints reconciled at once: enough for hundreds within a tick, few enough for SageMaker's API limits. */
 const concurrentEndpoints = 8;
 
 export async function advanceRollouts(rawEvent: unknown, context: RunContext): Promise<RunResult> {
   const event = parseEvent(scheduledEventSchema, rawEvent);
+  const notOurs = foreignEvent(event, homeOf(context.settings));
+  if (notOurs !== undefined) return ignoreWithWarning(notOurs);
   const { endpointNames } = await listActiveWork(context.settings.rolloutsTableName);
   // The scheduled event's time is the clock: a replayed tick decides exactly as the original did.
   const results = await mapSettled(endpointNames, concurrentEndpoints, (endpointName) =>

@@ -3,13 +3,14 @@ import { decideApproval } from '#shared/approval/approval-decision.ts';
 import { findChampion } from '#shared/approval/champion.ts';
 import type { PackageEvidence } from '#shared/approval/metric-values.ts';
 import { readEvaluationReport } from '#shared/aws/evaluation-report.ts';
-import { publishNotification } from '#shared/aws/notify.ts';
 import { describeModelPackage, type ModelPackage, setApprovalStatus } from '#shared/aws/sagemaker.ts';
 import { recordOnce } from '#shared/aws/store.ts';
+import { sendNotices } from '#shared/engine/notices.ts';
+import { foreignEvent, homeOf, packageNotInGroup } from '#shared/events/event-origin.ts';
 import { modelPackageStateChangeSchema, parseEvent } from '#shared/events/event-schemas.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { logger } from '#shared/runtime/logger.ts';
-import type { RunContext, RunResult } from '#shared/runtime/run-context.ts';
+import { ignoreWithWarning, type RunContext, type RunResult } from '#shared/runtime/run-context.ts';
 
 async function gatherEvidence(modelPackage: ModelPackage): Promise<PackageEvidence> {
   return {
@@ -31,7 +32,11 @@ async function gatherChampionEvidence(
 
 export async function approveModelPackage(rawEvent: unknown, context: RunContext): Promise<RunResult> {
   const event = parseEvent(modelPackageStateChangeSchema, rawEvent);
-  return judgePackage(context, event.detail.ModelPackageGroupName, event.detail.ModelPackageArn, event.time);
+  const { ModelPackageGroupName: groupName, ModelPackageArn: packageArn } = event.detail;
+  const home = homeOf(context.settings);
+  const notOurs = foreignEvent(event, home) ?? packageNotInGroup(packageArn, groupName, home);
+  if (notOurs !== undefined) return ignoreWithWarning(notOurs, { modelPackageArn: packageArn });
+  return judgePackage(context, groupName, packageArn, event.time);
 }
 
 /** Approves, rejects or leaves for a person one package of a configured auto group, if it is still pending. */
@@ -56,6 +61,7 @@ export async function judgePackage(
 
   // The event is only a hint: decide from the package as it is now, so duplicates change nothing.
   const modelPackage = await describeModelPackage(packageArn);
+  if (modelPackage === undefined) return ignoreWithWarning(`model package ${packageArn} does not exist`, packageKeys);
   if (modelPackage.ModelApprovalStatus !== 'PendingManualApproval') {
     logger.info('ignored: the package is no longer pending', {
       ...packageKeys,
@@ -64,7 +70,10 @@ export async function judgePackage(
     return { outcome: `ignored: already ${modelPackage.ModelApprovalStatus ?? 'without status'}` };
   }
   if (modelPackage.ModelPackageGroupName !== groupName) {
-    throw new Error(`package ${packageArn} belongs to ${modelPackage.ModelPackageGroupName}, not ${groupName}`);
+    return ignoreWithWarning(
+      `${packageArn} belongs to ${modelPackage.ModelPackageGroupName}, not ${groupName}`,
+      packageKeys,
+    );
   }
 
   const decision = decideApproval(
@@ -89,7 +98,7 @@ export async function judgePackage(
     { pk: `PACKAGE#${packageArn}`, sk: `NOTICE#${decision.verdict}` },
     { recordedAt: now, reason: decision.description },
   );
-  if (firstTime) await publishNotification(context.writer, context.settings.notificationsTopicArn, notification);
+  if (firstTime) await sendNotices(context, [notification]);
   context.countDecision?.(`Approval${decision.verdict}`);
   const outcomes = { Approved: 'approved', Rejected: 'rejected', NeedsHuman: 'left pending: evidence missing' };
   return { outcome: outcomes[decision.verdict] };

@@ -4,11 +4,12 @@ import { describeModelPackage } from '#shared/aws/sagemaker.ts';
 import { beginRollout } from '#shared/engine/begin-rollout.ts';
 import { reconcileEndpoint, supersedeQueued } from '#shared/engine/reconcile.ts';
 import { RaceLostError } from '#shared/errors.ts';
+import { foreignEvent, homeOf, packageNotInGroup } from '#shared/events/event-origin.ts';
 import { modelPackageStateChangeSchema, parseEvent } from '#shared/events/event-schemas.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { decideOnApproval, type QueuedVersion } from '#shared/rollout/start-decision.ts';
 import { logger } from '#shared/runtime/logger.ts';
-import type { RunContext, RunResult } from '#shared/runtime/run-context.ts';
+import { ignoreWithWarning, type RunContext, type RunResult } from '#shared/runtime/run-context.ts';
 
 const attempts = 3;
 
@@ -16,6 +17,9 @@ export async function deployApprovedPackage(rawEvent: unknown, context: RunConte
   const event = parseEvent(modelPackageStateChangeSchema, rawEvent);
   const { ModelPackageGroupName: groupName, ModelPackageArn: packageArn } = event.detail;
   logger.appendKeys({ modelPackageGroup: groupName, modelPackageArn: packageArn });
+  const home = homeOf(context.settings);
+  const notOurs = foreignEvent(event, home) ?? packageNotInGroup(packageArn, groupName, home);
+  if (notOurs !== undefined) return ignoreWithWarning(notOurs);
 
   const group = context.policy.groups.get(groupName);
   if (group === undefined) {
@@ -24,6 +28,7 @@ export async function deployApprovedPackage(rawEvent: unknown, context: RunConte
   }
   // The event is a hint; only a package that is Approved right now is ever deployed.
   const modelPackage = await describeModelPackage(packageArn);
+  if (modelPackage === undefined) return ignoreWithWarning(`model package ${packageArn} does not exist`);
   if (modelPackage.ModelApprovalStatus !== 'Approved' || modelPackage.ModelPackageGroupName !== groupName) {
     logger.info('ignored: the package is not Approved now', { status: modelPackage.ModelApprovalStatus });
     return { outcome: `ignored: package is ${modelPackage.ModelApprovalStatus ?? 'without status'}, not Approved` };

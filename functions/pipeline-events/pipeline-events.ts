@@ -1,10 +1,11 @@
 // primary adapter (EventBridge: SageMaker pipeline and CodePipeline execution changes) -> use cases (approve, reconcile)
-import { publishNotification } from '#shared/aws/notify.ts';
 import { listActiveWork } from '#shared/aws/rollout-store.ts';
 import { findPendingPackagesFrom } from '#shared/aws/sagemaker.ts';
 import { recordOnce } from '#shared/aws/store.ts';
+import { sendNotices } from '#shared/engine/notices.ts';
 import { reconcileEndpoint } from '#shared/engine/reconcile.ts';
 import { BadInputError } from '#shared/errors.ts';
+import { foreignEvent, type Home, homeOf } from '#shared/events/event-origin.ts';
 import {
   type DeliveryPipelineExecution,
   deliveryPipelineExecutionSchema,
@@ -13,7 +14,7 @@ import {
   trainingPipelineExecutionSchema,
 } from '#shared/events/event-schemas.ts';
 import { mapSettled } from '#shared/runtime/bounded-concurrency.ts';
-import type { RunContext, RunResult } from '#shared/runtime/run-context.ts';
+import { ignoreWithWarning, type RunContext, type RunResult } from '#shared/runtime/run-context.ts';
 import { judgePackage } from '../approve/approve.ts';
 
 const concurrentGroups = 8;
@@ -32,10 +33,12 @@ async function onTrainingPipeline(event: TrainingPipelineExecution, context: Run
       { recordedAt: event.time },
     );
     if (first) {
-      await publishNotification(context.writer, context.settings.notificationsTopicArn, {
-        subject: 'training pipeline failed',
-        message: `${pipelineExecutionArn} ended Failed; no new model version comes from it.`,
-      });
+      await sendNotices(context, [
+        {
+          subject: 'training pipeline failed',
+          message: `${pipelineExecutionArn} ended Failed; no new model version comes from it.`,
+        },
+      ]);
     }
     return { outcome: 'training pipeline failed: notified' };
   }
@@ -57,6 +60,11 @@ async function onTrainingPipeline(event: TrainingPipelineExecution, context: Run
 }
 
 /** A delivery pipeline finished: the rollout waiting for it continues or fails (the reconciler reads the status). */
+function foreignOr(event: { account: string; region: string }, home: Home): RunResult | undefined {
+  const notOurs = foreignEvent(event, home);
+  return notOurs === undefined ? undefined : ignoreWithWarning(notOurs);
+}
+
 async function onDeliveryPipeline(event: DeliveryPipelineExecution, context: RunContext): Promise<RunResult> {
   const executionId = event.detail['execution-id'];
   const { rollouts } = await listActiveWork(context.settings.rolloutsTableName);
@@ -70,11 +78,14 @@ async function onDeliveryPipeline(event: DeliveryPipelineExecution, context: Run
 
 export async function handlePipelineEvent(rawEvent: unknown, context: RunContext): Promise<RunResult> {
   const detailType = (rawEvent as { 'detail-type'?: unknown } | null)?.['detail-type'];
+  const home = homeOf(context.settings);
   if (detailType === 'SageMaker Model Building Pipeline Execution Status Change') {
-    return onTrainingPipeline(parseEvent(trainingPipelineExecutionSchema, rawEvent), context);
+    const event = parseEvent(trainingPipelineExecutionSchema, rawEvent);
+    return foreignOr(event, home) ?? onTrainingPipeline(event, context);
   }
   if (detailType === 'CodePipeline Pipeline Execution State Change') {
-    return onDeliveryPipeline(parseEvent(deliveryPipelineExecutionSchema, rawEvent), context);
+    const event = parseEvent(deliveryPipelineExecutionSchema, rawEvent);
+    return foreignOr(event, home) ?? onDeliveryPipeline(event, context);
   }
   throw new BadInputError(
     `invalid event:\ndetail-type: expected a SageMaker or CodePipeline pipeline execution change, got ${String(detailType)}`,

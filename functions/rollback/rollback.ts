@@ -1,15 +1,19 @@
 // primary adapter (EventBridge: CloudWatch Alarm State Change) -> use case (reconcile with the alarm) -> secondary adapters
 import { listActiveWork } from '#shared/aws/rollout-store.ts';
 import { reconcileEndpoint } from '#shared/engine/reconcile.ts';
+import { foreignEvent, homeOf } from '#shared/events/event-origin.ts';
 import { alarmStateChangeSchema, parseEvent } from '#shared/events/event-schemas.ts';
 import { mapSettled } from '#shared/runtime/bounded-concurrency.ts';
 import { logger } from '#shared/runtime/logger.ts';
-import type { RunContext, RunResult } from '#shared/runtime/run-context.ts';
+import { ignoreWithWarning, type RunContext, type RunResult } from '#shared/runtime/run-context.ts';
 
 export async function rollBackOnAlarm(rawEvent: unknown, context: RunContext): Promise<RunResult> {
   const event = parseEvent(alarmStateChangeSchema, rawEvent);
   const { alarmName, state } = event.detail;
   logger.appendKeys({ alarmName });
+  // An alarm of another account with the same name as ours must not roll anything back.
+  const notOurs = foreignEvent(event, homeOf(context.settings));
+  if (notOurs !== undefined) return ignoreWithWarning(notOurs);
   if (state.value !== 'ALARM') return { outcome: `ignored: alarm went to ${state.value}` };
 
   const { rollouts } = await listActiveWork(context.settings.rolloutsTableName);

@@ -18,8 +18,9 @@ import {
 } from '@aws-sdk/client-application-auto-scaling';
 import type { VariantScaling } from '#shared/rollout/rollout-state.ts';
 import type { Writer } from './aws-writes.ts';
+import { clientOptions } from './client-options.ts';
 
-export const autoscaling = new ApplicationAutoScalingClient({});
+export const autoscaling = new ApplicationAutoScalingClient(clientOptions('autoscaling'));
 
 const ServiceNamespace = 'sagemaker' as const;
 const ScalableDimension = 'sagemaker:variant:DesiredInstanceCount' as const;

@@ -8,8 +8,9 @@ import type { RolloutPolicy } from '#shared/policy/policy-schema.ts';
 import type { AlarmReading, AlarmState } from '#shared/rollout/observed-state.ts';
 import { guardAlarmNamesFor } from '#shared/rollout/rollout-state.ts';
 import type { Writer } from './aws-writes.ts';
+import { clientOptions } from './client-options.ts';
 
-export const cloudwatch = new CloudWatchClient({});
+export const cloudwatch = new CloudWatchClient(clientOptions('cloudwatch'));
 
 // DescribeAlarms takes at most 100 names per call.
 const namesPerCall = 100;

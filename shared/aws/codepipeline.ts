@@ -4,8 +4,9 @@ import {
   StartPipelineExecutionCommand,
 } from '@aws-sdk/client-codepipeline';
 import type { Writer } from './aws-writes.ts';
+import { clientOptions } from './client-options.ts';
 
-export const codepipeline = new CodePipelineClient({});
+export const codepipeline = new CodePipelineClient(clientOptions('codepipeline'));
 
 /**
  * Starts the group's delivery pipeline for a version. The client request token makes a retried

@@ -1,7 +1,11 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { clientOptions } from './client-options.ts';
 
 // Path-style addressing when an endpoint is overridden: a local emulator on 127.0.0.1 has no bucket subdomains.
-export const s3 = new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL !== undefined });
+export const s3 = new S3Client({
+  ...clientOptions('s3'),
+  forcePathStyle: process.env.AWS_ENDPOINT_URL !== undefined,
+});
 
 export type ReportReading = { readonly report: unknown } | { readonly unreadable: string };
 

@@ -1,7 +1,8 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Writer } from './aws-writes.ts';
+import { clientOptions } from './client-options.ts';
 
-export const sns = new SNSClient({});
+export const sns = new SNSClient(clientOptions('sns'));
 
 export interface Notification {
   readonly subject: string;

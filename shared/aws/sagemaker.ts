@@ -6,14 +6,26 @@ import {
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
 import type { Writer } from './aws-writes.ts';
+import { clientOptions } from './client-options.ts';
 
-export const sagemaker = new SageMakerClient({});
+export const sagemaker = new SageMakerClient(clientOptions('sagemaker'));
 
 export type ModelPackage = DescribeModelPackageCommandOutput;
 export type ApprovalStatus = 'Approved' | 'Rejected' | 'PendingManualApproval';
 
-export async function describeModelPackage(modelPackageArn: string): Promise<ModelPackage> {
-  return sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: modelPackageArn }));
+// SageMaker answers a missing package with a ValidationException; only the message says so.
+const packageMissing = /does not exist|not found|could not find/i;
+
+/** The package as it is now; undefined when it does not exist (deleted, or never was). */
+export async function describeModelPackage(modelPackageArn: string): Promise<ModelPackage | undefined> {
+  try {
+    return await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: modelPackageArn }));
+  } catch (error) {
+    if ((error as Error).name === 'ValidationException' && packageMissing.test((error as Error).message)) {
+      return undefined;
+    }
+    throw error;
+  }
 }
 
 /** The newest Approved version of the group other than the candidate (the champion before any endpoint exists). */
@@ -76,6 +88,6 @@ export async function findPendingPackagesFrom(groupName: string, pipelineExecuti
   );
   const described = await Promise.all(arns.map(describeModelPackage));
   return described
-    .filter((modelPackage) => modelPackage.MetadataProperties?.GeneratedBy === pipelineExecutionArn)
-    .flatMap((modelPackage) => (modelPackage.ModelPackageArn ? [modelPackage.ModelPackageArn] : []));
+    .filter((modelPackage) => modelPackage?.MetadataProperties?.GeneratedBy === pipelineExecutionArn)
+    .flatMap((modelPackage) => (modelPackage?.ModelPackageArn ? [modelPackage.ModelPackageArn] : []));
 }

@@ -1,8 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Writer } from './aws-writes.ts';
+import { clientOptions } from './client-options.ts';
 
-export const dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+export const dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient(clientOptions('dynamodb')), {
   marshallOptions: { removeUndefinedValues: true },
 });
 

@@ -1,6 +1,5 @@
 import { deregisterScaling, registerScaling } from '#shared/aws/autoscaling.ts';
 import { deleteAlarms, putGuardAlarms } from '#shared/aws/cloudwatch.ts';
-import { publishNotification } from '#shared/aws/notify.ts';
 import { setApprovalStatus } from '#shared/aws/sagemaker.ts';
 import {
   createEndpoint,
@@ -67,7 +66,7 @@ export async function applyActions(
         for (const configName of action.configNames) await deleteEndpointConfig(writer, configName);
         break;
       case 'notify':
-        await publishNotification(writer, context.settings.notificationsTopicArn, action);
+        // Notices are sent by the caller once the step is recorded (engine/notices.ts).
         break;
     }
   }

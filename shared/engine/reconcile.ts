@@ -1,6 +1,5 @@
 // One reconcile of one endpoint: read the record and the world, decide (pure), record, then act.
 // Shared by deploy (first step at once), advance (every minute) and rollback (an alarm fired).
-import { publishNotification } from '#shared/aws/notify.ts';
 import {
   type EndpointRolloutState,
   readEndpointState,
@@ -18,6 +17,7 @@ import { logger } from '#shared/runtime/logger.ts';
 import type { DecisionMetric, RunContext } from '#shared/runtime/run-context.ts';
 import { applyActions } from './apply-actions.ts';
 import { beginRollout } from './begin-rollout.ts';
+import { sendNotices } from './notices.ts';
 import { observe } from './observe.ts';
 
 export interface ReconcileReport {
@@ -75,7 +75,7 @@ async function startQueued(
   const current = await describeModelPackage(queued.packageArn);
   const why = whyQueuedCannotStart(
     group !== undefined,
-    current.ModelApprovalStatus,
+    current?.ModelApprovalStatus ?? 'deleted',
     decideOnApproval(queued, latest, undefined),
   );
   if (group === undefined || why !== undefined) {
@@ -116,18 +116,27 @@ async function stepOnce(
   }
   const observed = known?.observed ?? (await observe(rollout, group, knownAlarms));
   const step = decideRolloutStep(group, rollout, observed, now);
+  const notices = step.actions.flatMap((action) => (action.kind === 'notify' ? [action] : []));
+  const acting = step.actions.filter((action) => action.kind !== 'notify');
   let saved = rollout;
   if (step.next !== rollout && !isActive(step.next)) {
-    // Into a final phase, act first: the clean-up, rejection and notice must not be lost to a failed
-    // call, since nothing looks at a finished rollout again. They are idempotent, so a retry is safe.
-    await applyActions(context, group, step.next, step.actions);
+    // Into a final phase, act first: the clean-up and rejection must not be lost to a failed call,
+    // since nothing looks at a finished rollout again. They are idempotent, so a retry is safe.
+    await applyActions(context, group, step.next, acting);
     saved = await saveRollout(context.writer, table, step.next, rollout);
+    await sendNotices(context, notices);
   } else if (step.next !== rollout || step.actions.length > 0) {
     // Record first, act second: if an action fails, the record already says what to converge to and
     // the next tick repairs. Even a step that only acts claims the record's version first, so a writer
     // that decided from an older record (a rollback in between, say) loses the race before it acts.
     saved = await saveRollout(context.writer, table, step.next, rollout);
-    await applyActions(context, group, saved, step.actions);
+    try {
+      await applyActions(context, group, saved, acting);
+    } finally {
+      // The transition is recorded: its notice goes out even when an action failed (the next tick
+      // repairs the action, but does not make the transition, nor its notice, again).
+      await sendNotices(context, notices);
+    }
   }
   logger.info('rollout step', {
     ...rolloutKeys,
@@ -191,8 +200,10 @@ export async function supersedeQueued(
   now: string,
 ) {
   await recordSuperseded(context.writer, context.settings.rolloutsTableName, endpointName, superseded, by, now);
-  await publishNotification(context.writer, context.settings.notificationsTopicArn, {
-    subject: `${endpointName}: ${superseded.groupName} v${superseded.packageVersion} superseded`,
-    message: `v${superseded.packageVersion} was waiting for the active rollout to end; v${by} was approved since and takes its place.\n${superseded.packageArn}`,
-  });
+  await sendNotices(context, [
+    {
+      subject: `${endpointName}: ${superseded.groupName} v${superseded.packageVersion} superseded`,
+      message: `v${superseded.packageVersion} was waiting for the active rollout to end; v${by} was approved since and takes its place.\n${superseded.packageArn}`,
+    },
+  ]);
 }

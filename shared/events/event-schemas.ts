@@ -83,9 +83,58 @@ export type ScheduledEvent = z.infer<typeof scheduledEventSchema>;
 export type TrainingPipelineExecution = z.infer<typeof trainingPipelineExecutionSchema>;
 export type DeliveryPipelineExecution = z.infer<typeof deliveryPipelineExecutionSchema>;
 
+// EventBridge refuses events over 256 KB: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
+export const maxEventBytes = 256 * 1024;
+
+/** The events this system listens to, by detail-type: every one is validated in full, routed or not. */
+export const eventSchemas: Readonly<Record<string, z.ZodMiniType>> = {
+  'SageMaker Model Package State Change': modelPackageStateChangeSchema,
+  'CloudWatch Alarm State Change': alarmStateChangeSchema,
+  'Scheduled Event': scheduledEventSchema,
+  'SageMaker Model Building Pipeline Execution Status Change': trainingPipelineExecutionSchema,
+  'CodePipeline Pipeline Execution State Change': deliveryPipelineExecutionSchema,
+};
+
+/** An EventBridge event is a JSON object no larger than EventBridge allows, nested no deeper than JSON can say. */
+function checkShape(event: unknown): void {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    const kind = event === null ? 'null' : Array.isArray(event) ? 'an array' : typeof event;
+    throw new BadInputError(`invalid event:\n(root): expected an EventBridge event (a JSON object), got ${kind}`);
+  }
+  let bytes: number;
+  try {
+    bytes = Buffer.byteLength(JSON.stringify(event), 'utf8');
+  } catch {
+    throw new BadInputError('invalid event:\n(root): nested too deeply (or cyclic) to be an EventBridge event');
+  }
+  if (bytes > maxEventBytes) {
+    throw new BadInputError(
+      `invalid event:\n(root): ${bytes} bytes is larger than EventBridge's ${maxEventBytes}-byte limit`,
+    );
+  }
+}
+
 /** Validates an event at the edge; the error names each field at fault (`detail.ModelPackageArn: ...`). */
 export function parseEvent<Schema extends z.ZodMiniType>(schema: Schema, event: unknown): z.infer<Schema> {
+  checkShape(event);
   const result = schema.safeParse(event);
   if (!result.success) throw new BadInputError(`invalid event:\n${describeZodError(result.error)}`);
   return result.data;
+}
+
+/**
+ * Validates any event this system knows by its detail-type, whether or not a rule routes it: a
+ * malformed event is bad input even when nothing would act on it. Unknown detail-types are bad input.
+ */
+export function parseKnownEvent(event: unknown): unknown {
+  checkShape(event);
+  const { source, 'detail-type': detailType } = event as Record<string, unknown>;
+  const schema =
+    typeof detailType === 'string' && Object.hasOwn(eventSchemas, detailType) ? eventSchemas[detailType] : undefined;
+  if (schema === undefined) {
+    throw new BadInputError(
+      `invalid event:\ndetail-type: no function listens to ${String(source)} / ${String(detailType)} (see serverless.yml)`,
+    );
+  }
+  return parseEvent(schema, event);
 }

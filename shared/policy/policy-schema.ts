@@ -18,7 +18,7 @@ const iamRoleArn = z
 
 // SageMaker endpoint names: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpoint.html
 // 48, not SageMaker's 63: the model and config names we derive add -v<version>-canary.
-const endpointName = z
+export const endpointName = z
   .string()
   .check(
     z.regex(

@@ -1,5 +1,6 @@
 import type { Writer } from '#shared/aws/aws-writes.ts';
 import type { Policy } from '#shared/policy/policy-document.ts';
+import { logger } from './logger.ts';
 import type { Settings } from './settings.ts';
 
 /** Counts of what the functions decided, for dashboards and alarms on the system itself. */
@@ -12,7 +13,8 @@ export type DecisionMetric =
   | 'RolloutCompleted'
   | 'RolloutRollingBack'
   | 'RolloutRolledBack'
-  | 'RolloutFailed';
+  | 'RolloutFailed'
+  | 'NotificationFailed';
 
 /** What every use case needs besides its event: the policy, where state lives, and how to write. */
 export interface RunContext {
@@ -26,4 +28,13 @@ export interface RunContext {
 /** What a use case reports back: a short outcome for logs and replay, and the writes it made. */
 export interface RunResult {
   readonly outcome: string;
+}
+
+/**
+ * An event about something this stack does not own or that no longer exists: nothing to do, and nothing
+ * a retry would change, so it ends well (no Lambda retry, no dead letter) but leaves a warning in the log.
+ */
+export function ignoreWithWarning(reason: string, keys: Record<string, unknown> = {}): RunResult {
+  logger.warn(`ignored: ${reason}`, keys);
+  return { outcome: `ignored: ${reason}` };
 }

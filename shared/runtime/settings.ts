@@ -19,3 +19,21 @@ export function readSettings(): Settings {
     notificationsTopicArn: requiredEnv('NOTIFICATIONS_TOPIC_ARN'),
   };
 }
+
+/**
+ * ROLLOUT_AWS_CALL_TIMEOUT_MS: how long one AWS call may wait for an answer, overriding each service's
+ * default (shared/aws/client-options.ts). Tests shorten it to exercise calls that time out.
+ */
+function readCallTimeoutOverride(): number | undefined {
+  const raw = process.env.ROLLOUT_AWS_CALL_TIMEOUT_MS;
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(
+      `environment variable ROLLOUT_AWS_CALL_TIMEOUT_MS must be a whole number of milliseconds, got ${raw}`,
+    );
+  }
+  return value;
+}
+
+export const awsCallTimeoutOverrideMs = readCallTimeoutOverride();

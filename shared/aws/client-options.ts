@@ -1,0 +1,36 @@
+// How every AWS client of the functions retries and times out. AWS documents throttling and 5xx as
+// transient; the SDK retries them with exponential backoff and jitter (standard mode), and adaptive mode
+// also slows the client down once it is throttled. A call that times out may still have happened on
+// AWS's side: the reconciler decides from what it reads next, never from the call's fate.
+// https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
+import { awsCallTimeoutOverrideMs } from '#shared/runtime/settings.ts';
+
+interface ServiceTuning {
+  readonly retryMode: 'standard' | 'adaptive';
+  /** Attempts in all, the first included. */
+  readonly maxAttempts: number;
+  /** How long one attempt may wait for an answer. */
+  readonly requestTimeoutMs: number;
+}
+
+const tuning = {
+  // SageMaker's control plane throttles at a few calls a second per account: adaptive mode spaces the
+  // calls of a tick that reconciles many endpoints once the first throttling answer arrives.
+  sagemaker: { retryMode: 'adaptive', maxAttempts: 6, requestTimeoutMs: 15_000 },
+  dynamodb: { retryMode: 'standard', maxAttempts: 6, requestTimeoutMs: 5_000 },
+  cloudwatch: { retryMode: 'standard', maxAttempts: 5, requestTimeoutMs: 10_000 },
+  autoscaling: { retryMode: 'standard', maxAttempts: 5, requestTimeoutMs: 10_000 },
+  sns: { retryMode: 'standard', maxAttempts: 4, requestTimeoutMs: 10_000 },
+  s3: { retryMode: 'standard', maxAttempts: 4, requestTimeoutMs: 10_000 },
+  codepipeline: { retryMode: 'standard', maxAttempts: 4, requestTimeoutMs: 10_000 },
+} as const satisfies Record<string, ServiceTuning>;
+
+/** The options an adapter builds its client with. */
+export function clientOptions(service: keyof typeof tuning) {
+  const { retryMode, maxAttempts, requestTimeoutMs } = tuning[service];
+  return {
+    retryMode,
+    maxAttempts,
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: awsCallTimeoutOverrideMs ?? requestTimeoutMs },
+  };
+}

@@ -25,12 +25,12 @@ const tuning = {
   codepipeline: { retryMode: 'standard', maxAttempts: 4, requestTimeoutMs: 10_000 },
 } as const satisfies Record<string, ServiceTuning>;
 
-/** The options an adapter builds its client with. */
+/** The options an adapter builds its client with; the SDK's own AWS_MAX_ATTEMPTS and AWS_RETRY_MODE win. */
 export function clientOptions(service: keyof typeof tuning) {
   const { retryMode, maxAttempts, requestTimeoutMs } = tuning[service];
   return {
-    retryMode,
-    maxAttempts,
+    ...(process.env.AWS_RETRY_MODE ? {} : { retryMode }),
+    ...(process.env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts }),
     requestHandler: { connectionTimeout: 3_000, requestTimeout: awsCallTimeoutOverrideMs ?? requestTimeoutMs },
   };
 }

@@ -123,6 +123,56 @@ describe('rollout replay (the command)', () => {
     expect(unconfigured).toMatchObject({ function: 'approve', outcome: 'ignored: group not configured' });
   });
 
+  it('answers hostile events with exit 2 (malformed) or 0 (not ours), never 1, and changes nothing', async () => {
+    const nullEvent = writeScratch('null.json', 'null');
+    const foreign = changedPendingEvent('foreign.json', (event) => {
+      event.account = '999999999999';
+      event.detail.ModelPackageArn = packageArn.replace('123456789012', '999999999999');
+    });
+    const otherGroup = changedPendingEvent('other-group.json', (event) => {
+      event.detail.ModelPackageGroupName = 'churn-model';
+    });
+    const missing = changedPendingEvent('missing-package.json', (event) => {
+      event.detail.ModelPackageArn = packageArn.replace(/\/\d+$/, '/999');
+    });
+    const numericState = writeScratch(
+      'numeric-state.json',
+      JSON.stringify({ ...sampleEvent('alarm-fraud-prod-5xx-ok'), detail: { alarmName: 'a', state: { value: 3 } } }),
+    );
+
+    const malformed = await rollout(['replay', '--json', nullEvent, numericState]);
+    const ignored = await rollout(['replay', '--json', foreign, otherGroup, missing]);
+
+    expect(malformed.code).toBe(2);
+    expect(malformed.stdout).toContain('(root): expected an EventBridge event (a JSON object), got null');
+    expect(malformed.stdout).toContain('detail.state.value:');
+    expect(ignored.code).toBe(0);
+    const outcomes = ignored.stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { outcome: string }).outcome);
+    expect(outcomes).toEqual([
+      'ignored: the event comes from account 999999999999 in us-east-1; this stack serves 123456789012 in us-east-1',
+      `ignored: ${packageArn} does not belong to the group churn-model the event names`,
+      `ignored: model package ${packageArn.replace(/\/\d+$/, '/999')} does not exist`,
+    ]);
+    for (const output of [malformed.stdout, malformed.stderr, ignored.stdout, ignored.stderr]) {
+      expect(output).not.toMatch(/\n\s+at /); // no stack trace reaches a user
+    }
+    const described = await new SageMakerClient({}).send(
+      new DescribeModelPackageCommand({ ModelPackageName: packageArn }),
+    );
+    expect(described.ModelApprovalStatus).toBe('PendingManualApproval');
+  });
+
+  it('refuses operator commands with an empty name or reason, exit 2, before any call', async () => {
+    const paused = await rollout(['pause', '']);
+    const aborted = await rollout(['abort', 'fraud-prod', '--reason', '']);
+
+    expect(paused).toMatchObject({ code: 2, stderr: expect.stringContaining('rollout: endpoint "": expected') });
+    expect(aborted).toMatchObject({ code: 2, stderr: expect.stringContaining('--reason must not be empty') });
+  });
+
   it('exits 1 when AWS cannot be reached', async () => {
     const result = await rollout(['replay', sampleEventPath('model-package-pending-approval')], {
       AWS_ENDPOINT_URL: 'http://127.0.0.1:9',

@@ -1,0 +1,39 @@
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { liveWriter } from '#shared/aws/aws-writes.ts';
+import { BadInputError } from '#shared/errors.ts';
+import { loadPolicyFile } from '#shared/policy/load-policy.ts';
+import { abortRollout, pauseRollout, resumeRollout, rolloutStatus } from '../../../tools/operator-commands.ts';
+
+const dynamodb = mockClient(DynamoDBDocumentClient);
+const context = {
+  policy: loadPolicyFile('rollout.config.yml'),
+  settings: { rolloutsTableName: 'rollouts', notificationsTopicArn: 'arn:aws:sns:us-east-1:123456789012:n' },
+  writer: liveWriter(),
+};
+const now = '2026-11-25T09:00:00Z';
+
+describe('operator commands refuse bad names and reasons before any AWS call', () => {
+  beforeEach(() => dynamodb.reset());
+
+  it.each([
+    ['pause', () => pauseRollout(context, '', 'ann', now)],
+    ['resume', () => resumeRollout(context, 'fraud prod', 'ann', now)],
+    ['status', () => rolloutStatus(context, '-fraud')],
+    ['abort', () => abortRollout(context, 'x'.repeat(49), 'ann', 'customer complaint', now)],
+  ])('%s with a name that is no endpoint name', async (_command, run) => {
+    await expect(run()).rejects.toThrow(BadInputError);
+    await expect(run()).rejects.toThrow(/^endpoint ".*": expected a SageMaker endpoint name/);
+    expect(dynamodb.calls()).toHaveLength(0);
+  });
+
+  it('abort with an empty or blank reason', async () => {
+    for (const reason of ['', '   ']) {
+      await expect(abortRollout(context, 'fraud-prod', 'ann', reason, now)).rejects.toThrow(
+        '--reason must not be empty',
+      );
+    }
+    expect(dynamodb.calls()).toHaveLength(0);
+  });
+});

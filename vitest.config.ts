@@ -18,6 +18,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // Short enough that a call the emulator answers late (fault injection) times out in a test.
+          env: { ROLLOUT_AWS_CALL_TIMEOUT_MS: '1500' },
           // Each file starts its own emulator; two at a time fit the 2-core machines.
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -10,6 +10,7 @@ import {
   type DeliveryPipelineExecution,
   deliveryPipelineExecutionSchema,
   parseEvent,
+  shown,
   type TrainingPipelineExecution,
   trainingPipelineExecutionSchema,
 } from '#shared/events/event-schemas.ts';
@@ -88,6 +89,6 @@ export async function handlePipelineEvent(rawEvent: unknown, context: RunContext
     return foreignOr(event, home) ?? onDeliveryPipeline(event, context);
   }
   throw new BadInputError(
-    `invalid event:\ndetail-type: expected a SageMaker or CodePipeline pipeline execution change, got ${String(detailType)}`,
+    `invalid event:\ndetail-type: expected a SageMaker or CodePipeline pipeline execution change, got ${shown(detailType)}`,
   );
 }

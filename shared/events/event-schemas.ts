@@ -95,6 +95,12 @@ export const eventSchemas: Readonly<Record<string, z.ZodMiniType>> = {
   'CodePipeline Pipeline Execution State Change': deliveryPipelineExecutionSchema,
 };
 
+/** An untrusted value in a message: as it is when a string, else as JSON, cut short (String() can throw on objects). */
+export function shown(value: unknown): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? typeof value);
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
 /** An EventBridge event is a JSON object no larger than EventBridge allows, nested no deeper than JSON can say. */
 function checkShape(event: unknown): void {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) {
@@ -133,7 +139,7 @@ export function parseKnownEvent(event: unknown): unknown {
     typeof detailType === 'string' && Object.hasOwn(eventSchemas, detailType) ? eventSchemas[detailType] : undefined;
   if (schema === undefined) {
     throw new BadInputError(
-      `invalid event:\ndetail-type: no function listens to ${String(source)} / ${String(detailType)} (see serverless.yml)`,
+      `invalid event:\ndetail-type: no function listens to ${shown(source)} / ${shown(detailType)} (see serverless.yml)`,
     );
   }
   return parseEvent(schema, event);

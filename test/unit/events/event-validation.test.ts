@@ -49,6 +49,11 @@ describe('parseKnownEvent', () => {
     expect(refusal(lookalike)).toContain('detail-type: no function listens to aws.events / Scheduled Evеnt');
   });
 
+  it('names a detail-type that is an object whose toString is not a function (a fuzz finding: String() threw)', () => {
+    const event = { ...sampleEvent('scheduled-tick'), 'detail-type': { toString: '' } };
+    expect(refusal(event)).toContain('detail-type: no function listens to aws.events / {"toString":""}');
+  });
+
   it('refuses events larger than EventBridge carries, and nesting too deep to serialise', () => {
     const huge = sampleEvent('scheduled-tick');
     huge.detail = { padding: 'x'.repeat(300 * 1024) };

@@ -79,8 +79,14 @@ describe('whole rollouts under random faults', () => {
         let alarmed = false;
 
         const checkServing = async () => {
-          const variants = (await describeEndpoint()).ProductionVariants ?? [];
+          const endpoint = await describeEndpoint();
+          const variants = endpoint.ProductionVariants ?? [];
           const serving = variants.filter((variant) => (variant.CurrentWeight ?? 0) > 0);
+          if (endpoint.EndpointConfigName?.endsWith('-canary')) {
+            // On the canary's config every weight is one the rollout set: percentages that sum to 100.
+            const total = variants.reduce((sum, variant) => sum + (variant.CurrentWeight ?? 0), 0);
+            expect(total).toBeCloseTo(100, 5);
+          }
           expect(serving.length).toBeGreaterThan(0);
           expect(
             serving.map((variant) => variant.VariantName).filter((name) => name !== incumbent && name !== challenger),

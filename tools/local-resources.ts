@@ -13,8 +13,8 @@ export async function createLocalResources(stack: StackDefinition): Promise<stri
   for (const [logicalId, resource] of Object.entries(stack.resources)) {
     const properties = resource.Properties ?? {};
     if (resource.Type === 'AWS::DynamoDB::Table') {
-      // PITR and SSE are deployment settings that a local table does not need.
-      const { PointInTimeRecoverySpecification, SSESpecification, ...tableInput } = properties;
+      // Point-in-time recovery, encryption and TTL are deployment settings that a local table does not need.
+      const { PointInTimeRecoverySpecification, SSESpecification, TimeToLiveSpecification, ...tableInput } = properties;
       await dynamodb.send(new CreateTableCommand(tableInput as unknown as CreateTableCommandInput));
       created.push(`${logicalId}: table ${String(properties.TableName)}`);
     } else if (resource.Type === 'AWS::SNS::Topic') {

@@ -1,5 +1,5 @@
 // primary adapter (EventBridge: SageMaker pipeline and CodePipeline execution changes) -> use cases (approve, reconcile)
-import { listActiveWork } from '#shared/aws/rollout-store.ts';
+import { endpointAwaitingExecution, readEndpointState } from '#shared/aws/rollout-store.ts';
 import { findPendingPackagesFrom } from '#shared/aws/sagemaker.ts';
 import { recordOnce } from '#shared/aws/store.ts';
 import { sendNotices } from '#shared/engine/notices.ts';
@@ -68,12 +68,16 @@ function foreignOr(event: { account: string; region: string }, home: Home): RunR
 
 async function onDeliveryPipeline(event: DeliveryPipelineExecution, context: RunContext): Promise<RunResult> {
   const executionId = event.detail['execution-id'];
-  const { rollouts } = await listActiveWork(context.settings.rolloutsTableName);
-  const waiting = rollouts.find(
-    (rollout) => rollout.phase === 'AwaitingPipeline' && rollout.pipelineExecutionId === executionId,
-  );
-  if (waiting === undefined) return { outcome: 'ignored: no rollout waits for this execution' };
-  const report = await reconcileEndpoint(context, waiting.endpointName, event.time);
+  // By key, not by reading every active rollout. An index that lags the rollout's first write only
+  // delays the rollout to the next tick, which reads the execution's status itself.
+  const table = context.settings.rolloutsTableName;
+  const endpointName = await endpointAwaitingExecution(table, executionId);
+  const state = endpointName === undefined ? {} : await readEndpointState(table, endpointName);
+  const rollout = state.rollout;
+  if (rollout?.phase !== 'AwaitingPipeline' || rollout.pipelineExecutionId !== executionId) {
+    return { outcome: 'ignored: no rollout waits for this execution' };
+  }
+  const report = await reconcileEndpoint(context, rollout.endpointName, event.time, {}, state);
   return { outcome: `${report.endpointName}: ${report.notes.join('; ')}` };
 }
 

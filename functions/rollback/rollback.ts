@@ -1,5 +1,5 @@
 // primary adapter (EventBridge: CloudWatch Alarm State Change) -> use case (reconcile with the alarm) -> secondary adapters
-import { listActiveWork } from '#shared/aws/rollout-store.ts';
+import { endpointsWatching } from '#shared/aws/alarm-watchers.ts';
 import { reconcileEndpoint } from '#shared/engine/reconcile.ts';
 import { foreignEvent, homeOf } from '#shared/events/event-origin.ts';
 import { alarmStateChangeSchema, parseEvent } from '#shared/events/event-schemas.ts';
@@ -16,15 +16,15 @@ export async function rollBackOnAlarm(rawEvent: unknown, context: RunContext): P
   if (notOurs !== undefined) return ignoreWithWarning(notOurs);
   if (state.value !== 'ALARM') return { outcome: `ignored: alarm went to ${state.value}` };
 
-  const { rollouts } = await listActiveWork(context.settings.rolloutsTableName);
-  const watching = rollouts.filter((rollout) => rollout.watchedAlarms.includes(alarmName));
+  // Found by key, not by reading every active rollout: the reaction does not slow with the fleet.
+  const watching = await endpointsWatching(context.settings.rolloutsTableName, alarmName);
   if (watching.length === 0) {
     logger.info('ignored: no active rollout watches this alarm');
     return { outcome: 'ignored: the alarm watches nothing of ours' };
   }
   // The event is newer than what DescribeAlarms may say yet: decide with the state it carries.
-  const results = await mapSettled(watching, watching.length, (rollout) =>
-    reconcileEndpoint(context, rollout.endpointName, event.time, {
+  const results = await mapSettled(watching, watching.length, (endpointName) =>
+    reconcileEndpoint(context, endpointName, event.time, {
       [alarmName]: { state: 'ALARM', reason: state.reason },
     }),
   );

@@ -170,6 +170,20 @@ export async function listActiveWork(tableName: string): Promise<ActiveWork> {
   return { rollouts, endpointNames: [...endpointNames] };
 }
 
+/** The endpoint whose rollout waits for this delivery pipeline execution (the index may lag by a moment). */
+export async function endpointAwaitingExecution(tableName: string, executionId: string): Promise<string | undefined> {
+  const page = await dynamodb.send(
+    new QueryCommand({
+      TableName: tableName,
+      IndexName: 'pipeline-executions',
+      KeyConditionExpression: 'pipelineExecutionId = :id',
+      ExpressionAttributeValues: { ':id': executionId },
+    }),
+  );
+  const item = page.Items?.find((candidate) => candidate.sk === 'ROLLOUT');
+  return item === undefined ? undefined : String(item.pk);
+}
+
 export async function listRolloutHistory(tableName: string, endpointName: string, limit: number): Promise<Rollout[]> {
   const page = await dynamodb.send(
     new QueryCommand({

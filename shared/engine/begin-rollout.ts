@@ -1,3 +1,4 @@
+import { watchAlarms } from '#shared/aws/alarm-watchers.ts';
 import { guardAlarmNames } from '#shared/aws/cloudwatch.ts';
 import { startDeliveryPipeline } from '#shared/aws/codepipeline.ts';
 import { archiveRollout, saveRollout } from '#shared/aws/rollout-store.ts';
@@ -64,6 +65,15 @@ export async function beginRollout(
     version: 0,
     ...(pipelineExecutionId === undefined ? {} : { pipelineExecutionId }),
   };
+  // Watchers first: a rollout is never recorded without the way its alarms find it (a stray watcher is harmless).
+  await watchAlarms(
+    context.writer,
+    context.settings.rolloutsTableName,
+    endpointName,
+    rolloutId,
+    rollout.watchedAlarms,
+    now,
+  );
   const saved = await saveRollout(context.writer, context.settings.rolloutsTableName, rollout, previous);
   if (previous !== undefined) await archiveRollout(context.writer, context.settings.rolloutsTableName, previous);
   context.countDecision?.('RolloutStarted');

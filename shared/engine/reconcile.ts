@@ -1,5 +1,6 @@
 // One reconcile of one endpoint: read the record and the world, decide (pure), record, then act.
 // Shared by deploy (first step at once), advance (every minute) and rollback (an alarm fired).
+import { unwatchAlarms } from '#shared/aws/alarm-watchers.ts';
 import {
   type EndpointRolloutState,
   readEndpointState,
@@ -124,6 +125,7 @@ async function stepOnce(
     // since nothing looks at a finished rollout again. They are idempotent, so a retry is safe.
     await applyActions(context, group, step.next, acting);
     saved = await saveRollout(context.writer, table, step.next, rollout);
+    await forgetWatchers(context, saved);
     await sendNotices(context, notices);
   } else if (step.next !== rollout || step.actions.length > 0) {
     // Record first, act second: if an action fails, the record already says what to converge to and
@@ -189,6 +191,23 @@ export async function reconcileEndpoint(
     if (!outcome.progressed) break;
   }
   return { endpointName, rolloutId: outcome?.rollout?.rolloutId, phase: outcome?.rollout?.phase, notes };
+}
+
+/** A finished rollout's alarms no longer lead to it; a watcher left behind expires by itself, so a failure only warns. */
+async function forgetWatchers(context: RunContext, rollout: Rollout): Promise<void> {
+  try {
+    await unwatchAlarms(
+      context.writer,
+      context.settings.rolloutsTableName,
+      rollout.endpointName,
+      rollout.watchedAlarms,
+    );
+  } catch (error) {
+    logger.warn('alarm watchers not removed; they expire by themselves', {
+      endpointName: rollout.endpointName,
+      error: error as Error,
+    });
+  }
 }
 
 /** Records and tells people that a newer approval replaced a queued version. */

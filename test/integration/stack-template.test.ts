@@ -135,12 +135,16 @@ describe('the packaged stack (serverless package)', () => {
     expect(JSON.parse(stdout)).toEqual({ outcome: 'ignored: manual approval' });
   });
 
-  it('keeps rollout state in a table with a sparse index of active rollouts', () => {
+  it('keeps rollout state in a table with sparse indexes of active rollouts and awaited executions, and a TTL', () => {
     const [[, table] = []] = resourcesOfType('AWS::DynamoDB::Table');
     expect(table?.Properties).toMatchObject({
       TableName: 'sagemaker-rollout-ci-rollouts',
       BillingMode: 'PAY_PER_REQUEST',
-      GlobalSecondaryIndexes: [expect.objectContaining({ IndexName: 'active-rollouts' })],
+      GlobalSecondaryIndexes: [
+        expect.objectContaining({ IndexName: 'active-rollouts' }),
+        expect.objectContaining({ IndexName: 'pipeline-executions' }),
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });
   });
 });

@@ -1,5 +1,6 @@
 // primary adapter (EventBridge schedule, every minute) -> use case (reconcile each active rollout) -> secondary adapters
 import { listActiveWork } from '#shared/aws/rollout-store.ts';
+import { readAlarmStates } from '#shared/engine/observe.ts';
 import { reconcileEndpoint } from '#shared/engine/reconcile.ts';
 import { foreignEvent, homeOf } from '#shared/events/event-origin.ts';
 import { parseEvent, scheduledEventSchema } from '#shared/events/event-schemas.ts';
@@ -14,11 +15,18 @@ export async function advanceRollouts(rawEvent: unknown, context: RunContext): P
   const event = parseEvent(scheduledEventSchema, rawEvent);
   const notOurs = foreignEvent(event, homeOf(context.settings));
   if (notOurs !== undefined) return ignoreWithWarning(notOurs);
-  const { endpointNames } = await listActiveWork(context.settings.rolloutsTableName);
-  // The scheduled event's time is the clock: a replayed tick decides exactly as the original did.
-  const results = await mapSettled(endpointNames, concurrentEndpoints, (endpointName) =>
-    reconcileEndpoint(context, endpointName, event.time),
-  );
+  const { endpointNames, rollouts, states } = await listActiveWork(context.settings.rolloutsTableName);
+  // One DescribeAlarms per 100 alarms for the whole tick, instead of one per rollout.
+  const alarmStates = await readAlarmStates(rollouts.flatMap((rollout) => rollout.watchedAlarms));
+  // The scheduled event's time is the clock: a replayed tick decides exactly as the original did. The
+  // index's records decide the quiet ticks; a tick that writes or acts reads its record first.
+  const results = await mapSettled(endpointNames, concurrentEndpoints, (endpointName) => {
+    const state = states.get(endpointName);
+    return reconcileEndpoint(context, endpointName, event.time, {
+      alarmStates,
+      ...(state === undefined ? {} : { state, fromIndex: true }),
+    });
+  });
   const lines = results.map((result, index) => {
     const endpointName = endpointNames[index];
     if (result.status === 'fulfilled')

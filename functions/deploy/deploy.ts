@@ -44,7 +44,7 @@ export async function deployApprovedPackage(rawEvent: unknown, context: RunConte
   const begun = await startOrQueue(context, groupName, group, approved, event.time);
   if ('outcome' in begun) return begun;
   // Take the first step now, from the record just written (no need to read it back).
-  const report = await reconcileEndpoint(context, group.endpointName, event.time, {}, begun.state);
+  const report = await reconcileEndpoint(context, group.endpointName, event.time, { state: begun.state });
   return { outcome: `started: ${report.notes.join('; ')}` };
 }
 

@@ -77,7 +77,7 @@ async function onDeliveryPipeline(event: DeliveryPipelineExecution, context: Run
   if (rollout?.phase !== 'AwaitingPipeline' || rollout.pipelineExecutionId !== executionId) {
     return { outcome: 'ignored: no rollout waits for this execution' };
   }
-  const report = await reconcileEndpoint(context, rollout.endpointName, event.time, {}, state);
+  const report = await reconcileEndpoint(context, rollout.endpointName, event.time, { state });
   return { outcome: `${report.endpointName}: ${report.notes.join('; ')}` };
 }
 

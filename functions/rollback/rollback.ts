@@ -25,7 +25,7 @@ export async function rollBackOnAlarm(rawEvent: unknown, context: RunContext): P
   // The event is newer than what DescribeAlarms may say yet: decide with the state it carries.
   const results = await mapSettled(watching, watching.length, (endpointName) =>
     reconcileEndpoint(context, endpointName, event.time, {
-      [alarmName]: { state: 'ALARM', reason: state.reason },
+      alarmEvent: { [alarmName]: { state: 'ALARM', reason: state.reason } },
     }),
   );
   const failed = results.find((result) => result.status === 'rejected');

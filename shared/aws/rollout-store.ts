@@ -145,11 +145,13 @@ export interface ActiveWork {
   readonly rollouts: readonly Rollout[];
   /** Every endpoint with an active rollout or a queued version. */
   readonly endpointNames: readonly string[];
+  /** What the index holds for each of those endpoints (it may lag the table by a moment). */
+  readonly states: ReadonlyMap<string, EndpointRolloutState>;
 }
 
 export async function listActiveWork(tableName: string): Promise<ActiveWork> {
   const rollouts: Rollout[] = [];
-  const endpointNames = new Set<string>();
+  const states = new Map<string, { rollout?: Rollout; queued?: QueuedVersion }>();
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await dynamodb.send(
@@ -162,12 +164,18 @@ export async function listActiveWork(tableName: string): Promise<ActiveWork> {
       }),
     );
     for (const item of page.Items ?? []) {
-      endpointNames.add(String(item.pk));
-      if (item.sk === 'ROLLOUT') rollouts.push(withoutKeys(item) as unknown as Rollout);
+      const state = states.get(String(item.pk)) ?? {};
+      if (item.sk === 'ROLLOUT') {
+        state.rollout = withoutKeys(item) as unknown as Rollout;
+        rollouts.push(state.rollout);
+      } else if (item.sk === 'QUEUED') {
+        state.queued = withoutKeys(item) as unknown as QueuedVersion;
+      }
+      states.set(String(item.pk), state);
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey !== undefined);
-  return { rollouts, endpointNames: [...endpointNames] };
+  return { rollouts, endpointNames: [...states.keys()], states };
 }
 
 /** The endpoint whose rollout waits for this delivery pipeline execution (the index may lag by a moment). */

@@ -13,6 +13,18 @@ import {
 } from '#shared/rollout/observed-state.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
 
+/** Alarm states read ahead for many rollouts: what was asked, and what CloudWatch has of it. */
+export interface AlarmStates {
+  readonly asked: ReadonlySet<string>;
+  readonly readings: Readonly<Record<string, AlarmReading>>;
+}
+
+/** Reads these alarms' states in batches of 100, for every rollout of a tick at once. */
+export async function readAlarmStates(alarmNames: readonly string[]): Promise<AlarmStates> {
+  const asked = new Set(alarmNames);
+  return { asked, readings: await readAlarms([...asked]) };
+}
+
 /** What serves now: the endpoint's config with its tags, its variants' models with theirs, and their auto scaling. */
 async function observeIncumbent(endpoint: ObservedEndpoint, endpointName: string) {
   const config = await describeEndpointConfig(endpoint.configName);
@@ -40,8 +52,9 @@ async function observeIncumbent(endpoint: ObservedEndpoint, endpointName: string
 export async function observe(
   rollout: Rollout,
   group: GroupPolicy,
-  knownAlarms: Readonly<Record<string, AlarmReading>> = {},
+  alarmsKnown: { alarmEvent?: Readonly<Record<string, AlarmReading>>; alarmStates?: AlarmStates } = {},
 ): Promise<Observed> {
+  const knownAlarms = alarmsKnown.alarmEvent ?? {};
   const kind = observationKind(rollout.phase);
   if (kind === 'pipeline') {
     const pipelineName = group.deliveryPipeline?.name;
@@ -54,11 +67,20 @@ export async function observe(
   // An alarm event that already says ALARM decides the step (a rollback): no need to ask CloudWatch.
   const alarmKnownFiring = rollout.watchedAlarms.some((name) => knownAlarms[name]?.state === 'ALARM');
   const variantNames = [...rollout.incumbentVariants.map((variant) => variant.VariantName), rollout.challengerVariant];
+  // A tick reads every rollout's alarms in batches before reconciling: only alarms it did not ask
+  // about (a rollout started in this tick) are read here.
+  const prefetched = alarmsKnown.alarmStates;
+  const unread = rollout.watchedAlarms.filter((name) => !prefetched?.asked.has(name));
   const [endpoint, described, scaling] = await Promise.all([
     describeEndpoint(rollout.endpointName),
-    rollout.watchedAlarms.length > 0 && !alarmKnownFiring
-      ? readAlarms(rollout.watchedAlarms)
-      : Promise.resolve<Record<string, AlarmReading>>({}),
+    alarmKnownFiring
+      ? Promise.resolve<Record<string, AlarmReading>>({})
+      : (unread.length > 0 ? readAlarms(unread) : Promise.resolve({})).then(
+          (read): Record<string, AlarmReading> => ({
+            ...prefetched?.readings,
+            ...read,
+          }),
+        ),
     kind === 'scaling' ? readScaling(rollout.endpointName, variantNames) : Promise.resolve(undefined),
   ]);
   const starting =

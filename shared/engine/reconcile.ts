@@ -19,7 +19,7 @@ import type { DecisionMetric, RunContext } from '#shared/runtime/run-context.ts'
 import { applyActions } from './apply-actions.ts';
 import { beginRollout } from './begin-rollout.ts';
 import { sendNotices } from './notices.ts';
-import { observe } from './observe.ts';
+import { type AlarmStates, observe } from './observe.ts';
 
 export interface ReconcileReport {
   readonly endpointName: string;
@@ -40,9 +40,22 @@ const countedPhases: Partial<Record<Phase, DecisionMetric>> = {
   Failed: 'RolloutFailed',
 };
 
+/** What a caller already knows, so the reconcile need not read it again. */
+export interface ReconcileHints {
+  /** The alarm an alarm event is about and the state it carries: newer than DescribeAlarms says. */
+  readonly alarmEvent?: Readonly<Record<string, AlarmReading>>;
+  /** Every watched alarm's state, read for a whole tick in batches of 100. */
+  readonly alarmStates?: AlarmStates;
+  /** The endpoint's items: just written by this invocation (trusted), or read from the index (`fromIndex`). */
+  readonly state?: EndpointRolloutState;
+  /** The index may lag the table: such a record may decide a wait, but not a write or an action. */
+  readonly fromIndex?: boolean;
+}
+
 /** What the previous step of this reconcile left behind, so the next one need not read it again. */
 interface Known {
   readonly state: EndpointRolloutState;
+  readonly fromIndex?: boolean;
   /** Reused only when no action changed the world and the phase reads the same things. */
   readonly observed?: Observed;
 }
@@ -92,7 +105,7 @@ async function stepOnce(
   context: RunContext,
   endpointName: string,
   now: string,
-  knownAlarms: Readonly<Record<string, AlarmReading>>,
+  hints: ReconcileHints,
   known: Known | undefined,
 ): Promise<StepOutcome> {
   const table = context.settings.rolloutsTableName;
@@ -115,8 +128,15 @@ async function stepOnce(
     logger.warn('rollout left as it is: its group is not in the policy for this endpoint', rolloutKeys);
     return { rollout, note: 'group not configured: left as it is', progressed: false };
   }
-  const observed = known?.observed ?? (await observe(rollout, group, knownAlarms));
+  const observed = known?.observed ?? (await observe(rollout, group, hints));
   const step = decideRolloutStep(group, rollout, observed, now);
+  if (known?.fromIndex && (step.next !== rollout || step.actions.length > 0)) {
+    // About to write or act on a record the index gave: read the record itself first. The same version
+    // decides the same way with what was just observed; another one decides again from scratch.
+    const current = await readEndpointState(table, endpointName);
+    const sameRecord = current.rollout?.version === rollout.version;
+    return stepOnce(context, endpointName, now, hints, { state: current, ...(sameRecord ? { observed } : {}) });
+  }
   const notices = step.actions.flatMap((action) => (action.kind === 'notify' ? [action] : []));
   const acting = step.actions.filter((action) => action.kind !== 'notify');
   let saved = rollout;
@@ -161,24 +181,25 @@ async function stepOnce(
   };
 }
 
-/**
- * Takes the endpoint's rollout as far as it can go now. `knownState` is a record this invocation
- * has just written itself (deploy), which saves reading it back.
- */
+/** Takes the endpoint's rollout as far as it can go now. */
 export async function reconcileEndpoint(
   context: RunContext,
   endpointName: string,
   now: string,
-  knownAlarms: Readonly<Record<string, AlarmReading>> = {},
-  knownState?: EndpointRolloutState,
+  hints: ReconcileHints = {},
 ): Promise<ReconcileReport> {
   const notes: string[] = [];
   let outcome: StepOutcome | undefined;
-  let known: Known | undefined = knownState === undefined ? undefined : { state: knownState };
+  // Only an active rollout's index record is used: a queued version alone must be started from the table.
+  const usable = hints.state !== undefined && (!hints.fromIndex || isActive(hints.state.rollout));
+  let known: Known | undefined =
+    usable && hints.state !== undefined
+      ? { state: hints.state, ...(hints.fromIndex ? { fromIndex: true } : {}) }
+      : undefined;
   let attempt = 1;
   for (let step = 0; step < stepsPerReconcile; step += 1) {
     try {
-      outcome = await stepOnce(context, endpointName, now, knownAlarms, known);
+      outcome = await stepOnce(context, endpointName, now, hints, known);
     } catch (error) {
       if (!(error instanceof RaceLostError) || attempt >= attemptsAfterLostRace) throw error;
       attempt += 1;

@@ -5,10 +5,13 @@ import {
   SageMakerClient,
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
+import { sagemakerRateLimited } from '#shared/runtime/settings.ts';
+import { rateLimit } from './api-rate-limits.ts';
 import type { Writer } from './aws-writes.ts';
 import { clientOptions } from './client-options.ts';
 
 export const sagemaker = new SageMakerClient(clientOptions('sagemaker'));
+if (sagemakerRateLimited) rateLimit(sagemaker);
 
 export type ModelPackage = DescribeModelPackageCommandOutput;
 export type ApprovalStatus = 'Approved' | 'Rejected' | 'PendingManualApproval';

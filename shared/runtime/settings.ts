@@ -37,3 +37,18 @@ function readCallTimeoutOverride(): number | undefined {
 }
 
 export const awsCallTimeoutOverrideMs = readCallTimeoutOverride();
+
+/**
+ * ROLLOUT_RATE_LIMITS=on|off: whether SageMaker calls are spaced to its API rate limits
+ * (shared/aws/api-rate-limits.ts). On against AWS; off against an emulator (AWS_ENDPOINT_URL), whose
+ * compressed minutes the real rates would stretch, unless asked for (the scale bench does).
+ */
+function readRateLimits(): boolean {
+  const raw = process.env.ROLLOUT_RATE_LIMITS;
+  if (raw === undefined || raw === '') return process.env.AWS_ENDPOINT_URL === undefined;
+  if (raw !== 'on' && raw !== 'off')
+    throw new Error(`environment variable ROLLOUT_RATE_LIMITS must be on or off, got ${raw}`);
+  return raw === 'on';
+}
+
+export const sagemakerRateLimited = readRateLimits();

@@ -1,0 +1,36 @@
+// SageMaker throttles its control plane per account and operation; a tick that reconciles hundreds of
+// endpoints at once would meet ThrottlingException on every call. Each operation gets a token bucket
+// in this container, so calls are spaced before AWS has to refuse them (the SDK's adaptive retries
+// still back off if it does). Conservative rates: reads 10/s, lists 5/s, writes 2/s, each with that
+// burst. https://docs.aws.amazon.com/sagemaker/latest/dg/regions-quotas.html
+import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
+import { TokenBucket } from '#shared/runtime/token-bucket.ts';
+
+function ratePerSecond(operation: string): number {
+  if (/^(Describe|Get)/.test(operation)) return 10;
+  if (/^List/.test(operation)) return 5;
+  return 2;
+}
+
+/** One bucket per operation, for the life of the container. */
+export function perOperationRateLimit(): InitializeMiddleware<object, MetadataBearer> {
+  const buckets = new Map<string, TokenBucket>();
+  return (next, context) => async (args) => {
+    const operation = String(context.commandName).replace(/Command$/, '');
+    let bucket = buckets.get(operation);
+    if (bucket === undefined) {
+      const rate = ratePerSecond(operation);
+      bucket = new TokenBucket(rate, rate);
+      buckets.set(operation, bucket);
+    }
+    await bucket.take();
+    return next(args);
+  };
+}
+
+export function rateLimit(client: { middlewareStack: unknown }): void {
+  (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(perOperationRateLimit(), {
+    step: 'initialize',
+    name: 'perOperationRateLimit',
+  });
+}

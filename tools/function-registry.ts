@@ -12,4 +12,5 @@ export const useCases: Readonly<Record<string, () => Promise<UseCase>>> = {
   advance: async () => (await import('#functions/advance/advance.ts')).advanceRollouts,
   rollback: async () => (await import('#functions/rollback/rollback.ts')).rollBackOnAlarm,
   'pipeline-events': async () => (await import('#functions/pipeline-events/pipeline-events.ts')).handlePipelineEvent,
+  'reconcile-worker': async () => (await import('#functions/reconcile-worker/reconcile-worker.ts')).reconcileWork,
 };

@@ -1,9 +1,10 @@
 import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { StackDefinition } from './stack-definition.ts';
 
 /**
- * Creates the stack's stateful resources that the functions use (table, topic) in the emulator,
+ * Creates the stack's stateful resources that the functions use (table, topic, queues) in the emulator,
  * from their CloudFormation definitions in serverless.yml, so local and deployed never drift.
  */
 export async function createLocalResources(stack: StackDefinition): Promise<string[]> {
@@ -17,6 +18,9 @@ export async function createLocalResources(stack: StackDefinition): Promise<stri
       const { PointInTimeRecoverySpecification, SSESpecification, TimeToLiveSpecification, ...tableInput } = properties;
       await dynamodb.send(new CreateTableCommand(tableInput as unknown as CreateTableCommandInput));
       created.push(`${logicalId}: table ${String(properties.TableName)}`);
+    } else if (resource.Type === 'AWS::SQS::Queue') {
+      await new SQSClient({}).send(new CreateQueueCommand({ QueueName: String(properties.QueueName) }));
+      created.push(`${logicalId}: queue ${String(properties.QueueName)}`);
     } else if (resource.Type === 'AWS::SNS::Topic') {
       const topic = await sns.send(new CreateTopicCommand({ Name: String(properties.TopicName) }));
       created.push(`${logicalId}: topic ${topic.TopicArn ?? ''}`);

@@ -4,7 +4,14 @@
  * --dry-run reads the real world but changes nothing, and how --json lists the actions.
  */
 export interface AwsWrite {
-  readonly service: 'sagemaker' | 'cloudwatch' | 'dynamodb' | 'sns' | 'codepipeline' | 'application-autoscaling';
+  readonly service:
+    | 'sagemaker'
+    | 'cloudwatch'
+    | 'dynamodb'
+    | 'sns'
+    | 'sqs'
+    | 'codepipeline'
+    | 'application-autoscaling';
   readonly operation: string;
   readonly input: object;
 }

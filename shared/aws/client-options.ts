@@ -23,6 +23,7 @@ const tuning = {
   sns: { retryMode: 'standard', maxAttempts: 4, requestTimeoutMs: 10_000 },
   s3: { retryMode: 'standard', maxAttempts: 4, requestTimeoutMs: 10_000 },
   codepipeline: { retryMode: 'standard', maxAttempts: 4, requestTimeoutMs: 10_000 },
+  sqs: { retryMode: 'standard', maxAttempts: 4, requestTimeoutMs: 10_000 },
 } as const satisfies Record<string, ServiceTuning>;
 
 /** The options an adapter builds its client with; the SDK's own AWS_MAX_ATTEMPTS and AWS_RETRY_MODE win. */

@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { RaceLostError } from '#shared/errors.ts';
 import { isActive, type Rollout } from '#shared/rollout/rollout-state.ts';
 import type { QueuedVersion } from '#shared/rollout/start-decision.ts';
@@ -58,6 +58,40 @@ export async function readEndpointState(tableName: string, endpointName: string)
     ...(rollout ? { rollout: withoutKeys(rollout) as unknown as Rollout } : {}),
     ...(queued ? { queued: withoutKeys(queued) as unknown as QueuedVersion } : {}),
   };
+}
+
+// BatchGetItem takes at most 100 keys: 50 endpoints, each with its ROLLOUT and QUEUED item.
+const endpointsPerBatchGet = 50;
+const attemptsForUnprocessedKeys = 5;
+
+/** Several endpoints' items in batches of strongly consistent reads; an endpoint with none is absent. */
+export async function readEndpointStates(
+  tableName: string,
+  endpointNames: readonly string[],
+): Promise<Map<string, EndpointRolloutState>> {
+  const states = new Map<string, { rollout?: Rollout; queued?: QueuedVersion }>();
+  for (let start = 0; start < endpointNames.length; start += endpointsPerBatchGet) {
+    let keys: Record<string, unknown>[] = endpointNames.slice(start, start + endpointsPerBatchGet).flatMap((pk) => [
+      { pk, sk: 'ROLLOUT' },
+      { pk, sk: 'QUEUED' },
+    ]);
+    for (let attempt = 1; keys.length > 0; attempt += 1) {
+      const page = await dynamodb.send(
+        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }),
+      );
+      for (const item of page.Responses?.[tableName] ?? []) {
+        const state = states.get(String(item.pk)) ?? {};
+        if (item.sk === 'ROLLOUT') state.rollout = withoutKeys(item) as unknown as Rollout;
+        if (item.sk === 'QUEUED') state.queued = withoutKeys(item) as unknown as QueuedVersion;
+        states.set(String(item.pk), state);
+      }
+      keys = (page.UnprocessedKeys?.[tableName]?.Keys ?? []) as Record<string, unknown>[];
+      if (keys.length > 0 && attempt >= attemptsForUnprocessedKeys) {
+        throw new Error(`DynamoDB left ${keys.length} rollout reads unprocessed`);
+      }
+    }
+  }
+  return states;
 }
 
 /**

@@ -77,6 +77,17 @@ export const deliveryPipelineExecutionSchema = z.extend(envelope, {
   }),
 });
 
+// The SQS event a reconcile worker receives: https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
+export const reconcileQueueEventSchema = z.object({
+  Records: z.array(z.object({ messageId: nonEmptyText, body: z.string() })).check(z.minLength(1, 'expected records')),
+});
+
+/** A share of a tick: its time (the clock) and the endpoints to reconcile. */
+export const reconcileWorkSchema = z.object({
+  time: z.iso.datetime({ offset: true, error: 'expected an ISO 8601 time' }),
+  endpoints: z.array(nonEmptyText).check(z.minLength(1, 'expected at least one endpoint')),
+});
+
 export type ModelPackageStateChange = z.infer<typeof modelPackageStateChangeSchema>;
 export type AlarmStateChange = z.infer<typeof alarmStateChangeSchema>;
 export type ScheduledEvent = z.infer<typeof scheduledEventSchema>;

@@ -8,15 +8,49 @@ function requiredEnv(name: string): string {
   return value;
 }
 
+/** When a tick has more endpoints than fit one invocation, it hands them to workers through a queue. */
+export interface FanOut {
+  readonly queueName: string;
+  /** Up to this many endpoints a tick reconciles itself; above, every endpoint goes to the workers. */
+  readonly inlineEndpoints: number;
+  /** Endpoints per queue message, so per worker invocation. */
+  readonly endpointsPerWorker: number;
+}
+
 export interface Settings {
   readonly rolloutsTableName: string;
   readonly notificationsTopicArn: string;
+  /** Absent: every tick reconciles all endpoints itself (replay, tests without workers). */
+  readonly fanOut?: FanOut;
 }
 
+function wholeNumberEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`environment variable ${name} must be a whole number >= 1`);
+  return value;
+}
+
+// A tick reads about 10 endpoints a second under SageMaker's rate limits (shared/aws/api-rate-limits.ts):
+// 300 fit the advance function's 55 s with room; 100 per worker take a worker about 10 s.
+export const defaultFanOut = { inlineEndpoints: 300, endpointsPerWorker: 100 } as const;
+
 export function readSettings(): Settings {
+  const queueName = process.env.RECONCILE_QUEUE_NAME;
   return {
     rolloutsTableName: requiredEnv('ROLLOUTS_TABLE_NAME'),
     notificationsTopicArn: requiredEnv('NOTIFICATIONS_TOPIC_ARN'),
+    ...(queueName === undefined || queueName === ''
+      ? {}
+      : {
+          fanOut: {
+            queueName,
+            inlineEndpoints: wholeNumberEnv('ROLLOUT_INLINE_ENDPOINTS', defaultFanOut.inlineEndpoints),
+            endpointsPerWorker: wholeNumberEnv('ROLLOUT_ENDPOINTS_PER_WORKER', defaultFanOut.endpointsPerWorker),
+          },
+        }),
   };
 }
 

@@ -44,7 +44,7 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('the packaged stack (serverless package)', () => {
-  const functionNames = ['approve', 'deploy', 'advance', 'rollback', 'pipeline-events'];
+  const functionNames = ['approve', 'deploy', 'advance', 'rollback', 'pipeline-events', 'reconcile-worker'];
 
   it('passes cfn-lint with no errors', async () => {
     // cfn-lint's exit code is a bit field: 2 errors, 4 warnings, 8 informational.
@@ -55,7 +55,7 @@ describe('the packaged stack (serverless package)', () => {
     expect(exitCode & 2).toBe(0);
   });
 
-  it('has the five functions on nodejs22.x and arm64, each bundled on its own with the policy beside it', () => {
+  it('has the six functions on nodejs22.x and arm64, each bundled on its own with the policy beside it', () => {
     const lambdas = resourcesOfType('AWS::Lambda::Function');
     expect(lambdas).toHaveLength(functionNames.length);
     for (const [, lambda] of lambdas) {

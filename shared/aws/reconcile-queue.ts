@@ -1,0 +1,55 @@
+// The tick's work, handed to workers when it does not fit one invocation: messages of endpoint names
+// and the tick's time (the clock the workers decide with), sent ten at a time.
+import { GetQueueUrlCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Writer } from './aws-writes.ts';
+import { clientOptions } from './client-options.ts';
+
+export const sqs = new SQSClient(clientOptions('sqs'));
+
+// SendMessageBatch takes at most 10 messages.
+const messagesPerBatch = 10;
+const queueUrls = new Map<string, string>();
+
+/** The queue's URL, asked once per container (function environments cannot hold a Ref here). */
+async function queueUrl(queueName: string): Promise<string> {
+  const known = queueUrls.get(queueName);
+  if (known !== undefined) return known;
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
+  if (QueueUrl === undefined) throw new Error(`queue ${queueName} has no URL`);
+  queueUrls.set(queueName, QueueUrl);
+  return QueueUrl;
+}
+
+export interface ReconcileWork {
+  readonly time: string;
+  readonly endpoints: readonly string[];
+}
+
+/** Sends the endpoints in messages of `perMessage`; returns how many messages went out. */
+export async function sendReconcileWork(
+  writer: Writer,
+  queueName: string,
+  time: string,
+  endpointNames: readonly string[],
+  perMessage: number,
+): Promise<number> {
+  const messages: ReconcileWork[] = [];
+  for (let start = 0; start < endpointNames.length; start += perMessage) {
+    messages.push({ time, endpoints: endpointNames.slice(start, start + perMessage) });
+  }
+  const url = await queueUrl(queueName);
+  for (let start = 0; start < messages.length; start += messagesPerBatch) {
+    const entries = messages.slice(start, start + messagesPerBatch).map((work, index) => ({
+      Id: String(start + index),
+      MessageBody: JSON.stringify(work),
+    }));
+    const input = { QueueUrl: url, Entries: entries };
+    const sent = await writer.write({ service: 'sqs', operation: 'SendMessageBatch', input }, () =>
+      sqs.send(new SendMessageBatchCommand(input)),
+    );
+    if ((sent?.Failed ?? []).length > 0) {
+      throw new Error(`SQS refused ${sent?.Failed?.length} of the tick's messages: ${sent?.Failed?.[0]?.Message}`);
+    }
+  }
+  return messages.length;
+}

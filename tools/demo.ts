@@ -1,7 +1,6 @@
 // `npm run demo`: a full model lifecycle against the local emulator, through the same routing and
 // handlers as production, printed as a timeline. The clock is the events' time: one tick a minute.
 // The endpoint is shaped like production: scaled out by auto scaling, data capture, KMS, tags, a VPC model.
-import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { startEmulator } from '../emulator/launch.ts';
 import { prepareLocalEnvironment } from './local-environment.ts';
 
@@ -33,29 +32,7 @@ const { compareSideBySide, scalingLine, timelinePrinter, trafficSplit } = await 
 
 // --calls: list the AWS calls each event caused (the cost of each transition).
 const showCalls = process.argv.includes('--calls');
-const awsCalls: string[] = [];
-const countCall: InitializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
-  awsCalls.push(String(context.commandName).replace(/Command$/, ''));
-  return next(args);
-};
-for (const client of await awsClientsOfTheFunctions()) {
-  (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(countCall, {
-    step: 'initialize',
-    name: 'demoCallCounter',
-  });
-}
-
-async function awsClientsOfTheFunctions() {
-  return [
-    (await import('#shared/aws/sagemaker.ts')).sagemaker,
-    (await import('#shared/aws/store.ts')).dynamodb,
-    (await import('#shared/aws/cloudwatch.ts')).cloudwatch,
-    (await import('#shared/aws/notify.ts')).sns,
-    (await import('#shared/aws/evaluation-report.ts')).s3,
-    (await import('#shared/aws/codepipeline.ts')).codepipeline,
-    (await import('#shared/aws/autoscaling.ts')).autoscaling,
-  ];
-}
+const counted = await (await import('./call-counter.ts')).countFunctionCalls();
 
 const groupName = 'fraud-detector';
 const endpointName = 'fraud-prod';
@@ -76,10 +53,11 @@ const packageArnOf = (version: number) =>
   `arn:aws:sagemaker:us-east-1:123456789012:model-package/${groupName}/${version}`;
 
 async function send(what: string, event: unknown): Promise<void> {
-  awsCalls.length = 0;
+  counted.reset();
   const report = await replayEvent(event, setup);
   if (report.status !== 'handled') throw new Error(`${what}: ${report.outcome}`);
-  const calls = showCalls ? ` [${awsCalls.length} calls: ${awsCalls.join(', ')}]` : '';
+  const names = counted.calls.map((call) => call.operation);
+  const calls = showCalls ? ` [${names.length} calls: ${names.join(', ')}]` : '';
   await timeline.show(what, `${report.function ?? 'no function'}: ${report.outcome}${calls}`);
 }
 

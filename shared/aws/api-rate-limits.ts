@@ -12,10 +12,13 @@ function ratePerSecond(operation: string): number {
   return 2;
 }
 
-/** One bucket per operation, for the life of the container. */
-export function perOperationRateLimit(): InitializeMiddleware<object, MetadataBearer> {
+/** One bucket per operation, for the life of the container; `enabled` is asked at each call. */
+export function perOperationRateLimit(
+  enabled: () => boolean = () => true,
+): InitializeMiddleware<object, MetadataBearer> {
   const buckets = new Map<string, TokenBucket>();
   return (next, context) => async (args) => {
+    if (!enabled()) return next(args);
     const operation = String(context.commandName).replace(/Command$/, '');
     let bucket = buckets.get(operation);
     if (bucket === undefined) {
@@ -28,8 +31,8 @@ export function perOperationRateLimit(): InitializeMiddleware<object, MetadataBe
   };
 }
 
-export function rateLimit(client: { middlewareStack: unknown }): void {
-  (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(perOperationRateLimit(), {
+export function rateLimit(client: { middlewareStack: unknown }, enabled: () => boolean): void {
+  (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(perOperationRateLimit(enabled), {
     step: 'initialize',
     name: 'perOperationRateLimit',
   });

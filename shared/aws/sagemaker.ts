@@ -11,7 +11,7 @@ import type { Writer } from './aws-writes.ts';
 import { clientOptions } from './client-options.ts';
 
 export const sagemaker = new SageMakerClient(clientOptions('sagemaker'));
-if (sagemakerRateLimited) rateLimit(sagemaker);
+rateLimit(sagemaker, sagemakerRateLimited);
 
 export type ModelPackage = DescribeModelPackageCommandOutput;
 export type ApprovalStatus = 'Approved' | 'Rejected' | 'PendingManualApproval';

@@ -75,14 +75,17 @@ export const awsCallTimeoutOverrideMs = readCallTimeoutOverride();
 /**
  * ROLLOUT_RATE_LIMITS=on|off: whether SageMaker calls are spaced to its API rate limits
  * (shared/aws/api-rate-limits.ts). On against AWS; off against an emulator (AWS_ENDPOINT_URL), whose
- * compressed minutes the real rates would stretch, unless asked for (the scale bench does).
+ * compressed minutes the real rates would stretch, unless asked for (the scale bench does). Read at the
+ * first call, when the endpoint is known, not when the module loads (a local run sets it after imports).
  */
-function readRateLimits(): boolean {
-  const raw = process.env.ROLLOUT_RATE_LIMITS;
-  if (raw === undefined || raw === '') return process.env.AWS_ENDPOINT_URL === undefined;
-  if (raw !== 'on' && raw !== 'off')
-    throw new Error(`environment variable ROLLOUT_RATE_LIMITS must be on or off, got ${raw}`);
-  return raw === 'on';
-}
+let rateLimits: boolean | undefined;
 
-export const sagemakerRateLimited = readRateLimits();
+export function sagemakerRateLimited(): boolean {
+  if (rateLimits !== undefined) return rateLimits;
+  const raw = process.env.ROLLOUT_RATE_LIMITS;
+  if (raw !== undefined && raw !== '' && raw !== 'on' && raw !== 'off') {
+    throw new Error(`environment variable ROLLOUT_RATE_LIMITS must be on or off, got ${raw}`);
+  }
+  rateLimits = raw === undefined || raw === '' ? process.env.AWS_ENDPOINT_URL === undefined : raw === 'on';
+  return rateLimits;
+}

@@ -194,12 +194,13 @@ describe('a canary over a production endpoint', () => {
   it('deregisters the incumbent before the final update, which SageMaker refuses while it is registered', async () => {
     await startRolloutOverProduction();
     await tickUntilServing(100);
-    // The final update is throttled on every try of the tick that finalizes: the old variant is deregistered already...
+    // The final update fails on every try of the tick that finalizes: the old variant is deregistered already...
     await local.emulator.inject({
       service: 'sagemaker',
       operation: 'UpdateEndpoint',
-      error: 'ThrottlingException',
-      times: 10,
+      error: 'InternalFailure',
+      status: 500,
+      times: 6,
     });
     await story.tickUntil(['Finalizing']);
     await local.emulator.disarm();

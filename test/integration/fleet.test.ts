@@ -1,0 +1,104 @@
+/**
+ * Hundreds of active canaries, seeded straight into the emulator (tools/fleet-seed.ts): the alarm
+ * reaction costs the same few calls and bytes whatever the fleet, a quiet tick about one call per
+ * rollout, and a tick too large for one invocation is handed to workers through the queue.
+ */
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { advanceRollouts } from '#functions/advance/advance.ts';
+import { reconcileWork } from '#functions/reconcile-worker/reconcile-worker.ts';
+import { readEndpointStates } from '#shared/aws/rollout-store.ts';
+import { type CountedCall, countFunctionCalls } from '../../tools/call-counter.ts';
+import { alarmStateChange, minutesAfterStart, scheduledTick } from '../../tools/event-builders.ts';
+import { fleetAlarm, fleetEndpoint, fleetPolicyYaml, seedFleet } from '../../tools/fleet-seed.ts';
+import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
+
+const fleetSize = 300;
+const policyFile = join(tmpdir(), `sagemaker-rollout-fleet-${process.pid}.config.yml`);
+writeFileSync(policyFile, fleetPolicyYaml(fleetSize));
+
+let local: LocalStack;
+let counter: Awaited<ReturnType<typeof countFunctionCalls>>;
+const localStack = useLocalStack(policyFile);
+beforeAll(async () => {
+  counter = await countFunctionCalls();
+});
+beforeEach(() => {
+  local = localStack();
+});
+
+const table = () => local.context().settings.rolloutsTableName;
+const seed = (from: number, to: number, bakeStartedAt: string) =>
+  seedFleet(table(), { from, to }, bakeStartedAt, () => local.emulator.settle());
+const bytesOf = (calls: readonly CountedCall[]) => calls.reduce((sum, call) => sum + call.bytes, 0);
+
+/** What the alarm event's reaction cost before its weights call: the calls and the bytes they read. */
+async function reactionTo(index: number) {
+  counter.reset();
+  const report = await local.send(alarmStateChange(fleetAlarm(index), 'ALARM', minutesAfterStart(5)));
+  expect(report.outcome).toContain(`${fleetEndpoint(index)}: rolling back`);
+  const before = counter.before('UpdateEndpointWeightsAndCapacities');
+  if (before === undefined) throw new Error('no weights were sent');
+  return { operations: before.map((call) => call.operation), bytes: bytesOf(before) };
+}
+
+describe('a fleet of active canaries', () => {
+  it('answers an alarm in the same few calls and bytes with 5 or 300 canaries active', async () => {
+    await seed(0, 5, minutesAfterStart(0));
+    const few = await reactionTo(2);
+    await seed(5, fleetSize, minutesAfterStart(0));
+    const many = await reactionTo(3);
+
+    expect(few.operations).toEqual(['Query', 'Query', 'DescribeEndpoint', 'PutItem']);
+    expect(many.operations).toEqual(few.operations);
+    expect(Math.abs(many.bytes - few.bytes)).toBeLessThanOrEqual(few.bytes * 0.02);
+  });
+
+  it('reads about one call per rollout on a quiet tick of 300', async () => {
+    await seed(0, fleetSize, minutesAfterStart(0));
+    counter.reset();
+
+    const report = await local.send(scheduledTick(minutesAfterStart(3)));
+
+    expect(report.outcome.split(' | ').filter((line) => line.endsWith('(baking: 3 of 10 min)'))).toHaveLength(
+      fleetSize,
+    );
+    const operations = counter.calls.map((call) => call.operation);
+    expect(operations.filter((operation) => operation === 'DescribeEndpoint')).toHaveLength(fleetSize);
+    expect(operations.filter((operation) => operation === 'DescribeAlarms')).toHaveLength(3); // 100 names a call
+    expect(operations.length / fleetSize).toBeLessThanOrEqual(1.2);
+  });
+
+  it('hands a tick too large for one invocation to workers, which step every endpoint', async () => {
+    await seed(0, 120, minutesAfterStart(0));
+    const settings = local.context().settings;
+    const queueName = 'sagemaker-rollout-local-reconcile';
+    const context = {
+      ...local.context(),
+      settings: { ...settings, fanOut: { queueName, inlineEndpoints: 50, endpointsPerWorker: 40 } },
+    };
+
+    const tick = await advanceRollouts(scheduledTick(minutesAfterStart(11)), context);
+
+    expect(tick.outcome).toBe('120 endpoints handed to 3 workers');
+    const sqs = new SQSClient({});
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
+    const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }));
+    expect(received.Messages).toHaveLength(3);
+    for (const message of received.Messages ?? []) {
+      const outcome = await reconcileWork(
+        { Records: [{ messageId: message.MessageId ?? '', body: message.Body ?? '' }] },
+        context,
+      );
+      expect(outcome.outcome.split(' | ').every((line) => line.includes('step 2 of 2: 100%'))).toBe(true);
+    }
+    const states = await readEndpointStates(
+      table(),
+      Array.from({ length: 120 }, (_, index) => fleetEndpoint(index)),
+    );
+    expect([...states.values()].every((state) => state.rollout?.stepIndex === 1)).toBe(true);
+  });
+});

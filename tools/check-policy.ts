@@ -7,7 +7,11 @@ const { positionals } = parseArgs({ allowPositionals: true });
 const file = positionals[0] ?? 'rollout.config.yml';
 try {
   const policy = loadPolicyFile(file);
-  console.log(`${file}: valid, ${policy.groups.size} model package group(s): ${[...policy.groups.keys()].join(', ')}`);
+  const patterns = policy.patterns.map((pattern) => pattern.pattern);
+  console.log(
+    `${file}: valid, ${policy.explicitGroups.length} model package group(s): ${policy.explicitGroups.join(', ')}` +
+      (patterns.length > 0 ? `; patterns: ${patterns.join(', ')}` : ''),
+  );
 } catch (error) {
   console.error((error as Error).message);
   process.exitCode = error instanceof BadInputError ? 2 : 1;

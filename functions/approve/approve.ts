@@ -49,7 +49,7 @@ export async function judgePackage(
   // Keys on each line: pipeline-events judges several packages at once with the same logger.
   const packageKeys = { modelPackageGroup: groupName, modelPackageArn: packageArn };
 
-  const group = context.policy.groups.get(groupName);
+  const group = context.policy.group(groupName);
   if (group === undefined) {
     logger.info('ignored: the model package group is not in the policy', packageKeys);
     return { outcome: 'ignored: group not configured' };

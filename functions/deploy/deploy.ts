@@ -21,7 +21,7 @@ export async function deployApprovedPackage(rawEvent: unknown, context: RunConte
   const notOurs = foreignEvent(event, home) ?? packageNotInGroup(packageArn, groupName, home);
   if (notOurs !== undefined) return ignoreWithWarning(notOurs);
 
-  const group = context.policy.groups.get(groupName);
+  const group = context.policy.group(groupName);
   if (group === undefined) {
     logger.info('ignored: the model package group is not in the policy');
     return { outcome: 'ignored: group not configured' };

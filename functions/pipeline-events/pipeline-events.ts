@@ -18,7 +18,7 @@ import { mapSettled } from '#shared/runtime/bounded-concurrency.ts';
 import { ignoreWithWarning, type RunContext, type RunResult } from '#shared/runtime/run-context.ts';
 import { judgePackage } from '../approve/approve.ts';
 
-const concurrentGroups = 8;
+const concurrentPackages = 8;
 
 /**
  * A training pipeline finished. Succeeded: judge the pending packages it registered, in case their
@@ -44,19 +44,17 @@ async function onTrainingPipeline(event: TrainingPipelineExecution, context: Run
     return { outcome: 'training pipeline failed: notified' };
   }
   if (status !== 'Succeeded') return { outcome: `ignored: training pipeline is ${status}` };
-  const autoGroups = [...context.policy.groups]
-    .filter(([, group]) => group.approval.mode === 'auto')
-    .map(([name]) => name);
-  const found = await mapSettled(autoGroups, concurrentGroups, async (groupName) => {
-    const packages = await findPendingPackagesFrom(groupName, pipelineExecutionArn);
-    const outcomes: string[] = [];
-    for (const packageArn of packages)
-      outcomes.push(`${packageArn}: ${(await judgePackage(context, groupName, packageArn, event.time)).outcome}`);
-    return outcomes;
+  const { executionStartTime } = event.detail;
+  const startedAt = executionStartTime === undefined ? undefined : new Date(executionStartTime);
+  const packages = await findPendingPackagesFrom(pipelineExecutionArn, startedAt);
+  // judgePackage leaves a group that is not configured, or manual, alone.
+  const found = await mapSettled(packages, concurrentPackages, async (packageArn) => {
+    const groupName = /:model-package\/([^/]+)\/\d+$/.exec(packageArn)?.[1] ?? '';
+    return `${packageArn}: ${(await judgePackage(context, groupName, packageArn, event.time)).outcome}`;
   });
   const failed = found.find((result) => result.status === 'rejected');
   if (failed !== undefined) throw failed.reason;
-  const outcomes = found.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+  const outcomes = found.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   return { outcome: outcomes.length === 0 ? 'no pending package from this execution' : outcomes.join(' | ') };
 }
 

@@ -74,21 +74,28 @@ export async function setApprovalStatus(
   );
 }
 
-/** Pending versions of a group that a given pipeline execution registered (MetadataProperties.GeneratedBy). */
-export async function findPendingPackagesFrom(groupName: string, pipelineExecutionArn: string): Promise<string[]> {
-  const listed = await sagemaker.send(
-    new ListModelPackagesCommand({
-      ModelPackageGroupName: groupName,
-      ModelApprovalStatus: 'PendingManualApproval',
-      ModelPackageType: 'Versioned',
-      SortBy: 'CreationTime',
-      SortOrder: 'Descending',
-      MaxResults: 10,
-    }),
-  );
-  const arns = (listed.ModelPackageSummaryList ?? []).flatMap((summary) =>
-    summary.ModelPackageArn ? [summary.ModelPackageArn] : [],
-  );
+/**
+ * Pending versions, of any group, that a pipeline execution registered (MetadataProperties.GeneratedBy),
+ * created since it started: one listing for the whole registry, however many groups the policy has.
+ */
+export async function findPendingPackagesFrom(pipelineExecutionArn: string, startedAt: Date | undefined): Promise<string[]> {
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const listed = await sagemaker.send(
+      new ListModelPackagesCommand({
+        ModelApprovalStatus: 'PendingManualApproval',
+        ModelPackageType: 'Versioned',
+        ...(startedAt === undefined ? {} : { CreationTimeAfter: startedAt }),
+        SortBy: 'CreationTime',
+        SortOrder: 'Descending',
+        MaxResults: 100,
+        NextToken: nextToken,
+      }),
+    );
+    arns.push(...(listed.ModelPackageSummaryList ?? []).flatMap((summary) => (summary.ModelPackageArn ? [summary.ModelPackageArn] : [])));
+    nextToken = listed.NextToken;
+  } while (nextToken !== undefined);
   const described = await Promise.all(arns.map(describeModelPackage));
   return described
     .filter((modelPackage) => modelPackage?.MetadataProperties?.GeneratedBy === pipelineExecutionArn)

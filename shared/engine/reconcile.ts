@@ -85,7 +85,7 @@ async function startQueued(
   now: string,
 ): Promise<StepOutcome> {
   const table = context.settings.rolloutsTableName;
-  const group = context.policy.groups.get(queued.groupName);
+  const group = context.policy.group(queued.groupName);
   const current = await describeModelPackage(queued.packageArn);
   const why = whyQueuedCannotStart(
     group !== undefined,
@@ -122,7 +122,7 @@ async function stepOnce(
     modelPackageGroup: rollout.groupName,
     packageVersion: rollout.packageVersion,
   };
-  const group = context.policy.groups.get(rollout.groupName);
+  const group = context.policy.group(rollout.groupName);
   if (group === undefined || group.endpointName !== endpointName) {
     // Safety first: a group removed from the policy is never acted on, even mid-rollout.
     logger.warn('rollout left as it is: its group is not in the policy for this endpoint', rolloutKeys);

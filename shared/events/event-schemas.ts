@@ -63,6 +63,7 @@ export const trainingPipelineExecutionSchema = z.extend(envelope, {
     pipelineArn: nonEmptyText,
     pipelineExecutionArn: nonEmptyText,
     currentPipelineExecutionStatus: nonEmptyText,
+    executionStartTime: z.optional(z.iso.datetime({ offset: true, error: 'expected an ISO 8601 time' })),
   }),
 });
 

@@ -171,9 +171,15 @@ export const groupPolicySchema = z.strictObject({
 });
 
 // Model package group names: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackageGroup.html
+// A key with `*` is a pattern: customer-* stands for every group whose name it matches.
 const groupName = z
   .string()
-  .check(z.regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'expected a model package group name'));
+  .check(
+    z.regex(
+      /^[a-zA-Z0-9*](-*[a-zA-Z0-9*]){0,62}$/,
+      'expected a model package group name, or a pattern of one with * (customer-*)',
+    ),
+  );
 
 /** The raw file: `defaults` is merged under each group before the group is validated. */
 export const policyFileSchema = z.strictObject({

@@ -24,7 +24,8 @@ export function createLambdaHandler(
   useCase: (event: unknown, context: RunContext) => Promise<RunResult>,
 ): (event: unknown) => Promise<RunResult> {
   const settings = readSettings();
-  const policy = parsePolicyDocument(bundledPolicyDocument(), 'rollout.config.yml (bundled)');
+  // Checked in full when it was packaged (npm run check): each group is validated when first used.
+  const policy = parsePolicyDocument(bundledPolicyDocument(), 'rollout.config.yml (bundled)', 'on use');
   // Embedded metric format: the counts travel in the log stream, no CloudWatch API call in the hot path.
   const metrics = new Metrics({ namespace: 'SageMakerRollout', serviceName: 'sagemaker-rollout' });
   const countDecision = (metric: DecisionMetric) => metrics.addMetric(metric, MetricUnit.Count, 1);

@@ -90,7 +90,7 @@ export function rolloutStory(local: LocalStack, target = { groupName, endpointNa
     },
     /** The alarms the group's policy watches, as the team that owns the endpoint has them. */
     async createWatchedAlarms() {
-      for (const alarmName of local.policy.groups.get(target.groupName)?.rollout.alarms ?? []) {
+      for (const alarmName of local.policy.group(target.groupName)?.rollout.alarms ?? []) {
         await cloudwatch.send(
           new PutMetricAlarmCommand({
             AlarmName: alarmName,

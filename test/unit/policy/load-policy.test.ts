@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '#shared/errors.ts';
 import { loadPolicyFile, parsePolicy } from '#shared/policy/load-policy.ts';
+import { parsePolicyDocument } from '#shared/policy/policy-document.ts';
 
 const validGroup = `
     endpointName: fraud-prod
@@ -30,11 +31,11 @@ function problemsOf(text: string): string {
 describe('policy file', () => {
   it('accepts the rollout.config.yml of this repository', () => {
     const policy = loadPolicyFile('rollout.config.yml');
-    expect([...policy.groups.keys()]).toEqual(['fraud-detector', 'churn-model']);
+    expect(policy.explicitGroups).toEqual(['fraud-detector', 'churn-model']);
   });
 
   it('defaults capacity to proportional, the progress deadline to an hour, and model overrides to none', () => {
-    const group = parsePolicy(`modelPackageGroups:\n  fraud-detector:${validGroup}\n`, 'test.yml').groups.get(
+    const group = parsePolicy(`modelPackageGroups:\n  fraud-detector:${validGroup}\n`, 'test.yml').group(
       'fraud-detector',
     );
     expect(group?.rollout.capacity).toBe('proportional');
@@ -76,7 +77,7 @@ modelPackageGroups:
 `,
       'test.yml',
     );
-    const rollout = policy.groups.get('fraud-detector')?.rollout;
+    const rollout = policy.group('fraud-detector')?.rollout;
     expect(rollout?.bakeMinutes).toBe(3);
     expect(rollout?.steps).toEqual([10, 100]);
     expect(rollout?.alarms).toEqual(['shared-alarm']);
@@ -124,5 +125,63 @@ modelPackageGroups:
 
   it('reports YAML that does not parse', () => {
     expect(problemsOf('modelPackageGroups: [unclosed')).toContain('test.yml: not valid YAML');
+  });
+
+  describe('group patterns', () => {
+    const fleet = (groups: string) =>
+      parsePolicy(
+        `defaults:${validGroup.replace('    endpointName: fraud-prod\n', '')}\nmodelPackageGroups:\n${groups}`,
+        'test.yml',
+      );
+
+    it('gives every group a pattern matches its own policy, {group} replaced by its name', () => {
+      const policy = fleet(
+        `  customer-*:\n    endpointName: "{group}-prod"\n    rollout: { alarms: ["{group}-5xx"] }\n`,
+      );
+
+      const group = policy.group('customer-0042');
+      expect(group?.endpointName).toBe('customer-0042-prod');
+      expect(group?.rollout.alarms).toEqual(['customer-0042-5xx']);
+      expect(group?.instanceType).toBe('ml.m5.large'); // from the defaults
+      expect(policy.group('supplier-1')).toBeUndefined();
+    });
+
+    it('lets a group listed by name win over a pattern, and the more specific pattern over the broader', () => {
+      const policy = fleet(
+        [
+          '  customer-*:\n    endpointName: "{group}-prod"',
+          '  customer-eu-*:\n    endpointName: "{group}-eu"',
+          '  customer-vip:\n    endpointName: vip-prod',
+          '',
+        ].join('\n'),
+      );
+
+      expect(policy.group('customer-vip')?.endpointName).toBe('vip-prod');
+      expect(policy.group('customer-eu-7')?.endpointName).toBe('customer-eu-7-eu');
+      expect(policy.group('customer-us-7')?.endpointName).toBe('customer-us-7-prod');
+    });
+
+    it('refuses a pattern whose endpoint name is shared by every group it matches', () => {
+      expect(problemsOf(`modelPackageGroups:\n  customer-*:${validGroup}\n`)).toContain(
+        "modelPackageGroups.customer-*.endpointName: a pattern's endpoint name must contain {group}",
+      );
+    });
+
+    it('validates a pattern as its shortest match, naming the pattern', () => {
+      const problems = problemsOf(
+        `modelPackageGroups:\n  customer-*:${validGroup.replace('endpointName: fraud-prod', 'endpointName: "{group}-prod"').replace('bakeMinutes: 10', 'bakeMinutes: soon')}\n`,
+      );
+      expect(problems).toContain('modelPackageGroups.customer-*.rollout.bakeMinutes:');
+    });
+
+    it('validates groups only when first used when it is told to (a Lambda start), and remembers them', () => {
+      const policy = parsePolicyDocument(
+        { modelPackageGroups: { broken: { endpointName: 'x' }, 'customer-*': { endpointName: '{group}' } } },
+        'bundle',
+        'on use',
+      );
+      expect(policy.explicitGroups).toEqual(['broken']);
+      expect(() => policy.group('broken')).toThrow(/modelPackageGroups\.broken\.executionRoleArn/);
+    });
   });
 });

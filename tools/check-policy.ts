@@ -4,7 +4,7 @@ import { BadInputError } from '#shared/errors.ts';
 import { loadPolicyFile } from '#shared/policy/load-policy.ts';
 
 const { positionals } = parseArgs({ allowPositionals: true });
-const file = positionals[0] ?? 'rollout.config.yml';
+const file = positionals[0] ?? process.env.ROLLOUT_POLICY_FILE ?? 'rollout.config.yml';
 try {
   const policy = loadPolicyFile(file);
   const patterns = policy.patterns.map((pattern) => pattern.pattern);

@@ -20,6 +20,7 @@ export interface Route {
 
 export interface StackDefinition {
   readonly service: string;
+  readonly stage: string;
   readonly routes: readonly Route[];
   /** CloudFormation resources with ${self:service} and ${sls:stage} resolved. */
   readonly resources: Readonly<Record<string, { Type: string; Properties?: Record<string, unknown> }>>;
@@ -50,7 +51,7 @@ export function readStackDefinition(stage: string = localStage, file: string = s
   const resources = JSON.parse(
     resolveStackVariables(JSON.stringify(raw.resources?.Resources ?? {}), raw.service, stage),
   ) as StackDefinition['resources'];
-  return { service: raw.service, routes, resources };
+  return { service: raw.service, stage, routes, resources };
 }
 
 function isScheduledEvent(event: unknown): boolean {
@@ -75,6 +76,7 @@ function resourceProperty(stack: StackDefinition, logicalId: string, property: s
 /** The settings a function gets in this stack, read from the resources serverless.yml declares. */
 export function stackSettings(stack: StackDefinition, region = localRegion, account = localAccount): Settings {
   return {
+    stackName: `${stack.service}-${stack.stage}`,
     rolloutsTableName: resourceProperty(stack, 'RolloutsTable', 'TableName'),
     notificationsTopicArn: `arn:aws:sns:${region}:${account}:${resourceProperty(stack, 'NotificationsTopic', 'TopicName')}`,
   };

@@ -26,6 +26,7 @@ import type { ModelPlan } from '#shared/rollout/rollout-step.ts';
 import type { VariantWeight } from '#shared/rollout/traffic-split.ts';
 import type { Writer } from './aws-writes.ts';
 import { sagemaker } from './sagemaker.ts';
+import { withStackTag } from './stack-ownership.ts';
 
 // SageMaker answers ValidationException for both; only the message tells them apart.
 const notFound = /could not find/i;
@@ -107,27 +108,27 @@ export async function describeModel(modelName: string): Promise<DescribedModel |
   }
 }
 
-export async function createModelFromPackage(writer: Writer, model: ModelPlan) {
+export async function createModelFromPackage(writer: Writer, model: ModelPlan, stackName: string) {
   const input = {
     ...model.modelSettings,
     ModelName: model.modelName,
     ExecutionRoleArn: model.roleArn,
     PrimaryContainer: { ...model.containerSettings, ModelPackageName: model.packageArn },
-    ...(model.tags.length > 0 ? { Tags: [...model.tags] } : {}),
+    Tags: withStackTag(model.tags, stackName),
   } as CreateModelCommandInput;
   await writer.write({ service: 'sagemaker', operation: 'CreateModel', input }, () =>
     tolerate(() => sagemaker.send(new CreateModelCommand(input)), alreadyExists),
   );
 }
 
-export async function createEndpointConfig(writer: Writer, plan: EndpointConfigPlan) {
+export async function createEndpointConfig(writer: Writer, plan: EndpointConfigPlan, stackName: string) {
   const input = {
     // The incumbent config's fields (data capture, KMS key...), as DescribeEndpointConfig gave them.
     ...plan.settings,
     EndpointConfigName: plan.configName,
     ProductionVariants: plan.variants,
     ...(plan.shadowVariants.length > 0 ? { ShadowProductionVariants: plan.shadowVariants } : {}),
-    ...(plan.tags.length > 0 ? { Tags: [...plan.tags] } : {}),
+    Tags: withStackTag(plan.tags, stackName),
     // Incumbent variants are copied field for field from DescribeEndpointConfig, which has the same shape.
   } as unknown as CreateEndpointConfigCommandInput;
   await writer.write({ service: 'sagemaker', operation: 'CreateEndpointConfig', input }, () =>
@@ -135,8 +136,8 @@ export async function createEndpointConfig(writer: Writer, plan: EndpointConfigP
   );
 }
 
-export async function createEndpoint(writer: Writer, endpointName: string, configName: string) {
-  const input = { EndpointName: endpointName, EndpointConfigName: configName };
+export async function createEndpoint(writer: Writer, endpointName: string, configName: string, stackName: string) {
+  const input = { EndpointName: endpointName, EndpointConfigName: configName, Tags: withStackTag([], stackName) };
   await writer.write({ service: 'sagemaker', operation: 'CreateEndpoint', input }, () =>
     tolerate(() => sagemaker.send(new CreateEndpointCommand(input)), alreadyExists),
   );

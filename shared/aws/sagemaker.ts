@@ -78,7 +78,10 @@ export async function setApprovalStatus(
  * Pending versions, of any group, that a pipeline execution registered (MetadataProperties.GeneratedBy),
  * created since it started: one listing for the whole registry, however many groups the policy has.
  */
-export async function findPendingPackagesFrom(pipelineExecutionArn: string, startedAt: Date | undefined): Promise<string[]> {
+export async function findPendingPackagesFrom(
+  pipelineExecutionArn: string,
+  startedAt: Date | undefined,
+): Promise<string[]> {
   const arns: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -93,7 +96,11 @@ export async function findPendingPackagesFrom(pipelineExecutionArn: string, star
         NextToken: nextToken,
       }),
     );
-    arns.push(...(listed.ModelPackageSummaryList ?? []).flatMap((summary) => (summary.ModelPackageArn ? [summary.ModelPackageArn] : [])));
+    arns.push(
+      ...(listed.ModelPackageSummaryList ?? []).flatMap((summary) =>
+        summary.ModelPackageArn ? [summary.ModelPackageArn] : [],
+      ),
+    );
     nextToken = listed.NextToken;
   } while (nextToken !== undefined);
   const described = await Promise.all(arns.map(describeModelPackage));

@@ -23,17 +23,18 @@ export async function applyActions(
   actions: readonly RolloutAction[],
 ): Promise<void> {
   const { writer } = context;
+  const { stackName } = context.settings;
   const endpointName = rollout.endpointName;
   for (const action of actions) {
     switch (action.kind) {
       case 'createModel':
-        await createModelFromPackage(writer, action);
+        await createModelFromPackage(writer, action, stackName);
         break;
       case 'createEndpointConfig':
-        await createEndpointConfig(writer, action.plan);
+        await createEndpointConfig(writer, action.plan, stackName);
         break;
       case 'createEndpoint':
-        await createEndpoint(writer, endpointName, action.configName);
+        await createEndpoint(writer, endpointName, action.configName, stackName);
         break;
       case 'updateEndpoint':
         await updateEndpoint(writer, endpointName, action.configName, action.keepWeights);

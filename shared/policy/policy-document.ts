@@ -102,11 +102,7 @@ function checkEverything(entries: ReadonlyMap<string, PlainObject>, sourceName: 
  * validates a group the first time it is asked for (a Lambda, whose bundle was checked when packaged,
  * starts as fast with 1,000 groups as with 2).
  */
-export function parsePolicyDocument(
-  raw: unknown,
-  sourceName: string,
-  checked: 'all' | 'on use' = 'all',
-): Policy {
+export function parsePolicyDocument(raw: unknown, sourceName: string, checked: 'all' | 'on use' = 'all'): Policy {
   const file = policyFileSchema.safeParse(raw);
   if (!file.success) throw new BadInputError(`${sourceName}:\n${describeZodError(file.error)}`);
   const defaults = file.data.defaults;

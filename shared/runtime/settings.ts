@@ -18,6 +18,8 @@ export interface FanOut {
 }
 
 export interface Settings {
+  /** `<service>-<stage>`: the value of the tag on what the stack creates (shared/aws/stack-ownership.ts). */
+  readonly stackName: string;
   readonly rolloutsTableName: string;
   readonly notificationsTopicArn: string;
   /** Absent: every tick reconciles all endpoints itself (replay, tests without workers). */
@@ -40,6 +42,7 @@ export const defaultFanOut = { inlineEndpoints: 300, endpointsPerWorker: 100 } a
 export function readSettings(): Settings {
   const queueName = process.env.RECONCILE_QUEUE_NAME;
   return {
+    stackName: requiredEnv('ROLLOUT_STACK_NAME'),
     rolloutsTableName: requiredEnv('ROLLOUTS_TABLE_NAME'),
     notificationsTopicArn: requiredEnv('NOTIFICATIONS_TOPIC_ARN'),
     ...(queueName === undefined || queueName === ''

@@ -164,14 +164,16 @@ describe('a canary over a production endpoint', () => {
       expect(written.DataCaptureConfig).toEqual(before.DataCaptureConfig);
       expect(written.KmsKeyId).toBe(productionShape.kmsKeyId);
     }
+    // The team's tags, and the stack's own, which its IAM policy keys on (shared/aws/stack-ownership.ts).
+    const stackTag = { Key: 'sagemaker-rollout:stack', Value: 'sagemaker-rollout-local' };
     expect(beforeTags).toEqual([...productionShape.tags]);
-    expect(canaryTags).toEqual(beforeTags);
-    expect(await tagsOf(final.EndpointConfigArn)).toEqual(beforeTags);
+    expect(canaryTags).toEqual([...productionShape.tags, stackTag]);
+    expect(await tagsOf(final.EndpointConfigArn)).toEqual([...productionShape.tags, stackTag]);
     expect(model.VpcConfig).toEqual(beforeModel.VpcConfig);
     expect(model.EnableNetworkIsolation).toBe(true);
     expect(model.PrimaryContainer?.Environment).toEqual(productionShape.environment);
     expect(model.PrimaryContainer?.ModelPackageName).toMatch(/model-package\/fraud-detector\/2$/);
-    expect(await tagsOf(model.ModelArn)).toEqual([...productionShape.tags]);
+    expect(await tagsOf(model.ModelArn)).toEqual([...productionShape.tags, stackTag]);
   });
 
   it('moves auto scaling to the new variant when it completes, and leaves none on the old one', async () => {

@@ -1,5 +1,10 @@
 import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeEndpointConfigCommand, DescribeModelCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import {
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  ListTagsCommand,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deployApprovedPackage } from '#functions/deploy/deploy.ts';
 import { type AwsWrite, liveWriter, type Writer } from '#shared/aws/aws-writes.ts';
@@ -59,6 +64,9 @@ describe('deploy, advance and complete', () => {
     const completed = await story.tickUntil(['Completed']);
     expect(completed.history.map((entry) => entry.phase)).toEqual(['Starting', 'Creating', 'Completed']);
     expect(await story.traffic()).toEqual({ 'fraud-detector-1': 100 });
+    // What the stack creates carries its tag, so the functions' IAM policy lets them update it later.
+    const tags = await sagemaker.send(new ListTagsCommand({ ResourceArn: (await story.endpoint()).EndpointArn }));
+    expect(tags.Tags).toEqual([{ Key: 'sagemaker-rollout:stack', Value: 'sagemaker-rollout-local' }]);
   });
 
   it('rolls an approved version out 10 -> 50 -> 100 beside the incumbent, then retires the old variant', async () => {

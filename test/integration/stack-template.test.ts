@@ -1,14 +1,20 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { guardAlarmNamesFor } from '#shared/rollout/rollout-state.ts';
+import { fleetGroup, fleetPolicyYaml } from '../../tools/fleet-seed.ts';
 import { sampleEvent } from '../support/sample-events.ts';
 
 const run = promisify(execFile);
 const packageDir = mkdtempSync(join(tmpdir(), 'sagemaker-rollout-package-'));
 const templatePath = join(packageDir, 'cloudformation-template-update-stack.json');
+// The same stack for a fleet of a thousand per-shop groups, each listed by name (the hard case for IAM).
+const fleetDir = mkdtempSync(join(tmpdir(), 'sagemaker-rollout-fleet-package-'));
+const fleetTemplatePath = join(fleetDir, 'cloudformation-template-update-stack.json');
+const fleetSize = 1000;
 
 interface Resource {
   Type: string;
@@ -21,9 +27,10 @@ interface Statement {
   Condition?: Record<string, Record<string, unknown>>;
 }
 let resources: Record<string, Resource>;
+let fleetResources: Record<string, Resource>;
 
-function resourcesOfType(type: string): [string, Resource][] {
-  return Object.entries(resources).filter(([, resource]) => resource.Type === type);
+function resourcesOfType(type: string, from = resources): [string, Resource][] {
+  return Object.entries(from).filter(([, resource]) => resource.Type === type);
 }
 
 function statementsOfRole(role: Resource): Statement[] {
@@ -35,12 +42,58 @@ function actionsOf(statement: Statement): string[] {
   return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
 }
 
-beforeAll(async () => {
+function roleOf(functionName: string, from = resources): Resource {
+  // Serverless's logical ids: the first letter capitalized, a dash spelled out (pipeline-events: PipelineDashevents).
+  const logicalId = `${functionName[0]?.toUpperCase()}${functionName.slice(1).replaceAll('-', 'Dash')}IamRoleLambdaExecution`;
+  const role = from[logicalId];
+  if (role === undefined) throw new Error(`no role ${logicalId}`);
+  return role;
+}
+
+const pseudoParameters: Record<string, string> = {
+  Partition: 'aws',
+  Region: 'ap-southeast-2',
+  AccountId: '123456789012',
+};
+
+/** A policy as IAM stores it: intrinsic functions resolved (to values as long as the real ones), no whitespace. */
+function resolved(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(resolved);
+  if (typeof value !== 'object' || value === null) return value;
+  const node = value as Record<string, unknown>;
+  if ('Fn::Sub' in node) {
+    return String(node['Fn::Sub']).replace(/\$\{AWS::(\w+)\}/g, (_, name: string) => pseudoParameters[name] ?? name);
+  }
+  if ('Fn::GetAtt' in node || 'Ref' in node) {
+    return 'arn:aws:sqs:ap-southeast-2:123456789012:sagemaker-rollout-production-dead-letters';
+  }
+  if ('Fn::Join' in node) {
+    const [separator, parts] = node['Fn::Join'] as [string, unknown[]];
+    return (resolved(parts) as string[]).join(separator);
+  }
+  return Object.fromEntries(Object.entries(node).map(([key, item]) => [key, resolved(item)]));
+}
+
+/** IAM's quota counts all of a role's inline policies together, whitespace excluded. */
+function inlinePolicyCharacters(role: Resource): number {
+  const policies = role.Properties.Policies as { PolicyDocument: unknown }[];
+  return policies.reduce((sum, policy) => sum + JSON.stringify(resolved(policy.PolicyDocument)).length, 0);
+}
+
+const packageStack = (directory: string, env: Record<string, string> = {}) =>
   // `serverless package` works offline with dummy credentials and no login (osls).
-  await run('npx', ['serverless', 'package', '--stage', 'ci', '--package', packageDir], {
-    env: { ...process.env, AWS_ACCESS_KEY_ID: 'dummy', AWS_SECRET_ACCESS_KEY: 'dummy' },
+  run('npx', ['serverless', 'package', '--stage', 'ci', '--package', directory], {
+    env: { ...process.env, AWS_ACCESS_KEY_ID: 'dummy', AWS_SECRET_ACCESS_KEY: 'dummy', ...env },
   });
+
+beforeAll(async () => {
+  const fleetPolicy = join(fleetDir, 'fleet.config.yml');
+  writeFileSync(fleetPolicy, fleetPolicyYaml(fleetSize));
+  // One after the other: both build in the project's .esbuild folder.
+  await packageStack(packageDir);
+  await packageStack(fleetDir, { ROLLOUT_POLICY_FILE: fleetPolicy });
   resources = JSON.parse(readFileSync(templatePath, 'utf8')).Resources;
+  fleetResources = JSON.parse(readFileSync(fleetTemplatePath, 'utf8')).Resources;
 }, 120_000);
 
 describe('the packaged stack (serverless package)', () => {
@@ -124,6 +177,7 @@ describe('the packaged stack (serverless package)', () => {
       env: {
         PATH: process.env.PATH,
         AWS_REGION: 'us-east-1',
+        ROLLOUT_STACK_NAME: 'sagemaker-rollout-ci',
         ROLLOUTS_TABLE_NAME: 'sagemaker-rollout-ci-rollouts',
         NOTIFICATIONS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:sagemaker-rollout-ci-notifications',
         POWERTOOLS_LOG_LEVEL: 'SILENT',
@@ -146,5 +200,144 @@ describe('the packaged stack (serverless package)', () => {
       ],
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });
+  });
+});
+
+const clientPrefixes: Record<string, string> = {
+  '@aws-sdk/client-sagemaker': 'sagemaker',
+  '@aws-sdk/client-application-auto-scaling': 'application-autoscaling',
+  '@aws-sdk/client-cloudwatch': 'cloudwatch',
+  '@aws-sdk/client-dynamodb': 'dynamodb',
+  '@aws-sdk/lib-dynamodb': 'dynamodb',
+  '@aws-sdk/client-sns': 'sns',
+  '@aws-sdk/client-sqs': 'sqs',
+  '@aws-sdk/client-codepipeline': 'codepipeline',
+  '@aws-sdk/client-s3': 's3',
+};
+/** Commands whose IAM action has another name: the document client's, and batches authorized as their single call. */
+const actionNames: Record<string, string> = {
+  'dynamodb:Get': 'dynamodb:GetItem',
+  'dynamodb:Put': 'dynamodb:PutItem',
+  'dynamodb:Update': 'dynamodb:UpdateItem',
+  'dynamodb:Delete': 'dynamodb:DeleteItem',
+  'dynamodb:BatchGet': 'dynamodb:BatchGetItem',
+  'dynamodb:BatchWrite': 'dynamodb:BatchWriteItem',
+  'sqs:SendMessageBatch': 'sqs:SendMessage',
+};
+
+/** Every AWS call the functions' code makes (`new XCommand(` in shared/ and functions/), as IAM actions. */
+function actionsTheCodeCalls(): Set<string> {
+  const actions = new Set<string>();
+  for (const folder of ['shared', 'functions']) {
+    for (const file of readdirSync(folder, { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.ts')) continue;
+      const source = readFileSync(join(folder, file), 'utf8');
+      const clientOf = new Map<string, string>();
+      for (const [, names = '', from = ''] of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'(@aws-sdk\/[^']+)'/g)) {
+        for (const name of names.split(',')) clientOf.set(name.trim(), from);
+      }
+      for (const [, command = ''] of source.matchAll(/new (\w+)Command\(/g)) {
+        const prefix = clientPrefixes[clientOf.get(`${command}Command`) ?? ''];
+        if (prefix === undefined) throw new Error(`${folder}/${file}: ${command}Command from an unknown client`);
+        actions.add(actionNames[`${prefix}:${command}`] ?? `${prefix}:${command}`);
+      }
+    }
+  }
+  return actions;
+}
+
+describe('the functions’ IAM policies', () => {
+  const reconcilers = ['deploy', 'advance', 'rollback', 'pipeline-events', 'reconcile-worker'];
+  const allFunctions = ['approve', ...reconcilers];
+  const stackTag = { 'aws:RequestTag/sagemaker-rollout:stack': 'sagemaker-rollout-ci' };
+  const stackResourceTag = { 'aws:ResourceTag/sagemaker-rollout:stack': 'sagemaker-rollout-ci' };
+
+  it('grant every AWS call the code makes; each reconciler can make all but the approval report read and the queue calls', () => {
+    const called = actionsTheCodeCalls();
+    expect(called.size).toBeGreaterThan(30);
+    const granted = (name: string) => new Set(statementsOfRole(roleOf(name)).flatMap(actionsOf));
+    const grantedToAny = new Set(allFunctions.flatMap((name) => [...granted(name)]));
+    expect([...called].filter((action) => !grantedToAny.has(action))).toEqual([]);
+    for (const name of reconcilers) {
+      const missing = [...called].filter(
+        (action) => !granted(name).has(action) && action !== 's3:GetObject' && !action.startsWith('sqs:'),
+      );
+      expect({ name, missing }).toEqual({ name, missing: [] });
+    }
+  });
+
+  it('create, change and delete endpoints, configs and models only with the stack’s tag', () => {
+    const tagged = [
+      'CreateModel',
+      'CreateEndpointConfig',
+      'AddTags',
+      'UpdateEndpointWeightsAndCapacities',
+      'DeleteModel',
+      'DeleteEndpointConfig',
+    ];
+    for (const name of allFunctions) {
+      for (const statement of statementsOfRole(roleOf(name))) {
+        const actions = actionsOf(statement).map((action) => action.replace(/^sagemaker:/, ''));
+        if (actions.some((action) => tagged.includes(action))) {
+          expect(statement.Condition).toEqual({
+            StringEquals: actions.includes('CreateModel') ? stackTag : stackResourceTag,
+          });
+        }
+        // The endpoint itself must be tagged; a config it is pointed at need not be (a rollback to the team's).
+        if (
+          actions.some((action) => action === 'CreateEndpoint' || action === 'UpdateEndpoint') &&
+          statement.Condition === undefined
+        ) {
+          expect(statement.Resource).toEqual({
+            'Fn::Sub': `arn:\${AWS::Partition}:sagemaker:\${AWS::Region}:\${AWS::AccountId}:endpoint-config/*`,
+          });
+        }
+      }
+    }
+  });
+
+  it('write only alarms named like the guard alarms it creates', () => {
+    const [prefix] = guardAlarmNamesFor('fraud-prod', 'fraud-detector-2').errors.split('fraud-prod');
+    const writes = statementsOfRole(roleOf('deploy')).filter((statement) =>
+      actionsOf(statement).includes('cloudwatch:PutMetricAlarm'),
+    );
+    expect(writes).toHaveLength(1);
+    expect(writes[0]?.Resource).toEqual({
+      'Fn::Sub': `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${prefix}*`,
+    });
+    expect(actionsOf(writes[0] as Statement)).toEqual(['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms']);
+  });
+
+  it(`fit IAM's 10,240 characters per role with the sample policy and with ${fleetSize} groups`, () => {
+    const largest = (from: Record<string, Resource>) =>
+      Math.max(...allFunctions.map((name) => inlinePolicyCharacters(roleOf(name, from))));
+    const sample = largest(resources);
+    const fleet = largest(fleetResources);
+    expect(sample).toBeLessThanOrEqual(10_240);
+    expect(fleet).toBeLessThanOrEqual(10_240);
+    // Only the model package list grows, and only to its limit of 30 globs.
+    expect(fleet - sample).toBeLessThan(30 * 80);
+  });
+
+  it(`approve and reject the versions of all ${fleetSize} groups through a few prefix globs, and no other group's`, () => {
+    const update = statementsOfRole(roleOf('approve', fleetResources)).find((statement) =>
+      actionsOf(statement).includes('sagemaker:UpdateModelPackage'),
+    );
+    const globs = (resolved(update?.Resource) as string[]).map((arn) => arn.split(':model-package/')[1] as string);
+    expect(globs.length).toBeLessThanOrEqual(30);
+    const matchers = globs.map((glob) => new RegExp(`^${glob.replaceAll('*', '.*')}$`));
+    for (let index = 0; index < fleetSize; index += 1) {
+      expect(matchers.some((matcher) => matcher.test(`${fleetGroup(index)}/7`))).toBe(true);
+    }
+    expect(matchers.some((matcher) => matcher.test('fraud-detector/7'))).toBe(false);
+    expect(matchers.some((matcher) => matcher.test('shop-1000/7'))).toBe(false);
+  });
+
+  it(`keep a ${fleetSize}-group stack well inside CloudFormation's limits, with the worker's queue read one message and two workers at a time`, () => {
+    expect(statSync(fleetTemplatePath).size).toBeLessThan(1_000_000);
+    expect(Object.keys(fleetResources).length).toBeLessThan(500);
+    expect(Object.keys(fleetResources).length).toBe(Object.keys(resources).length);
+    const [[, mapping] = []] = resourcesOfType('AWS::Lambda::EventSourceMapping', fleetResources);
+    expect(mapping?.Properties).toMatchObject({ BatchSize: 1, ScalingConfig: { MaximumConcurrency: 2 } });
   });
 });

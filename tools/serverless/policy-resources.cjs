@@ -1,53 +1,101 @@
-// Serverless Framework reads this at package time (`${file(...)}`), so the IAM statements are
-// derived from rollout.config.yml, the one source of truth. CommonJS because the framework
-// `require`s variable files. The full validation of the policy runs in `npm run check`
-// (tools/check-policy.ts) and when each function starts.
+// Serverless Framework reads this at package time (`${file(...)}`), so the IAM statements are derived
+// from the rollout policy, the one source of truth: rollout.config.yml, or the file ROLLOUT_POLICY_FILE
+// names. CommonJS because the framework `require`s variable files. The full validation of the policy runs
+// in `npm run check` (tools/check-policy.ts); here only what the statements need is read.
+//
+// A role's inline policies are limited to 10,240 characters (IAM quotas), so lists that grow with the
+// groups are kept short: a pattern is already a glob, and past a limit names are merged into prefix
+// globs (shop-0001 ... shop-0999 become shop-0*). The functions never act on a group the policy does not
+// configure; the globs are the second line of defence, not the first.
 const { readFileSync } = require('node:fs');
-const { join } = require('node:path');
+const { join, resolve } = require('node:path');
 const { parse } = require('yaml');
 
-function loadPolicyDocument() {
-  return parse(readFileSync(join(__dirname, '..', '..', 'rollout.config.yml'), 'utf8'));
+/** At most this many model package groups and execution roles in a statement's resources. */
+const groupGlobLimit = 30;
+const roleGlobLimit = 10;
+
+function policyFile() {
+  const named = process.env.ROLLOUT_POLICY_FILE;
+  return named === undefined || named === '' ? join(__dirname, '..', '..', 'rollout.config.yml') : resolve(named);
 }
 
+function loadPolicyDocument() {
+  return parse(readFileSync(policyFile(), 'utf8'));
+}
+
+/** Each group key of the policy with what the statements need; in a pattern `{group}` stands for any name. */
 function loadGroups() {
   const file = loadPolicyDocument();
   const defaults = file.defaults ?? {};
-  return Object.entries(file.modelPackageGroups ?? {}).map(([name, own]) => ({
-    name,
-    endpointName: own.endpointName ?? defaults.endpointName,
-    executionRoleArn: own.executionRoleArn ?? defaults.executionRoleArn,
-  }));
-}
-
-function sageMakerArn(resource) {
-  return { 'Fn::Sub': `arn:\${AWS::Partition}:sagemaker:\${AWS::Region}:\${AWS::AccountId}:${resource}` };
+  return Object.entries(file.modelPackageGroups ?? {}).map(([key, own]) => {
+    const role = own?.executionRoleArn ?? defaults.executionRoleArn;
+    const name = key.includes('*') ? '*' : key;
+    return { key, executionRoleArn: typeof role === 'string' ? role.replaceAll('{group}', name) : role };
+  });
 }
 
 function unique(values) {
   return [...new Set(values)];
 }
 
+/** `name` cut to `length` literal characters and a `*`; a glob whose literal part is shorter stays as it is. */
+function prefixGlob(name, length) {
+  const star = name.indexOf('*');
+  const literal = star < 0 ? name : name.slice(0, star);
+  return literal.length <= length ? name : `${literal.slice(0, length)}*`;
+}
+
+/** A `prefix*` glob covers every name that starts with its prefix. */
+function coveredByAnother(name, globs) {
+  return globs.some(
+    (glob) =>
+      glob !== name && glob.endsWith('*') && !glob.slice(0, -1).includes('*') && name.startsWith(glob.slice(0, -1)),
+  );
+}
+
+/**
+ * At most `limit` globs matching every name: the names themselves when they fit, else names that share a
+ * prefix merged into `prefix*`, the longest shared prefixes first. Every name stays matched; what else a
+ * glob matches is the price of fitting.
+ */
+function globsWithin(names, limit) {
+  let globs = unique(names);
+  for (
+    let length = Math.max(0, ...globs.map((name) => name.length));
+    globs.length > limit && length >= 0;
+    length -= 1
+  ) {
+    const sharing = new Map();
+    for (const glob of globs) sharing.set(prefixGlob(glob, length), (sharing.get(prefixGlob(glob, length)) ?? 0) + 1);
+    globs = unique(globs.map((glob) => (sharing.get(prefixGlob(glob, length)) > 1 ? prefixGlob(glob, length) : glob)));
+  }
+  return globs.filter((glob) => !coveredByAnother(glob, globs));
+}
+
+function sageMakerArn(resource) {
+  return { 'Fn::Sub': `arn:\${AWS::Partition}:sagemaker:\${AWS::Region}:\${AWS::AccountId}:${resource}` };
+}
+
 module.exports.executionRoleArns = () => {
-  const roles = unique(loadGroups().map((group) => group.executionRoleArn));
-  if (roles.some((role) => typeof role !== 'string'))
-    throw new Error('rollout.config.yml: every group needs executionRoleArn');
-  return roles;
+  const groups = loadGroups();
+  const missing = groups.find((group) => typeof group.executionRoleArn !== 'string');
+  if (missing !== undefined)
+    throw new Error(`${policyFile()}: modelPackageGroups.${missing.key} needs executionRoleArn`);
+  return globsWithin(
+    groups.map((group) => group.executionRoleArn),
+    roleGlobLimit,
+  );
 };
 
-/** The endpoints of the policy, and the models and endpoint configs we name after them (`<endpoint>-...`). */
-module.exports.endpointResources = () =>
-  loadGroups().flatMap((group) => [
-    sageMakerArn(`endpoint/${group.endpointName}`),
-    sageMakerArn(`endpoint-config/${group.endpointName}-*`),
-    sageMakerArn(`model/${group.endpointName}-*`),
-  ]);
-
+/** The versions of the configured groups (`model-package/<group>/<version>`): approve and reject only those. */
 module.exports.modelPackageResources = () =>
-  loadGroups().flatMap((group) => [
-    sageMakerArn(`model-package/${group.name}/*`),
-    sageMakerArn(`model-package-group/${group.name}`),
-  ]);
+  globsWithin(
+    loadGroups().map((group) => group.key),
+    groupGlobLimit,
+  ).map((glob) => sageMakerArn(`model-package/${glob}/*`));
 
 /** The policy as a JavaScript string literal of its JSON, for esbuild's `define`. */
 module.exports.policyDocumentLiteral = () => JSON.stringify(JSON.stringify(loadPolicyDocument()));
+
+module.exports.globsWithin = globsWithin;

@@ -12,7 +12,11 @@ describe('sendNotices', () => {
   const counted: DecisionMetric[] = [];
   const context = {
     policy: loadPolicyFile('rollout.config.yml'),
-    settings: { rolloutsTableName: 't', notificationsTopicArn: 'arn:aws:sns:us-east-1:123456789012:n' },
+    settings: {
+      stackName: 'sagemaker-rollout-test',
+      rolloutsTableName: 't',
+      notificationsTopicArn: 'arn:aws:sns:us-east-1:123456789012:n',
+    },
     writer: liveWriter(),
     countDecision: (metric: DecisionMetric) => counted.push(metric),
   };

@@ -14,7 +14,11 @@ const dynamodb = mockClient(DynamoDBDocumentClient);
 const sagemaker = mockClient(SageMakerClient);
 const cloudwatch = mockClient(CloudWatchClient);
 const policy = loadPolicyFile('rollout.config.yml');
-const settings = { rolloutsTableName: 'rollouts', notificationsTopicArn: 'arn:aws:sns:us-east-1:123456789012:n' };
+const settings = {
+  stackName: 'sagemaker-rollout-test',
+  rolloutsTableName: 'rollouts',
+  notificationsTopicArn: 'arn:aws:sns:us-east-1:123456789012:n',
+};
 
 function bakingRollout(endpointName: string, groupName: string): Rollout {
   return rolloutRecord({

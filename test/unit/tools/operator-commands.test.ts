@@ -9,7 +9,11 @@ import { abortRollout, pauseRollout, resumeRollout, rolloutStatus } from '../../
 const dynamodb = mockClient(DynamoDBDocumentClient);
 const context = {
   policy: loadPolicyFile('rollout.config.yml'),
-  settings: { rolloutsTableName: 'rollouts', notificationsTopicArn: 'arn:aws:sns:us-east-1:123456789012:n' },
+  settings: {
+    stackName: 'sagemaker-rollout-test',
+    rolloutsTableName: 'rollouts',
+    notificationsTopicArn: 'arn:aws:sns:us-east-1:123456789012:n',
+  },
   writer: liveWriter(),
 };
 const now = '2026-11-25T09:00:00Z';

@@ -1,0 +1,88 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const policyResources = createRequire(import.meta.url)('../../../tools/serverless/policy-resources.cjs') as {
+  globsWithin(names: readonly string[], limit: number): string[];
+  executionRoleArns(): string[];
+  modelPackageResources(): { 'Fn::Sub': string }[];
+};
+const { globsWithin } = policyResources;
+
+const matches = (glob: string, name: string) => new RegExp(`^${glob.replaceAll('*', '.*')}$`).test(name);
+const groupName = fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/);
+
+describe('globsWithin (IAM resource lists that fit a role)', () => {
+  it('keeps the names when they fit', () => {
+    expect(globsWithin(['fraud-detector', 'churn-model', 'shop-*'], 30)).toEqual([
+      'fraud-detector',
+      'churn-model',
+      'shop-*',
+    ]);
+  });
+
+  it('merges only names that share a prefix, the longest prefixes first', () => {
+    const shops = Array.from({ length: 1000 }, (_, index) => `shop-${String(index).padStart(4, '0')}`);
+    expect(globsWithin([...shops, 'fraud-detector'], 30)).toEqual([
+      ...Array.from({ length: 10 }, (_, index) => `shop-0${index}*`),
+      'fraud-detector',
+    ]);
+  });
+
+  it('drops a name a pattern already covers', () => {
+    expect(globsWithin(['shop-*', 'shop-0001', 'shop-eu-*'], 30)).toEqual(['shop-*']);
+  });
+
+  it('always matches every name, within the limit', () => {
+    fc.assert(
+      fc.property(fc.array(groupName, { maxLength: 200 }), fc.integer({ min: 1, max: 40 }), (names, limit) => {
+        const globs = globsWithin(names, limit);
+        expect(globs.length).toBeLessThanOrEqual(Math.max(limit, 1));
+        for (const name of names) expect(globs.some((glob) => matches(glob, name))).toBe(true);
+      }),
+    );
+  });
+});
+
+describe('the policy file the statements are derived from', () => {
+  const previous = process.env.ROLLOUT_POLICY_FILE;
+  afterEach(() => {
+    if (previous === undefined) delete process.env.ROLLOUT_POLICY_FILE;
+    else process.env.ROLLOUT_POLICY_FILE = previous;
+  });
+
+  function usePolicy(yaml: string) {
+    const file = join(mkdtempSync(join(tmpdir(), 'policy-resources-')), 'rollout.config.yml');
+    writeFileSync(file, yaml);
+    process.env.ROLLOUT_POLICY_FILE = file;
+  }
+
+  it('is ROLLOUT_POLICY_FILE when set; a pattern stands for its groups, {group} in its role for any name', () => {
+    usePolicy(
+      [
+        'defaults: { executionRoleArn: arn:aws:iam::123456789012:role/SageMakerExecution }',
+        'modelPackageGroups:',
+        '  fraud-detector: { endpointName: fraud-prod }',
+        '  "store-*": { endpointName: "{group}-prod", executionRoleArn: "arn:aws:iam::123456789012:role/{group}-exec" }',
+      ].join('\n'),
+    );
+    expect(policyResources.executionRoleArns()).toEqual([
+      'arn:aws:iam::123456789012:role/SageMakerExecution',
+      'arn:aws:iam::123456789012:role/*-exec',
+    ]);
+    expect(policyResources.modelPackageResources().map((arn) => arn['Fn::Sub'].split(':model-package/')[1])).toEqual([
+      'fraud-detector/*',
+      'store-*/*',
+    ]);
+  });
+
+  it('names the group without an execution role', () => {
+    usePolicy('modelPackageGroups:\n  fraud-detector: { endpointName: fraud-prod }\n');
+    expect(() => policyResources.executionRoleArns()).toThrow(
+      /modelPackageGroups\.fraud-detector needs executionRoleArn/,
+    );
+  });
+});

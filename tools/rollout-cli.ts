@@ -8,6 +8,8 @@ const usage = `usage: rollout replay <event.json>... [--dry-run] [--json] [--con
        rollout pause <endpoint>           hold the rollout at its current step (alarms still roll back)
        rollout resume <endpoint>          let it go on
        rollout abort <endpoint> --reason "..."   roll back now, as an alarm would
+       rollout groups [--tag-endpoints] [--dry-run]   the registry's groups as the policy sees them, and
+                                          whether the stack may manage their endpoints (tag them with --tag-endpoints)
 
 Routes each event with the EventBridge rules of serverless.yml and runs the real handler in this
 process against AWS_ENDPOINT_URL (or AWS itself when it is unset).
@@ -68,6 +70,36 @@ async function operatorCommand(command: string, args: string[]): Promise<number>
   return 0;
 }
 
+async function groupsCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...commonOptions,
+      'tag-endpoints': { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
+    },
+  });
+  prepareLocalEnvironment({ quiet: !values.verbose });
+  const { liveWriter, planWriter } = await import('#shared/aws/aws-writes.ts');
+  const { loadPolicyFile } = await import('#shared/policy/load-policy.ts');
+  const { readStackDefinition, stackSettings } = await import('./stack-definition.ts');
+  const registry = await import('./registry-groups.ts');
+  const { stackName } = stackSettings(readStackDefinition(values.stage), process.env.AWS_REGION);
+  const groups = registry.groupCoverage(loadPolicyFile(values.config), await registry.listRegistryGroups());
+  const owners = await registry.readOwnerships(groups, stackName);
+  groups.forEach((group, index) => console.log(registry.describeGroup(group, owners[index])));
+  console.log(registry.summarize(groups, owners));
+  if (!values['tag-endpoints']) return 0;
+  const writer = values['dry-run'] ? planWriter() : liveWriter();
+  for (const owner of owners) {
+    if (owner?.kind === 'untagged') await registry.tagEndpoint(writer, owner.arn, stackName);
+  }
+  const verb = values['dry-run'] ? 'would tag' : 'tagged';
+  console.log(`${verb} ${writer.performed.length} endpoint(s) sagemaker-rollout:stack=${stackName}`);
+  for (const write of writer.performed) console.log(`  ${JSON.stringify(write.input)}`);
+  return 0;
+}
+
 async function replayCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -109,6 +141,7 @@ async function replayCommand(args: string[]): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'replay') return replayCommand(rest);
+  if (command === 'groups') return groupsCommand(rest);
   if (command === 'status' || command === 'pause' || command === 'resume' || command === 'abort')
     return operatorCommand(command, rest);
   console.error(usage);

@@ -17,6 +17,8 @@ export interface Policy {
    * (the first in the file among equals). Undefined: the group is not configured and is never touched.
    */
   group(groupName: string): GroupPolicy | undefined;
+  /** The key of the file that configures the group: its own name, or the pattern that applies; undefined: none. */
+  configuredBy(groupName: string): string | undefined;
   /** The groups the file lists by name. */
   readonly explicitGroups: readonly string[];
   readonly patterns: readonly GroupPattern[];
@@ -119,18 +121,22 @@ export function parsePolicyDocument(raw: unknown, sourceName: string, checked: '
     .sort((a, b) => b.specificity - a.specificity);
   const resolved = new Map<string, GroupPolicy | undefined>();
 
+  function configuredBy(groupName: string): string | undefined {
+    if (entries.has(groupName) && !groupName.includes('*')) return groupName;
+    return patterns.find((candidate) => candidate.matches(groupName))?.pattern;
+  }
+
   function resolve(groupName: string): GroupPolicy | undefined {
-    const own = entries.get(groupName);
-    if (own !== undefined && !groupName.includes('*')) return validateGroup(own, [groupName]);
-    const pattern = patterns.find((candidate) => candidate.matches(groupName));
-    if (pattern === undefined) return undefined;
-    const entry = instantiate(entries.get(pattern.pattern), groupName) as PlainObject;
-    return validateGroup(entry, [pattern.pattern]);
+    const key = configuredBy(groupName);
+    if (key === undefined) return undefined;
+    const entry = entries.get(key) as PlainObject;
+    return validateGroup(key === groupName ? entry : (instantiate(entry, groupName) as PlainObject), [key]);
   }
 
   return {
     explicitGroups,
     patterns,
+    configuredBy,
     group(groupName) {
       if (!resolved.has(groupName)) resolved.set(groupName, resolve(groupName));
       return resolved.get(groupName);

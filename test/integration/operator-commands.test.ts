@@ -1,7 +1,21 @@
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CreateModelPackageGroupCommand,
+  DeleteTagsCommand,
+  ListTagsCommand,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { liveWriter } from '#shared/aws/aws-writes.ts';
 import { BadInputError } from '#shared/errors.ts';
 import { abortRollout, pauseRollout, resumeRollout, rolloutStatus } from '../../tools/operator-commands.ts';
+import {
+  describeGroup,
+  groupCoverage,
+  listRegistryGroups,
+  readOwnerships,
+  tagEndpoint,
+} from '../../tools/registry-groups.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { endpointName, rolloutStory } from '../support/rollout-story.ts';
 
@@ -89,5 +103,51 @@ describe('operator commands', () => {
     await expect(pauseRollout(local.context(), 'no-such-endpoint', 'alice', story.now())).rejects.toThrow(
       'endpoint no-such-endpoint: no active rollout',
     );
+  });
+});
+
+describe('rollout groups', () => {
+  const sagemaker = new SageMakerClient({});
+
+  async function report() {
+    const groups = groupCoverage(local.policy, await listRegistryGroups());
+    const owners = await readOwnerships(groups, local.context().settings.stackName);
+    return { lines: groups.map((group, index) => describeGroup(group, owners[index])), owners };
+  }
+
+  it('shows how the policy sees each registry group and whether the stack may manage its endpoint', async () => {
+    await story.establishIncumbent();
+    await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'legacy-model' }));
+
+    const { lines } = await report();
+
+    expect(lines).toEqual([
+      'fraud-detector: configured by name, endpoint fraud-prod managed by this stack',
+      'legacy-model: not configured (never touched)',
+      'churn-model: configured by name, but the registry has no such group',
+    ]);
+  });
+
+  it('tags an endpoint the team created, once, and then reports it managed', async () => {
+    await story.establishIncumbent();
+    const arn = (await story.endpoint()).EndpointArn;
+    // As if the team had created the endpoint: no stack tag.
+    await sagemaker.send(new DeleteTagsCommand({ ResourceArn: arn, TagKeys: ['sagemaker-rollout:stack'] }));
+    const before = await report();
+    expect(before.lines[0]).toBe(
+      'fraud-detector: configured by name, endpoint fraud-prod not tagged sagemaker-rollout:stack: the stack cannot update it (rollout groups --tag-endpoints)',
+    );
+
+    const writer = liveWriter();
+    for (const owner of before.owners)
+      if (owner?.kind === 'untagged') await tagEndpoint(writer, owner.arn, 'sagemaker-rollout-local');
+
+    expect(writer.performed).toHaveLength(1);
+    expect((await report()).lines[0]).toBe(
+      'fraud-detector: configured by name, endpoint fraud-prod managed by this stack',
+    );
+    expect((await sagemaker.send(new ListTagsCommand({ ResourceArn: arn }))).Tags).toEqual([
+      { Key: 'sagemaker-rollout:stack', Value: 'sagemaker-rollout-local' },
+    ]);
   });
 });

@@ -27,6 +27,8 @@ const { deployProductionEndpoint, productionShape } = await import('./production
 const { subscribeToNotices } = await import('./notice-inbox.ts');
 const { readStackDefinition, stackSettings } = await import('./stack-definition.ts');
 const { replayEvent } = await import('./replay.ts');
+const registry = await import('./registry-groups.ts');
+const { liveWriter } = await import('#shared/aws/aws-writes.ts');
 const { alarmStateChange, minutesAfterStart, modelPackageEvent, scheduledTick } = await import('./event-builders.ts');
 const { compareSideBySide, scalingLine, timelinePrinter, trafficSplit } = await import('./demo-timeline.ts');
 
@@ -121,13 +123,28 @@ async function createTeamAlarm(): Promise<void> {
   );
 }
 
+/** What `npx rollout groups --tag-endpoints` does and prints: the stack may update only endpoints with its tag. */
+async function handOver() {
+  timeline.section('the team hands fraud-prod over to the stack: npx rollout groups --tag-endpoints');
+  const groups = registry.groupCoverage(setup.policy, await registry.listRegistryGroups());
+  const owners = await registry.readOwnerships(groups, setup.settings.stackName);
+  for (const [index, group] of groups.entries()) console.log(`   ${registry.describeGroup(group, owners[index])}`);
+  const writer = liveWriter();
+  for (const owner of owners) {
+    if (owner?.kind === 'untagged') await registry.tagEndpoint(writer, owner.arn, setup.settings.stackName);
+  }
+  console.log(`   tagged ${writer.performed.length} endpoint(s) sagemaker-rollout:stack=${setup.settings.stackName}`);
+}
+
 try {
   await createLocalResources(stack);
   const inbox = await subscribeToNotices(setup.settings.notificationsTopicArn);
   console.log('sagemaker-rollout demo: policy rollout.config.yml, group fraud-detector -> endpoint fraud-prod');
   console.log('canary 10% -> 50% -> 100%, 10 min bake per step; guard alarms on the new variant; one tick a minute');
 
-  const incumbent = await deployProductionEndpoint(groupName, endpointName, () => emulator.settle());
+  const incumbent = await deployProductionEndpoint(groupName, endpointName, () => emulator.settle(), {
+    handedOverTo: null,
+  });
   const shape = productionShape;
   const scalingBefore = await scalingLine(endpointName, incumbent.variantName);
   timeline.section('before: the fraud team deployed v1 by hand');
@@ -141,6 +158,7 @@ try {
   console.log(
     `   model ${incumbent.modelName} in a VPC (${shape.vpcConfig.Subnets.join(', ')}) with network isolation`,
   );
+  await handOver();
   timeline.header();
 
   await newVersion(2, 0.93);

@@ -11,7 +11,9 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
+import { withStackTag } from '#shared/rollout/stack-ownership.ts';
 import { mapSettled } from '#shared/runtime/bounded-concurrency.ts';
+import type { Settings } from '#shared/runtime/settings.ts';
 
 export const fleetRole = 'arn:aws:iam::123456789012:role/SageMakerExecution';
 const image = '123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:1';
@@ -91,7 +93,12 @@ function canaryRecord(index: number, bakeStartedAt: string): Rollout {
   };
 }
 
-async function seedEndpoint(sagemaker: SageMakerClient, cloudwatch: CloudWatchClient, index: number) {
+async function seedEndpoint(
+  sagemaker: SageMakerClient,
+  cloudwatch: CloudWatchClient,
+  index: number,
+  stackName: string,
+) {
   const endpointName = fleetEndpoint(index);
   const groupName = fleetGroup(index);
   for (const version of [1, 2]) {
@@ -117,7 +124,11 @@ async function seedEndpoint(sagemaker: SageMakerClient, cloudwatch: CloudWatchCl
     }),
   );
   await sagemaker.send(
-    new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: `${endpointName}-v2-canary` }),
+    new CreateEndpointCommand({
+      EndpointName: endpointName,
+      EndpointConfigName: `${endpointName}-v2-canary`,
+      Tags: withStackTag([], stackName),
+    }),
   );
   await cloudwatch.send(
     new PutMetricAlarmCommand({
@@ -139,7 +150,7 @@ async function seedEndpoint(sagemaker: SageMakerClient, cloudwatch: CloudWatchCl
  * CloudWatch and its rollout recorded (and watching it). `settle` finishes the endpoints' creation.
  */
 export async function seedFleet(
-  tableName: string,
+  settings: Pick<Settings, 'rolloutsTableName' | 'stackName'>,
   range: { readonly from: number; readonly to: number },
   bakeStartedAt: string,
   settle: () => Promise<void>,
@@ -148,7 +159,9 @@ export async function seedFleet(
   const cloudwatch = new CloudWatchClient({});
   const dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   const indexes = Array.from({ length: range.to - range.from }, (_, offset) => range.from + offset);
-  const seeded = await mapSettled(indexes, 8, (index) => seedEndpoint(sagemaker, cloudwatch, index));
+  const seeded = await mapSettled(indexes, 8, (index) =>
+    seedEndpoint(sagemaker, cloudwatch, index, settings.stackName),
+  );
   const failed = seeded.find((result) => result.status === 'rejected');
   if (failed?.status === 'rejected') throw failed.reason;
   await settle();
@@ -161,6 +174,6 @@ export async function seedFleet(
   });
   for (let start = 0; start < items.length; start += 25) {
     const batch = items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } }));
-    await dynamodb.send(new BatchWriteCommand({ RequestItems: { [tableName]: batch } }));
+    await dynamodb.send(new BatchWriteCommand({ RequestItems: { [settings.rolloutsTableName]: batch } }));
   }
 }

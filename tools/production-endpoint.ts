@@ -14,7 +14,9 @@ import {
   SageMakerClient,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
+import { withStackTag } from '#shared/rollout/stack-ownership.ts';
 import { binaryClassificationReport, registerModelPackage } from './model-registry-seed.ts';
+import { readStackDefinition, stackSettings } from './stack-definition.ts';
 
 export const productionShape = {
   instanceType: 'ml.c5.2xlarge',
@@ -43,14 +45,18 @@ export interface ProductionEndpoint {
 }
 
 /**
- * v1 of the group serving on `endpointName` as a production team deployed it. `settle` finishes what
- * SageMaker does in the background (the emulator's endpoints stay Creating/Updating until then).
+ * v1 of the group serving on `endpointName` as a production team deployed it, then handed over to the
+ * local stack with its tag (`rollout groups --tag-endpoints`) unless `handedOverTo` is null. `settle`
+ * finishes what SageMaker does in the background (the emulator's endpoints stay Creating/Updating until then).
  */
 export async function deployProductionEndpoint(
   groupName: string,
   endpointName: string,
   settle: () => Promise<void>,
-  executionRoleArn = 'arn:aws:iam::123456789012:role/SageMakerExecution',
+  {
+    executionRoleArn = 'arn:aws:iam::123456789012:role/SageMakerExecution',
+    handedOverTo = stackSettings(readStackDefinition()).stackName as string | null,
+  } = {},
 ): Promise<ProductionEndpoint> {
   const sagemaker = new SageMakerClient({});
   const autoscaling = new ApplicationAutoScalingClient({});
@@ -101,7 +107,13 @@ export async function deployProductionEndpoint(
       Tags: [...shape.tags],
     }),
   );
-  await sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: configName }));
+  await sagemaker.send(
+    new CreateEndpointCommand({
+      EndpointName: endpointName,
+      EndpointConfigName: configName,
+      Tags: handedOverTo === null ? [...shape.tags] : withStackTag(shape.tags, handedOverTo),
+    }),
+  );
   await settle();
   // Auto scaling has since scaled it out: the config says 2, the endpoint serves on 6.
   await sagemaker.send(

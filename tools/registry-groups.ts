@@ -1,7 +1,7 @@
 // `rollout groups`: the registry's model package groups as the policy sees them (configured by name, by a
 // pattern, or not at all), the groups the policy names that the registry does not have (a typo configures
 // nothing), and whether each configured endpoint lets this stack manage it: the functions may update only
-// endpoints that carry the stack's tag (serverless.yml; shared/aws/stack-ownership.ts). With
+// endpoints that carry the stack's tag (serverless.yml; shared/rollout/stack-ownership.ts). With
 // --tag-endpoints it tags the existing endpoints of configured groups that lack it, once, as an operator.
 import {
   AddTagsCommand,
@@ -11,9 +11,9 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import type { Writer } from '#shared/aws/aws-writes.ts';
 import { sagemaker } from '#shared/aws/sagemaker.ts';
-import { stackTagKey, withStackTag } from '#shared/aws/stack-ownership.ts';
 import type { Policy } from '#shared/policy/policy-document.ts';
 import type { Tag } from '#shared/rollout/rollout-state.ts';
+import { stackTagKey, withStackTag } from '#shared/rollout/stack-ownership.ts';
 import { mapSettled } from '#shared/runtime/bounded-concurrency.ts';
 
 export interface GroupCoverage {

@@ -87,7 +87,7 @@ async function groupsCommand(args: string[]): Promise<number> {
   const { stackName } = stackSettings(readStackDefinition(values.stage), process.env.AWS_REGION);
   const groups = registry.groupCoverage(loadPolicyFile(values.config), await registry.listRegistryGroups());
   const owners = await registry.readOwnerships(groups, stackName);
-  groups.forEach((group, index) => console.log(registry.describeGroup(group, owners[index])));
+  for (const [index, group] of groups.entries()) console.log(registry.describeGroup(group, owners[index]));
   console.log(registry.summarize(groups, owners));
   if (!values['tag-endpoints']) return 0;
   const writer = values['dry-run'] ? planWriter() : liveWriter();

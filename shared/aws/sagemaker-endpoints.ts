@@ -23,10 +23,10 @@ import type {
 } from '#shared/rollout/observed-state.ts';
 import type { Tag, VariantSpec } from '#shared/rollout/rollout-state.ts';
 import type { ModelPlan } from '#shared/rollout/rollout-step.ts';
+import { withStackTag } from '#shared/rollout/stack-ownership.ts';
 import type { VariantWeight } from '#shared/rollout/traffic-split.ts';
 import type { Writer } from './aws-writes.ts';
 import { sagemaker } from './sagemaker.ts';
-import { withStackTag } from './stack-ownership.ts';
 
 // SageMaker answers ValidationException for both; only the message tells them apart.
 const notFound = /could not find/i;
@@ -49,6 +49,7 @@ export async function describeEndpoint(endpointName: string): Promise<ObservedEn
   try {
     const endpoint = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
     return {
+      ...(endpoint.EndpointArn === undefined ? {} : { arn: endpoint.EndpointArn }),
       status: endpoint.EndpointStatus as EndpointStatus,
       configName: endpoint.EndpointConfigName ?? '',
       variants: (endpoint.ProductionVariants ?? []).map((variant) => ({
@@ -66,7 +67,7 @@ export async function describeEndpoint(endpointName: string): Promise<ObservedEn
   }
 }
 
-async function listTags(resourceArn: string | undefined): Promise<Tag[]> {
+export async function listTags(resourceArn: string | undefined): Promise<Tag[]> {
   if (resourceArn === undefined) return [];
   const listed = await sagemaker.send(new ListTagsCommand({ ResourceArn: resourceArn, MaxResults: 100 }));
   return (listed.Tags ?? []).flatMap((tag) =>

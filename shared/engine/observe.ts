@@ -1,7 +1,7 @@
 import { readScaling } from '#shared/aws/autoscaling.ts';
 import { readAlarms } from '#shared/aws/cloudwatch.ts';
 import { readPipelineExecutionStatus } from '#shared/aws/codepipeline.ts';
-import { describeEndpoint, describeEndpointConfig, describeModel } from '#shared/aws/sagemaker-endpoints.ts';
+import { describeEndpoint, describeEndpointConfig, describeModel, listTags } from '#shared/aws/sagemaker-endpoints.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import {
   type AlarmReading,
@@ -11,7 +11,8 @@ import {
   type ObservedIncumbent,
   observationKind,
 } from '#shared/rollout/observed-state.ts';
-import type { Rollout } from '#shared/rollout/rollout-state.ts';
+import type { Rollout, Tag } from '#shared/rollout/rollout-state.ts';
+import { stackTagKey } from '#shared/rollout/stack-ownership.ts';
 
 /** Alarm states read ahead for many rollouts: what was asked, and what CloudWatch has of it. */
 export interface AlarmStates {
@@ -25,9 +26,21 @@ export async function readAlarmStates(alarmNames: readonly string[]): Promise<Al
   return { asked, readings: await readAlarms([...asked]) };
 }
 
-/** What serves now: the endpoint's config with its tags, its variants' models with theirs, and their auto scaling. */
-async function observeIncumbent(endpoint: ObservedEndpoint, endpointName: string) {
-  const config = await describeEndpointConfig(endpoint.configName);
+function ownerOf(tags: readonly Tag[], stackName: string): ObservedIncumbent['endpointOwner'] {
+  const owner = tags.find((tag) => tag.Key === stackTagKey)?.Value;
+  if (owner === undefined) return { kind: 'untagged' };
+  return owner === stackName ? { kind: 'this stack' } : { kind: 'another stack', stackName: owner };
+}
+
+/**
+ * What serves now: whose the endpoint is (its tags), its config with its tags, its variants' models with
+ * theirs, and their auto scaling.
+ */
+async function observeIncumbent(endpoint: ObservedEndpoint, endpointName: string, stackName: string) {
+  const [config, endpointTags] = await Promise.all([
+    describeEndpointConfig(endpoint.configName),
+    listTags(endpoint.arn),
+  ]);
   const modelNames = [...new Set(config.variants.flatMap((variant) => (variant.ModelName ? [variant.ModelName] : [])))];
   const [models, scaling] = await Promise.all([
     Promise.all(modelNames.map(async (name) => [name, await describeModel(name)] as const)),
@@ -37,6 +50,7 @@ async function observeIncumbent(endpoint: ObservedEndpoint, endpointName: string
     ),
   ]);
   const incumbent: ObservedIncumbent = {
+    endpointOwner: ownerOf(endpointTags, stackName),
     config,
     models: Object.fromEntries(models) as Record<string, DescribedModel | undefined>,
   };
@@ -52,6 +66,7 @@ async function observeIncumbent(endpoint: ObservedEndpoint, endpointName: string
 export async function observe(
   rollout: Rollout,
   group: GroupPolicy,
+  stackName: string,
   alarmsKnown: { alarmEvent?: Readonly<Record<string, AlarmReading>>; alarmStates?: AlarmStates } = {},
 ): Promise<Observed> {
   const knownAlarms = alarmsKnown.alarmEvent ?? {};
@@ -84,7 +99,9 @@ export async function observe(
     kind === 'scaling' ? readScaling(rollout.endpointName, variantNames) : Promise.resolve(undefined),
   ]);
   const starting =
-    kind === 'incumbent' && endpoint !== undefined ? await observeIncumbent(endpoint, rollout.endpointName) : undefined;
+    kind === 'incumbent' && endpoint !== undefined
+      ? await observeIncumbent(endpoint, rollout.endpointName, stackName)
+      : undefined;
   const readings = Object.entries({ ...described, ...knownAlarms });
   return {
     endpoint,

@@ -128,7 +128,7 @@ async function stepOnce(
     logger.warn('rollout left as it is: its group is not in the policy for this endpoint', rolloutKeys);
     return { rollout, note: 'group not configured: left as it is', progressed: false };
   }
-  const observed = known?.observed ?? (await observe(rollout, group, hints));
+  const observed = known?.observed ?? (await observe(rollout, group, context.settings.stackName, hints));
   const step = decideRolloutStep(group, rollout, observed, now);
   if (known?.fromIndex && (step.next !== rollout || step.actions.length > 0)) {
     // About to write or act on a record the index gave: read the record itself first. The same version

@@ -14,6 +14,7 @@ import {
   firingAlarm,
   guardCleanup,
   holdForMissingAlarms,
+  holdForOwnership,
   missingGuards,
   missingPolicyAlarms,
   moveTo,
@@ -69,6 +70,7 @@ export function start(group: GroupPolicy, rollout: Rollout, observed: Observed, 
   if (incumbent === undefined || incumbent.config.variants.length === 0) {
     return wait(rollout, `waiting: the endpoint's config ${endpoint.configName} shows no production variant to keep`);
   }
+  if (incumbent.endpointOwner.kind !== 'this stack') return holdForOwnership(rollout, incumbent.endpointOwner);
   const planned = planFromIncumbent(group, incumbent, endpoint);
   if ('refused' in planned) {
     return fail(

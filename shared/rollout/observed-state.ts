@@ -29,6 +29,8 @@ export interface ObservedVariant {
 }
 
 export interface ObservedEndpoint {
+  /** Absent in tests that build endpoints by hand. */
+  readonly arn?: string;
   readonly status: EndpointStatus;
   readonly configName: string;
   readonly variants: readonly ObservedVariant[];
@@ -54,6 +56,14 @@ export interface DescribedModel {
 
 /** What serves before a rollout starts: read once, when it starts. */
 export interface ObservedIncumbent {
+  /**
+   * Whose the endpoint is by its `sagemaker-rollout:stack` tag: this stack's may be updated (its IAM policy
+   * allows nothing else); an untagged one was made by the team, who tag it once to hand it over.
+   */
+  readonly endpointOwner:
+    | { readonly kind: 'this stack' }
+    | { readonly kind: 'untagged' }
+    | { readonly kind: 'another stack'; readonly stackName: string };
   readonly config: DescribedEndpointConfig;
   /** The models of the config's variants, by name (absent: the model does not exist). */
   readonly models: Readonly<Record<string, DescribedModel | undefined>>;

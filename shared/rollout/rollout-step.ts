@@ -3,7 +3,7 @@
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import type { VariantCapacity } from './capacity.ts';
 import type { EndpointConfigPlan } from './endpoint-configs.ts';
-import type { Observed, ObservedEndpoint } from './observed-state.ts';
+import type { Observed, ObservedEndpoint, ObservedIncumbent } from './observed-state.ts';
 import {
   configNameFor,
   historyLimit,
@@ -12,6 +12,7 @@ import {
   type Tag,
   type VariantScaling,
 } from './rollout-state.ts';
+import { stackTagKey } from './stack-ownership.ts';
 import type { VariantWeight } from './traffic-split.ts';
 
 /** CreateModel from the package, with the settings the rollout carries over (VPC, isolation, environment). */
@@ -165,6 +166,27 @@ export function holdForMissingAlarms(rollout: Rollout, missing: readonly string[
     { key: `missing-alarm:${names}`, outcome: `is waiting: ${waitingFor}`, detail },
     waitingFor,
   );
+}
+
+/** The stack's IAM policy lets it update only endpoints with its tag: until the team tags theirs, it waits. */
+export function holdForOwnership(
+  rollout: Rollout,
+  owner: Exclude<ObservedIncumbent['endpointOwner'], { kind: 'this stack' }>,
+): RolloutStep {
+  const endpoint = rollout.endpointName;
+  if (owner.kind === 'another stack') {
+    const waitingFor = `endpoint ${endpoint} belongs to stack ${owner.stackName}`;
+    const detail =
+      `The endpoint carries ${stackTagKey}=${owner.stackName}: another sagemaker-rollout stack manages it, and two ` +
+      'would undo each other. Remove the group from one of the policies. The endpoint was not touched.';
+    return holdWithNotice(rollout, { key: 'owner:another', outcome: `is waiting: ${waitingFor}`, detail }, waitingFor);
+  }
+  const waitingFor = `endpoint ${endpoint} is not tagged ${stackTagKey}`;
+  const detail =
+    `This stack may update only endpoints tagged ${stackTagKey} with its name (its IAM policy). The team created ` +
+    `${endpoint}: hand it over once with \`npx rollout groups --tag-endpoints\` (or aws sagemaker add-tags). ` +
+    'The rollout starts when the tag is there; after rollout.progressDeadlineMinutes it fails. The endpoint was not touched.';
+  return holdWithNotice(rollout, { key: 'owner:untagged', outcome: `is waiting: ${waitingFor}`, detail }, waitingFor);
 }
 
 export function guardCleanup(rollout: Rollout): RolloutAction[] {

@@ -18,7 +18,7 @@ export interface FanOut {
 }
 
 export interface Settings {
-  /** `<service>-<stage>`: the value of the tag on what the stack creates (shared/aws/stack-ownership.ts). */
+  /** `<service>-<stage>`: the value of the tag on what the stack creates (shared/rollout/stack-ownership.ts). */
   readonly stackName: string;
   readonly rolloutsTableName: string;
   readonly notificationsTopicArn: string;

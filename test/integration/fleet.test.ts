@@ -32,7 +32,7 @@ beforeEach(() => {
 
 const table = () => local.context().settings.rolloutsTableName;
 const seed = (from: number, to: number, bakeStartedAt: string) =>
-  seedFleet(table(), { from, to }, bakeStartedAt, () => local.emulator.settle());
+  seedFleet(local.context().settings, { from, to }, bakeStartedAt, () => local.emulator.settle());
 const bytesOf = (calls: readonly CountedCall[]) => calls.reduce((sum, call) => sum + call.bytes, 0);
 
 /** What the alarm event's reaction cost before its weights call: the calls and the bytes they read. */

@@ -18,11 +18,13 @@ import {
   UpdateEndpointCommand,
 } from '@aws-sdk/client-sagemaker';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { liveWriter } from '#shared/aws/aws-writes.ts';
 import { modelPackageEvent } from '../../tools/event-builders.ts';
 import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
 import { subscribeToNotices } from '../../tools/notice-inbox.ts';
 import { abortRollout, rolloutStatus } from '../../tools/operator-commands.ts';
 import { createHealthAlarm, deployProductionEndpoint, productionShape } from '../../tools/production-endpoint.ts';
+import { tagEndpoint } from '../../tools/registry-groups.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { rolloutStory } from '../support/rollout-story.ts';
 
@@ -164,7 +166,7 @@ describe('a canary over a production endpoint', () => {
       expect(written.DataCaptureConfig).toEqual(before.DataCaptureConfig);
       expect(written.KmsKeyId).toBe(productionShape.kmsKeyId);
     }
-    // The team's tags, and the stack's own, which its IAM policy keys on (shared/aws/stack-ownership.ts).
+    // The team's tags, and the stack's own, which its IAM policy keys on (shared/rollout/stack-ownership.ts).
     const stackTag = { Key: 'sagemaker-rollout:stack', Value: 'sagemaker-rollout-local' };
     expect(beforeTags).toEqual([...productionShape.tags]);
     expect(canaryTags).toEqual([...productionShape.tags, stackTag]);
@@ -339,6 +341,30 @@ describe('a rollout that cannot make progress', () => {
     expect((await rolloutStatus(local.context(), endpointName))[0]).toContain(`alarm ${healthAlarm} does not exist`);
 
     await createHealthAlarm(endpointName, healthAlarm);
+    await story.tick();
+    expect((await story.record())?.phase).toBe('Deploying');
+  });
+
+  it('does not touch an endpoint the team has not tagged for the stack, says so once, and starts once it is', async () => {
+    const notices = await subscribeToNotices(local.context().settings.notificationsTopicArn);
+    await createHealthAlarm(endpointName, healthAlarm);
+    await deployProductionEndpoint(groupName, endpointName, story.settle, { handedOverTo: null });
+    const before = await story.endpoint();
+    await story.approved(await story.registerApproved());
+    await story.tick();
+    await story.tick();
+
+    const waitingFor = `endpoint ${endpointName} is not tagged sagemaker-rollout:stack`;
+    expect(await story.record()).toMatchObject({ phase: 'Starting', waitingFor });
+    expect((await notices.received()).map((notice) => notice.subject)).toEqual([
+      `fraud-prod: fraud-detector v2 is waiting: ${waitingFor}`,
+    ]);
+    const after = await story.endpoint();
+    expect(after.EndpointConfigName).toBe(before.EndpointConfigName);
+    expect(after.LastModifiedTime).toEqual(before.LastModifiedTime);
+
+    const writer = liveWriter();
+    await tagEndpoint(writer, before.EndpointArn as string, local.context().settings.stackName);
     await story.tick();
     expect((await story.record())?.phase).toBe('Deploying');
   });

@@ -25,6 +25,7 @@ const live: ObservedEndpoint = {
 
 function incumbentWith(changes: Partial<ObservedIncumbent['config']> = {}, model: Record<string, unknown> = {}) {
   return {
+    endpointOwner: { kind: 'this stack' },
     config: {
       variants: [
         { VariantName: 'side', ModelName: 'm-side', InstanceType: 'ml.m5.large', InitialVariantWeight: 1 },

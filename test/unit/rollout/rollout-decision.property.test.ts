@@ -280,7 +280,7 @@ class FakeSageMaker {
       endpoint: described,
       alarms,
       ...scaling,
-      incumbent: { config: { ...config, settings: {}, tags: [] }, models },
+      incumbent: { endpointOwner: { kind: 'this stack' }, config: { ...config, settings: {}, tags: [] }, models },
     };
   }
 

@@ -36,6 +36,7 @@ const configSettings = {
   KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/1111',
 };
 const incumbent: ObservedIncumbent = {
+  endpointOwner: { kind: 'this stack' },
   config: {
     variants: [incumbentSpec],
     shadowVariants: [],
@@ -198,6 +199,22 @@ describe('starting a rollout over a production endpoint', () => {
     expect(first.next.waitingFor).toBe('alarm fraud-prod-5xx does not exist');
     expect(kinds(first.actions)).toEqual(['notify']);
     expect(again.next).toBe(first.next);
+    expect(again.actions).toEqual([]);
+  });
+
+  it.each([
+    [{ kind: 'untagged' } as const, 'endpoint fraud-prod is not tagged sagemaker-rollout:stack'],
+    [
+      { kind: 'another stack', stackName: 'sagemaker-rollout-dev' } as const,
+      'endpoint fraud-prod belongs to stack sagemaker-rollout-dev',
+    ],
+  ])('does not touch an endpoint that is not the stack’s (%o), and says so once', (endpointOwner, waitingFor) => {
+    const notOurs = { ...observedAtStart, incumbent: { ...incumbent, endpointOwner } };
+    const first = decideRolloutStep(group, starting, notOurs, '2026-11-25T09:01:00Z');
+    const again = decideRolloutStep(group, first.next, notOurs, '2026-11-25T09:02:00Z');
+
+    expect(first.next).toMatchObject({ phase: 'Starting', waitingFor });
+    expect(kinds(first.actions)).toEqual(['notify']);
     expect(again.actions).toEqual([]);
   });
 

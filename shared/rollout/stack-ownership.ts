@@ -1,4 +1,4 @@
-import type { Tag } from '#shared/rollout/rollout-state.ts';
+import type { Tag } from './rollout-state.ts';
 
 /**
  * Every model, endpoint config and endpoint a rollout creates carries this tag, valued with the stack's

@@ -3,7 +3,6 @@
  * serverless.yml, built with the esbuild options serverless.yml gives serverless-esbuild, next to
  * the boto3 baseline (import boto3 + create a SageMaker client) in fresh Python processes.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -12,34 +11,15 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build } from 'esbuild';
 import { parse as parseYaml } from 'yaml';
+import { loadEnv, loadScript, type Stats, timeRuns } from './bench-timing.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** The custom.esbuild keys that are esbuild options; `exclude` is checked separately (nothing external). */
 const esbuildKeys = ['bundle', 'minify', 'sourcemap', 'target', 'platform', 'format', 'mainFields'] as const;
 
-/** What a handler module reads from the environment at load, as in Lambda, with logging silenced. */
-const loadEnv: Record<string, string> = {
-  PATH: process.env.PATH ?? '',
-  HOME: process.env.HOME ?? '',
-  ROLLOUT_STACK_NAME: 'sagemaker-rollout-bench',
-  ROLLOUTS_TABLE_NAME: 'sagemaker-rollout-bench-rollouts',
-  NOTIFICATIONS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:sagemaker-rollout-bench-notifications',
-  AWS_REGION: 'us-east-1',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-};
-
-const loadScript =
-  'const t=process.hrtime.bigint();require(process.argv[1]);console.log(Number(process.hrtime.bigint()-t)/1e6)';
 const baselineScript =
   "import time; t=time.perf_counter(); import boto3; boto3.client('sagemaker', region_name='us-east-1'); print((time.perf_counter()-t)*1000)";
-
-interface Stats {
-  median: number;
-  min: number;
-  max: number;
-}
 
 interface Row {
   name: string;
@@ -100,38 +80,19 @@ function readServerless(): { functions: { name: string; entry: string }[]; optio
   return { functions, options };
 }
 
-/** Runs `command` `runs` times in fresh processes; each prints its own elapsed ms as its last line. */
-function timeRuns(command: string, args: string[], runs: number, cwd: string): Stats {
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const child = spawnSync(command, args, { cwd, env: loadEnv, encoding: 'utf8' });
-    if (child.error !== undefined) throw child.error;
-    const ms = Number(child.stdout.trim().split('\n').at(-1));
-    if (child.status !== 0 || !Number.isFinite(ms)) {
-      throw new Error(`${command} exited ${child.status}: ${child.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-    }
-    samples.push(ms);
-  }
-  samples.sort((a, b) => a - b);
-  const middle = samples.length / 2;
-  const at = (i: number): number => samples[i] ?? Number.NaN;
-  const median = samples.length % 2 === 1 ? at(Math.floor(middle)) : (at(middle - 1) + at(middle)) / 2;
-  return { median, min: at(0), max: at(samples.length - 1) };
-}
-
 async function measure(name: string, entry: string, options: BuildOptions, runs: number, dir: string): Promise<Row> {
   const outfile = path.join(dir, name, 'handler.js');
   await build({ ...options, absWorkingDir: root, entryPoints: [entry], outfile, logLevel: 'error' });
   const bytes = readFileSync(outfile);
   const kb = (n: number): number => Math.round((n / 1024) * 10) / 10;
-  const loadMs = timeRuns(process.execPath, ['-e', loadScript, outfile], runs, path.dirname(outfile));
+  const loadMs = timeRuns(process.execPath, ['-e', loadScript, outfile], runs, path.dirname(outfile), loadEnv);
   return { name, entry, bundleKB: kb(bytes.length), gzipKB: kb(gzipSync(bytes).length), loadMs };
 }
 
 function baseline(runs: number): { command: string; loadMs?: Stats; unavailable?: string } {
   const command = `python3 -c "${baselineScript}"`;
   try {
-    return { command, loadMs: timeRuns('python3', ['-c', baselineScript], runs, root) };
+    return { command, loadMs: timeRuns('python3', ['-c', baselineScript], runs, root, loadEnv) };
   } catch (error) {
     return { command, unavailable: error instanceof Error ? error.message : String(error) };
   }
@@ -187,4 +148,6 @@ async function main(): Promise<void> {
   if (python.unavailable !== undefined) console.log(`\nboto3 baseline unavailable: ${python.unavailable}`);
 }
 
-await main();
+// --scale: the fleet and the policy at 10 to 1000 groups (tools/bench-scale.ts).
+if (process.argv.includes('--scale')) await import('./bench-scale.ts');
+else await main();

@@ -6,10 +6,12 @@
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { TokenBucket } from '#shared/runtime/token-bucket.ts';
 
+export const apiRatesPerSecond = { read: 10, list: 5, write: 2 } as const;
+
 function ratePerSecond(operation: string): number {
-  if (/^(Describe|Get)/.test(operation)) return 10;
-  if (/^List/.test(operation)) return 5;
-  return 2;
+  if (/^(Describe|Get)/.test(operation)) return apiRatesPerSecond.read;
+  if (/^List/.test(operation)) return apiRatesPerSecond.list;
+  return apiRatesPerSecond.write;
 }
 
 /** One bucket per operation, for the life of the container; `enabled` is asked at each call. */

@@ -1,6 +1,6 @@
 // Reconciles many endpoints the way a tick does, in the scheduler or in a worker: their alarms read
 // once in batches, at most a few endpoints at a time (SageMaker's API limits), one failing endpoint
-// never stopping the others.
+// never stopping the others, and none started that the invocation has no time left to finish.
 import type { EndpointRolloutState } from '#shared/aws/rollout-store.ts';
 import { mapSettled } from '#shared/runtime/bounded-concurrency.ts';
 import { logger } from '#shared/runtime/logger.ts';
@@ -10,6 +10,21 @@ import { reconcileEndpoint } from './reconcile.ts';
 
 /** Endpoints reconciled at once: enough for hundreds within a tick, few enough for SageMaker's API limits. */
 const concurrentEndpoints = 8;
+
+/**
+ * No endpoint is started with less than this left of the invocation: one reconcile with its retries fits,
+ * and the rest wait for the next tick instead of being cut off by the timeout between two writes.
+ */
+export const reserveMs = 15_000;
+
+/**
+ * The tick's order: rotated by its minute, so that when a tick runs out of time it is not always the
+ * same endpoints that wait. Derived from the event's time: a replayed tick runs in the same order.
+ */
+export function tickOrder(endpointNames: readonly string[], now: string): number[] {
+  const offset = endpointNames.length === 0 ? 0 : Math.floor(Date.parse(now) / 60_000) % endpointNames.length;
+  return endpointNames.map((_, index) => (index + offset) % endpointNames.length);
+}
 
 export interface KnownStates {
   readonly states: ReadonlyMap<string, EndpointRolloutState>;
@@ -27,18 +42,25 @@ export async function reconcileEndpoints(
   const rollouts = [...known.states.values()].flatMap((state) => (state.rollout === undefined ? [] : [state.rollout]));
   // One DescribeAlarms per 100 alarms for all of them, instead of one per rollout.
   const alarmStates = await readAlarmStates(rollouts.flatMap((rollout) => rollout.watchedAlarms));
-  const results = await mapSettled(endpointNames, concurrentEndpoints, (endpointName) => {
+  const order = tickOrder(endpointNames, now);
+  const lines = new Array<string>(endpointNames.length);
+  await mapSettled(order, concurrentEndpoints, async (index) => {
+    const endpointName = endpointNames[index] as string;
+    if ((context.remainingTimeMs?.() ?? Number.POSITIVE_INFINITY) < reserveMs) {
+      lines[index] = `${endpointName}: deferred to the next tick (this one ran out of time)`;
+      return;
+    }
     const state = known.states.get(endpointName);
-    return reconcileEndpoint(context, endpointName, now, {
-      alarmStates,
-      ...(state === undefined ? {} : { state, fromIndex: known.fromIndex }),
-    });
+    try {
+      const result = await reconcileEndpoint(context, endpointName, now, {
+        alarmStates,
+        ...(state === undefined ? {} : { state, fromIndex: known.fromIndex }),
+      });
+      lines[index] = `${endpointName}: ${result.phase ?? '-'} (${result.notes.join('; ')})`;
+    } catch (error) {
+      logger.error('reconcile failed; the next tick tries again', { endpointName, error: error as Error });
+      lines[index] = `${endpointName}: error: ${(error as Error).message}`;
+    }
   });
-  return results.map((result, index) => {
-    const endpointName = endpointNames[index];
-    if (result.status === 'fulfilled')
-      return `${endpointName}: ${result.value.phase ?? '-'} (${result.value.notes.join('; ')})`;
-    logger.error('reconcile failed; the next tick tries again', { endpointName, error: result.reason as Error });
-    return `${endpointName}: error: ${(result.reason as Error).message}`;
-  });
+  return lines;
 }

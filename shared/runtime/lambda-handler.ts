@@ -16,23 +16,36 @@ function bundledPolicyDocument(): unknown {
   return JSON.parse(document);
 }
 
+/** The part of Lambda's context object used here. */
+interface LambdaInvocation {
+  getRemainingTimeInMillis(): number;
+}
+
 /**
  * The Lambda entry around a use case. Settings and policy are read once per container, so a broken
  * policy or environment fails the cold start loudly instead of the first event quietly.
  */
 export function createLambdaHandler(
   useCase: (event: unknown, context: RunContext) => Promise<RunResult>,
-): (event: unknown) => Promise<RunResult> {
+): (event: unknown, invocation?: LambdaInvocation) => Promise<RunResult> {
   const settings = readSettings();
   // Checked in full when it was packaged (npm run check): each group is validated when first used.
   const policy = parsePolicyDocument(bundledPolicyDocument(), 'rollout.config.yml (bundled)', 'on use');
   // Embedded metric format: the counts travel in the log stream, no CloudWatch API call in the hot path.
   const metrics = new Metrics({ namespace: 'SageMakerRollout', serviceName: 'sagemaker-rollout' });
   const countDecision = (metric: DecisionMetric) => metrics.addMetric(metric, MetricUnit.Count, 1);
-  return async (event) => {
+  return async (event, invocation) => {
     logger.resetKeys();
     try {
-      const result = await useCase(event, { policy, settings, writer: liveWriter(), countDecision });
+      const remainingTimeMs = invocation === undefined ? undefined : () => invocation.getRemainingTimeInMillis();
+      const context = {
+        policy,
+        settings,
+        writer: liveWriter(),
+        countDecision,
+        ...(remainingTimeMs && { remainingTimeMs }),
+      };
+      const result = await useCase(event, context);
       logger.info('handled', { outcome: result.outcome });
       return result;
     } finally {

@@ -23,6 +23,8 @@ export interface RunContext {
   readonly writer: Writer;
   /** Counts a decision; the Lambda entry publishes them as CloudWatch metrics, replay and tests drop them. */
   readonly countDecision?: (metric: DecisionMetric) => void;
+  /** Milliseconds left in this invocation (Lambda's clock); absent: no limit (replay, tests). */
+  readonly remainingTimeMs?: () => number;
 }
 
 /** What a use case reports back: a short outcome for logs and replay, and the writes it made. */

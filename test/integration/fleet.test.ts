@@ -72,6 +72,27 @@ describe('a fleet of active canaries', () => {
     expect(operations.length / fleetSize).toBeLessThanOrEqual(1.2);
   });
 
+  it('leaves to the next tick, untouched, the endpoints it has no time left for, and they step then', async () => {
+    await seed(0, 20, minutesAfterStart(0));
+    let startsLeft = 6;
+    // Lambda's clock: plenty of time for six endpoints, then less than one reconcile needs.
+    const remainingTimeMs = () => (startsLeft-- > 0 ? 50_000 : 5_000);
+
+    const short = await advanceRollouts(scheduledTick(minutesAfterStart(11)), { ...local.context(), remainingTimeMs });
+
+    const lines = short.outcome.split(' | ');
+    const deferred = lines.filter((line) => line.endsWith('deferred to the next tick (this one ran out of time)'));
+    expect(lines).toHaveLength(20);
+    expect(deferred).toHaveLength(14);
+    const names = Array.from({ length: 20 }, (_, index) => fleetEndpoint(index));
+    const stepped = async () =>
+      [...(await readEndpointStates(table(), names)).values()].filter((state) => state.rollout?.stepIndex === 1);
+    expect(await stepped()).toHaveLength(6);
+
+    await advanceRollouts(scheduledTick(minutesAfterStart(12)), local.context());
+    expect(await stepped()).toHaveLength(20);
+  });
+
   it('hands a tick too large for one invocation to workers, which step every endpoint', async () => {
     await seed(0, 120, minutesAfterStart(0));
     const settings = local.context().settings;

@@ -22,8 +22,9 @@ export const reserveMs = 15_000;
  * same endpoints that wait. Derived from the event's time: a replayed tick runs in the same order.
  */
 export function tickOrder(endpointNames: readonly string[], now: string): number[] {
-  const offset = endpointNames.length === 0 ? 0 : Math.floor(Date.parse(now) / 60_000) % endpointNames.length;
-  return endpointNames.map((_, index) => (index + offset) % endpointNames.length);
+  const count = endpointNames.length;
+  const offset = count === 0 ? 0 : ((Math.floor(Date.parse(now) / 60_000) % count) + count) % count;
+  return endpointNames.map((_, index) => (index + offset) % count);
 }
 
 export interface KnownStates {

@@ -23,7 +23,7 @@ const { loadPolicyFile } = await import('#shared/policy/load-policy.ts');
 const { readEndpointState } = await import('#shared/aws/rollout-store.ts');
 const { createLocalResources } = await import('./local-resources.ts');
 const { binaryClassificationReport, registerModelPackage } = await import('./model-registry-seed.ts');
-const { deployProductionEndpoint, productionShape } = await import('./production-endpoint.ts');
+const { deployProductionEndpoint, endpointErrorAlarm, productionShape } = await import('./production-endpoint.ts');
 const { subscribeToNotices } = await import('./notice-inbox.ts');
 const { readStackDefinition, stackSettings } = await import('./stack-definition.ts');
 const { replayEvent } = await import('./replay.ts');
@@ -108,19 +108,7 @@ async function describedModel(name: string) {
 }
 
 async function createTeamAlarm(): Promise<void> {
-  await cloudwatch.send(
-    new PutMetricAlarmCommand({
-      AlarmName: 'fraud-prod-5xx',
-      Namespace: 'AWS/SageMaker',
-      MetricName: 'Invocation5XXErrors',
-      Dimensions: [{ Name: 'EndpointName', Value: endpointName }],
-      Statistic: 'Sum',
-      Period: 60,
-      EvaluationPeriods: 1,
-      Threshold: 5,
-      ComparisonOperator: 'GreaterThanThreshold',
-    }),
-  );
+  await cloudwatch.send(new PutMetricAlarmCommand(endpointErrorAlarm('fraud-prod-5xx', endpointName)));
 }
 
 /** What `npx rollout groups --tag-endpoints` does and prints: the stack may update only endpoints with its tag. */

@@ -10,10 +10,11 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Rollout } from '#shared/rollout/rollout-state.ts';
+import type { ChallengerPlan, Rollout } from '#shared/rollout/rollout-state.ts';
 import { withStackTag } from '#shared/rollout/stack-ownership.ts';
 import { mapSettled } from '#shared/runtime/bounded-concurrency.ts';
 import type { Settings } from '#shared/runtime/settings.ts';
+import { endpointErrorAlarm } from './production-endpoint.ts';
 
 export const fleetRole = 'arn:aws:iam::123456789012:role/SageMakerExecution';
 const image = '123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:1';
@@ -41,6 +42,19 @@ export function fleetPolicyYaml(count: number): string {
     '',
   ].join('\n');
 }
+
+/** The plan of a challenger on a plain one-instance ml.m5.large endpoint. */
+export const plainChallengerPlan: ChallengerPlan = {
+  variantSettings: { InstanceType: 'ml.m5.large' },
+  configSettings: {},
+  configTags: [],
+  modelSettings: {},
+  containerSettings: {},
+  modelTags: [],
+  baselineInstanceCount: 1,
+  capacity: 'proportional',
+  minInstanceCount: 1,
+};
 
 /** The record of shop `index`'s v2 canary, baking at 50% since `bakeStartedAt`. */
 function canaryRecord(index: number, bakeStartedAt: string): Rollout {
@@ -71,17 +85,7 @@ function canaryRecord(index: number, bakeStartedAt: string): Rollout {
     ],
     incumbentInstanceCounts: { [`${groupName}-1`]: 1 },
     incumbentScaling: [],
-    challenger: {
-      variantSettings: { InstanceType: 'ml.m5.large' },
-      configSettings: {},
-      configTags: [],
-      modelSettings: {},
-      containerSettings: {},
-      modelTags: [],
-      baselineInstanceCount: 1,
-      capacity: 'proportional',
-      minInstanceCount: 1,
-    },
+    challenger: plainChallengerPlan,
     targetConfigName: `${endpointName}-v2-canary`,
     guardAlarms: [],
     watchedAlarms: [fleetAlarm(index)],
@@ -130,19 +134,7 @@ async function seedEndpoint(
       Tags: withStackTag([], stackName),
     }),
   );
-  await cloudwatch.send(
-    new PutMetricAlarmCommand({
-      AlarmName: fleetAlarm(index),
-      Namespace: 'AWS/SageMaker',
-      MetricName: 'Invocation5XXErrors',
-      Dimensions: [{ Name: 'EndpointName', Value: endpointName }],
-      Statistic: 'Sum',
-      Period: 60,
-      EvaluationPeriods: 1,
-      Threshold: 5,
-      ComparisonOperator: 'GreaterThanThreshold',
-    }),
-  );
+  await cloudwatch.send(new PutMetricAlarmCommand(endpointErrorAlarm(fleetAlarm(index), endpointName)));
 }
 
 /**

@@ -6,7 +6,12 @@ import {
   PutScalingPolicyCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
-import { CloudWatchClient, PutCompositeAlarmCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  PutCompositeAlarmCommand,
+  PutMetricAlarmCommand,
+  type PutMetricAlarmCommandInput,
+} from '@aws-sdk/client-cloudwatch';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
@@ -36,6 +41,21 @@ export const productionShape = {
   environment: { SAGEMAKER_MODEL_SERVER_WORKERS: '4', LOG_LEVEL: 'info' },
   scalingPolicyName: 'invocations-per-instance',
 } as const;
+
+/** The alarm a team puts on its endpoint's server errors: more than 5 in a minute. */
+export function endpointErrorAlarm(alarmName: string, endpointName: string): PutMetricAlarmCommandInput {
+  return {
+    AlarmName: alarmName,
+    Namespace: 'AWS/SageMaker',
+    MetricName: 'Invocation5XXErrors',
+    Dimensions: [{ Name: 'EndpointName', Value: endpointName }],
+    Statistic: 'Sum',
+    Period: 60,
+    EvaluationPeriods: 1,
+    Threshold: 5,
+    ComparisonOperator: 'GreaterThanThreshold',
+  };
+}
 
 export interface ProductionEndpoint {
   readonly packageArn: string;

@@ -1,17 +1,7 @@
-import type { ChallengerPlan, Rollout } from '#shared/rollout/rollout-state.ts';
+import type { Rollout } from '#shared/rollout/rollout-state.ts';
+import { plainChallengerPlan } from '../../tools/fleet-seed.ts';
 
-/** The plan of a challenger on a plain one-instance ml.m5.large endpoint. */
-export const plainChallengerPlan: ChallengerPlan = {
-  variantSettings: { InstanceType: 'ml.m5.large' },
-  configSettings: {},
-  configTags: [],
-  modelSettings: {},
-  containerSettings: {},
-  modelTags: [],
-  baselineInstanceCount: 1,
-  capacity: 'proportional',
-  minInstanceCount: 1,
-};
+export { plainChallengerPlan };
 
 /** A rollout record as the store holds it, for unit tests: every field set, `overrides` on top. */
 export function rolloutRecord(

@@ -142,7 +142,13 @@ function printFleet(rows: Awaited<ReturnType<typeof fleetRow>>[]) {
 
 async function stackRow(label: string, policyYaml: string | undefined) {
   const packageDir = path.join(workDir, `package-${label}`);
-  const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: 'dummy', AWS_SECRET_ACCESS_KEY: 'dummy' };
+  // TMPDIR: serverless-esbuild leaves a folder per function there; the work folder is removed at the end.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: 'dummy',
+    AWS_SECRET_ACCESS_KEY: 'dummy',
+    TMPDIR: workDir,
+  };
   delete env.AWS_ENDPOINT_URL;
   if (policyYaml !== undefined) {
     env.ROLLOUT_POLICY_FILE = path.join(workDir, `${label}.config.yml`);

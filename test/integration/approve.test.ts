@@ -1,9 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeModelPackageCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { sampleEvent } from '../support/sample-events.ts';
@@ -21,11 +21,14 @@ async function recordedItems() {
   return (await dynamodb.send(new ScanCommand({ TableName: local.context().settings.rolloutsTableName }))).Items ?? [];
 }
 
+const scratch = mkdtempSync(join(tmpdir(), 'sagemaker-rollout-approve-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
 /** Writes a changed copy of a sample event to a temporary file for replay. */
 function eventFile(name: string, change: (event: ReturnType<typeof sampleEvent>) => void): string {
   const event = sampleEvent(name);
   change(event);
-  const path = join(tmpdir(), `sagemaker-rollout-${name}-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
+  const path = join(scratch, `${name}-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(path, JSON.stringify(event));
   return path;
 }

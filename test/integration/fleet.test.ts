@@ -3,11 +3,11 @@
  * reaction costs the same few calls and bytes whatever the fleet, a quiet tick about one call per
  * rollout, and a tick too large for one invocation is handed to workers through the queue.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { advanceRollouts } from '#functions/advance/advance.ts';
 import { reconcileWork } from '#functions/reconcile-worker/reconcile-worker.ts';
 import { readEndpointStates } from '#shared/aws/rollout-store.ts';
@@ -26,6 +26,7 @@ const localStack = useLocalStack(policyFile);
 beforeAll(async () => {
   counter = await countFunctionCalls();
 });
+afterAll(() => rmSync(policyFile, { force: true }));
 beforeEach(() => {
   local = localStack();
 });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,7 +13,8 @@ import { sampleEvent, sampleEventPath } from '../support/sample-events.ts';
 const run = promisify(execFile);
 let local: LocalStack;
 let packageArn: string;
-const scratch = tmpdir();
+const scratch = mkdtempSync(join(tmpdir(), 'sagemaker-rollout-cli-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function rollout(args: string[], env: Record<string, string> = {}) {
   try {

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guardAlarmNamesFor } from '#shared/rollout/rollout-state.ts';
 import { fleetGroup, fleetPolicyYaml } from '../../tools/fleet-seed.ts';
 import {
@@ -16,10 +16,12 @@ import {
 import { sampleEvent } from '../support/sample-events.ts';
 
 const run = promisify(execFile);
-const packageDir = mkdtempSync(join(tmpdir(), 'sagemaker-rollout-package-'));
+// Everything this file writes, removed after it (serverless-esbuild leaves a folder per function in TMPDIR).
+const scratch = mkdtempSync(join(tmpdir(), 'sagemaker-rollout-stack-test-'));
+const packageDir = mkdtempSync(join(scratch, 'package-'));
 const templatePath = join(packageDir, 'cloudformation-template-update-stack.json');
 // The same stack for a fleet of a thousand per-shop groups, each listed by name (the hard case for IAM).
-const fleetDir = mkdtempSync(join(tmpdir(), 'sagemaker-rollout-fleet-package-'));
+const fleetDir = mkdtempSync(join(scratch, 'fleet-package-'));
 const fleetTemplatePath = join(fleetDir, 'cloudformation-template-update-stack.json');
 const fleetSize = 1000;
 
@@ -51,7 +53,7 @@ const roleOf = (functionName: string, from = resources) => roleIn(functionName, 
 const packageStack = (directory: string, env: Record<string, string> = {}) =>
   // `serverless package` works offline with dummy credentials and no login (osls).
   run('npx', ['serverless', 'package', '--stage', 'ci', '--package', directory], {
-    env: { ...process.env, AWS_ACCESS_KEY_ID: 'dummy', AWS_SECRET_ACCESS_KEY: 'dummy', ...env },
+    env: { ...process.env, AWS_ACCESS_KEY_ID: 'dummy', AWS_SECRET_ACCESS_KEY: 'dummy', TMPDIR: scratch, ...env },
   });
 
 beforeAll(async () => {
@@ -63,6 +65,8 @@ beforeAll(async () => {
   resources = JSON.parse(readFileSync(templatePath, 'utf8')).Resources;
   fleetResources = JSON.parse(readFileSync(fleetTemplatePath, 'utf8')).Resources;
 }, 120_000);
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('the packaged stack (serverless package)', () => {
   const functionNames = ['approve', 'deploy', 'advance', 'rollback', 'pipeline-events', 'reconcile-worker'];
@@ -135,7 +139,7 @@ describe('the packaged stack (serverless package)', () => {
   });
 
   it('packs bundles that start on their own, with the policy compiled in and no YAML parser', async () => {
-    const unpacked = mkdtempSync(join(tmpdir(), 'sagemaker-rollout-unpacked-'));
+    const unpacked = mkdtempSync(join(scratch, 'unpacked-'));
     await run('unzip', ['-q', join(packageDir, 'approve.zip'), '-d', unpacked]);
     const bundle = join(unpacked, 'functions/approve/handler.js');
     expect(readFileSync(bundle, 'utf8')).not.toContain('YAMLParseError');

@@ -1,34 +1,8 @@
-// primary adapter (EventBridge: Model Package State Change) -> use case (decideApproval) -> secondary adapters (SageMaker, S3, SNS, DynamoDB)
-import { decideApproval } from '#shared/approval/approval-decision.ts';
-import { findChampion } from '#shared/approval/champion.ts';
-import type { PackageEvidence } from '#shared/approval/metric-values.ts';
-import { readEvaluationReport } from '#shared/aws/evaluation-report.ts';
-import { describeModelPackage, type ModelPackage, setApprovalStatus } from '#shared/aws/sagemaker.ts';
-import { recordOnce } from '#shared/aws/store.ts';
-import { sendNotices } from '#shared/engine/notices.ts';
+// primary adapter (EventBridge: Model Package State Change) -> use case (judge the package) -> secondary adapters (SageMaker, S3, SNS, DynamoDB)
+import { judgePackage } from '#shared/engine/judge-package.ts';
 import { foreignEvent, homeOf, packageNotInGroup } from '#shared/events/event-origin.ts';
 import { modelPackageStateChangeSchema, parseEvent } from '#shared/events/event-schemas.ts';
-import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
-import { logger } from '#shared/runtime/logger.ts';
 import { ignoreWithWarning, type RunContext, type RunResult } from '#shared/runtime/run-context.ts';
-
-async function gatherEvidence(modelPackage: ModelPackage): Promise<PackageEvidence> {
-  return {
-    report: await readEvaluationReport(modelPackage.ModelMetrics?.ModelQuality?.Statistics?.S3Uri),
-    metadata: modelPackage.CustomerMetadataProperties ?? {},
-  };
-}
-
-async function gatherChampionEvidence(
-  context: RunContext,
-  groupName: string,
-  group: GroupPolicy,
-  candidateArn: string,
-): Promise<PackageEvidence | undefined> {
-  if (!group.approval.rules.some((rule) => rule.beatChampionBy !== undefined)) return undefined;
-  const champion = await findChampion(context.settings.rolloutsTableName, groupName, group, candidateArn);
-  return champion === undefined ? undefined : gatherEvidence(champion);
-}
 
 export async function approveModelPackage(rawEvent: unknown, context: RunContext): Promise<RunResult> {
   const event = parseEvent(modelPackageStateChangeSchema, rawEvent);
@@ -37,69 +11,4 @@ export async function approveModelPackage(rawEvent: unknown, context: RunContext
   const notOurs = foreignEvent(event, home) ?? packageNotInGroup(packageArn, groupName, home);
   if (notOurs !== undefined) return ignoreWithWarning(notOurs, { modelPackageArn: packageArn });
   return judgePackage(context, groupName, packageArn, event.time);
-}
-
-/** Approves, rejects or leaves for a person one package of a configured auto group, if it is still pending. */
-export async function judgePackage(
-  context: RunContext,
-  groupName: string,
-  packageArn: string,
-  now: string,
-): Promise<RunResult> {
-  // Keys on each line: pipeline-events judges several packages at once with the same logger.
-  const packageKeys = { modelPackageGroup: groupName, modelPackageArn: packageArn };
-
-  const group = context.policy.group(groupName);
-  if (group === undefined) {
-    logger.info('ignored: the model package group is not in the policy', packageKeys);
-    return { outcome: 'ignored: group not configured' };
-  }
-  if (group.approval.mode === 'manual') {
-    logger.info('ignored: the group is in manual approval mode', packageKeys);
-    return { outcome: 'ignored: manual approval' };
-  }
-
-  // The event is only a hint: decide from the package as it is now, so duplicates change nothing.
-  const modelPackage = await describeModelPackage(packageArn);
-  if (modelPackage === undefined) return ignoreWithWarning(`model package ${packageArn} does not exist`, packageKeys);
-  if (modelPackage.ModelApprovalStatus !== 'PendingManualApproval') {
-    logger.info('ignored: the package is no longer pending', {
-      ...packageKeys,
-      status: modelPackage.ModelApprovalStatus,
-    });
-    return { outcome: `ignored: already ${modelPackage.ModelApprovalStatus ?? 'without status'}` };
-  }
-  if (modelPackage.ModelPackageGroupName !== groupName) {
-    return ignoreWithWarning(
-      `${packageArn} belongs to ${modelPackage.ModelPackageGroupName}, not ${groupName}`,
-      packageKeys,
-    );
-  }
-
-  const decision = decideApproval(
-    group.approval.rules,
-    await gatherEvidence(modelPackage),
-    await gatherChampionEvidence(context, groupName, group, packageArn),
-  );
-  logger.info('approval decided', { ...packageKeys, verdict: decision.verdict, reason: decision.description });
-
-  const verdictLabel = decision.verdict === 'NeedsHuman' ? 'needs a human' : decision.verdict;
-  const notification = {
-    subject: `${groupName} v${modelPackage.ModelPackageVersion ?? '?'}: ${verdictLabel}`,
-    message: `${packageArn}\n\n${decision.checks.map((check) => `- ${check.explanation}`).join('\n')}`,
-  };
-  if (decision.verdict !== 'NeedsHuman') {
-    await setApprovalStatus(context.writer, packageArn, decision.verdict, decision.description);
-  }
-  // Two deliveries of one event can both get this far; the conditional record lets one of them notify.
-  const firstTime = await recordOnce(
-    context.writer,
-    context.settings.rolloutsTableName,
-    { pk: `PACKAGE#${packageArn}`, sk: `NOTICE#${decision.verdict}` },
-    { recordedAt: now, reason: decision.description },
-  );
-  if (firstTime) await sendNotices(context, [notification]);
-  context.countDecision?.(`Approval${decision.verdict}`);
-  const outcomes = { Approved: 'approved', Rejected: 'rejected', NeedsHuman: 'left pending: evidence missing' };
-  return { outcome: outcomes[decision.verdict] };
 }

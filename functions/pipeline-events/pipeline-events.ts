@@ -2,6 +2,7 @@
 import { endpointAwaitingExecution, readEndpointState } from '#shared/aws/rollout-store.ts';
 import { findPendingPackagesFrom } from '#shared/aws/sagemaker.ts';
 import { recordOnce } from '#shared/aws/store.ts';
+import { judgePackage } from '#shared/engine/judge-package.ts';
 import { sendNotices } from '#shared/engine/notices.ts';
 import { reconcileEndpoint } from '#shared/engine/reconcile.ts';
 import { BadInputError } from '#shared/errors.ts';
@@ -16,7 +17,6 @@ import {
 } from '#shared/events/event-schemas.ts';
 import { mapSettled } from '#shared/runtime/bounded-concurrency.ts';
 import { ignoreWithWarning, type RunContext, type RunResult } from '#shared/runtime/run-context.ts';
-import { judgePackage } from '../approve/approve.ts';
 
 const concurrentPackages = 8;
 

@@ -5,7 +5,7 @@ import type { EndpointRolloutState } from '#shared/aws/rollout-store.ts';
 import { mapSettled } from '#shared/runtime/bounded-concurrency.ts';
 import { logger } from '#shared/runtime/logger.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
-import { readAlarmStates } from './observe.ts';
+import { readAlarmStates } from '#shared/targets/shared-reads.ts';
 import { reconcileEndpoint } from './reconcile.ts';
 
 /** Endpoints reconciled at once: enough for hundreds within a tick, few enough for SageMaker's API limits. */

@@ -16,10 +16,10 @@ import { isActive, type Phase, type Rollout } from '#shared/rollout/rollout-stat
 import { decideOnApproval, type QueuedVersion, type StartDecision } from '#shared/rollout/start-decision.ts';
 import { logger } from '#shared/runtime/logger.ts';
 import type { DecisionMetric, RunContext } from '#shared/runtime/run-context.ts';
-import { applyActions } from './apply-actions.ts';
+import { driverFor } from '#shared/targets/drivers.ts';
+import type { AlarmStates } from '#shared/targets/shared-reads.ts';
 import { beginRollout } from './begin-rollout.ts';
 import { sendNotices } from './notices.ts';
-import { type AlarmStates, observe } from './observe.ts';
 
 export interface ReconcileReport {
   readonly endpointName: string;
@@ -128,8 +128,9 @@ async function stepOnce(
     logger.warn('rollout left as it is: its group is not in the policy for this endpoint', rolloutKeys);
     return { rollout, note: 'group not configured: left as it is', progressed: false };
   }
-  const observed = known?.observed ?? (await observe(rollout, group, context.settings.stackName, hints));
-  const step = decideRolloutStep(group, rollout, observed, now);
+  const driver = driverFor(rollout);
+  const observed = known?.observed ?? (await driver.observe(rollout, group, context.settings, hints));
+  const step = decideRolloutStep(group, rollout, observed, now, driver.decisions);
   if (known?.fromIndex && (step.next !== rollout || step.actions.length > 0)) {
     // About to write or act on a record the index gave: read the record itself first. The same version
     // decides the same way with what was just observed; another one decides again from scratch.
@@ -143,7 +144,7 @@ async function stepOnce(
   if (step.next !== rollout && !isActive(step.next)) {
     // Into a final phase, act first: the clean-up and rejection must not be lost to a failed call,
     // since nothing looks at a finished rollout again. They are idempotent, so a retry is safe.
-    await applyActions(context, group, step.next, acting);
+    await driver.act(context, group, step.next, acting);
     saved = await saveRollout(context.writer, table, step.next, rollout);
     await forgetWatchers(context, saved);
     await sendNotices(context, notices);
@@ -153,7 +154,7 @@ async function stepOnce(
     // that decided from an older record (a rollback in between, say) loses the race before it acts.
     saved = await saveRollout(context.writer, table, step.next, rollout);
     try {
-      await applyActions(context, group, saved, acting);
+      await driver.act(context, group, saved, acting);
     } finally {
       // The transition is recorded: its notice goes out even when an action failed (the next tick
       // repairs the action, but does not make the transition, nor its notice, again).

@@ -1,3 +1,4 @@
+// What a real-time rollout's decisions ask of the endpoint, performed in order.
 import { deregisterScaling, registerScaling } from '#shared/aws/autoscaling.ts';
 import { deleteAlarms, putGuardAlarms } from '#shared/aws/cloudwatch.ts';
 import { setApprovalStatus } from '#shared/aws/sagemaker.ts';
@@ -10,18 +11,10 @@ import {
   setWeightsAndCapacities,
   updateEndpoint,
 } from '#shared/aws/sagemaker-endpoints.ts';
-import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
-import type { RolloutAction } from '#shared/rollout/rollout-decision.ts';
-import type { Rollout } from '#shared/rollout/rollout-state.ts';
-import type { RunContext } from '#shared/runtime/run-context.ts';
+import type { TargetDriver } from '../target.ts';
 
 /** Performs the decision's actions in order: later ones depend on earlier ones (model, config, update). */
-export async function applyActions(
-  context: RunContext,
-  group: GroupPolicy,
-  rollout: Rollout,
-  actions: readonly RolloutAction[],
-): Promise<void> {
+export const applyActions: TargetDriver['act'] = async (context, group, rollout, actions) => {
   const { writer } = context;
   const { stackName } = context.settings;
   const endpointName = rollout.endpointName;
@@ -71,4 +64,4 @@ export async function applyActions(
         break;
     }
   }
-}
+};

@@ -1,10 +1,7 @@
 import { readScaling } from '#shared/aws/autoscaling.ts';
-import { readAlarms } from '#shared/aws/cloudwatch.ts';
-import { readPipelineExecutionStatus } from '#shared/aws/codepipeline.ts';
 import { describeEndpoint, describeEndpointConfig, describeModel, listTags } from '#shared/aws/sagemaker-endpoints.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import {
-  type AlarmReading,
   type DescribedModel,
   type Observed,
   type ObservedEndpoint,
@@ -13,18 +10,9 @@ import {
 } from '#shared/rollout/observed-state.ts';
 import type { Rollout, Tag } from '#shared/rollout/rollout-state.ts';
 import { stackTagKey } from '#shared/rollout/stack-ownership.ts';
-
-/** Alarm states read ahead for many rollouts: what was asked, and what CloudWatch has of it. */
-export interface AlarmStates {
-  readonly asked: ReadonlySet<string>;
-  readonly readings: Readonly<Record<string, AlarmReading>>;
-}
-
-/** Reads these alarms' states in batches of 100, for every rollout of a tick at once. */
-export async function readAlarmStates(alarmNames: readonly string[]): Promise<AlarmStates> {
-  const asked = new Set(alarmNames);
-  return { asked, readings: await readAlarms([...asked]) };
-}
+import type { Settings } from '#shared/runtime/settings.ts';
+import { observeAlarms, observePipeline } from '../shared-reads.ts';
+import type { KnownAlarms } from '../target.ts';
 
 function ownerOf(tags: readonly Tag[], stackName: string): ObservedIncumbent['endpointOwner'] {
   const owner = tags.find((tag) => tag.Key === stackTagKey)?.Value;
@@ -60,56 +48,29 @@ async function observeIncumbent(endpoint: ObservedEndpoint, endpointName: string
 /**
  * Reads what the decision needs for the rollout's phase, and no more: the endpoint and the watched
  * alarms; the incumbent config, models and auto scaling when a rollout starts; the auto scaling when it
- * finalizes or rolls back; the delivery pipeline while waiting for it. `knownAlarms` (from an alarm
- * event) win over what DescribeAlarms says, being newer.
+ * finalizes or rolls back; the delivery pipeline while waiting for it.
  */
 export async function observe(
   rollout: Rollout,
   group: GroupPolicy,
-  stackName: string,
-  alarmsKnown: { alarmEvent?: Readonly<Record<string, AlarmReading>>; alarmStates?: AlarmStates } = {},
+  settings: Settings,
+  knownAlarms: KnownAlarms,
 ): Promise<Observed> {
-  const knownAlarms = alarmsKnown.alarmEvent ?? {};
   const kind = observationKind(rollout.phase);
-  if (kind === 'pipeline') {
-    const pipelineName = group.deliveryPipeline?.name;
-    const pipelineStatus =
-      pipelineName !== undefined && rollout.pipelineExecutionId !== undefined
-        ? await readPipelineExecutionStatus(pipelineName, rollout.pipelineExecutionId)
-        : undefined;
-    return { endpoint: undefined, alarms: {}, pipelineStatus };
-  }
-  // An alarm event that already says ALARM decides the step (a rollback): no need to ask CloudWatch.
-  const alarmKnownFiring = rollout.watchedAlarms.some((name) => knownAlarms[name]?.state === 'ALARM');
+  if (kind === 'pipeline') return observePipeline(rollout, group);
   const variantNames = [...rollout.incumbentVariants.map((variant) => variant.VariantName), rollout.challengerVariant];
-  // A tick reads every rollout's alarms in batches before reconciling: only alarms it did not ask
-  // about (a rollout started in this tick) are read here.
-  const prefetched = alarmsKnown.alarmStates;
-  const unread = rollout.watchedAlarms.filter((name) => !prefetched?.asked.has(name));
-  const [endpoint, described, scaling] = await Promise.all([
+  const [endpoint, alarms, scaling] = await Promise.all([
     describeEndpoint(rollout.endpointName),
-    alarmKnownFiring
-      ? Promise.resolve<Record<string, AlarmReading>>({})
-      : (unread.length > 0 ? readAlarms(unread) : Promise.resolve({})).then(
-          (read): Record<string, AlarmReading> => ({
-            ...prefetched?.readings,
-            ...read,
-          }),
-        ),
+    observeAlarms(rollout, knownAlarms),
     kind === 'scaling' ? readScaling(rollout.endpointName, variantNames) : Promise.resolve(undefined),
   ]);
   const starting =
     kind === 'incumbent' && endpoint !== undefined
-      ? await observeIncumbent(endpoint, rollout.endpointName, stackName)
+      ? await observeIncumbent(endpoint, rollout.endpointName, settings.stackName)
       : undefined;
-  const readings = Object.entries({ ...described, ...knownAlarms });
   return {
     endpoint,
-    alarms: Object.fromEntries(readings.map(([name, reading]) => [name, reading.state])),
-    ...(alarmKnownFiring ? { alarmsPartial: true } : {}),
-    alarmReasons: Object.fromEntries(
-      readings.flatMap(([name, reading]) => (reading.reason ? [[name, reading.reason]] : [])),
-    ),
+    ...alarms,
     ...(starting === undefined ? {} : starting),
     ...(scaling === undefined ? {} : { scaling }),
   };

@@ -1,0 +1,52 @@
+// A real-time endpoint on instances: the new version is a second production variant beside the
+// incumbent, stepped by weights (capacity first), finalized to a config of its own, rolled back by
+// weights and the incumbent's config. The steps themselves live in rollout/forward-steps.ts and
+// rollout/rollback-steps.ts; this is their order by phase.
+import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import { awaitingPipeline, baking, creating, deploying, finalizing, start } from '#shared/rollout/forward-steps.ts';
+import type { Observed } from '#shared/rollout/observed-state.ts';
+import { beginRollback, rollingBack } from '#shared/rollout/rollback-steps.ts';
+import type { Rollout } from '#shared/rollout/rollout-state.ts';
+import { fail, type RolloutStep, wait } from '#shared/rollout/rollout-step.ts';
+import type { TargetDecisions } from '../target.ts';
+
+function step(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
+  const endpoint = observed.endpoint;
+  switch (rollout.phase) {
+    case 'AwaitingPipeline':
+      return awaitingPipeline(rollout, observed.pipelineStatus, now);
+    case 'Starting':
+      return start(group, rollout, observed, now);
+    case 'Creating':
+      return creating(group, rollout, endpoint, now);
+    default:
+      break;
+  }
+  if (endpoint === undefined) return fail(rollout, now, `the endpoint ${rollout.endpointName} no longer exists`);
+  if (endpoint.status === 'Failed')
+    return fail(rollout, now, `the endpoint is Failed: ${endpoint.failureReason ?? 'no reason given'}`);
+  // SageMaker refuses changes while an update is in flight; the next tick looks again.
+  if (endpoint.status !== 'InService') return wait(rollout, `waiting: the endpoint is ${endpoint.status}`);
+
+  switch (rollout.phase) {
+    case 'Deploying':
+      return deploying(group, rollout, endpoint, observed, now);
+    case 'Baking':
+      return baking(group, rollout, endpoint, observed, now);
+    case 'Finalizing':
+      return finalizing(group, rollout, endpoint, observed, now);
+    case 'RollingBack':
+      return rollingBack(group, rollout, endpoint, observed, now);
+    default:
+      return wait(rollout, `${rollout.phase}: nothing to do`);
+  }
+}
+
+export const realTimeDecisions: TargetDecisions = {
+  rollbackablePhases: ['Deploying', 'Baking', 'Finalizing'],
+  // A pipeline run has its own clock, and a rollback repairs until it is verified.
+  deadlinePhases: ['Starting', 'Deploying', 'Baking', 'Finalizing'],
+  step,
+  rollback: (group, rollout, observed, now, reason, cause) =>
+    beginRollback(group, rollout, observed.endpoint, observed, now, reason, cause),
+};

@@ -1,0 +1,55 @@
+// What every target reads the same way: the watched alarms' states (what a tick read ahead for all its
+// rollouts in batches of 100, what an alarm's event said, newer than DescribeAlarms, and the rest read
+// now), and the delivery pipeline a rollout waits for.
+import { readAlarms } from '#shared/aws/cloudwatch.ts';
+import { readPipelineExecutionStatus } from '#shared/aws/codepipeline.ts';
+import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import type { AlarmReading, Observed } from '#shared/rollout/observed-state.ts';
+import type { Rollout } from '#shared/rollout/rollout-state.ts';
+import type { KnownAlarms } from './target.ts';
+
+/** Alarm states read ahead for many rollouts: what was asked, and what CloudWatch has of it. */
+export interface AlarmStates {
+  readonly asked: ReadonlySet<string>;
+  readonly readings: Readonly<Record<string, AlarmReading>>;
+}
+
+/** Reads these alarms' states in batches of 100, for every rollout of a tick at once. */
+export async function readAlarmStates(alarmNames: readonly string[]): Promise<AlarmStates> {
+  const asked = new Set(alarmNames);
+  return { asked, readings: await readAlarms([...asked]) };
+}
+
+/** The alarm part of an observation: states, reasons, and whether only the event's alarm is known. */
+export type ObservedAlarms = Pick<Observed, 'alarms' | 'alarmsPartial' | 'alarmReasons'>;
+
+export async function observeAlarms(rollout: Rollout, known: KnownAlarms): Promise<ObservedAlarms> {
+  const fromEvent = known.alarmEvent ?? {};
+  // An alarm event that already says ALARM decides the step (a rollback): no need to ask CloudWatch.
+  const firingByEvent = rollout.watchedAlarms.some((name) => fromEvent[name]?.state === 'ALARM');
+  const prefetched = known.alarmStates;
+  // A tick reads every rollout's alarms in batches before reconciling: only alarms it did not ask
+  // about (a rollout started in this tick) are read here.
+  const unread = rollout.watchedAlarms.filter((name) => !prefetched?.asked.has(name));
+  const described = firingByEvent
+    ? {}
+    : { ...prefetched?.readings, ...(unread.length > 0 ? await readAlarms(unread) : {}) };
+  const readings = Object.entries({ ...described, ...fromEvent });
+  return {
+    alarms: Object.fromEntries(readings.map(([name, reading]) => [name, reading.state])),
+    ...(firingByEvent ? { alarmsPartial: true } : {}),
+    alarmReasons: Object.fromEntries(
+      readings.flatMap(([name, reading]) => (reading.reason ? [[name, reading.reason]] : [])),
+    ),
+  };
+}
+
+/** While AwaitingPipeline: the delivery pipeline's execution, nothing else. */
+export async function observePipeline(rollout: Rollout, group: GroupPolicy): Promise<Observed> {
+  const pipelineName = group.deliveryPipeline?.name;
+  const pipelineStatus =
+    pipelineName !== undefined && rollout.pipelineExecutionId !== undefined
+      ? await readPipelineExecutionStatus(pipelineName, rollout.pipelineExecutionId)
+      : undefined;
+  return { endpoint: undefined, alarms: {}, pipelineStatus };
+}

@@ -1,7 +1,7 @@
 // The policy as data: validation, defaults and group patterns. No YAML here, so the Lambda bundles
 // (which receive the policy compiled in as JSON, see serverless.yml custom.esbuild.define) carry no YAML parser.
 import { BadInputError, describeZodError } from '#shared/errors.ts';
-import { type GroupPolicy, groupPolicySchema, policyFileSchema } from './policy-schema.ts';
+import { type GroupPolicy, groupPolicySchema, policyFileSchema, targetKeys } from './policy-schema.ts';
 
 /** A group key with `*` in it: every group whose name it matches, `{group}` in its values replaced by the name. */
 export interface GroupPattern {
@@ -38,6 +38,15 @@ function mergeUnder(defaults: PlainObject, own: PlainObject): PlainObject {
     merged[key] = isPlainObject(base) && isPlainObject(value) ? mergeUnder(base, value) : value;
   }
   return merged;
+}
+
+/** A group that names its target drops the defaults' other target: a serverless group has no instance type. */
+function defaultsFor(defaults: PlainObject, own: PlainObject): PlainObject {
+  const kinds = Object.values(targetKeys);
+  const ownKind = kinds.find((keys) => keys.some((key) => key in own));
+  if (ownKind === undefined) return defaults;
+  const others = kinds.filter((keys) => keys !== ownKind).flat() as string[];
+  return Object.fromEntries(Object.entries(defaults).filter(([key]) => !others.includes(key)));
 }
 
 /** `{group}` in every string of the entry becomes the group's name (endpoint names, alarm names...). */
@@ -109,7 +118,10 @@ export function parsePolicyDocument(raw: unknown, sourceName: string, checked: '
   if (!file.success) throw new BadInputError(`${sourceName}:\n${describeZodError(file.error)}`);
   const defaults = file.data.defaults;
   const entries = new Map(
-    Object.entries(file.data.modelPackageGroups).map(([key, own]) => [key, mergeUnder(defaults, own)]),
+    Object.entries(file.data.modelPackageGroups).map(([key, own]) => [
+      key,
+      mergeUnder(defaultsFor(defaults, own), own),
+    ]),
   );
   if (checked === 'all') checkEverything(entries, sourceName);
 

@@ -158,17 +158,99 @@ const deliveryPipeline = z.strictObject({
   name: nonEmptyText,
 });
 
-export const groupPolicySchema = z.strictObject({
-  endpointName,
-  executionRoleArn: iamRoleArn,
-  /** The first deployment's instance type and count; a rollout over an incumbent follows the incumbent. */
-  instanceType,
-  initialInstanceCount: positiveInteger(1),
-  model: z._default(model, {}),
-  approval,
-  rollout,
-  deliveryPipeline: z.optional(deliveryPipeline),
-});
+// ProductionVariantServerlessConfig: memory 1024-6144 MB in 1 GB steps, concurrency 1-200, provisioned
+// concurrency at most the maximum. https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariantServerlessConfig.html
+const serverless = z
+  .strictObject({
+    memorySizeInMB: z
+      .int()
+      .check(
+        z.refine((value) => value >= 1024 && value <= 6144 && value % 1024 === 0, 'expected 1024, 2048, ... or 6144'),
+      ),
+    maxConcurrency: z.int().check(z.minimum(1, 'expected 1 to 200'), z.maximum(200, 'expected 1 to 200')),
+    provisionedConcurrency: z.optional(z.int().check(z.minimum(1, 'expected a whole number >= 1'))),
+  })
+  .check(
+    z.superRefine((value, ctx) => {
+      if (value.provisionedConcurrency !== undefined && value.provisionedConcurrency > value.maxConcurrency) {
+        addProblem(ctx, `at most maxConcurrency (${value.maxConcurrency})`, ['provisionedConcurrency']);
+      }
+    }),
+  );
+
+/**
+ * A serverless endpoint holds one production variant: the new version goes out with SageMaker's deployment
+ * guardrails, which step the traffic themselves. Only what a blue/green traffic routing can say is allowed:
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-blue-green.html
+ */
+const checkServerlessRollout: Refinement<{ rollout: z.infer<typeof rollout> }> = ({ rollout }, ctx) => {
+  const { strategy, steps } = rollout;
+  if (strategy === 'shadow') {
+    addProblem(ctx, 'a serverless endpoint cannot hold a shadow variant: use canary, linear or all-at-once', [
+      'rollout',
+      'strategy',
+    ]);
+  }
+  if (strategy === 'canary' && steps.length !== 2) {
+    addProblem(ctx, 'a serverless canary is one step and then 100 ([x, 100]): SageMaker shifts traffic itself', [
+      'rollout',
+      'steps',
+    ]);
+  }
+  if (strategy === 'canary' && (steps[0] ?? 0) > 50) {
+    addProblem(ctx, "a serverless canary is at most 50% (SageMaker's canary size)", ['rollout', 'steps', 0]);
+  }
+  if (strategy === 'linear' && ((steps[0] ?? 0) < 10 || (steps[0] ?? 0) > 50)) {
+    addProblem(ctx, "a serverless linear step is 10% to 50% (SageMaker's linear step size)", ['rollout', 'steps', 0]);
+  }
+  if (rollout.bakeMinutes > 60) {
+    addProblem(ctx, "at most 60 on a serverless endpoint (SageMaker's wait interval is up to 3600 s)", [
+      'rollout',
+      'bakeMinutes',
+    ]);
+  }
+};
+
+/** Which kind of endpoint the group deploys to: its keys exclude each other (a group's own win over the defaults'). */
+export const targetKeys = { realTime: ['instanceType', 'initialInstanceCount'], serverless: ['serverless'] } as const;
+
+export const groupPolicySchema = z
+  .strictObject({
+    endpointName,
+    executionRoleArn: iamRoleArn,
+    /** A real-time endpoint: the first deployment's instance type and count (a rollout follows the incumbent). */
+    instanceType: z.optional(instanceType),
+    initialInstanceCount: z.optional(positiveInteger(1)),
+    /** A serverless endpoint, rolled out through SageMaker's deployment guardrails. */
+    serverless: z.optional(serverless),
+    model: z._default(model, {}),
+    approval,
+    rollout,
+    deliveryPipeline: z.optional(deliveryPipeline),
+  })
+  .check(
+    z.superRefine((group, ctx) => {
+      if (group.serverless !== undefined) {
+        if (group.instanceType !== undefined || group.initialInstanceCount !== undefined) {
+          addProblem(ctx, 'a serverless endpoint has no instances: give serverless or instanceType, not both', [
+            'serverless',
+          ]);
+        }
+        checkServerlessRollout(group, ctx);
+        return;
+      }
+      if (group.instanceType === undefined) {
+        addProblem(ctx, 'a group needs a target: instanceType (a real-time endpoint) or serverless: {...}', [
+          'instanceType',
+        ]);
+      }
+      if (group.initialInstanceCount === undefined) {
+        addProblem(ctx, 'a real-time group needs initialInstanceCount (its first deployment)', [
+          'initialInstanceCount',
+        ]);
+      }
+    }),
+  );
 
 // Model package group names: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackageGroup.html
 // A key with `*` is a pattern: customer-* stands for every group whose name it matches.
@@ -188,5 +270,21 @@ export const policyFileSchema = z.strictObject({
 });
 
 export type GroupPolicy = z.infer<typeof groupPolicySchema>;
+export type ServerlessTarget = NonNullable<GroupPolicy['serverless']>;
+
+/** The group's target, told apart: a serverless group has `serverless`, a real-time one its instances. */
+export type Target =
+  | { readonly kind: 'real-time'; readonly instanceType: string; readonly initialInstanceCount: number }
+  | ({ readonly kind: 'serverless' } & ServerlessTarget);
+
+export function targetOf(group: GroupPolicy): Target {
+  if (group.serverless !== undefined) return { kind: 'serverless', ...group.serverless };
+  // The schema requires both for a group without `serverless`.
+  return {
+    kind: 'real-time',
+    instanceType: group.instanceType as string,
+    initialInstanceCount: group.initialInstanceCount as number,
+  };
+}
 export type MetricRule = GroupPolicy['approval']['rules'][number];
 export type RolloutPolicy = GroupPolicy['rollout'];

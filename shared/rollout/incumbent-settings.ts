@@ -2,7 +2,7 @@
 // the incumbent's endpoint config, of its primary variant and of its model is carried to the configs
 // and the model we write, except the few that name the incumbent itself. What cannot be carried
 // refuses the rollout with the field's name. Pure.
-import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import { type GroupPolicy, type ServerlessTarget, targetOf } from '#shared/policy/policy-schema.ts';
 import type { DescribedModel, ObservedEndpoint, ObservedIncumbent } from './observed-state.ts';
 import type { ChallengerPlan, Tag, VariantSpec } from './rollout-state.ts';
 
@@ -62,19 +62,41 @@ function modelOverrides(group: GroupPolicy, incumbentContainer: Record<string, u
   };
 }
 
+/** CreateEndpointConfig's ProductionVariantServerlessConfig from the policy's `serverless`. */
+export function serverlessConfigOf(target: ServerlessTarget): Record<string, number> {
+  return {
+    MemorySizeInMB: target.memorySizeInMB,
+    MaxConcurrency: target.maxConcurrency,
+    ...(target.provisionedConcurrency === undefined ? {} : { ProvisionedConcurrency: target.provisionedConcurrency }),
+  };
+}
+
 /** A first deployment has no incumbent: the policy describes the whole of it. */
 export function firstDeploymentPlan(group: GroupPolicy): ChallengerPlan {
   const overrides = modelOverrides(group, {});
-  return {
-    variantSettings: { InstanceType: group.instanceType },
+  const target = targetOf(group);
+  const common = {
     configSettings: {},
     configTags: [],
     modelSettings: overrides.model,
     containerSettings: overrides.container,
     modelTags: [],
-    baselineInstanceCount: group.initialInstanceCount,
     capacity: 'full',
-    minInstanceCount: group.initialInstanceCount,
+  } as const;
+  if (target.kind === 'serverless') {
+    // No instances: SageMaker scales a serverless variant by its concurrency.
+    return {
+      ...common,
+      variantSettings: { ServerlessConfig: serverlessConfigOf(target) },
+      baselineInstanceCount: 0,
+      minInstanceCount: 0,
+    };
+  }
+  return {
+    ...common,
+    variantSettings: { InstanceType: target.instanceType },
+    baselineInstanceCount: target.initialInstanceCount,
+    minInstanceCount: target.initialInstanceCount,
   };
 }
 

@@ -185,3 +185,69 @@ modelPackageGroups:
     });
   });
 });
+
+describe('a serverless group', () => {
+  const serverlessGroup = (rollout: string, serverless = '{ memorySizeInMB: 2048, maxConcurrency: 20 }') => `
+defaults:
+  executionRoleArn: arn:aws:iam::123456789012:role/SageMakerExecution
+  instanceType: ml.m5.large
+  initialInstanceCount: 1
+  approval: { mode: manual }
+modelPackageGroups:
+  search-ranker:
+    endpointName: search-prod
+    serverless: ${serverless}
+    rollout: ${rollout}
+`;
+
+  it('drops the defaults’ instances: its own target wins', () => {
+    const policy = parsePolicy(serverlessGroup('{ strategy: canary, steps: [20, 100], bakeMinutes: 10 }'), 't.yml');
+    const group = policy.group('search-ranker');
+    expect(group?.serverless).toEqual({ memorySizeInMB: 2048, maxConcurrency: 20 });
+    expect(group?.instanceType).toBeUndefined();
+    expect(group?.initialInstanceCount).toBeUndefined();
+  });
+
+  it.each([
+    ['{ strategy: canary, steps: [10, 50, 100], bakeMinutes: 10 }', 'rollout.steps: a serverless canary is one step'],
+    ['{ strategy: canary, steps: [60, 100], bakeMinutes: 10 }', 'rollout.steps[0]: a serverless canary is at most 50%'],
+    [
+      '{ strategy: linear, steps: [5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90, 95, 100], bakeMinutes: 1 }',
+      'rollout.steps[0]: a serverless linear step is 10% to 50%',
+    ],
+    [
+      '{ strategy: shadow, steps: [100], bakeMinutes: 10 }',
+      'rollout.strategy: a serverless endpoint cannot hold a shadow variant',
+    ],
+    [
+      '{ strategy: canary, steps: [10, 100], bakeMinutes: 90 }',
+      'rollout.bakeMinutes: at most 60 on a serverless endpoint',
+    ],
+  ])('refuses steps SageMaker’s guardrails cannot take (%s), naming the key', (rollout, problem) => {
+    expect(problemsOf(serverlessGroup(rollout))).toContain(`modelPackageGroups.search-ranker.${problem}`);
+  });
+
+  it.each([
+    ['{ memorySizeInMB: 1500, maxConcurrency: 20 }', 'serverless.memorySizeInMB: expected 1024, 2048, ... or 6144'],
+    ['{ memorySizeInMB: 2048, maxConcurrency: 500 }', 'serverless.maxConcurrency: expected 1 to 200'],
+    [
+      '{ memorySizeInMB: 2048, maxConcurrency: 5, provisionedConcurrency: 8 }',
+      'serverless.provisionedConcurrency: at most maxConcurrency (5)',
+    ],
+  ])('checks the serverless config as SageMaker does (%s)', (serverless, problem) => {
+    const text = serverlessGroup('{ strategy: all-at-once, bakeMinutes: 5 }', serverless);
+    expect(problemsOf(text)).toContain(`modelPackageGroups.search-ranker.${problem}`);
+  });
+
+  it('refuses a group with both targets, and one with none', () => {
+    const both = serverlessGroup('{ strategy: all-at-once, bakeMinutes: 5 }').replace(
+      '    serverless:',
+      '    instanceType: ml.c5.large\n    serverless:',
+    );
+    expect(problemsOf(both)).toContain(
+      'modelPackageGroups.search-ranker.serverless: a serverless endpoint has no instances',
+    );
+    const none = `modelPackageGroups:\n  g1:${validGroup.replace('    instanceType: ml.m5.large\n', '')}\n`;
+    expect(problemsOf(none)).toContain('modelPackageGroups.g1.instanceType: a group needs a target');
+  });
+});

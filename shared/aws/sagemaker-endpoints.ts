@@ -11,6 +11,7 @@ import {
   DescribeModelCommand,
   ListTagsCommand,
   UpdateEndpointCommand,
+  type UpdateEndpointCommandInput,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
 import type { VariantCapacity } from '#shared/rollout/capacity.ts';
@@ -60,6 +61,9 @@ export async function describeEndpoint(endpointName: string): Promise<ObservedEn
       shadowVariants: (endpoint.ShadowProductionVariants ?? []).map((variant) => variant.VariantName ?? ''),
       failureReason: endpoint.FailureReason,
       lastModifiedTime: (endpoint.LastModifiedTime ?? endpoint.CreationTime ?? new Date(0)).toISOString(),
+      ...(endpoint.PendingDeploymentSummary?.EndpointConfigName === undefined
+        ? {}
+        : { pendingConfigName: endpoint.PendingDeploymentSummary.EndpointConfigName }),
     };
   } catch (error) {
     if (isValidation(error, notFound)) return undefined;
@@ -198,5 +202,26 @@ export async function deleteEndpointConfig(writer: Writer, configName: string) {
   const input = { EndpointConfigName: configName };
   await writer.write({ service: 'sagemaker', operation: 'DeleteEndpointConfig', input }, () =>
     tolerate(() => sagemaker.send(new DeleteEndpointConfigCommand(input)), notFound),
+  );
+}
+
+/**
+ * A blue/green deployment that SageMaker carries out: it shifts the traffic by the DeploymentConfig's
+ * routing, watches its alarms and rolls back by itself.
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
+ */
+export async function deployWithGuardrails(
+  writer: Writer,
+  endpointName: string,
+  configName: string,
+  deploymentConfig: Readonly<Record<string, unknown>>,
+) {
+  const input = {
+    EndpointName: endpointName,
+    EndpointConfigName: configName,
+    DeploymentConfig: deploymentConfig,
+  } as unknown as UpdateEndpointCommandInput;
+  await writer.write({ service: 'sagemaker', operation: 'UpdateEndpoint', input }, () =>
+    sagemaker.send(new UpdateEndpointCommand(input)),
   );
 }

@@ -2,7 +2,7 @@ import { watchAlarms } from '#shared/aws/alarm-watchers.ts';
 import { guardAlarmNames } from '#shared/aws/cloudwatch.ts';
 import { startDeliveryPipeline } from '#shared/aws/codepipeline.ts';
 import { archiveRollout, saveRollout } from '#shared/aws/rollout-store.ts';
-import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import { type GroupPolicy, targetOf } from '#shared/policy/policy-schema.ts';
 import { firstDeploymentPlan } from '#shared/rollout/incumbent-settings.ts';
 import { challengerVariantName, modelNameFor, type Rollout } from '#shared/rollout/rollout-state.ts';
 import type { ApprovedVersion } from '#shared/rollout/start-decision.ts';
@@ -22,8 +22,10 @@ export async function beginRollout(
   now: string,
 ): Promise<Rollout> {
   const endpointName = group.endpointName;
+  const target = targetOf(group).kind;
   const challengerVariant = challengerVariantName(groupName, approved.packageVersion);
-  const guardAlarms = guardAlarmNames(endpointName, challengerVariant, group.rollout);
+  // A serverless version keeps the variant's name (guardrails require it): no metric is its own to guard.
+  const guardAlarms = target === 'serverless' ? [] : guardAlarmNames(endpointName, challengerVariant, group.rollout);
   const rolloutId = `${endpointName}-v${approved.packageVersion}`;
   const pipelineName = group.deliveryPipeline?.name;
   // The rollout id is the request token: a retried start returns the same execution.
@@ -34,6 +36,7 @@ export async function beginRollout(
   const phase = pipelineName === undefined ? 'Starting' : 'AwaitingPipeline';
   const rollout: Rollout = {
     rolloutId,
+    ...(target === 'serverless' ? { target } : {}),
     endpointName,
     groupName,
     packageArn: approved.packageArn,

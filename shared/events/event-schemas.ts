@@ -78,6 +78,17 @@ export const deliveryPipelineExecutionSchema = z.extend(envelope, {
   }),
 });
 
+// A deployment SageMaker carries out (guardrails) changed state: the event is a hint, the endpoint is read.
+// https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html#eventbridge-deployment-state
+export const endpointDeploymentStateChangeSchema = z.extend(envelope, {
+  'detail-type': z.literal('SageMaker Endpoint Deployment State Change'),
+  source: z.literal('aws.sagemaker'),
+  detail: z.object({
+    EndpointName: nonEmptyText,
+    EndpointStatus: z.optional(z.string()),
+  }),
+});
+
 // The SQS event a reconcile worker receives: https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
 export const reconcileQueueEventSchema = z.object({
   Records: z.array(z.object({ messageId: nonEmptyText, body: z.string() })).check(z.minLength(1, 'expected records')),
@@ -105,6 +116,7 @@ export const eventSchemas: Readonly<Record<string, z.ZodMiniType>> = {
   'Scheduled Event': scheduledEventSchema,
   'SageMaker Model Building Pipeline Execution Status Change': trainingPipelineExecutionSchema,
   'CodePipeline Pipeline Execution State Change': deliveryPipelineExecutionSchema,
+  'SageMaker Endpoint Deployment State Change': endpointDeploymentStateChangeSchema,
 };
 
 /** An untrusted value in a message: as it is when a string, else as JSON, cut short (String() can throw on objects). */

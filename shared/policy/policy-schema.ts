@@ -203,6 +203,19 @@ const checkServerlessRollout: Refinement<{ rollout: z.infer<typeof rollout> }> =
   if (strategy === 'linear' && ((steps[0] ?? 0) < 10 || (steps[0] ?? 0) > 50)) {
     addProblem(ctx, "a serverless linear step is 10% to 50% (SageMaker's linear step size)", ['rollout', 'steps', 0]);
   }
+  // AutoRollbackConfiguration.Alarms: at most 10. https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AutoRollbackConfig.html
+  if (rollout.alarms.length > 10) {
+    addProblem(ctx, "at most 10 on a serverless endpoint (SageMaker's auto-rollback alarms)", ['rollout', 'alarms']);
+  }
+  // A bake per step (the last is the termination wait), and the deadline for provisioning.
+  const hours = (rollout.steps.length * rollout.bakeMinutes + rollout.progressDeadlineMinutes) / 60;
+  if (hours > 8) {
+    addProblem(
+      ctx,
+      `the deployment would take ${hours.toFixed(1)} h, past SageMaker's 8 h limit: fewer steps or a shorter bake`,
+      ['rollout', 'bakeMinutes'],
+    );
+  }
   if (rollout.bakeMinutes > 60) {
     addProblem(ctx, "at most 60 on a serverless endpoint (SageMaker's wait interval is up to 3600 s)", [
       'rollout',

@@ -235,7 +235,7 @@ export function baking(
   return { next, actions: [], note: 'finalizing' };
 }
 
-function retainAfterCompletion(
+export function retainAfterCompletion(
   group: GroupPolicy,
   rollout: Rollout,
 ): { kept: RetainedVersion[]; released: RetainedVersion[] } {

@@ -115,14 +115,38 @@ function refusal(incumbent: ObservedIncumbent, primaryModel: DescribedModel | un
   if (withoutModel !== undefined) {
     return `variant ${withoutModel.VariantName} has no ModelName (inference components are not supported)`;
   }
-  if (primaryModel === undefined) return 'the model of its primary variant no longer exists';
-  const containers = primaryModel.fields.Containers;
+  return modelRefusal(primaryModel);
+}
+
+/** Why the incumbent's model cannot be carried to a new version's; undefined when it can. */
+export function modelRefusal(model: DescribedModel | undefined): string | undefined {
+  if (model === undefined) return 'the model of its primary variant no longer exists';
+  const containers = model.fields.Containers;
   if (Array.isArray(containers) && containers.length > 0) {
     return 'its model has Containers (an inference pipeline or multi-container model is not supported)';
   }
-  const container = isRecord(primaryModel.fields.PrimaryContainer) ? primaryModel.fields.PrimaryContainer : {};
+  const container = isRecord(model.fields.PrimaryContainer) ? model.fields.PrimaryContainer : {};
   if (container.Mode === 'MultiModel') return 'its model has PrimaryContainer.Mode MultiModel (a multi-model endpoint)';
   return undefined;
+}
+
+/** What the new model carries from the incumbent's: every field but identity, with the policy's `model` overrides. */
+export function modelCarryOver(
+  group: GroupPolicy,
+  model: DescribedModel,
+): Pick<ChallengerPlan, 'modelSettings' | 'containerSettings' | 'modelTags'> {
+  const container = isRecord(model.fields.PrimaryContainer) ? model.fields.PrimaryContainer : {};
+  const overrides = modelOverrides(group, container);
+  return {
+    modelSettings: { ...omit(model.fields, [...modelIdentity, ...modelOutputOnly]), ...overrides.model },
+    containerSettings: { ...omit(container, containerIdentity), ...overrides.container },
+    modelTags: userTags(model.tags),
+  };
+}
+
+/** A variant's fields besides those that identify or size it. */
+export function variantSettingsOf(variant: VariantSpec): Record<string, unknown> {
+  return omit(variant, variantIdentity);
 }
 
 /** The variant with the largest live weight: the new version takes its settings. */
@@ -166,8 +190,6 @@ export function planFromIncumbent(
   );
   const baselineInstanceCount = serving.reduce((sum, variant) => sum + (variant.currentInstanceCount ?? 0), 0);
 
-  const container = isRecord(primaryModel.fields.PrimaryContainer) ? primaryModel.fields.PrimaryContainer : {};
-  const overrides = modelOverrides(group, container);
   const instanceType = group.rollout.challenger.instanceType;
   return {
     incumbentVariants,
@@ -179,9 +201,7 @@ export function planFromIncumbent(
       },
       configSettings: incumbent.config.settings,
       configTags: userTags(incumbent.config.tags),
-      modelSettings: { ...omit(primaryModel.fields, [...modelIdentity, ...modelOutputOnly]), ...overrides.model },
-      containerSettings: { ...omit(container, containerIdentity), ...overrides.container },
-      modelTags: userTags(primaryModel.tags),
+      ...modelCarryOver(group, primaryModel),
       baselineInstanceCount: Math.max(1, baselineInstanceCount),
       capacity: group.rollout.capacity,
       minInstanceCount: group.rollout.challenger.minInstanceCount,

@@ -37,6 +37,8 @@ export interface ObservedEndpoint {
   readonly shadowVariants: readonly string[];
   readonly failureReason?: string;
   readonly lastModifiedTime: string;
+  /** A deployment with guardrails in flight: the config SageMaker moves to (PendingDeploymentSummary). */
+  readonly pendingConfigName?: string;
 }
 
 /** DescribeEndpointConfig as it matters to a rollout: the variants and every other field, and the tags. */

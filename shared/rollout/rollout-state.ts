@@ -87,6 +87,8 @@ export interface RolloutHistoryEntry {
 
 export interface Rollout {
   readonly rolloutId: string;
+  /** What the rollout deploys to (targets/target.ts); absent on real-time rollouts recorded before targets. */
+  readonly target?: 'real-time' | 'serverless';
   readonly endpointName: string;
   readonly groupName: string;
   readonly packageArn: string;

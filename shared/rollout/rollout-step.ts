@@ -34,6 +34,12 @@ export type RolloutAction =
    * `keepWeights` keeps their live weights too (a restore of the incumbent's own config after the rollback's weights).
    */
   | { readonly kind: 'updateEndpoint'; readonly configName: string; readonly keepWeights?: boolean }
+  /** UpdateEndpoint with SageMaker's deployment guardrails: SageMaker shifts the traffic and rolls back itself. */
+  | {
+      readonly kind: 'deployWithGuardrails';
+      readonly configName: string;
+      readonly deploymentConfig: Readonly<Record<string, unknown>>;
+    }
   /** Weights, and in the same request the instance counts of `capacities` (a rollback restores both). */
   | {
       readonly kind: 'setWeights';

@@ -1,11 +1,20 @@
 // What every target reads the same way: the watched alarms' states (what a tick read ahead for all its
 // rollouts in batches of 100, what an alarm's event said, newer than DescribeAlarms, and the rest read
-// now), and the delivery pipeline a rollout waits for.
+// now), the delivery pipeline a rollout waits for, and the config and models that serve when one starts.
 import { readAlarms } from '#shared/aws/cloudwatch.ts';
 import { readPipelineExecutionStatus } from '#shared/aws/codepipeline.ts';
+import { describeEndpointConfig, describeModel, listTags } from '#shared/aws/sagemaker-endpoints.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
-import type { AlarmReading, Observed } from '#shared/rollout/observed-state.ts';
-import type { Rollout } from '#shared/rollout/rollout-state.ts';
+import type {
+  AlarmReading,
+  DescribedEndpointConfig,
+  DescribedModel,
+  Observed,
+  ObservedEndpoint,
+  ObservedIncumbent,
+} from '#shared/rollout/observed-state.ts';
+import type { Rollout, Tag } from '#shared/rollout/rollout-state.ts';
+import { stackTagKey } from '#shared/rollout/stack-ownership.ts';
 import type { KnownAlarms } from './target.ts';
 
 /** Alarm states read ahead for many rollouts: what was asked, and what CloudWatch has of it. */
@@ -52,4 +61,30 @@ export async function observePipeline(rollout: Rollout, group: GroupPolicy): Pro
       ? await readPipelineExecutionStatus(pipelineName, rollout.pipelineExecutionId)
       : undefined;
   return { endpoint: undefined, alarms: {}, pipelineStatus };
+}
+
+function ownerOf(tags: readonly Tag[], stackName: string): ObservedIncumbent['endpointOwner'] {
+  const owner = tags.find((tag) => tag.Key === stackTagKey)?.Value;
+  if (owner === undefined) return { kind: 'untagged' };
+  return owner === stackName ? { kind: 'this stack' } : { kind: 'another stack', stackName: owner };
+}
+
+/** The endpoint's config with its tags, and whose the endpoint is by its own tags. */
+export async function readServingConfig(
+  endpoint: ObservedEndpoint,
+  stackName: string,
+): Promise<{ config: DescribedEndpointConfig; endpointOwner: ObservedIncumbent['endpointOwner'] }> {
+  const [config, endpointTags] = await Promise.all([
+    describeEndpointConfig(endpoint.configName),
+    listTags(endpoint.arn),
+  ]);
+  return { config, endpointOwner: ownerOf(endpointTags, stackName) };
+}
+
+/** The models of the config's variants with their tags, by name (undefined: it does not exist). */
+export async function readModelsOf(
+  config: DescribedEndpointConfig,
+): Promise<Record<string, DescribedModel | undefined>> {
+  const names = [...new Set(config.variants.flatMap((variant) => (variant.ModelName ? [variant.ModelName] : [])))];
+  return Object.fromEntries(await Promise.all(names.map(async (name) => [name, await describeModel(name)] as const)));
 }

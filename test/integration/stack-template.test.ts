@@ -69,7 +69,15 @@ beforeAll(async () => {
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('the packaged stack (serverless package)', () => {
-  const functionNames = ['approve', 'deploy', 'advance', 'rollback', 'pipeline-events', 'reconcile-worker'];
+  const functionNames = [
+    'approve',
+    'deploy',
+    'advance',
+    'rollback',
+    'pipeline-events',
+    'reconcile-worker',
+    'endpoint-events',
+  ];
 
   it('passes cfn-lint with no errors', async () => {
     // cfn-lint's exit code is a bit field: 2 errors, 4 warnings, 8 informational.
@@ -80,7 +88,7 @@ describe('the packaged stack (serverless package)', () => {
     expect(exitCode & 2).toBe(0);
   });
 
-  it('has the six functions on nodejs22.x and arm64, each bundled on its own with the policy beside it', () => {
+  it('has the seven functions on nodejs22.x and arm64, each bundled on its own with the policy beside it', () => {
     const lambdas = resourcesOfType('AWS::Lambda::Function');
     expect(lambdas).toHaveLength(functionNames.length);
     for (const [, lambda] of lambdas) {
@@ -94,7 +102,7 @@ describe('the packaged stack (serverless package)', () => {
 
   it('gives every EventBridge target a retry policy and a dead-letter queue, and runs advance on a one-minute schedule', () => {
     const rules = resourcesOfType('AWS::Events::Rule');
-    expect(rules.length).toBe(6);
+    expect(rules.length).toBe(7);
     for (const [, rule] of rules) {
       for (const target of rule.Properties.Targets as Record<string, unknown>[]) {
         expect(target.RetryPolicy).toMatchObject({ MaximumRetryAttempts: expect.any(Number) });
@@ -219,7 +227,7 @@ function actionsTheCodeCalls(): Set<string> {
 }
 
 describe('the functions’ IAM policies', () => {
-  const reconcilers = ['deploy', 'advance', 'rollback', 'pipeline-events', 'reconcile-worker'];
+  const reconcilers = ['deploy', 'advance', 'rollback', 'pipeline-events', 'reconcile-worker', 'endpoint-events'];
   const allFunctions = ['approve', ...reconcilers];
   const stackTag = { 'aws:RequestTag/sagemaker-rollout:stack': 'sagemaker-rollout-ci' };
   const stackResourceTag = { 'aws:ResourceTag/sagemaker-rollout:stack': 'sagemaker-rollout-ci' };

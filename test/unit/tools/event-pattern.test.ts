@@ -49,6 +49,7 @@ describe('routing with the rules of serverless.yml', () => {
     ['alarm-fraud-prod-5xx-alarm', 'rollback'],
     ['sagemaker-pipeline-execution-succeeded', 'pipeline-events'],
     ['codepipeline-execution-failed', 'pipeline-events'],
+    ['endpoint-deployment-completed', 'endpoint-events'],
   ])('sends %s to %s', (name, functionName) => {
     expect(routeEvent(sampleEvent(name), routes)).toBe(functionName);
   });

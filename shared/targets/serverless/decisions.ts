@@ -1,0 +1,245 @@
+// A serverless endpoint holds one production variant, so the new version cannot stand beside the old one:
+// it goes out as one UpdateEndpoint with SageMaker's deployment guardrails, which shift the traffic by the
+// policy's steps, watch the group's alarms and roll back by themselves. The rollout follows SageMaker:
+// Deploying until the endpoint serves the new config (Completed) or SageMaker rolled it back (RolledBack,
+// with SageMaker's reason). https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails.html
+import { type GroupPolicy, targetOf } from '#shared/policy/policy-schema.ts';
+import { awaitingPipeline, creating, retainAfterCompletion } from '#shared/rollout/forward-steps.ts';
+import { firstDeploymentPlan } from '#shared/rollout/incumbent-settings.ts';
+import type { Observed, ObservedEndpoint } from '#shared/rollout/observed-state.ts';
+import { configNameFor, type Rollout } from '#shared/rollout/rollout-state.ts';
+import {
+  changedSinceRequest,
+  createChallengerModel,
+  fail,
+  firingAlarm,
+  holdForMissingAlarms,
+  holdForOwnership,
+  missingPolicyAlarms,
+  moveTo,
+  notify,
+  type RolloutAction,
+  type RolloutStep,
+  wait,
+} from '#shared/rollout/rollout-step.ts';
+import type { RollbackCause, TargetDecisions } from '../target.ts';
+import { deploymentConfigFor } from './deployment-config.ts';
+import { firstServerlessVariant, planFromServerlessIncumbent, serverlessConfig } from './plan.ts';
+
+function finalConfigName(rollout: Rollout): string {
+  return configNameFor(rollout.endpointName, rollout.packageVersion, 'final');
+}
+
+function firstDeployment(group: GroupPolicy, rollout: Rollout, now: string): RolloutStep {
+  const configName = finalConfigName(rollout);
+  const next = moveTo(rollout, 'Creating', now, 'creating the serverless endpoint', {
+    challenger: firstDeploymentPlan(group),
+    challengerVariant: firstServerlessVariant,
+    targetConfigName: configName,
+    incumbentVariants: [],
+    guardAlarms: [],
+    watchedAlarms: group.rollout.alarms,
+  });
+  return {
+    next,
+    actions: [
+      createChallengerModel(group, next),
+      { kind: 'createEndpointConfig', plan: serverlessConfig(next, configName) },
+      { kind: 'createEndpoint', configName },
+    ],
+    note: 'creating the serverless endpoint',
+  };
+}
+
+function start(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
+  const endpoint = observed.endpoint;
+  if (endpoint === undefined) return firstDeployment(group, rollout, now);
+  if (endpoint.status !== 'InService') return wait(rollout, `waiting: the endpoint is ${endpoint.status}`);
+  const alarm = firingAlarm(rollout, observed);
+  if (alarm !== undefined) return wait(rollout, `waiting: alarm ${alarm} is in ALARM before the rollout started`);
+  const missing = missingPolicyAlarms(rollout, observed);
+  if (missing.length > 0) return holdForMissingAlarms(rollout, missing);
+  const incumbent = observed.incumbent;
+  if (incumbent === undefined)
+    return wait(rollout, `waiting: the endpoint's config ${endpoint.configName} was not read`);
+  if (incumbent.endpointOwner.kind !== 'this stack') return holdForOwnership(rollout, incumbent.endpointOwner);
+  const target = targetOf(group);
+  if (target.kind !== 'serverless') return fail(rollout, now, 'the group is no longer serverless');
+  const planned = planFromServerlessIncumbent(group, target, incumbent);
+  if ('refused' in planned) {
+    return fail(
+      rollout,
+      now,
+      `cannot roll out over ${endpoint.configName}: ${planned.refused}; the endpoint was not touched`,
+    );
+  }
+  const configName = finalConfigName(rollout);
+  const deploymentConfig = deploymentConfigFor(group.rollout);
+  const routing = (deploymentConfig.BlueGreenUpdatePolicy as { TrafficRoutingConfiguration: { Type: string } })
+    .TrafficRoutingConfiguration.Type;
+  const note = `deploying with SageMaker's guardrails (${routing.toLowerCase().replaceAll('_', '-')})`;
+  const next = moveTo(rollout, 'Deploying', now, note, {
+    challenger: planned.challenger,
+    challengerVariant: planned.variantName,
+    incumbentConfigName: endpoint.configName,
+    incumbentVariants: [planned.incumbentVariant],
+    targetConfigName: configName,
+    updateRequestedAt: endpoint.lastModifiedTime,
+  });
+  return {
+    next,
+    actions: [
+      createChallengerModel(group, next),
+      { kind: 'createEndpointConfig', plan: serverlessConfig(next, configName) },
+      { kind: 'deployWithGuardrails', configName, deploymentConfig },
+    ],
+    note,
+  };
+}
+
+function complete(group: GroupPolicy, rollout: Rollout, now: string): RolloutStep {
+  const { kept, released } = retainAfterCompletion(group, rollout);
+  const note = 'completed: SageMaker shifted all traffic to the new version';
+  return {
+    next: moveTo(rollout, 'Completed', now, note, { retainedVersions: kept, reason: undefined, waitingFor: undefined }),
+    actions: [
+      ...(released.length > 0
+        ? [
+            { kind: 'deleteEndpointConfigs', configNames: released.map((version) => version.configName) } as const,
+            { kind: 'deleteModels', modelNames: released.map((version) => version.modelName) } as const,
+          ]
+        : []),
+      notify(rollout, 'is live', note),
+    ],
+    note,
+  };
+}
+
+function rejection(group: GroupPolicy, rollout: Rollout, cause: RollbackCause): RolloutAction[] {
+  if (!group.rollout.rejectOnRollback || cause !== 'alarm') return [];
+  return [
+    { kind: 'rejectPackage', reason: `sagemaker-rollout rolled back ${rollout.endpointName}: ${rollout.reason}` },
+  ];
+}
+
+/** The endpoint serves the old version again: the rollout ends, removes what it made and says why. */
+function rolledBack(group: GroupPolicy, rollout: Rollout, endpoint: ObservedEndpoint, now: string): RolloutStep {
+  const cause = rollout.rollbackCause ?? 'failed-update';
+  const reason = rollout.reason ?? 'rolled back';
+  // Only an alarm says the model is bad; a timeout, a failed update or a person does not.
+  const phase = cause === 'alarm' || cause === 'operator' ? 'RolledBack' : 'Failed';
+  return {
+    next: moveTo(rollout, phase, now, `rolled back: ${reason}`, { waitingFor: undefined }),
+    actions: [
+      ...rejection(group, rollout, cause),
+      { kind: 'deleteEndpointConfigs', configNames: [rollout.targetConfigName] },
+      { kind: 'deleteModels', modelNames: [rollout.challengerModel] },
+      notify(
+        rollout,
+        phase === 'Failed' ? 'failed' : 'was rolled back',
+        `The endpoint serves ${endpoint.configName} again. Reason: ${reason}`,
+      ),
+    ],
+    note: `rolled back to ${endpoint.configName}`,
+  };
+}
+
+/** Which watched alarm SageMaker's reason, or CloudWatch, says was firing: the rollback is the model's fault. */
+function alarmBehind(rollout: Rollout, observed: Observed, failureReason: string): string | undefined {
+  return (
+    rollout.watchedAlarms.find((name) => failureReason.includes(name)) ??
+    rollout.watchedAlarms.find((name) => observed.alarms[name] === 'ALARM')
+  );
+}
+
+function deploying(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
+  const endpoint = observed.endpoint;
+  if (endpoint === undefined) return fail(rollout, now, `the endpoint ${rollout.endpointName} no longer exists`);
+  if (endpoint.status === 'Failed') {
+    return fail(rollout, now, `the endpoint is Failed: ${endpoint.failureReason ?? 'no reason given'}`);
+  }
+  if (endpoint.status !== 'InService') {
+    const alarm = firingAlarm(rollout, observed);
+    if (alarm === undefined)
+      return wait(rollout, `waiting: SageMaker is deploying (the endpoint is ${endpoint.status})`);
+    // SageMaker's auto-rollback acts on it; the record says so once.
+    const waitingFor = `SageMaker's auto-rollback: alarm ${alarm} is in ALARM`;
+    if (rollout.waitingFor === waitingFor) return wait(rollout, `waiting: ${waitingFor}`);
+    return { next: { ...rollout, waitingFor }, actions: [], note: `waiting: ${waitingFor}` };
+  }
+  if (endpoint.configName === rollout.targetConfigName) return complete(group, rollout, now);
+  if (endpoint.failureReason !== undefined && changedSinceRequest(rollout, endpoint)) {
+    const alarm = alarmBehind(rollout, observed, endpoint.failureReason);
+    const reason = `SageMaker rolled the deployment back: ${endpoint.failureReason}`;
+    const next = { ...rollout, reason, rollbackCause: alarm === undefined ? 'failed-update' : 'alarm' } as const;
+    return rolledBack(group, next, endpoint, now);
+  }
+  // Our record says we asked, but the endpoint never changed: the invocation stopped between two writes.
+  return {
+    next: rollout,
+    actions: [
+      { kind: 'createEndpointConfig', plan: serverlessConfig(rollout, rollout.targetConfigName) },
+      {
+        kind: 'deployWithGuardrails',
+        configName: rollout.targetConfigName,
+        deploymentConfig: deploymentConfigFor(group.rollout),
+      },
+    ],
+    note: 'repairing: re-sending the deployment',
+  };
+}
+
+/** A person or the deadline: once SageMaker's deployment has ended, back to the incumbent's config. */
+function rollingBack(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
+  const endpoint = observed.endpoint;
+  const incumbentConfig = rollout.incumbentConfigName;
+  if (endpoint === undefined || incumbentConfig === undefined) {
+    return fail(rollout, now, `cannot roll back: ${endpoint === undefined ? 'the endpoint is gone' : 'no incumbent'}`);
+  }
+  if (endpoint.status !== 'InService') return wait(rollout, `waiting: the endpoint is ${endpoint.status}`);
+  if (endpoint.configName === incumbentConfig) return rolledBack(group, rollout, endpoint, now);
+  const requested = rollout.updateRequestedAt !== undefined && !changedSinceRequest(rollout, endpoint);
+  const update = { kind: 'updateEndpoint', configName: incumbentConfig } as const;
+  if (requested)
+    return { next: rollout, actions: [update], note: `repairing: re-sending the update to ${incumbentConfig}` };
+  return {
+    next: { ...rollout, updateRequestedAt: endpoint.lastModifiedTime },
+    actions: [update],
+    note: `restoring ${incumbentConfig}`,
+  };
+}
+
+function step(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
+  switch (rollout.phase) {
+    case 'AwaitingPipeline':
+      return awaitingPipeline(rollout, observed.pipelineStatus, now);
+    case 'Starting':
+      return start(group, rollout, observed, now);
+    case 'Creating':
+      return creating(group, rollout, observed.endpoint, now);
+    case 'Deploying':
+      return deploying(group, rollout, observed, now);
+    case 'RollingBack':
+      return rollingBack(group, rollout, observed, now);
+    default:
+      return wait(rollout, `${rollout.phase}: nothing to do`);
+  }
+}
+
+export const serverlessDecisions: TargetDecisions = {
+  // While SageMaker deploys, its auto-rollback acts on the group's alarms; the rollout records what it did.
+  rollbackablePhases: [],
+  // SageMaker's MaximumExecutionTimeoutInSeconds bounds the deployment; held at its start, the deadline applies.
+  deadlinePhases: ['Starting'],
+  step,
+  rollback(group, rollout, observed, now, reason, cause) {
+    const next = moveTo(rollout, 'RollingBack', now, `rolling back: ${reason}`, {
+      reason,
+      rollbackCause: cause,
+      updateRequestedAt: undefined,
+    });
+    const first = rollingBack(group, next, observed, now);
+    if (first.next.phase !== 'RollingBack') return first;
+    return { ...first, actions: [...first.actions, notify(rollout, 'is rolling back', reason)] };
+  },
+};

@@ -1,7 +1,8 @@
 /**
  * Starts the local AWS emulator (emulator/server.py: moto + fill-ins) as a child
  * process and returns a handle to drive it: its endpoint URL for AWS SDK clients,
- * moto's reset, and the emulator's control API (settle, config, failure and fault injection).
+ * moto's reset, and the emulator's control API (settle, config, failure and fault injection, guardrail
+ * deployments stage by stage).
  *
  * Only Node built-ins and the global fetch are used, so tests and tools can import
  * it without extra dependencies.
@@ -55,6 +56,29 @@ export interface ArmedFault {
   delayMs?: number;
 }
 
+/** Where a guardrail deployment is (see emulator/fill_ins/guardrails.py), or how it ended. */
+export interface DeploymentProgress {
+  endpointName: string;
+  stage:
+    | 'provisioning'
+    | 'canary-baking'
+    | 'linear-step-baking'
+    | 'all-traffic-shifted'
+    | 'termination-wait'
+    | 'done'
+    | 'rolled-back'
+    | 'failed';
+  /** Share of the traffic on the new fleet (0 once rolled back). */
+  trafficPercent: number;
+  /** Nominal seconds of the stages completed so far (the waits of the DeploymentConfig). */
+  deploymentSeconds: number;
+  /** LINEAR: which step bakes, of how many. */
+  step?: number;
+  steps?: number;
+  /** Once ended: the endpoint's FailureReason, if it was rolled back or failed. */
+  failureReason?: string;
+}
+
 export interface EmulatorHandle {
   endpointUrl: string;
   port: number;
@@ -75,6 +99,13 @@ export interface EmulatorHandle {
   injected(): Promise<ArmedFault[]>;
   /** Disarms every fault still armed: the outage is over. */
   disarm(): Promise<void>;
+  /**
+   * Ends the current stage of this endpoint's guardrail deployment now (alarms and timeout are checked,
+   * as at every stage boundary) and answers where it is now; rejects if none is in progress.
+   */
+  advanceDeployment(endpointName: string): Promise<DeploymentProgress>;
+  /** The guardrail deployments in progress. */
+  deployments(): Promise<DeploymentProgress[]>;
 }
 
 const EMULATOR_DIR = dirname(fileURLToPath(import.meta.url));
@@ -125,6 +156,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       control('fail-next-pipeline-execution', { pipelineName, reason }),
     inject: (fault) => control('inject', fault),
     injected: async () => ((await get(`${endpointUrl}/_emulator/inject`)) as { faults: ArmedFault[] }).faults,
+    advanceDeployment: async (endpointName) =>
+      (await postJson(`${endpointUrl}/_emulator/advance-deployment`, { endpointName })) as DeploymentProgress,
+    deployments: async () =>
+      ((await get(`${endpointUrl}/_emulator/deployments`)) as { deployments: DeploymentProgress[] }).deployments,
     disarm: async () => {
       const response = await fetch(`${endpointUrl}/_emulator/inject`, { method: 'DELETE' });
       if (!response.ok)
@@ -214,6 +249,14 @@ process.once('exit', () => {
 });
 
 async function post(url: string, body: object): Promise<void> {
+  await send(url, body);
+}
+
+async function postJson(url: string, body: object): Promise<unknown> {
+  return (await send(url, body)).json();
+}
+
+async function send(url: string, body: object): Promise<Response> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -222,6 +265,7 @@ async function post(url: string, body: object): Promise<void> {
   if (!response.ok) {
     throw new Error(`POST ${url} answered ${response.status}: ${await response.text()}`);
   }
+  return response;
 }
 
 async function get(url: string): Promise<unknown> {

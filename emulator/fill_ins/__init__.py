@@ -21,10 +21,12 @@ def install(update_seconds: float) -> EmulatorState:
         dynamodb_atomic_writes,
         model_packages,
         sagemaker_endpoints,
+        serverless,
     )
 
     state = EmulatorState(update_seconds)
-    sagemaker_endpoints.install(state)
+    sagemaker_endpoints.install(state)  # with guardrail deployments (guardrails.py)
+    serverless.install()  # wraps sagemaker_endpoints' CreateEndpointConfig and weights update
     model_packages.install()
     codepipeline_executions.install(state)
     dynamodb_atomic_writes.install(state)

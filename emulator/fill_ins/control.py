@@ -10,10 +10,22 @@ real outage:
   POST /_emulator/config                      {"updateSeconds": number}
   POST /_emulator/fail-next-update            {"endpointName", "mode": "rollback"|"failed", "reason"}
   POST /_emulator/fail-next-pipeline-execution {"pipelineName", "reason"}
+  POST /_emulator/advance-deployment          {"endpointName", "region"?, "accountId"?}: end the current
+                                              stage of that endpoint's guardrail deployment now ->
+                                              {"endpointName", "stage", "trafficPercent",
+                                               "deploymentSeconds", "step"?, "steps"?, "failureReason"?}
+  GET  /_emulator/deployments                 -> {"deployments": [...]}: the guardrail deployments in progress
   POST /_emulator/inject                      {"service", "operation", "error", "status"?, "times"?,
                                                "delayMs"?, "message"?}
   GET  /_emulator/inject                      -> {"faults": [{..., "remaining"}]}: what is armed
   DELETE /_emulator/inject                    disarm every fault -> {"disarmed": n}: the outage ends
+
+A guardrail deployment (UpdateEndpoint with a DeploymentConfig, see
+guardrails.py) moves through its stages on the update clock; advance-deployment
+ends the current stage at once (alarms and timeout are checked, as at every
+stage boundary) and answers the stage the deployment is now in, or its outcome:
+"done", "rolled-back" or "failed". It answers 409 when no deployment of that
+endpoint is in progress. settle runs every deployment to its end.
 
 An armed failure is used by the next update of that endpoint (UpdateEndpoint
 or UpdateEndpointWeightsAndCapacities) / the next execution of that pipeline
@@ -53,6 +65,10 @@ class BadRequest(Exception):
     pass
 
 
+class Conflict(Exception):
+    pass
+
+
 class ControlApp:
     def __init__(self, moto_app: WsgiApp, state: EmulatorState | None) -> None:
         """state is None when the server runs plain moto (--plain)."""
@@ -67,6 +83,8 @@ class ControlApp:
             status, body = self._route(environ["REQUEST_METHOD"], path[len(PREFIX) :], environ)
         except BadRequest as error:
             status, body = 400, {"error": str(error)}
+        except Conflict as error:
+            status, body = 409, {"error": str(error)}
         payload = json.dumps(body).encode()
         reasons = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict"}
         start_response(
@@ -105,6 +123,8 @@ class ControlApp:
             "config": {"POST": self._config},
             "fail-next-update": {"POST": self._fail_next_update},
             "fail-next-pipeline-execution": {"POST": self._fail_next_pipeline_execution},
+            "advance-deployment": {"POST": self._advance_deployment},
+            "deployments": {"GET": self._deployments},
             "inject": {"POST": self._inject, "GET": self._injected, "DELETE": self._disarm},
         }
         methods = handlers.get(route)
@@ -153,6 +173,32 @@ class ControlApp:
         reason = _required_string(body, "reason")
         state.arm_pipeline_failure(name, reason)
         return {"armed": {"pipelineName": name, "reason": reason}}
+
+    @staticmethod
+    def _advance_deployment(state: EmulatorState, body: dict[str, Any]) -> dict[str, Any]:
+        name = _required_string(body, "endpointName")
+        region = _optional_string(body, "region")
+        account = _optional_string(body, "accountId")
+        with state.lock:
+            found = [
+                deployment
+                for key, deployment in state.deployments.items()
+                if key[3] == name and region in (None, key[2]) and account in (None, key[1])
+            ]
+            if not found:
+                raise Conflict(f"no guardrail deployment of endpoint {name!r} is in progress")
+            if len(found) > 1:
+                raise BadRequest(
+                    f"endpoint {name!r} is deploying in several accounts or regions: give region or accountId"
+                )
+            deployment = found[0]
+            deployment.advance()
+            return deployment.describe()
+
+    @staticmethod
+    def _deployments(state: EmulatorState, _: dict[str, Any]) -> dict[str, Any]:
+        with state.lock:
+            return {"deployments": [deployment.describe() for deployment in state.deployments.values()]}
 
     @staticmethod
     def _inject(state: EmulatorState, body: dict[str, Any]) -> dict[str, Any]:

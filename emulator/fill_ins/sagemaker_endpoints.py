@@ -41,6 +41,8 @@ from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import FakeEndpoint, FakeEndpointConfig, SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
 
+from . import deployment_config as deployment_config_rules
+from . import guardrails
 from .locking import serialised_call_action
 from .state import EmulatorState
 
@@ -366,6 +368,9 @@ def _create_endpoint(
             f'Cannot create already existing endpoint "{_endpoint_arn(self, endpoint_name)}".'
         )
     config = _get_config(self, endpoint_config_name)
+    if deployment_config is not None:
+        # kept for later updates (RetainDeploymentConfig), and checked as UpdateEndpoint checks it
+        deployment_config_rules.validate(deployment_config)
     endpoint = FakeEndpoint(
         account_id=self.account_id,
         region_name=self.region_name,
@@ -466,6 +471,19 @@ def _update_endpoint(
         new_data_capture = _data_capture_summary(config.data_capture_config)
     new_shadows = _shadow_summaries(self, config)
 
+    # A DeploymentConfig (this update's, or with RetainDeploymentConfig the last
+    # one) makes the update a guardrail deployment, checked against this endpoint.
+    if deployment_config is not None:
+        deployment_config_rules.validate(deployment_config)
+    applied = deployment_config
+    if applied is None and retain_deployment_config:
+        applied = getattr(endpoint, "last_deployment_config", None)
+    deployment_plan = (
+        guardrails.plan(endpoint.arn, endpoint_config_name, applied, endpoint.production_variants, new_variants)
+        if applied is not None
+        else None
+    )
+
     # LastDeploymentConfig is the DeploymentConfig of this update; with
     # RetainDeploymentConfig the previous one is reused, otherwise none applies.
     if deployment_config is not None:
@@ -510,7 +528,23 @@ def _update_endpoint(
             endpoint.failure_reason = failure.reason  # type: ignore[assignment]
             endpoint.endpoint_status = "Failed"
 
-    state.schedule(_key(self, endpoint_name), finish_updating)
+    def roll_back(reason: str) -> None:
+        # Auto-rollback: "all traffic returns to the blue fleet"; the endpoint is
+        # InService on its previous config and FailureReason says why.
+        # https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html
+        endpoint.pending_deployment_summary = None  # type: ignore[attr-defined]
+        endpoint.last_modified_time = utcnow()
+        endpoint.failure_reason = reason  # type: ignore[assignment]
+        endpoint.endpoint_status = "InService"
+
+    key = _key(self, endpoint_name)
+    if deployment_plan is None:
+        state.schedule(key, finish_updating)
+    else:
+        deployment = guardrails.Deployment(
+            state, key, endpoint, endpoint.endpoint_config_name, deployment_plan, finish_updating, roll_back
+        )
+        deployment.start()
     return endpoint.arn
 
 

@@ -71,15 +71,19 @@ class EmulatorState:
         self._pipeline_failures: dict[str, str] = {}
         # in arming order: of two faults for one operation the older is used first
         self._faults: list[ArmedFault] = []
+        # guardrail deployments in progress (see guardrails.py), by endpoint key
+        self.deployments: dict[Hashable, Any] = {}
 
     # -- transitions ---------------------------------------------------------
 
-    def schedule(self, key: Hashable, complete: Callable[[], None]) -> None:
-        """Register (or replace) the transition for `key`, due after update_seconds."""
+    def schedule(self, key: Hashable, complete: Callable[[], None], due: float | None = None) -> None:
+        """Register (or replace) the transition for `key`, due after update_seconds
+        (or at `due`, a time.monotonic() value: a multi-stage operation chains its
+        stages on the clock instead of on the request that happens to see one end)."""
         with self.lock:
             self._pending.pop(key, None)
             self._pending[key] = Transition(
-                due=time.monotonic() + self.update_seconds, complete=complete
+                due=time.monotonic() + self.update_seconds if due is None else due, complete=complete
             )
 
     def cancel(self, key: Hashable) -> None:
@@ -91,13 +95,18 @@ class EmulatorState:
             return key in self._pending
 
     def apply_due(self) -> None:
-        """Complete the transitions whose time has come (called before each request)."""
+        """Complete the transitions whose time has come (called before each request),
+        including the later stages of a multi-stage operation that are due too."""
         with self.lock:
-            now = time.monotonic()
-            for key in [k for k, t in self._pending.items() if t.due <= now]:
-                transition = self._pending.pop(key, None)
-                if transition is not None:
-                    transition.complete()
+            while True:
+                now = time.monotonic()
+                due = [k for k, t in self._pending.items() if t.due <= now]
+                if not due:
+                    return
+                for key in due:
+                    transition = self._pending.pop(key, None)
+                    if transition is not None:
+                        transition.complete()
 
     def settle(self) -> int:
         """Complete every pending transition now; returns how many there were."""
@@ -166,6 +175,7 @@ class EmulatorState:
         """Forget everything; called when moto's own state is reset."""
         with self.lock:
             self._pending.clear()
+            self.deployments.clear()
             self._endpoint_failures.clear()
             self._pipeline_failures.clear()
             self._faults.clear()

@@ -1,0 +1,151 @@
+"""Serverless endpoints: what SageMaker refuses for a variant with ServerlessConfig.
+
+What moto 5.2.1 does differently from SageMaker, and what this module changes:
+
+* CreateEndpointConfig checks only MemorySizeInMB (against the six sizes) and
+  fails with HTTP 500 when it is missing. Here every ServerlessConfig field is
+  checked as the API reference defines it: MemorySizeInMB 1024 to 6144 "in 1 GB
+  increments", MaxConcurrency 1 to 200, ProvisionedConcurrency 1 to 200 and
+  "less than or equal to MaxConcurrency".
+  https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariantServerlessConfig.html
+* moto accepts a serverless variant that also names InstanceType or
+  InitialInstanceCount: ServerlessConfig "Specifies a serverless endpoint
+  configuration instead of an instance-based endpoint configuration".
+  https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html
+* moto accepts a serverless config with several production variants, or with
+  data capture. Serverless Inference does not support "data capture, multiple
+  production variants" (Feature exclusions).
+  https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html#serverless-endpoints-how-it-works-exclusions
+* UpdateEndpointWeightsAndCapacities accepts a DesiredInstanceCount for a
+  serverless variant, which has no instances; its capacity is changed with
+  ServerlessUpdateConfig.
+  https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DesiredWeightAndCapacity.html
+
+DescribeEndpoint's CurrentServerlessConfig / DesiredServerlessConfig are kept
+by sagemaker_endpoints.py (moto reports them too); guardrail deployments of a
+serverless endpoint are checked in guardrails.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.sagemaker.exceptions import ValidationError
+from moto.sagemaker.models import FakeEndpointConfig, SageMakerModelBackend
+
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariantServerlessConfig.html
+MEMORY_SIZE_MB = (1024, 6144)
+MEMORY_STEP_MB = 1024
+CONCURRENCY = (1, 200)
+INSTANCE_FIELDS = ("InstanceType", "InitialInstanceCount")
+
+
+def install() -> None:
+    """Call after sagemaker_endpoints.install: wraps its CreateEndpointConfig and
+    UpdateEndpointWeightsAndCapacities."""
+    backend = SageMakerModelBackend
+    create, weights = backend.create_endpoint_config, backend.update_endpoint_weights_and_capacities
+    backend.create_endpoint_config = _checking_serverless_configs(create)  # type: ignore[method-assign]
+    backend.update_endpoint_weights_and_capacities = (  # type: ignore[method-assign]
+        _refusing_serverless_instance_counts(weights)
+    )
+
+
+def _checking_serverless_configs(original: Any) -> Any:
+    def create_endpoint_config(self: SageMakerModelBackend, *args: Any, **kwargs: Any) -> Any:
+        name = kwargs.get("endpoint_config_name")
+        variants = kwargs.get("production_variants") or []
+        if any(v.get("ServerlessConfig") is not None for v in variants):
+            arn = FakeEndpointConfig.arn_formatter(name, self.account_id, self.region_name)
+            _check(arn, variants, kwargs.get("data_capture_config"))
+        return original(self, *args, **kwargs)
+
+    return create_endpoint_config
+
+
+def _check(config_arn: str, variants: list[dict[str, Any]], data_capture: dict[str, Any] | None) -> None:
+    errors: list[str] = []
+    for index, variant in enumerate(variants, start=1):
+        serverless = variant.get("ServerlessConfig")
+        if serverless is not None:
+            _shape(serverless, f"productionVariants.{index}.member.serverlessConfig", errors)
+    if errors:
+        count = len(errors)
+        raise ValidationError(f"{count} validation error{'s' if count > 1 else ''} detected: {'; '.join(errors)}")
+
+    for variant in variants:
+        serverless = variant.get("ServerlessConfig")
+        if serverless is None:
+            continue
+        name = variant.get("VariantName")
+        given = [field for field in INSTANCE_FIELDS if variant.get(field) is not None]
+        if given:
+            raise ValidationError(
+                f'Production variant "{name}" specifies ServerlessConfig and {" and ".join(given)}: '
+                "a serverless variant cannot specify InstanceType or InitialInstanceCount."
+            )
+        memory = serverless["MemorySizeInMB"]
+        if memory % MEMORY_STEP_MB:
+            raise ValidationError(
+                f'MemorySizeInMB {memory} of production variant "{name}" is not valid: valid values are '
+                "in 1 GB increments: 1024, 2048, 3072, 4096, 5120 or 6144 MB."
+            )
+        provisioned = serverless.get("ProvisionedConcurrency")
+        if provisioned is not None and provisioned > serverless["MaxConcurrency"]:
+            raise ValidationError(
+                f'ProvisionedConcurrency {provisioned} of production variant "{name}" must be less than or '
+                f"equal to its MaxConcurrency {serverless['MaxConcurrency']}."
+            )
+    if len(variants) > 1:
+        names = ", ".join(str(v.get("VariantName")) for v in variants)
+        raise ValidationError(
+            f'Endpoint configuration "{config_arn}" has {len(variants)} production variants ({names}) and '
+            "one of them is serverless: serverless endpoints do not support multiple production variants."
+        )
+    if data_capture:
+        raise ValidationError(
+            f'Endpoint configuration "{config_arn}" has a DataCaptureConfig and a serverless production '
+            "variant: serverless endpoints do not support data capture."
+        )
+
+
+def _shape(serverless: dict[str, Any], path: str, errors: list[str]) -> None:
+    for field, bounds, required in (
+        ("MemorySizeInMB", MEMORY_SIZE_MB, True),
+        ("MaxConcurrency", CONCURRENCY, True),
+        ("ProvisionedConcurrency", CONCURRENCY, False),
+    ):
+        value = serverless.get(field)
+        member = f"{path}.{field[0].lower()}{field[1:]}"
+        if value is None:
+            if required:
+                errors.append(f"Value null at '{member}' failed to satisfy constraint: Member must not be null")
+            continue
+        low, high = bounds
+        where = f"Value '{value}' at '{member}' failed to satisfy constraint"
+        if isinstance(value, bool) or not isinstance(value, int):
+            errors.append(f"{where}: Member must be an integer")
+        elif value < low:
+            errors.append(f"{where}: Member must have value greater than or equal to {low}")
+        elif value > high:
+            errors.append(f"{where}: Member must have value less than or equal to {high}")
+
+
+def _refusing_serverless_instance_counts(original: Any) -> Any:
+    def update_endpoint_weights_and_capacities(
+        self: SageMakerModelBackend, endpoint_name: str, desired_weights_and_capacities: list[dict[str, Any]]
+    ) -> str:
+        endpoint = self.endpoints.get(endpoint_name)
+        if endpoint is not None and endpoint.endpoint_status == "InService":
+            by_name = {v["VariantName"]: v for v in endpoint.production_variants}
+            for desired in desired_weights_and_capacities:
+                variant = by_name.get(desired.get("VariantName"), {})
+                if "CurrentServerlessConfig" in variant and desired.get("DesiredInstanceCount") is not None:
+                    raise ValidationError(
+                        f'Cannot set DesiredInstanceCount for variant "{variant["VariantName"]}" of endpoint '
+                        f'"{endpoint.arn}": it is a serverless variant, which has no instances. Use '
+                        "ServerlessUpdateConfig to change its concurrency."
+                    )
+        return original(self, endpoint_name, desired_weights_and_capacities)
+
+    return update_endpoint_weights_and_capacities

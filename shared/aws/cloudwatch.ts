@@ -45,6 +45,7 @@ export function guardAlarmNames(endpointName: string, variantName: string, polic
   return [
     ...(policy.guardAlarms.max5xxErrors !== undefined ? [names.errors] : []),
     ...(policy.guardAlarms.maxModelLatencyMicros !== undefined ? [names.latency] : []),
+    ...(policy.guardAlarms.maxBacklogPerInstance !== undefined ? [names.backlog] : []),
   ];
 }
 
@@ -54,7 +55,8 @@ export function guardAlarmNames(endpointName: string, variantName: string, polic
  */
 export async function putGuardAlarms(writer: Writer, endpointName: string, variantName: string, policy: RolloutPolicy) {
   const names = guardAlarmNamesFor(endpointName, variantName);
-  const { max5xxErrors, maxModelLatencyMicros, periodSeconds, evaluationPeriods } = policy.guardAlarms;
+  const { max5xxErrors, maxModelLatencyMicros, maxBacklogPerInstance, periodSeconds, evaluationPeriods } =
+    policy.guardAlarms;
   const common = {
     Namespace: 'AWS/SageMaker',
     Dimensions: [
@@ -88,6 +90,20 @@ export async function putGuardAlarms(writer: Writer, endpointName: string, varia
             MetricName: 'ModelLatency',
             Statistic: 'Average' as const,
             Threshold: maxModelLatencyMicros,
+          },
+        ]),
+    // An asynchronous endpoint's queue: SageMaker reports it per endpoint, not per variant, so it guards
+    // the endpoint as the new version takes its share. https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-monitor.html
+    ...(maxBacklogPerInstance === undefined
+      ? []
+      : [
+          {
+            ...common,
+            Dimensions: [{ Name: 'EndpointName', Value: endpointName }],
+            AlarmName: names.backlog,
+            MetricName: 'ApproximateBacklogSizePerInstance',
+            Statistic: 'Average' as const,
+            Threshold: maxBacklogPerInstance,
           },
         ]),
   ];

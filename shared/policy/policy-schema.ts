@@ -131,6 +131,8 @@ const rollout = z
       z.strictObject({
         max5xxErrors: z.optional(nonNegative),
         maxModelLatencyMicros: z.optional(nonNegative),
+        /** An asynchronous endpoint: its queue per instance (ApproximateBacklogSizePerInstance). */
+        maxBacklogPerInstance: z.optional(nonNegative),
         periodSeconds: z._default(positiveInteger(10), 60),
         evaluationPeriods: z._default(positiveInteger(1), 1),
       }),

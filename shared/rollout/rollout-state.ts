@@ -161,10 +161,14 @@ export function configNameFor(
   return `${endpointName}-v${packageVersion}-${purpose}`;
 }
 
-export function guardAlarmNamesFor(endpointName: string, variantName: string): { errors: string; latency: string } {
+export function guardAlarmNamesFor(
+  endpointName: string,
+  variantName: string,
+): { errors: string; latency: string; backlog: string } {
   return {
     errors: `sagemaker-rollout-${endpointName}-${variantName}-5xx`,
     latency: `sagemaker-rollout-${endpointName}-${variantName}-latency`,
+    backlog: `sagemaker-rollout-${endpointName}-${variantName}-backlog`,
   };
 }
 

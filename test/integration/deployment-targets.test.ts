@@ -1,0 +1,282 @@
+/**
+ * Targets besides the plain real-time endpoint. A serverless group against the emulator's deployment
+ * guardrails: the first version creates a serverless endpoint; a new one goes out as one UpdateEndpoint
+ * that SageMaker steps itself, followed by the rollout to Completed, or to RolledBack when SageMaker's
+ * auto-rollback acted on an alarm. An asynchronous endpoint: a canary on instances that keeps its
+ * AsyncInferenceConfig on every config, guarded by its queue.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { withStackTag } from '#shared/rollout/stack-ownership.ts';
+import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
+import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
+import { rolloutStory } from '../support/rollout-story.ts';
+import { sampleEvent } from '../support/sample-events.ts';
+
+const groupName = 'search-ranker';
+const endpointName = 'search-prod';
+const alarmName = 'search-prod-errors';
+const sagemaker = new SageMakerClient({});
+const cloudwatch = new CloudWatchClient({});
+
+let local: LocalStack;
+let story: ReturnType<typeof rolloutStory>;
+const localStack = useLocalStack('test/fixtures/targets.config.yml');
+beforeEach(() => {
+  local = localStack();
+  story = rolloutStory(local, { groupName, endpointName });
+});
+
+const configOf = (name: string) => sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name }));
+const exists = (describe: () => Promise<unknown>) =>
+  describe().then(
+    () => true,
+    () => false,
+  );
+
+/** v1 serving on a serverless endpoint the stack created, then v2 approved: SageMaker deploys it. */
+async function deployingV2() {
+  await story.establishIncumbent();
+  const challenger = await story.registerApproved();
+  await story.approved(challenger);
+  return challenger;
+}
+
+describe('a serverless endpoint', () => {
+  it('is created serverless by a first version, with the policy’s memory and concurrency', async () => {
+    await story.establishIncumbent();
+
+    const endpoint = await story.endpoint();
+    expect(endpoint.EndpointStatus).toBe('InService');
+    const [variant] = endpoint.ProductionVariants ?? [];
+    expect(variant?.VariantName).toBe('AllTraffic');
+    expect(variant?.CurrentServerlessConfig).toMatchObject({ MemorySizeInMB: 2048, MaxConcurrency: 20 });
+    expect((await configOf('search-prod-v1-final')).ProductionVariants?.[0]).toMatchObject({
+      ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 20, ProvisionedConcurrency: 2 },
+    });
+  });
+
+  it('gets a new version through SageMaker’s canary, stage by stage, to Completed', async () => {
+    await deployingV2();
+
+    expect((await story.record())?.phase).toBe('Deploying');
+    const endpoint = await story.endpoint();
+    expect(endpoint.EndpointStatus).toBe('Updating');
+    // What was asked of SageMaker: the policy's canary of 20% baking 10 minutes, the group's alarm.
+    expect(endpoint.LastDeploymentConfig).toEqual({
+      BlueGreenUpdatePolicy: {
+        TrafficRoutingConfiguration: {
+          Type: 'CANARY',
+          CanarySize: { Type: 'CAPACITY_PERCENT', Value: 20 },
+          WaitIntervalInSeconds: 600,
+        },
+        TerminationWaitInSeconds: 600,
+        MaximumExecutionTimeoutInSeconds: 4800,
+      },
+      AutoRollbackConfiguration: { Alarms: [{ AlarmName: alarmName }] },
+    });
+    expect(endpoint.PendingDeploymentSummary?.EndpointConfigName).toBe('search-prod-v2-final');
+
+    const stages: string[] = [];
+    for (let stage = 0; stage < 8; stage += 1) {
+      const progress = await local.emulator.advanceDeployment(endpointName);
+      stages.push(progress.stage);
+      await story.tick();
+      if (progress.stage === 'done') break;
+      // While SageMaker shifts the traffic, the rollout waits and the old version still serves.
+      expect((await story.record())?.phase).toBe('Deploying');
+    }
+
+    expect(stages.at(-1)).toBe('done');
+    expect(stages).toContain('canary-baking');
+    const done = await story.record();
+    expect(done?.phase).toBe('Completed');
+    expect(done?.history.map((entry) => entry.phase)).toEqual(['Starting', 'Deploying', 'Completed']);
+    const served = await story.endpoint();
+    expect(served.EndpointConfigName).toBe('search-prod-v2-final');
+    // Guardrails require the variant's name to stay; the model behind it is v2's.
+    expect((await configOf('search-prod-v2-final')).ProductionVariants?.[0]).toMatchObject({
+      VariantName: 'AllTraffic',
+      ModelName: 'search-prod-v2',
+      ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 20, ProvisionedConcurrency: 2 },
+    });
+  });
+
+  it('records SageMaker’s rollback on the group’s alarm, with its reason, and rejects the version', async () => {
+    const challenger = await deployingV2();
+    await local.emulator.advanceDeployment(endpointName); // provisioned: the canary bakes
+    await cloudwatch.send(
+      new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: 'ALARM', StateReason: 'test: errors' }),
+    );
+    // The alarm's event reaches the stack too: SageMaker's auto-rollback acts on it, the rollout says so.
+    await story.alarm(alarmName);
+    expect(await story.record()).toMatchObject({
+      phase: 'Deploying',
+      waitingFor: `SageMaker's auto-rollback: alarm ${alarmName} is in ALARM`,
+    });
+
+    expect((await local.emulator.advanceDeployment(endpointName)).stage).toBe('rolled-back');
+    await story.tick();
+
+    const rolledBack = await story.record();
+    expect(rolledBack?.phase).toBe('RolledBack');
+    expect(rolledBack?.reason).toMatch(/^SageMaker rolled the deployment back: .*search-prod-errors/);
+    expect((await story.endpoint()).EndpointConfigName).toBe('search-prod-v1-final');
+    expect((await story.packageStatus(challenger)).status).toBe('Rejected');
+    expect(await exists(() => configOf('search-prod-v2-final'))).toBe(false);
+    expect(await exists(() => sagemaker.send(new DescribeModelCommand({ ModelName: 'search-prod-v2' })))).toBe(false);
+  });
+
+  it('follows SageMaker’s deployment event at once, without waiting for a tick', async () => {
+    await deployingV2();
+    await local.emulator.settle();
+    const event = sampleEvent('endpoint-deployment-completed');
+    event.time = story.now();
+
+    const report = await local.send(event);
+
+    expect(report.function).toBe('endpoint-events');
+    expect(report.outcome).toBe('search-prod: Completed (completed: SageMaker shifted all traffic to the new version)');
+    expect((await story.record())?.phase).toBe('Completed');
+    // Delivered again (EventBridge delivers at least once): nothing more to do.
+    expect((await local.send(event)).outcome).toBe('ignored: no active rollout on search-prod');
+  });
+
+  it('restores the incumbent’s config when a person aborts, once SageMaker’s deployment is over', async () => {
+    const { abortRollout } = await import('../../tools/operator-commands.ts');
+    await deployingV2();
+
+    const aborted = await abortRollout(local.context(), endpointName, 'alice', 'wrong features', story.now());
+    expect(aborted).toBe('search-prod: RollingBack (waiting: the endpoint is Updating)');
+    await local.emulator.settle(); // SageMaker completes its deployment of v2
+    await story.tick(); // the rollout asks for v1's config again
+    await local.emulator.settle();
+    await story.tick();
+
+    expect((await story.record())?.phase).toBe('RolledBack');
+    expect((await story.endpoint()).EndpointConfigName).toBe('search-prod-v1-final');
+  });
+});
+
+describe('a serverless policy SageMaker’s guardrails cannot carry out', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'sagemaker-rollout-serverless-policy-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('is refused by npm run check, exit code 2, naming the key', async () => {
+    const file = join(scratch, 'rollout.config.yml');
+    writeFileSync(
+      file,
+      [
+        'modelPackageGroups:',
+        '  search-ranker:',
+        '    endpointName: search-prod',
+        '    executionRoleArn: arn:aws:iam::123456789012:role/SageMakerExecution',
+        '    serverless: { memorySizeInMB: 2048, maxConcurrency: 20 }',
+        '    approval: { mode: manual }',
+        '    rollout: { strategy: canary, steps: [10, 50, 100], bakeMinutes: 10 }',
+        '',
+      ].join('\n'),
+    );
+    const failure = await promisify(execFile)('npx', ['tsx', 'tools/check-policy.ts', file]).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure?.code).toBe(2);
+    expect(failure?.stderr).toContain(
+      'modelPackageGroups.search-ranker.rollout.steps: a serverless canary is one step and then 100',
+    );
+  });
+});
+
+describe('an asynchronous endpoint', () => {
+  const asyncEndpoint = 'transcribe-prod';
+  // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AsyncInferenceConfig.html
+  const asyncInferenceConfig = {
+    ClientConfig: { MaxConcurrentInvocationsPerInstance: 4 },
+    OutputConfig: {
+      S3OutputPath: 's3://transcripts/output/',
+      S3FailurePath: 's3://transcripts/failures/',
+      NotificationConfig: {
+        SuccessTopic: 'arn:aws:sns:us-east-1:123456789012:transcribe-done',
+        ErrorTopic: 'arn:aws:sns:us-east-1:123456789012:transcribe-failed',
+      },
+    },
+  };
+
+  /** v1 as the team deployed it: instances with an AsyncInferenceConfig, handed over to the stack. */
+  async function deployAsyncIncumbent() {
+    const packageArn = await registerModelPackage({
+      groupName: 'transcriber',
+      evaluationReport: binaryClassificationReport(0.9, 0.05),
+      approvalStatus: 'Approved',
+    });
+    await sagemaker.send(
+      new CreateModelCommand({
+        ModelName: 'transcribe-prod-v1',
+        ExecutionRoleArn: 'arn:aws:iam::123456789012:role/SageMakerExecution',
+        PrimaryContainer: { ModelPackageName: packageArn },
+      }),
+    );
+    await sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: 'transcribe-prod-v1-final',
+        ProductionVariants: [
+          {
+            VariantName: 'transcriber-1',
+            ModelName: 'transcribe-prod-v1',
+            InstanceType: 'ml.m5.large',
+            InitialInstanceCount: 2,
+            InitialVariantWeight: 1,
+          },
+        ],
+        AsyncInferenceConfig: asyncInferenceConfig,
+      }),
+    );
+    await sagemaker.send(
+      new CreateEndpointCommand({
+        EndpointName: asyncEndpoint,
+        EndpointConfigName: 'transcribe-prod-v1-final',
+        Tags: withStackTag([], local.context().settings.stackName),
+      }),
+    );
+    await local.emulator.settle();
+  }
+
+  it('rolls out beside the incumbent, every config keeping its AsyncInferenceConfig, guarded by its queue', async () => {
+    const transcriber = rolloutStory(local, { groupName: 'transcriber', endpointName: asyncEndpoint });
+    await deployAsyncIncumbent();
+    await transcriber.approved(await transcriber.registerApproved());
+
+    const canary = await configOf('transcribe-prod-v2-canary');
+    expect(canary.AsyncInferenceConfig).toEqual(asyncInferenceConfig);
+    expect(canary.ProductionVariants?.map((variant) => variant.VariantName)).toEqual([
+      'transcriber-1',
+      'transcriber-2',
+    ]);
+    const backlogAlarm = 'sagemaker-rollout-transcribe-prod-transcriber-2-backlog';
+    const [alarm] =
+      (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [backlogAlarm] }))).MetricAlarms ?? [];
+    expect(alarm).toMatchObject({
+      MetricName: 'ApproximateBacklogSizePerInstance',
+      Dimensions: [{ Name: 'EndpointName', Value: asyncEndpoint }],
+      Threshold: 50,
+    });
+
+    await transcriber.tickUntil(['Completed']);
+    expect((await configOf('transcribe-prod-v2-final')).AsyncInferenceConfig).toEqual(asyncInferenceConfig);
+    expect((await transcriber.endpoint()).EndpointConfigName).toBe('transcribe-prod-v2-final');
+  });
+});

@@ -30,9 +30,19 @@ export async function trafficSplit(endpointName: string): Promise<string> {
   const variants = endpoint.ProductionVariants ?? [];
   const current = percentages(variants.map((variant) => variant.CurrentWeight));
   const desired = percentages(variants.map((variant) => variant.DesiredWeight ?? variant.CurrentWeight));
+  // A serverless variant has no instances: its memory stands in their place.
+  const size = (variant: (typeof variants)[number]) =>
+    variant.CurrentServerlessConfig === undefined
+      ? `${variant.CurrentInstanceCount ?? '?'}`
+      : `serverless ${variant.CurrentServerlessConfig.MemorySizeInMB} MB `;
   const split = variants
-    .map((variant, index) => `${variant.VariantName} ${variant.CurrentInstanceCount ?? '?'}×${current[index]}%`)
+    .map((variant, index) => `${variant.VariantName} ${size(variant)}×${current[index]}%`)
     .join(', ');
+  // A deployment SageMaker carries out (guardrails): where it goes, and how far it got.
+  const pending = endpoint.PendingDeploymentSummary;
+  const stage = pending?.ProductionVariants?.[0]?.VariantStatus?.[0]?.Status;
+  const deploying =
+    pending === undefined ? '' : ` -> ${pending.EndpointConfigName}${stage === undefined ? '' : ` (${stage})`}`;
   const moving = desired.some((share, index) => share !== current[index]) ? ` -> ${desired.join('/')}` : '';
   const adding = variants
     .filter((variant) => (variant.DesiredInstanceCount ?? 0) > (variant.CurrentInstanceCount ?? 0))
@@ -41,7 +51,7 @@ export async function trafficSplit(endpointName: string): Promise<string> {
         ` +${(variant.DesiredInstanceCount ?? 0) - (variant.CurrentInstanceCount ?? 0)} ${variant.VariantName}`,
     )
     .join('');
-  return `${endpoint.EndpointStatus?.padEnd(9)} ${split}${moving}${adding}`;
+  return `${endpoint.EndpointStatus?.padEnd(9)} ${split}${moving}${adding}${deploying}`;
 }
 
 const stateNames: Record<string, string> = { OK: 'OK', ALARM: 'ALARM', INSUFFICIENT_DATA: 'no-data' };
@@ -59,13 +69,15 @@ async function alarmSummary(timeline: Timeline): Promise<string> {
 }
 
 /** Ticks that only bake or wait for SageMaker are folded into one line, so the timeline shows the moves. */
-const quiet = /\((baking: [1-9]\d* of \d+ min|waiting: the endpoint is Updating)\)$/;
+const quiet =
+  /\((baking: [1-9]\d* of \d+ min|waiting: the endpoint is Updating|waiting: SageMaker is deploying \(the endpoint is Updating\))\)$/;
 
 export function timelinePrinter(timeline: Timeline) {
   let folded: { from: string; to: string; count: number; what: string } | undefined;
   const flush = () => {
     if (folded === undefined) return;
-    console.log(`${folded.from}-${folded.to}  ${folded.count} ticks: ${folded.what}`);
+    const when = folded.count === 1 ? `${folded.from}      ` : `${folded.from}-${folded.to}`;
+    console.log(`${when}  ${folded.count} tick${folded.count === 1 ? '' : 's'}: ${folded.what}`);
     folded = undefined;
   };
   return {
@@ -78,7 +90,11 @@ export function timelinePrinter(timeline: Timeline) {
       const at = timeline.clock().slice(11, 16);
       const quietMatch = quiet.exec(outcome);
       if (quietMatch !== null) {
-        const kind = quietMatch[1]?.startsWith('baking') ? 'baking, no alarm firing' : 'the endpoint stays Updating';
+        const kind = quietMatch[1]?.startsWith('baking')
+          ? 'baking, no alarm firing'
+          : quietMatch[1]?.includes('SageMaker')
+            ? 'SageMaker bakes its stage, no alarm firing'
+            : 'the endpoint stays Updating';
         if (folded !== undefined && folded.what !== kind) flush();
         folded =
           folded === undefined
@@ -96,6 +112,11 @@ export function timelinePrinter(timeline: Timeline) {
     section(title: string) {
       flush();
       console.log(`\n== ${title}`);
+    },
+    /** A line of what happened outside the stack (SageMaker's own steps), at the story's time. */
+    note(text: string) {
+      flush();
+      console.log(`${timeline.clock().slice(11, 16)}  ${text}`);
     },
   };
 }

@@ -29,7 +29,8 @@ const { readStackDefinition, stackSettings } = await import('./stack-definition.
 const { replayEvent } = await import('./replay.ts');
 const registry = await import('./registry-groups.ts');
 const { liveWriter } = await import('#shared/aws/aws-writes.ts');
-const { alarmStateChange, minutesAfterStart, modelPackageEvent, scheduledTick } = await import('./event-builders.ts');
+const { alarmStateChange, endpointDeploymentChange, minutesAfterStart, modelPackageEvent, scheduledTick } =
+  await import('./event-builders.ts');
 const { compareSideBySide, scalingLine, timelinePrinter, trafficSplit } = await import('./demo-timeline.ts');
 
 // --calls: list the AWS calls each event caused (the cost of each transition).
@@ -50,7 +51,9 @@ const sagemaker = new SageMakerClient({});
 const cloudwatch = new CloudWatchClient({});
 let minute = 0;
 const clock = () => minutesAfterStart(minute);
-const timeline = timelinePrinter({ endpointName, tableName: table, clock });
+const fraudTimeline = timelinePrinter({ endpointName, tableName: table, clock });
+const searchTimeline = timelinePrinter({ endpointName: 'search-prod', tableName: table, clock });
+let timeline = fraudTimeline;
 const packageArnOf = (version: number) =>
   `arn:aws:sagemaker:us-east-1:123456789012:model-package/${groupName}/${version}`;
 
@@ -109,6 +112,71 @@ async function describedModel(name: string) {
 
 async function createTeamAlarm(): Promise<void> {
   await cloudwatch.send(new PutMetricAlarmCommand(endpointErrorAlarm('fraud-prod-5xx', endpointName)));
+}
+
+/** search-ranker on a serverless endpoint: SageMaker's guardrails step the traffic, the rollout follows. */
+async function serverlessStory() {
+  const search = { groupName: 'search-ranker', endpointName: 'search-prod', alarm: 'search-prod-errors' };
+  const arnOf = (version: number) =>
+    `arn:aws:sagemaker:us-east-1:123456789012:model-package/${search.groupName}/${version}`;
+  const searchRollout = async () => (await readEndpointState(table, search.endpointName)).rollout;
+  const deploymentEvent = () => endpointDeploymentChange(search.endpointName, clock());
+  const release = async (version: number, auc: number) => {
+    await registerModelPackage({
+      groupName: search.groupName,
+      evaluationReport: binaryClassificationReport(auc, 0.04),
+    });
+    await send('package registered', modelPackageEvent('PendingManualApproval', arnOf(version), clock()));
+    await send('package approved', modelPackageEvent('Approved', arnOf(version), clock()));
+  };
+  /** SageMaker ends a stage of its deployment; the rollout bakes with it, one tick a minute. */
+  const stage = async (minutes: number) => {
+    const progress = await emulator.advanceDeployment(search.endpointName);
+    timeline.note(`SageMaker          ${progress.stage}: ${progress.trafficPercent}% of the traffic on the new fleet`);
+    for (let count = 0; count < minutes && (await searchRollout())?.phase === 'Deploying'; count += 1) {
+      await tick({ sageMakerFinishes: false });
+    }
+    return progress;
+  };
+
+  timeline = searchTimeline;
+  timeline.section(
+    "a serverless group: search-ranker on search-prod, 2048 MB; SageMaker's guardrails: canary 20%, 10 min, then 10 min at 100%",
+  );
+  await cloudwatch.send(new PutMetricAlarmCommand(endpointErrorAlarm(search.alarm, search.endpointName)));
+  timeline.header();
+  await release(1, 0.9);
+  await tick();
+  await tick();
+
+  timeline.section('v2: one UpdateEndpoint with a DeploymentConfig; SageMaker steps the traffic, the rollout follows');
+  await release(2, 0.92);
+  await stage(10); // the new fleet is provisioned: the canary bakes
+  await stage(10); // all traffic on v2: the final bake
+  await stage(1); // the old fleet waits to be terminated
+  await stage(0); // done
+  await send('deployment event', deploymentEvent());
+
+  timeline.section('v3: errors during the canary; SageMaker rolls back by itself, the rollout records why');
+  await release(3, 0.94);
+  await stage(3);
+  await cloudwatch.send(
+    new SetAlarmStateCommand({
+      AlarmName: search.alarm,
+      StateValue: 'ALARM',
+      StateReason: 'Threshold Crossed: 9 5XX errors',
+    }),
+  );
+  await send('alarm event', alarmStateChange(search.alarm, 'ALARM', clock()));
+  await stage(0); // SageMaker's auto-rollback
+  await send('deployment event', deploymentEvent());
+  await cloudwatch.send(
+    new SetAlarmStateCommand({ AlarmName: search.alarm, StateValue: 'OK', StateReason: 'recovered' }),
+  );
+  for (const version of [1, 2, 3]) {
+    const described = await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arnOf(version) }));
+    console.log(`   search-ranker v${version}: ${described.ModelApprovalStatus}`);
+  }
 }
 
 /** What `npx rollout groups --tag-endpoints` does and prints: the stack may update only endpoints with its tag. */
@@ -200,6 +268,9 @@ try {
   await emulator.settle();
   await ticksUntil(inPhase('Failed'));
 
+  await serverlessStory();
+
+  timeline = fraudTimeline;
   timeline.section('the model registry afterwards');
   for (const version of [1, 2, 3, 4]) {
     const described = await sagemaker.send(

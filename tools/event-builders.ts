@@ -38,6 +38,14 @@ export function alarmStateChange(alarmName: string, state: 'ALARM' | 'OK', time:
   return event;
 }
 
+/** SageMaker's word that a deployment it carries out changed state (the handler reads the endpoint itself). */
+export function endpointDeploymentChange(endpointName: string, time: string): SampleEvent {
+  const event = sampleEvent('endpoint-deployment-completed');
+  Object.assign(event, { id: `deployment-${endpointName}-${time}`, time });
+  Object.assign(event.detail, { EndpointName: endpointName });
+  return event;
+}
+
 /** The story's clock: `minute` minutes after a fixed start, as EventBridge writes times. */
 export function minutesAfterStart(minute: number, start = '2026-11-25T09:00:00Z'): string {
   return new Date(Date.parse(start) + minute * 60_000).toISOString().replace('.000Z', 'Z');

@@ -208,7 +208,8 @@ export async function reconcileEndpoint(
       notes.push('lost a race: deciding again from the new record');
       continue;
     }
-    notes.push(outcome.note);
+    // A step that only recorded what it waits for is followed by the same wait: say it once.
+    if (notes.at(-1) !== outcome.note) notes.push(outcome.note);
     known = outcome.known;
     if (!outcome.progressed) break;
   }

@@ -124,6 +124,7 @@ describe('rollout groups', () => {
     expect(lines).toEqual([
       'fraud-detector: configured by name, endpoint fraud-prod managed by this stack',
       'legacy-model: not configured (never touched)',
+      'search-ranker: configured by name, but the registry has no such group',
       'churn-model: configured by name, but the registry has no such group',
     ]);
   });

@@ -159,15 +159,7 @@ async function stackRow(label: string, policyYaml: string | undefined) {
   const packageSeconds = (performance.now() - started) / 1000;
   const templatePath = path.join(packageDir, 'cloudformation-template-update-stack.json');
   const resources = JSON.parse(readFileSync(templatePath, 'utf8')).Resources;
-  const functions = [
-    'approve',
-    'deploy',
-    'advance',
-    'rollback',
-    'pipeline-events',
-    'reconcile-worker',
-    'endpoint-events',
-  ];
+  const functions = stack.functionNames;
   const largestRole = Math.max(...functions.map((name) => inlinePolicyCharacters(roleOf(name, resources))));
   const unpacked = path.join(packageDir, 'advance');
   await run('unzip', ['-q', path.join(packageDir, 'advance.zip'), '-d', unpacked]);

@@ -21,6 +21,8 @@ export interface Route {
 export interface StackDefinition {
   readonly service: string;
   readonly stage: string;
+  /** The functions of serverless.yml, in its order. */
+  readonly functionNames: readonly string[];
   readonly routes: readonly Route[];
   /** CloudFormation resources with ${self:service} and ${sls:stage} resolved. */
   readonly resources: Readonly<Record<string, { Type: string; Properties?: Record<string, unknown> }>>;
@@ -51,7 +53,7 @@ export function readStackDefinition(stage: string = localStage, file: string = s
   const resources = JSON.parse(
     resolveStackVariables(JSON.stringify(raw.resources?.Resources ?? {}), raw.service, stage),
   ) as StackDefinition['resources'];
-  return { service: raw.service, stage, routes, resources };
+  return { service: raw.service, stage, functionNames: Object.keys(raw.functions), routes, resources };
 }
 
 function isScheduledEvent(event: unknown): boolean {

@@ -29,7 +29,17 @@ import {
 import { registeredOn, scalingForChallenger, stepScalingPolicies } from './scaling-moves.ts';
 import { trafficSplit } from './traffic-split.ts';
 
-function firstDeployment(group: GroupPolicy, rollout: Rollout, now: string): RolloutStep {
+/**
+ * No endpoint yet: model, config and endpoint from the policy alone. `configFor` writes the target's config
+ * (a variant on instances, or a serverless one); `changes` are the target's own (a serverless variant's name).
+ */
+export function firstDeployment(
+  group: GroupPolicy,
+  rollout: Rollout,
+  now: string,
+  configFor: (rollout: Rollout, configName: string) => EndpointConfigPlan = finalConfig,
+  changes: Partial<Rollout> = {},
+): RolloutStep {
   const configName = configNameFor(rollout.endpointName, rollout.packageVersion, 'final');
   // A first version has no incumbent to fall back to, so no guard alarms to act on.
   const next = moveTo(rollout, 'Creating', now, 'creating the endpoint', {
@@ -38,12 +48,13 @@ function firstDeployment(group: GroupPolicy, rollout: Rollout, now: string): Rol
     incumbentVariants: [],
     guardAlarms: [],
     watchedAlarms: group.rollout.alarms,
+    ...changes,
   });
   return {
     next,
     actions: [
       createChallengerModel(group, next),
-      { kind: 'createEndpointConfig', plan: finalConfig(next, configName) },
+      { kind: 'createEndpointConfig', plan: configFor(next, configName) },
       { kind: 'createEndpoint', configName },
     ],
     note: 'creating the endpoint',

@@ -4,8 +4,7 @@
 // Deploying until the endpoint serves the new config (Completed) or SageMaker rolled it back (RolledBack,
 // with SageMaker's reason). https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails.html
 import { type GroupPolicy, targetOf } from '#shared/policy/policy-schema.ts';
-import { awaitingPipeline, creating, retainAfterCompletion } from '#shared/rollout/forward-steps.ts';
-import { firstDeploymentPlan } from '#shared/rollout/incumbent-settings.ts';
+import { awaitingPipeline, creating, firstDeployment, retainAfterCompletion } from '#shared/rollout/forward-steps.ts';
 import type { Observed, ObservedEndpoint } from '#shared/rollout/observed-state.ts';
 import { configNameFor, type Rollout } from '#shared/rollout/rollout-state.ts';
 import {
@@ -30,30 +29,11 @@ function finalConfigName(rollout: Rollout): string {
   return configNameFor(rollout.endpointName, rollout.packageVersion, 'final');
 }
 
-function firstDeployment(group: GroupPolicy, rollout: Rollout, now: string): RolloutStep {
-  const configName = finalConfigName(rollout);
-  const next = moveTo(rollout, 'Creating', now, 'creating the serverless endpoint', {
-    challenger: firstDeploymentPlan(group),
-    challengerVariant: firstServerlessVariant,
-    targetConfigName: configName,
-    incumbentVariants: [],
-    guardAlarms: [],
-    watchedAlarms: group.rollout.alarms,
-  });
-  return {
-    next,
-    actions: [
-      createChallengerModel(group, next),
-      { kind: 'createEndpointConfig', plan: serverlessConfig(next, configName) },
-      { kind: 'createEndpoint', configName },
-    ],
-    note: 'creating the serverless endpoint',
-  };
-}
-
 function start(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
   const endpoint = observed.endpoint;
-  if (endpoint === undefined) return firstDeployment(group, rollout, now);
+  if (endpoint === undefined) {
+    return firstDeployment(group, rollout, now, serverlessConfig, { challengerVariant: firstServerlessVariant });
+  }
   if (endpoint.status !== 'InService') return wait(rollout, `waiting: the endpoint is ${endpoint.status}`);
   const alarm = firingAlarm(rollout, observed);
   if (alarm !== undefined) return wait(rollout, `waiting: alarm ${alarm} is in ALARM before the rollout started`);

@@ -11,8 +11,8 @@ import {
   createChallengerModel,
   elapsedMinutes,
   fail,
-  firingAlarm,
   guardCleanup,
+  holdBeforeStart,
   holdForMissingAlarms,
   holdForOwnership,
   missingGuards,
@@ -70,11 +70,8 @@ function firstStepConfig(rollout: Rollout, configName: string, firstPercent: num
 export function start(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
   const endpoint = observed.endpoint;
   if (endpoint === undefined) return firstDeployment(group, rollout, now);
-  if (endpoint.status !== 'InService') return wait(rollout, `waiting: the endpoint is ${endpoint.status}`);
-  const alarm = firingAlarm(rollout, observed);
-  if (alarm !== undefined) return wait(rollout, `waiting: alarm ${alarm} is in ALARM before the rollout started`);
-  const missing = missingPolicyAlarms(rollout, observed);
-  if (missing.length > 0) return holdForMissingAlarms(rollout, missing);
+  const held = holdBeforeStart(rollout, endpoint, observed);
+  if (held !== undefined) return held;
 
   // Never build a canary without the incumbent: the new version would take all the traffic at once.
   const incumbent = observed.incumbent;

@@ -174,6 +174,22 @@ export function holdForMissingAlarms(rollout: Rollout, missing: readonly string[
   );
 }
 
+/**
+ * What holds any rollout before it touches an existing endpoint: an update in flight, a watched alarm
+ * firing already, a watched alarm that does not exist. Undefined: it may start.
+ */
+export function holdBeforeStart(
+  rollout: Rollout,
+  endpoint: ObservedEndpoint,
+  observed: Observed,
+): RolloutStep | undefined {
+  if (endpoint.status !== 'InService') return wait(rollout, `waiting: the endpoint is ${endpoint.status}`);
+  const alarm = firingAlarm(rollout, observed);
+  if (alarm !== undefined) return wait(rollout, `waiting: alarm ${alarm} is in ALARM before the rollout started`);
+  const missing = missingPolicyAlarms(rollout, observed);
+  return missing.length > 0 ? holdForMissingAlarms(rollout, missing) : undefined;
+}
+
 /** The stack's IAM policy lets it update only endpoints with its tag: until the team tags theirs, it waits. */
 export function holdForOwnership(
   rollout: Rollout,

@@ -16,12 +16,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/launch.ts';
-import { clientConfig, useEmulatorPair } from '../support/emulator-pair.ts';
-
-const ACCOUNT = '123456789012';
-const REGION = 'us-east-1';
-const IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/m:1`;
-const ROLE = `arn:aws:iam::${ACCOUNT}:role/SageMakerExecution`;
+import { clientConfig, IMAGE, ROLE, useEmulatorPair } from '../support/emulator-pair.ts';
 
 interface Aws {
   emulator: EmulatorHandle;

@@ -36,14 +36,9 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/launch.ts';
-import { clientConfig, useEmulatorPair } from '../support/emulator-pair.ts';
+import { ACCOUNT, clientConfig, endpointArn, IMAGE, REGION, ROLE, useEmulatorPair } from '../support/emulator-pair.ts';
 
-const ACCOUNT = '123456789012';
-const REGION = 'us-east-1';
-const IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/m:1`;
-const ROLE = `arn:aws:iam::${ACCOUNT}:role/SageMakerExecution`;
 const DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
-const endpointArn = (name: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint/${name}`;
 const alarmArn = (name: string) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`;
 
 interface Aws {

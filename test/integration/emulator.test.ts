@@ -34,15 +34,18 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/launch.ts';
 import { createDeliveryPipeline } from '../support/delivery-pipeline.ts';
-import { clientConfig, useEmulatorPair } from '../support/emulator-pair.ts';
+import {
+  ACCOUNT,
+  clientConfig,
+  configArn,
+  endpointArn,
+  IMAGE,
+  REGION,
+  useEmulatorPair,
+} from '../support/emulator-pair.ts';
 
-const ACCOUNT = '123456789012';
-const REGION = 'us-east-1';
-const IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/m:1`;
 const EXECUTION_ROLE = `arn:aws:iam::${ACCOUNT}:role/SageMakerExecution`;
 const INSTANCE_TYPE = 'ml.m5.large'; // moto 5.2.1 rejects newer instance types
-const endpointArn = (name: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint/${name}`;
-const configArn = (name: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint-config/${name}`;
 
 /** An AWS account as the code under test sees it: SDK clients against one emulator. */
 interface Aws {

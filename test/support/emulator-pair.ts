@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type EmulatorHandle, startEmulator } from '../../emulator/launch.ts';
 
+/** The account and region moto answers with, and names the emulator tests create things with. */
+export const ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+export const IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/m:1`;
+export const ROLE = `arn:aws:iam::${ACCOUNT}:role/SageMakerExecution`;
+export const endpointArn = (name: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint/${name}`;
+export const configArn = (name: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint-config/${name}`;
+
 export interface EmulatorPair {
   /** With the fill-ins; nothing settles by itself (updateSeconds is an hour): tests call settle(). */
   readonly withFillIns: EmulatorHandle;

@@ -12,9 +12,8 @@ import {
   createChallengerModel,
   fail,
   firingAlarm,
-  holdForMissingAlarms,
+  holdBeforeStart,
   holdForOwnership,
-  missingPolicyAlarms,
   moveTo,
   notify,
   type RolloutAction,
@@ -34,11 +33,8 @@ function start(group: GroupPolicy, rollout: Rollout, observed: Observed, now: st
   if (endpoint === undefined) {
     return firstDeployment(group, rollout, now, serverlessConfig, { challengerVariant: firstServerlessVariant });
   }
-  if (endpoint.status !== 'InService') return wait(rollout, `waiting: the endpoint is ${endpoint.status}`);
-  const alarm = firingAlarm(rollout, observed);
-  if (alarm !== undefined) return wait(rollout, `waiting: alarm ${alarm} is in ALARM before the rollout started`);
-  const missing = missingPolicyAlarms(rollout, observed);
-  if (missing.length > 0) return holdForMissingAlarms(rollout, missing);
+  const held = holdBeforeStart(rollout, endpoint, observed);
+  if (held !== undefined) return held;
   const incumbent = observed.incumbent;
   if (incumbent === undefined)
     return wait(rollout, `waiting: the endpoint's config ${endpoint.configName} was not read`);

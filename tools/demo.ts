@@ -23,7 +23,9 @@ const { loadPolicyFile } = await import('#shared/policy/load-policy.ts');
 const { readEndpointState } = await import('#shared/aws/rollout-store.ts');
 const { createLocalResources } = await import('./local-resources.ts');
 const { binaryClassificationReport, registerModelPackage } = await import('./model-registry-seed.ts');
-const { deployProductionEndpoint, endpointErrorAlarm, productionShape } = await import('./production-endpoint.ts');
+const { deployAsyncEndpoint, deployProductionEndpoint, endpointErrorAlarm, productionShape } = await import(
+  './production-endpoint.ts'
+);
 const { subscribeToNotices } = await import('./notice-inbox.ts');
 const { readStackDefinition, stackSettings } = await import('./stack-definition.ts');
 const { replayEvent } = await import('./replay.ts');
@@ -53,6 +55,7 @@ let minute = 0;
 const clock = () => minutesAfterStart(minute);
 const fraudTimeline = timelinePrinter({ endpointName, tableName: table, clock });
 const searchTimeline = timelinePrinter({ endpointName: 'search-prod', tableName: table, clock });
+const transcribeTimeline = timelinePrinter({ endpointName: 'transcribe-prod', tableName: table, clock });
 let timeline = fraudTimeline;
 const packageArnOf = (version: number) =>
   `arn:aws:sagemaker:us-east-1:123456789012:model-package/${groupName}/${version}`;
@@ -112,6 +115,42 @@ async function describedModel(name: string) {
 
 async function createTeamAlarm(): Promise<void> {
   await cloudwatch.send(new PutMetricAlarmCommand(endpointErrorAlarm('fraud-prod-5xx', endpointName)));
+}
+
+/** transcriber on an asynchronous endpoint: a canary beside the incumbent that keeps its AsyncInferenceConfig. */
+async function asyncStory() {
+  const transcribe = { groupName: 'transcriber', endpointName: 'transcribe-prod' };
+  timeline = transcribeTimeline;
+  timeline.section(
+    'an asynchronous endpoint: transcriber on transcribe-prod, 2 × ml.m5.large with an AsyncInferenceConfig; canary 50%, 5 min',
+  );
+  const incumbent = await deployAsyncEndpoint(transcribe.groupName, transcribe.endpointName, () => emulator.settle());
+  timeline.header();
+  const arn = `arn:aws:sagemaker:us-east-1:123456789012:model-package/${transcribe.groupName}/2`;
+  await registerModelPackage({
+    groupName: transcribe.groupName,
+    evaluationReport: binaryClassificationReport(0.91, 0.04),
+  });
+  await send('package registered', modelPackageEvent('PendingManualApproval', arn, clock()));
+  await send('package approved', modelPackageEvent('Approved', arn, clock()));
+  for (let count = 0; count < 30; count += 1) {
+    if ((await readEndpointState(table, transcribe.endpointName)).rollout?.phase === 'Completed') break;
+    await emulator.settle();
+    await tick();
+  }
+  timeline.section("what v2's configs kept of v1's asynchronous inference (* = differs)");
+  const [before, after] = [
+    await describedConfig(incumbent.configName),
+    await describedConfig('transcribe-prod-v2-final'),
+  ];
+  for (const line of compareSideBySide(before, after).filter(
+    (row) => row.includes('AsyncInferenceConfig') || row.includes('InstanceCount'),
+  )) {
+    console.log(line);
+  }
+  console.log(
+    '   guard alarms while it baked: 5xx and latency on the new variant, the queue (ApproximateBacklogSizePerInstance) on the endpoint',
+  );
 }
 
 /** search-ranker on a serverless endpoint: SageMaker's guardrails step the traffic, the rollout follows. */
@@ -269,6 +308,7 @@ try {
   await ticksUntil(inPhase('Failed'));
 
   await serverlessStory();
+  await asyncStory();
 
   timeline = fraudTimeline;
   timeline.section('the model registry afterwards');

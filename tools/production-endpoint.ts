@@ -197,3 +197,68 @@ export async function createHealthAlarm(endpointName: string, compositeName: str
   );
   return children.map((child) => child.name);
 }
+
+/** An asynchronous endpoint's settings: where results and failures go, who is told, how many at once. */
+// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AsyncInferenceConfig.html
+export const asyncShape = {
+  instanceCount: 2,
+  asyncInferenceConfig: {
+    ClientConfig: { MaxConcurrentInvocationsPerInstance: 4 },
+    OutputConfig: {
+      S3OutputPath: 's3://transcripts/output/',
+      S3FailurePath: 's3://transcripts/failures/',
+      NotificationConfig: {
+        SuccessTopic: 'arn:aws:sns:us-east-1:123456789012:transcribe-done',
+        ErrorTopic: 'arn:aws:sns:us-east-1:123456789012:transcribe-failed',
+      },
+    },
+  },
+} as const;
+
+/** v1 of the group on an asynchronous endpoint as a team deployed it (2 × ml.m5.large), handed over to the local stack. */
+export async function deployAsyncEndpoint(
+  groupName: string,
+  endpointName: string,
+  settle: () => Promise<void>,
+): Promise<ProductionEndpoint> {
+  const sagemaker = new SageMakerClient({});
+  const packageArn = await registerModelPackage({
+    groupName,
+    evaluationReport: binaryClassificationReport(0.9, 0.05),
+    approvalStatus: 'Approved',
+  });
+  const modelName = `${endpointName}-v1`;
+  const configName = `${endpointName}-v1-final`;
+  const variantName = `${groupName}-1`;
+  await sagemaker.send(
+    new CreateModelCommand({
+      ModelName: modelName,
+      ExecutionRoleArn: 'arn:aws:iam::123456789012:role/SageMakerExecution',
+      PrimaryContainer: { ModelPackageName: packageArn },
+    }),
+  );
+  await sagemaker.send(
+    new CreateEndpointConfigCommand({
+      EndpointConfigName: configName,
+      ProductionVariants: [
+        {
+          VariantName: variantName,
+          ModelName: modelName,
+          InstanceType: 'ml.m5.large',
+          InitialInstanceCount: asyncShape.instanceCount,
+          InitialVariantWeight: 1,
+        },
+      ],
+      AsyncInferenceConfig: structuredClone(asyncShape.asyncInferenceConfig),
+    }),
+  );
+  await sagemaker.send(
+    new CreateEndpointCommand({
+      EndpointName: endpointName,
+      EndpointConfigName: configName,
+      Tags: withStackTag([], stackSettings(readStackDefinition()).stackName),
+    }),
+  );
+  await settle();
+  return { packageArn, modelName, configName, variantName };
+}

@@ -11,17 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import {
-  CreateEndpointCommand,
-  CreateEndpointConfigCommand,
-  CreateModelCommand,
-  DescribeEndpointConfigCommand,
-  DescribeModelCommand,
-  SageMakerClient,
-} from '@aws-sdk/client-sagemaker';
+import { DescribeEndpointConfigCommand, DescribeModelCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { withStackTag } from '#shared/rollout/stack-ownership.ts';
-import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
+import { asyncShape, deployAsyncEndpoint } from '../../tools/production-endpoint.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { rolloutStory } from '../support/rollout-story.ts';
 import { sampleEvent } from '../support/sample-events.ts';
@@ -203,61 +195,11 @@ describe('a serverless policy SageMaker’s guardrails cannot carry out', () => 
 
 describe('an asynchronous endpoint', () => {
   const asyncEndpoint = 'transcribe-prod';
-  // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AsyncInferenceConfig.html
-  const asyncInferenceConfig = {
-    ClientConfig: { MaxConcurrentInvocationsPerInstance: 4 },
-    OutputConfig: {
-      S3OutputPath: 's3://transcripts/output/',
-      S3FailurePath: 's3://transcripts/failures/',
-      NotificationConfig: {
-        SuccessTopic: 'arn:aws:sns:us-east-1:123456789012:transcribe-done',
-        ErrorTopic: 'arn:aws:sns:us-east-1:123456789012:transcribe-failed',
-      },
-    },
-  };
-
-  /** v1 as the team deployed it: instances with an AsyncInferenceConfig, handed over to the stack. */
-  async function deployAsyncIncumbent() {
-    const packageArn = await registerModelPackage({
-      groupName: 'transcriber',
-      evaluationReport: binaryClassificationReport(0.9, 0.05),
-      approvalStatus: 'Approved',
-    });
-    await sagemaker.send(
-      new CreateModelCommand({
-        ModelName: 'transcribe-prod-v1',
-        ExecutionRoleArn: 'arn:aws:iam::123456789012:role/SageMakerExecution',
-        PrimaryContainer: { ModelPackageName: packageArn },
-      }),
-    );
-    await sagemaker.send(
-      new CreateEndpointConfigCommand({
-        EndpointConfigName: 'transcribe-prod-v1-final',
-        ProductionVariants: [
-          {
-            VariantName: 'transcriber-1',
-            ModelName: 'transcribe-prod-v1',
-            InstanceType: 'ml.m5.large',
-            InitialInstanceCount: 2,
-            InitialVariantWeight: 1,
-          },
-        ],
-        AsyncInferenceConfig: asyncInferenceConfig,
-      }),
-    );
-    await sagemaker.send(
-      new CreateEndpointCommand({
-        EndpointName: asyncEndpoint,
-        EndpointConfigName: 'transcribe-prod-v1-final',
-        Tags: withStackTag([], local.context().settings.stackName),
-      }),
-    );
-    await local.emulator.settle();
-  }
+  const asyncInferenceConfig = asyncShape.asyncInferenceConfig;
 
   it('rolls out beside the incumbent, every config keeping its AsyncInferenceConfig, guarded by its queue', async () => {
     const transcriber = rolloutStory(local, { groupName: 'transcriber', endpointName: asyncEndpoint });
-    await deployAsyncIncumbent();
+    await deployAsyncEndpoint('transcriber', asyncEndpoint, () => local.emulator.settle());
     await transcriber.approved(await transcriber.registerApproved());
 
     const canary = await configOf('transcribe-prod-v2-canary');

@@ -1,7 +1,7 @@
 // The policy as data: validation, defaults and group patterns. No YAML here, so the Lambda bundles
 // (which receive the policy compiled in as JSON, see serverless.yml custom.esbuild.define) carry no YAML parser.
 import { BadInputError, describeZodError } from '#shared/errors.ts';
-import { type GroupPolicy, groupPolicySchema, policyFileSchema, targetKeys } from './policy-schema.ts';
+import { completeGroup, type GroupPolicy, groupPolicySchema, policyFileSchema, targetKeys } from './policy-schema.ts';
 
 /** A group key with `*` in it: every group whose name it matches, `{group}` in its values replaced by the name. */
 export interface GroupPattern {
@@ -68,20 +68,24 @@ function compilePattern(pattern: string): GroupPattern {
   return { pattern, matches: (name) => regex.test(name), specificity: pattern.replaceAll('*', '').length };
 }
 
-function validateGroup(entry: PlainObject, path: readonly string[]): GroupPolicy {
+/** `key` names the entry in errors (a group's name, or its pattern); `groupName` is the group it is for. */
+function validateGroup(entry: PlainObject, key: string, groupName: string): GroupPolicy {
   const parsed = groupPolicySchema.safeParse(entry);
-  if (!parsed.success) throw new BadInputError(describeZodError(parsed.error, ['modelPackageGroups', ...path]));
-  return parsed.data;
+  if (!parsed.success) throw new BadInputError(describeZodError(parsed.error, ['modelPackageGroups', key]));
+  return completeGroup(groupName, parsed.data);
 }
 
 /** Every problem of the file at once: each group validated, each pattern with a sample name, endpoints unique. */
 function checkEverything(entries: ReadonlyMap<string, PlainObject>, sourceName: string): void {
   const problems: string[] = [];
   const groupByEndpoint = new Map<string, string>();
+  const sharedEndpoints: [string, string][] = [];
   for (const [key, entry] of entries) {
     const isPattern = key.includes('*');
     const endpointTemplate = entry.endpointName;
-    if (isPattern && (typeof endpointTemplate !== 'string' || !endpointTemplate.includes('{group}'))) {
+    // A multi-model or batch pattern's groups are keyed by their own names already.
+    const ownEndpoint = entry.multiModel === undefined && entry.batchTransform === undefined;
+    if (isPattern && ownEndpoint && (typeof endpointTemplate !== 'string' || !endpointTemplate.includes('{group}'))) {
       problems.push(
         `modelPackageGroups.${key}.endpointName: a pattern's endpoint name must contain {group} (one endpoint per group)`,
       );
@@ -90,7 +94,11 @@ function checkEverything(entries: ReadonlyMap<string, PlainObject>, sourceName: 
     // A pattern is checked as its shortest match would be, `*` matching nothing but one letter.
     const sample = key.replaceAll('*', 'x');
     try {
-      const group = validateGroup(isPattern ? (instantiate(entry, sample) as PlainObject) : entry, [key]);
+      const group = validateGroup(
+        isPattern ? (instantiate(entry, sample) as PlainObject) : entry,
+        key,
+        isPattern ? sample : key,
+      );
       if (isPattern) continue;
       // One active rollout per endpoint: two groups on one endpoint would replace each other's variants.
       const otherGroup = groupByEndpoint.get(group.endpointName);
@@ -100,8 +108,16 @@ function checkEverything(entries: ReadonlyMap<string, PlainObject>, sourceName: 
         );
       }
       groupByEndpoint.set(group.endpointName, key);
+      if (group.multiModel !== undefined) sharedEndpoints.push([key, group.multiModel.endpointName]);
     } catch (error) {
       problems.push((error as Error).message);
+    }
+  }
+  // A multi-model endpoint is shared by its groups, but by no group with an endpoint of its own.
+  for (const [key, shared] of sharedEndpoints) {
+    const owner = groupByEndpoint.get(shared);
+    if (owner !== undefined) {
+      problems.push(`modelPackageGroups.${key}.multiModel.endpointName: endpoint ${shared} is group ${owner}'s own`);
     }
   }
   if (problems.length > 0) throw new BadInputError(`${sourceName}:\n${problems.join('\n')}`);
@@ -142,7 +158,7 @@ export function parsePolicyDocument(raw: unknown, sourceName: string, checked: '
     const key = configuredBy(groupName);
     if (key === undefined) return undefined;
     const entry = entries.get(key) as PlainObject;
-    return validateGroup(key === groupName ? entry : (instantiate(entry, groupName) as PlainObject), [key]);
+    return validateGroup(key === groupName ? entry : (instantiate(entry, groupName) as PlainObject), key, groupName);
   }
 
   return {

@@ -97,7 +97,7 @@ const instanceType = z
   .string()
   .check(z.regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'expected an instance type such as ml.m5.large'));
 
-const rollout = z
+const rolloutShape = z
   .strictObject({
     strategy: z.enum(['canary', 'linear', 'all-at-once', 'shadow']),
     /** Percent of traffic on the new version at each step; the last is 100. */
@@ -185,7 +185,7 @@ const serverless = z
  * guardrails, which step the traffic themselves. Only what a blue/green traffic routing can say is allowed:
  * https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-blue-green.html
  */
-const checkServerlessRollout: Refinement<{ rollout: z.infer<typeof rollout> }> = ({ rollout }, ctx) => {
+function checkServerlessRollout(rollout: z.infer<typeof rolloutShape>, ctx: z.core.$RefinementCtx): void {
   const { strategy, steps } = rollout;
   if (strategy === 'shadow') {
     addProblem(ctx, 'a serverless endpoint cannot hold a shadow variant: use canary, linear or all-at-once', [
@@ -224,48 +224,134 @@ const checkServerlessRollout: Refinement<{ rollout: z.infer<typeof rollout> }> =
       'bakeMinutes',
     ]);
   }
-};
+}
 
-/** Which kind of endpoint the group deploys to: its keys exclude each other (a group's own win over the defaults'). */
-export const targetKeys = { realTime: ['instanceType', 'initialInstanceCount'], serverless: ['serverless'] } as const;
+// An S3 location: s3://bucket/key...
+const s3Uri = z.string().check(z.regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'expected an s3:// URI'));
+const s3Prefix = s3Uri.check(z.regex(/\/$/, 'expected an s3:// prefix ending with /'));
 
-export const groupPolicySchema = z
+/**
+ * A multi-model endpoint shared by several groups: a new version is a new object under the model prefix and
+ * a new target model for clients, not an endpoint update.
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/multi-model-endpoints.html
+ */
+const multiModel = z.strictObject({
+  endpointName,
+  /** The endpoint model's ModelDataUrl: every group's versions live under it (<prefix><group>/v<version>.tar.gz). */
+  modelPrefix: s3Prefix,
+  /** One invocation of the new version before clients are pointed at it; a failure stops the rollout. */
+  smokeTest: z.optional(
+    z.strictObject({
+      payload: nonEmptyText,
+      contentType: z._default(nonEmptyText, 'application/json'),
+    }),
+  ),
+});
+
+/** A batch transform on approval: no endpoint, a job on the input, the version published when it completes. */
+// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTransformJob.html
+const batchTransform = z.strictObject({
+  inputS3Uri: s3Uri,
+  /** Output goes under <outputS3Uri><group>/v<version>/. */
+  outputS3Uri: s3Prefix,
+  instanceType,
+  instanceCount: z._default(positiveInteger(1), 1),
+  contentType: z.optional(nonEmptyText),
+  splitType: z.optional(z.enum(['None', 'Line', 'RecordIO', 'TFRecord'])),
+  batchStrategy: z.optional(z.enum(['MultiRecord', 'SingleRecord'])),
+  assembleWith: z.optional(z.enum(['None', 'Line'])),
+  accept: z.optional(nonEmptyText),
+  maxPayloadInMB: z.optional(positiveInteger(0)),
+  maxConcurrentTransforms: z.optional(positiveInteger(0)),
+});
+
+/** Which kind of target the group deploys to: its keys exclude each other (a group's own win over the defaults'). */
+export const targetKeys = {
+  realTime: ['instanceType', 'initialInstanceCount'],
+  serverless: ['serverless'],
+  multiModel: ['multiModel'],
+  batchTransform: ['batchTransform'],
+} as const;
+
+const groupShape = z
   .strictObject({
-    endpointName,
+    /** The group's own endpoint (real-time, serverless); a multi-model group names its shared one in multiModel. */
+    endpointName: z.optional(endpointName),
     executionRoleArn: iamRoleArn,
     /** A real-time endpoint: the first deployment's instance type and count (a rollout follows the incumbent). */
     instanceType: z.optional(instanceType),
     initialInstanceCount: z.optional(positiveInteger(1)),
     /** A serverless endpoint, rolled out through SageMaker's deployment guardrails. */
     serverless: z.optional(serverless),
+    multiModel: z.optional(multiModel),
+    batchTransform: z.optional(batchTransform),
     model: z._default(model, {}),
     approval,
-    rollout,
+    /** Required but for a batch group, whose job has no traffic to step. */
+    rollout: z.optional(rolloutShape),
     deliveryPipeline: z.optional(deliveryPipeline),
   })
   .check(
     z.superRefine((group, ctx) => {
-      if (group.serverless !== undefined) {
-        if (group.instanceType !== undefined || group.initialInstanceCount !== undefined) {
-          addProblem(ctx, 'a serverless endpoint has no instances: give serverless or instanceType, not both', [
-            'serverless',
-          ]);
-        }
-        checkServerlessRollout(group, ctx);
+      const given = Object.entries(targetKeys).filter(([, keys]) => keys.some((key) => group[key] !== undefined));
+      if (given.length > 1) {
+        const keysGiven = given.flatMap(([, keys]) => keys.filter((key) => group[key] !== undefined));
+        addProblem(ctx, `a group has one target, not ${keysGiven.join(' and ')}`, [
+          given[1]?.[1][0] ?? 'instanceType',
+        ]);
         return;
       }
-      if (group.instanceType === undefined) {
-        addProblem(ctx, 'a group needs a target: instanceType (a real-time endpoint) or serverless: {...}', [
-          'instanceType',
-        ]);
+      const [kind] = given[0] ?? [];
+      const ownEndpoint = kind === 'realTime' || kind === 'serverless';
+      if (ownEndpoint && group.endpointName === undefined)
+        addProblem(ctx, 'expected an endpoint name', ['endpointName']);
+      if (!ownEndpoint && kind !== undefined && group.endpointName !== undefined) {
+        addProblem(
+          ctx,
+          kind === 'multiModel'
+            ? 'a multi-model group names its shared endpoint in multiModel.endpointName'
+            : 'a batch group has no endpoint',
+          ['endpointName'],
+        );
       }
-      if (group.initialInstanceCount === undefined) {
+      if (kind !== 'batchTransform' && group.rollout === undefined)
+        addProblem(ctx, 'expected the rollout', ['rollout']);
+      if (kind === 'serverless' && group.rollout !== undefined) checkServerlessRollout(group.rollout, ctx);
+      if (kind === undefined) {
+        addProblem(
+          ctx,
+          'a group needs a target: instanceType (a real-time endpoint), serverless, multiModel or batchTransform',
+          ['instanceType'],
+        );
+      }
+      if (kind === 'realTime' && group.initialInstanceCount === undefined) {
         addProblem(ctx, 'a real-time group needs initialInstanceCount (its first deployment)', [
           'initialInstanceCount',
         ]);
       }
+      if (kind === 'realTime' && group.instanceType === undefined) {
+        addProblem(ctx, 'a real-time group needs instanceType (its first deployment)', ['instanceType']);
+      }
     }),
   );
+
+/** A batch group's rollout, which its policy need not give: the job is the whole of it. */
+export const batchRollout = rolloutShape.parse({ strategy: 'all-at-once', bakeMinutes: 0 });
+
+/**
+ * A group as validated. A group without an endpoint of its own gets its rollout key from its name, which only
+ * the policy document knows (policy-document.ts completes it with completeGroup); a batch group its rollout.
+ */
+export const groupPolicySchema = z.pipe(
+  groupShape,
+  z.transform(
+    (group): GroupPolicy => ({
+      ...group,
+      endpointName: group.endpointName ?? '',
+      rollout: group.rollout ?? batchRollout,
+    }),
+  ),
+);
 
 // Model package group names: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackageGroup.html
 // A key with `*` is a pattern: customer-* stands for every group whose name it matches.
@@ -284,22 +370,55 @@ export const policyFileSchema = z.strictObject({
   modelPackageGroups: z.record(groupName, z.record(z.string(), z.unknown())),
 });
 
-export type GroupPolicy = z.infer<typeof groupPolicySchema>;
+type ParsedGroup = z.infer<typeof groupShape>;
+export type RolloutPolicy = NonNullable<ParsedGroup['rollout']>;
+/**
+ * A validated group. `endpointName` is what its rollouts are recorded and named by: its endpoint's name, or for
+ * a group without an endpoint of its own `<shared endpoint>/<group>` (multi-model) or `batch/<group>`, which no
+ * SageMaker endpoint can be called (SageMaker names have no slash).
+ */
+export type GroupPolicy = Omit<ParsedGroup, 'endpointName' | 'rollout'> & {
+  readonly endpointName: string;
+  readonly rollout: RolloutPolicy;
+};
 export type ServerlessTarget = NonNullable<GroupPolicy['serverless']>;
+export type MultiModelTarget = NonNullable<GroupPolicy['multiModel']>;
+export type BatchTransformTarget = NonNullable<GroupPolicy['batchTransform']>;
 
-/** The group's target, told apart: a serverless group has `serverless`, a real-time one its instances. */
+/** The group's target, told apart by its key. */
 export type Target =
   | { readonly kind: 'real-time'; readonly instanceType: string; readonly initialInstanceCount: number }
-  | ({ readonly kind: 'serverless' } & ServerlessTarget);
+  | ({ readonly kind: 'serverless' } & ServerlessTarget)
+  | ({ readonly kind: 'multi-model' } & MultiModelTarget)
+  | ({ readonly kind: 'batch-transform' } & BatchTransformTarget);
 
-export function targetOf(group: GroupPolicy): Target {
+export function targetOf(
+  group: Pick<ParsedGroup, 'serverless' | 'multiModel' | 'batchTransform' | 'instanceType' | 'initialInstanceCount'>,
+): Target {
   if (group.serverless !== undefined) return { kind: 'serverless', ...group.serverless };
-  // The schema requires both for a group without `serverless`.
+  if (group.multiModel !== undefined) return { kind: 'multi-model', ...group.multiModel };
+  if (group.batchTransform !== undefined) return { kind: 'batch-transform', ...group.batchTransform };
+  // The schema requires both for a real-time group.
   return {
     kind: 'real-time',
     instanceType: group.instanceType as string,
     initialInstanceCount: group.initialInstanceCount as number,
   };
 }
+
+/** What a group's rollouts are keyed by (see GroupPolicy.endpointName). */
+export function rolloutKeyOf(
+  groupName: string,
+  group: Pick<ParsedGroup, 'multiModel' | 'batchTransform' | 'endpointName'>,
+): string {
+  if (group.multiModel !== undefined) return `${group.multiModel.endpointName}/${groupName}`;
+  if (group.batchTransform !== undefined) return `batch/${groupName}`;
+  return group.endpointName as string;
+}
+
+/** The parsed group as the rest of the system sees it: its rollout key, and a batch group's rollout filled in. */
+export function completeGroup(groupName: string, group: GroupPolicy): GroupPolicy {
+  return { ...group, endpointName: rolloutKeyOf(groupName, group) };
+}
+
 export type MetricRule = GroupPolicy['approval']['rules'][number];
-export type RolloutPolicy = GroupPolicy['rollout'];

@@ -83,6 +83,10 @@ export function firstDeploymentPlan(group: GroupPolicy): ChallengerPlan {
     modelTags: [],
     capacity: 'full',
   } as const;
+  if (target.kind === 'multi-model' || target.kind === 'batch-transform') {
+    // Its model is an artifact under the shared prefix, or the model of a job: no variant of its own.
+    return { ...common, variantSettings: {}, baselineInstanceCount: 0, minInstanceCount: 0 };
+  }
   if (target.kind === 'serverless') {
     // No instances: SageMaker scales a serverless variant by its concurrency.
     return {

@@ -244,10 +244,71 @@ modelPackageGroups:
       '    serverless:',
       '    instanceType: ml.c5.large\n    serverless:',
     );
-    expect(problemsOf(both)).toContain(
-      'modelPackageGroups.search-ranker.serverless: a serverless endpoint has no instances',
-    );
+    expect(problemsOf(both)).toContain('modelPackageGroups.search-ranker.serverless: a group has one target, not');
     const none = `modelPackageGroups:\n  g1:${validGroup.replace('    instanceType: ml.m5.large\n', '')}\n`;
-    expect(problemsOf(none)).toContain('modelPackageGroups.g1.instanceType: a group needs a target');
+    expect(problemsOf(none)).toContain('modelPackageGroups.g1.instanceType: a real-time group needs instanceType');
+    const noTarget = none.replace('    initialInstanceCount: 1\n', '');
+    expect(problemsOf(noTarget)).toContain('modelPackageGroups.g1.instanceType: a group needs a target');
+  });
+});
+
+describe('groups without an endpoint of their own', () => {
+  const policyWith = (groups: string) => `
+defaults:
+  executionRoleArn: arn:aws:iam::123456789012:role/SageMakerExecution
+  approval: { mode: manual }
+  rollout: { strategy: canary, steps: [10, 100], bakeMinutes: 10 }
+modelPackageGroups:
+${groups}`;
+  const mme = 'multiModel: { endpointName: customers-mme, modelPrefix: "s3://models/customers/" }';
+
+  it('keys a multi-model group’s rollouts by the shared endpoint and its own name, a pattern’s by each group', () => {
+    const policy = parsePolicy(policyWith(`  acme-churn: { ${mme} }\n  "churn-*": { ${mme} }\n`), 't.yml');
+    expect(policy.group('acme-churn')?.endpointName).toBe('customers-mme/acme-churn');
+    expect(policy.group('churn-globex')?.endpointName).toBe('customers-mme/churn-globex');
+    expect(policy.group('churn-globex')?.multiModel).toEqual({
+      endpointName: 'customers-mme',
+      modelPrefix: 's3://models/customers/',
+    });
+  });
+
+  it('gives a batch group a rollout of its own when the policy has none', () => {
+    const text = `
+defaults:
+  executionRoleArn: arn:aws:iam::123456789012:role/SageMakerExecution
+  approval: { mode: manual }
+modelPackageGroups:
+  nightly-scoring:
+    batchTransform: { inputS3Uri: "s3://scoring/input/", outputS3Uri: "s3://scoring/output/", instanceType: ml.m5.xlarge }
+`;
+    const group = parsePolicy(text, 't.yml').group('nightly-scoring');
+    expect(group?.endpointName).toBe('batch/nightly-scoring');
+    expect(group?.rollout.strategy).toBe('all-at-once');
+    expect(group?.batchTransform?.instanceCount).toBe(1);
+  });
+
+  it.each([
+    [
+      `  g1: { ${mme}, endpointName: g1-prod }\n`,
+      'g1.endpointName: a multi-model group names its shared endpoint in multiModel.endpointName',
+    ],
+    [
+      '  g1: { multiModel: { endpointName: mme, modelPrefix: "s3://models/no-slash" } }\n',
+      'g1.multiModel.modelPrefix: expected an s3:// prefix ending with /',
+    ],
+    [
+      '  g1: { batchTransform: { inputS3Uri: "http://x", outputS3Uri: "s3://o/", instanceType: ml.m5.large } }\n',
+      'g1.batchTransform.inputS3Uri: expected an s3:// URI',
+    ],
+    [
+      `  g1: { ${mme}, instanceType: ml.m5.large }\n`,
+      'g1.multiModel: a group has one target, not instanceType and multiModel',
+    ],
+    [
+      `  g1: { endpointName: customers-mme, instanceType: ml.m5.large, initialInstanceCount: 1 }\n  g2: { ${mme} }\n`,
+      "g2.multiModel.endpointName: endpoint customers-mme is group g1's own",
+    ],
+  ])('names what is wrong (%#)', (groups, problem) => {
+    expect(problemsOf(policyWith(groups))).toContain(`modelPackageGroups.${problem}`);
   });
 });

@@ -6,6 +6,7 @@ export const loadEnv: Record<string, string> = {
   PATH: process.env.PATH ?? '',
   HOME: process.env.HOME ?? '',
   ROLLOUT_STACK_NAME: 'sagemaker-rollout-bench',
+  ROLLOUT_PARAMETER_PREFIX: '/sagemaker-rollout/bench',
   ROLLOUTS_TABLE_NAME: 'sagemaker-rollout-bench-rollouts',
   NOTIFICATIONS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:sagemaker-rollout-bench-notifications',
   AWS_REGION: 'us-east-1',

@@ -17,6 +17,8 @@ export interface SeededPackage {
   readonly approvalStatus?: 'PendingManualApproval' | 'Approved' | 'Rejected';
   /** The training pipeline execution that registered it (MetadataProperties.GeneratedBy). */
   readonly generatedBy?: string;
+  /** Containers of its inference specification: more than one is a serial inference pipeline (default 1). */
+  readonly containers?: number;
 }
 
 /**
@@ -32,7 +34,20 @@ export async function registerModelPackage(seed: SeededPackage): Promise<string>
   await sagemaker
     .send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: seed.groupName }))
     .catch(() => sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: seed.groupName })));
-  const reportKey = `${seed.groupName}/${Date.now()}-${Math.random().toString(36).slice(2)}/evaluation.json`;
+  const folder = `${seed.groupName}/${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  const reportKey = `${folder}/evaluation.json`;
+  // Each version's own artifacts, as a training job leaves them: a multi-model rollout copies them.
+  const containers = Array.from({ length: seed.containers ?? 1 }, (_, index) => {
+    const step = (seed.containers ?? 1) > 1 ? `-step${index + 1}` : '';
+    return {
+      Image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${seed.groupName}${step}:latest`,
+      ModelDataUrl: `s3://${demoBucket}/${folder}/model${step}.tar.gz`,
+    };
+  });
+  for (const container of containers) {
+    const key = container.ModelDataUrl.replace(`s3://${demoBucket}/`, '');
+    await s3.send(new PutObjectCommand({ Bucket: demoBucket, Key: key, Body: `model artifact ${key}` }));
+  }
   if (seed.evaluationReport !== undefined) {
     await s3.send(
       new PutObjectCommand({ Bucket: demoBucket, Key: reportKey, Body: JSON.stringify(seed.evaluationReport) }),
@@ -43,12 +58,7 @@ export async function registerModelPackage(seed: SeededPackage): Promise<string>
       ModelPackageGroupName: seed.groupName,
       ModelApprovalStatus: seed.approvalStatus,
       InferenceSpecification: {
-        Containers: [
-          {
-            Image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${seed.groupName}:latest`,
-            ModelDataUrl: `s3://${demoBucket}/${seed.groupName}/model.tar.gz`,
-          },
-        ],
+        Containers: containers,
         SupportedContentTypes: ['text/csv'],
         SupportedResponseMIMETypes: ['text/csv'],
       },

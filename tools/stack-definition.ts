@@ -79,6 +79,7 @@ function resourceProperty(stack: StackDefinition, logicalId: string, property: s
 export function stackSettings(stack: StackDefinition, region = localRegion, account = localAccount): Settings {
   return {
     stackName: `${stack.service}-${stack.stage}`,
+    parameterPrefix: `/${stack.service}/${stack.stage}`,
     rolloutsTableName: resourceProperty(stack, 'RolloutsTable', 'TableName'),
     notificationsTopicArn: `arn:aws:sns:${region}:${account}:${resourceProperty(stack, 'NotificationsTopic', 'TopicName')}`,
   };

@@ -11,7 +11,9 @@ export interface AwsWrite {
     | 'sns'
     | 'sqs'
     | 'codepipeline'
-    | 'application-autoscaling';
+    | 'application-autoscaling'
+    | 's3'
+    | 'ssm';
   readonly operation: string;
   readonly input: object;
 }

@@ -24,8 +24,9 @@ export async function beginRollout(
   const endpointName = group.endpointName;
   const target = targetOf(group).kind;
   const challengerVariant = challengerVariantName(groupName, approved.packageVersion);
-  // A serverless version keeps the variant's name (guardrails require it): no metric is its own to guard.
-  const guardAlarms = target === 'serverless' ? [] : guardAlarmNames(endpointName, challengerVariant, group.rollout);
+  // Only a variant of its own has metrics of its own to guard: a serverless version keeps the variant's name,
+  // a multi-model version shares the endpoint's, a batch job has none.
+  const guardAlarms = target === 'real-time' ? guardAlarmNames(endpointName, challengerVariant, group.rollout) : [];
   const rolloutId = `${endpointName}-v${approved.packageVersion}`;
   const pipelineName = group.deliveryPipeline?.name;
   // The rollout id is the request token: a retried start returns the same execution.
@@ -36,7 +37,7 @@ export async function beginRollout(
   const phase = pipelineName === undefined ? 'Starting' : 'AwaitingPipeline';
   const rollout: Rollout = {
     rolloutId,
-    ...(target === 'serverless' ? { target } : {}),
+    ...(target === 'real-time' ? {} : { target }),
     endpointName,
     groupName,
     packageArn: approved.packageArn,

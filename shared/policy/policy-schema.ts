@@ -296,9 +296,7 @@ const groupShape = z
       const given = Object.entries(targetKeys).filter(([, keys]) => keys.some((key) => group[key] !== undefined));
       if (given.length > 1) {
         const keysGiven = given.flatMap(([, keys]) => keys.filter((key) => group[key] !== undefined));
-        addProblem(ctx, `a group has one target, not ${keysGiven.join(' and ')}`, [
-          given[1]?.[1][0] ?? 'instanceType',
-        ]);
+        addProblem(ctx, `a group has one target, not ${keysGiven.join(' and ')}`, [given[1]?.[1][0] ?? 'instanceType']);
         return;
       }
       const [kind] = given[0] ?? [];

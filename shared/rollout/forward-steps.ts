@@ -156,7 +156,7 @@ export function deploying(
   return updateDidNotLand(group, rollout, endpoint, observed, now, requestUpdate(group, rollout, plan));
 }
 
-function blockingAlarm(group: GroupPolicy, rollout: Rollout, observed: Observed): string | undefined {
+export function blockingAlarm(group: GroupPolicy, rollout: Rollout, observed: Observed): string | undefined {
   if (group.rollout.insufficientDataIsOk) return undefined;
   return rollout.watchedAlarms.find((name) => observed.alarms[name] === 'INSUFFICIENT_DATA');
 }

@@ -86,6 +86,20 @@ export interface Observed {
   readonly alarmReasons?: Readonly<Record<string, string>>;
   /** CodePipeline execution status while AwaitingPipeline. */
   readonly pipelineStatus?: string;
+  /** Multi-model, starting: the package's model artifact (InferenceSpecification.Containers[0].ModelDataUrl). */
+  readonly modelArtifactUrl?: string;
+  /** Multi-model, starting: what clients are told to use now (the SSM parameter); null: nothing yet. */
+  readonly publishedTargetModel?: string | null;
+  /** Multi-model, deploying: whether this version's object is under the model prefix yet. */
+  readonly artifactCopied?: boolean;
+  /** Multi-model, deploying: the smoke test's verdict (absent: the policy has none). */
+  readonly smokeTest?: { readonly passed: true } | { readonly passed: false; readonly error: string };
+  /** Batch: the transform job as SageMaker reports it; null: it does not exist. */
+  readonly transformJob?: {
+    readonly status: 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
+    readonly failureReason?: string;
+    readonly outputS3Uri?: string;
+  } | null;
 }
 
 /** Which reads a phase's decision needs besides the endpoint and alarms: equal kinds can share one observation. */

@@ -88,7 +88,7 @@ export interface RolloutHistoryEntry {
 export interface Rollout {
   readonly rolloutId: string;
   /** What the rollout deploys to (targets/target.ts); absent on real-time rollouts recorded before targets. */
-  readonly target?: 'real-time' | 'serverless';
+  readonly target?: 'real-time' | 'serverless' | 'multi-model' | 'batch-transform';
   readonly endpointName: string;
   readonly groupName: string;
   readonly packageArn: string;
@@ -130,6 +130,12 @@ export interface Rollout {
    */
   readonly rollbackCause?: 'alarm' | 'operator' | 'failed-update' | 'deadline';
   readonly history: readonly RolloutHistoryEntry[];
+  /** A multi-model group: this version's object under the model prefix, as clients name it (TargetModel). */
+  readonly targetModel?: string;
+  /** A multi-model group: what clients were told to use before this version; a rollback tells them again. */
+  readonly previousTargetModel?: string;
+  /** A batch group: the transform job that runs this version. */
+  readonly transformJobName?: string;
   /** The delivery pipeline run this rollout waits for (policy deliveryPipeline). */
   readonly pipelineExecutionId?: string;
   /** Versions whose model and final config are kept for a manual rollback, newest first. */

@@ -55,7 +55,20 @@ export type RolloutAction =
   | { readonly kind: 'rejectPackage'; readonly reason: string }
   | { readonly kind: 'deleteModels'; readonly modelNames: readonly string[] }
   | { readonly kind: 'deleteEndpointConfigs'; readonly configNames: readonly string[] }
-  | { readonly kind: 'notify'; readonly subject: string; readonly message: string };
+  | { readonly kind: 'notify'; readonly subject: string; readonly message: string }
+  /** Multi-model: a version is a new object under the model prefix, never an overwrite. */
+  | { readonly kind: 'copyArtifact'; readonly from: string; readonly to: string }
+  | { readonly kind: 'deleteArtifacts'; readonly uris: readonly string[] }
+  /** What clients or scheduled jobs read to know which version to use (SSM). */
+  | { readonly kind: 'publishParameter'; readonly name: string; readonly value: string; readonly description: string }
+  | { readonly kind: 'deleteParameter'; readonly name: string }
+  | {
+      readonly kind: 'createTransformJob';
+      readonly jobName: string;
+      readonly modelName: string;
+      readonly settings: Readonly<Record<string, unknown>>;
+    }
+  | { readonly kind: 'stopTransformJob'; readonly jobName: string };
 
 export interface RolloutStep {
   /** The same object as the input when nothing changes: the caller then writes nothing. */
@@ -194,8 +207,8 @@ export function holdBeforeStart(
 export function holdForOwnership(
   rollout: Rollout,
   owner: Exclude<ObservedIncumbent['endpointOwner'], { kind: 'this stack' }>,
+  endpoint = rollout.endpointName,
 ): RolloutStep {
-  const endpoint = rollout.endpointName;
   if (owner.kind === 'another stack') {
     const waitingFor = `endpoint ${endpoint} belongs to stack ${owner.stackName}`;
     const detail =

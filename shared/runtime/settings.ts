@@ -20,6 +20,8 @@ export interface FanOut {
 export interface Settings {
   /** `<service>-<stage>`: the value of the tag on what the stack creates (shared/rollout/stack-ownership.ts). */
   readonly stackName: string;
+  /** `/<service>/<stage>`: where the SSM parameters clients read live (target-model/<group>, batch-model/<group>). */
+  readonly parameterPrefix: string;
   readonly rolloutsTableName: string;
   readonly notificationsTopicArn: string;
   /** Absent: every tick reconciles all endpoints itself (replay, tests without workers). */
@@ -43,6 +45,7 @@ export function readSettings(): Settings {
   const queueName = process.env.RECONCILE_QUEUE_NAME;
   return {
     stackName: requiredEnv('ROLLOUT_STACK_NAME'),
+    parameterPrefix: requiredEnv('ROLLOUT_PARAMETER_PREFIX'),
     rolloutsTableName: requiredEnv('ROLLOUTS_TABLE_NAME'),
     notificationsTopicArn: requiredEnv('NOTIFICATIONS_TOPIC_ARN'),
     ...(queueName === undefined || queueName === ''

@@ -9,7 +9,7 @@ import type { Phase, Rollout } from '#shared/rollout/rollout-state.ts';
 import type { RolloutAction, RolloutStep } from '#shared/rollout/rollout-step.ts';
 import type { Settings } from '#shared/runtime/settings.ts';
 
-export type TargetKind = 'real-time' | 'serverless';
+export type TargetKind = 'real-time' | 'serverless' | 'multi-model' | 'batch-transform';
 
 export type RollbackCause = NonNullable<Rollout['rollbackCause']>;
 

@@ -152,6 +152,7 @@ describe('the packaged stack (serverless package)', () => {
         PATH: process.env.PATH,
         AWS_REGION: 'us-east-1',
         ROLLOUT_STACK_NAME: 'sagemaker-rollout-ci',
+        ROLLOUT_PARAMETER_PREFIX: '/sagemaker-rollout/ci',
         ROLLOUTS_TABLE_NAME: 'sagemaker-rollout-ci-rollouts',
         NOTIFICATIONS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:sagemaker-rollout-ci-notifications',
         POWERTOOLS_LOG_LEVEL: 'SILENT',
@@ -187,9 +188,14 @@ const clientPrefixes: Record<string, string> = {
   '@aws-sdk/client-sqs': 'sqs',
   '@aws-sdk/client-codepipeline': 'codepipeline',
   '@aws-sdk/client-s3': 's3',
+  '@aws-sdk/client-ssm': 'ssm',
+  '@aws-sdk/client-sagemaker-runtime': 'sagemaker',
 };
 /** Commands whose IAM action has another name: the document client's, and batches authorized as their single call. */
-const actionNames: Record<string, string> = {
+const actionNames: Record<string, string | string[]> = {
+  // CopyObject reads the source and writes the target; HeadObject is authorized as GetObject.
+  's3:CopyObject': ['s3:GetObject', 's3:PutObject'],
+  's3:HeadObject': 's3:GetObject',
   'dynamodb:Get': 'dynamodb:GetItem',
   'dynamodb:Put': 'dynamodb:PutItem',
   'dynamodb:Update': 'dynamodb:UpdateItem',
@@ -213,7 +219,7 @@ function actionsTheCodeCalls(): Set<string> {
       for (const [, command = ''] of source.matchAll(/new (\w+)Command\(/g)) {
         const prefix = clientPrefixes[clientOf.get(`${command}Command`) ?? ''];
         if (prefix === undefined) throw new Error(`${folder}/${file}: ${command}Command from an unknown client`);
-        actions.add(actionNames[`${prefix}:${command}`] ?? `${prefix}:${command}`);
+        for (const action of [actionNames[`${prefix}:${command}`] ?? `${prefix}:${command}`].flat()) actions.add(action);
       }
     }
   }

@@ -31,7 +31,12 @@ function loadGroups() {
   return Object.entries(file.modelPackageGroups ?? {}).map(([key, own]) => {
     const role = own?.executionRoleArn ?? defaults.executionRoleArn;
     const name = key.includes('*') ? '*' : key;
-    return { key, executionRoleArn: typeof role === 'string' ? role.replaceAll('{group}', name) : role };
+    const prefix = own?.multiModel?.modelPrefix ?? defaults.multiModel?.modelPrefix;
+    return {
+      key,
+      executionRoleArn: typeof role === 'string' ? role.replaceAll('{group}', name) : role,
+      modelPrefix: typeof prefix === 'string' ? prefix.replaceAll('{group}', name) : undefined,
+    };
   });
 }
 
@@ -94,6 +99,17 @@ module.exports.modelPackageResources = () =>
     loadGroups().map((group) => group.key),
     groupGlobLimit,
   ).map((glob) => sageMakerArn(`model-package/${glob}/*`));
+
+/**
+ * The objects under the multi-model groups' model prefixes (s3://bucket/prefix/ -> arn:aws:s3:::bucket/prefix*).
+ * IAM wants at least one resource: without a multi-model group, one that names nothing.
+ */
+module.exports.modelPrefixResources = () => {
+  const prefixes = unique(loadGroups().flatMap((group) => (group.modelPrefix === undefined ? [] : [group.modelPrefix])));
+  const paths = prefixes.map((prefix) => prefix.replace(/^s3:\/\//, ''));
+  const globs = globsWithin(paths.length > 0 ? paths : ['sagemaker-rollout-no-multi-model-group/'], groupGlobLimit);
+  return globs.map((path) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${path.endsWith('*') ? path : `${path}*`}` }));
+};
 
 /** The policy as a JavaScript string literal of its JSON, for esbuild's `define`. */
 module.exports.policyDocumentLiteral = () => JSON.stringify(JSON.stringify(loadPolicyDocument()));

@@ -14,6 +14,7 @@ describe('sendNotices', () => {
     policy: loadPolicyFile('rollout.config.yml'),
     settings: {
       stackName: 'sagemaker-rollout-test',
+      parameterPrefix: '/sagemaker-rollout/test',
       rolloutsTableName: 't',
       notificationsTopicArn: 'arn:aws:sns:us-east-1:123456789012:n',
     },

@@ -76,6 +76,7 @@ describe('parseKnownEvent', () => {
 describe('event origin', () => {
   const home = homeOf({
     stackName: 'sagemaker-rollout-test',
+    parameterPrefix: '/sagemaker-rollout/test',
     rolloutsTableName: 't',
     notificationsTopicArn: 'arn:aws:sns:us-east-1:123456789012:notifications',
   });

@@ -16,6 +16,7 @@ const cloudwatch = mockClient(CloudWatchClient);
 const policy = loadPolicyFile('rollout.config.yml');
 const settings = {
   stackName: 'sagemaker-rollout-test',
+  parameterPrefix: '/sagemaker-rollout/test',
   rolloutsTableName: 'rollouts',
   notificationsTopicArn: 'arn:aws:sns:us-east-1:123456789012:n',
 };

@@ -29,6 +29,7 @@ const dynamodb = mockClient(DynamoDBDocumentClient);
 const policy = loadPolicyFile('rollout.config.yml');
 const settings = {
   stackName: 'sagemaker-rollout-test',
+  parameterPrefix: '/sagemaker-rollout/test',
   rolloutsTableName: 'rollouts',
   notificationsTopicArn: 'arn:aws:sns:us-east-1:123456789012:n',
 };

@@ -11,6 +11,7 @@ const context = {
   policy: loadPolicyFile('rollout.config.yml'),
   settings: {
     stackName: 'sagemaker-rollout-test',
+    parameterPrefix: '/sagemaker-rollout/test',
     rolloutsTableName: 'rollouts',
     notificationsTopicArn: 'arn:aws:sns:us-east-1:123456789012:n',
   },

@@ -1,0 +1,168 @@
+// A batch group has no endpoint: an approved version runs as a transform job on the group's input, and
+// when the job completes its model becomes the group's published batch model (what scheduled batch jobs
+// use). A job that fails or is stopped leaves the published model as it was.
+// https://docs.aws.amazon.com/sagemaker/latest/dg/batch-transform.html
+import { type GroupPolicy, targetOf } from '#shared/policy/policy-schema.ts';
+import { awaitingPipeline, retainAfterCompletion } from '#shared/rollout/forward-steps.ts';
+import type { Observed } from '#shared/rollout/observed-state.ts';
+import type { Rollout } from '#shared/rollout/rollout-state.ts';
+import {
+  createChallengerModel,
+  fail,
+  moveTo,
+  notify,
+  type RolloutAction,
+  type RolloutStep,
+  wait,
+} from '#shared/rollout/rollout-step.ts';
+import type { RollbackCause, TargetDecisions } from '../target.ts';
+
+/** The parameter scheduled batch jobs read, by the group: `<prefix>/batch-model/<group>` once the driver prefixes it. */
+export const batchModelParameterOf = (groupName: string) => `batch-model/${groupName}`;
+
+/** A SageMaker name for the version's model and job: the group's name, cut to leave room for -v<version>. */
+export function batchNameFor(groupName: string, packageVersion: number): string {
+  const suffix = `-v${packageVersion}`;
+  return `${groupName.slice(0, 63 - suffix.length)}${suffix}`;
+}
+
+function batch(group: GroupPolicy) {
+  const target = targetOf(group);
+  if (target.kind !== 'batch-transform') throw new Error(`${group.endpointName}: not a batch group`);
+  return target;
+}
+
+/** CreateTransformJob's input and output from the policy, the output under <outputS3Uri><group>/v<version>/. */
+export function transformSettings(group: GroupPolicy, rollout: Rollout): Record<string, unknown> {
+  const target = batch(group);
+  return {
+    TransformInput: {
+      DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: target.inputS3Uri } },
+      ...(target.contentType === undefined ? {} : { ContentType: target.contentType }),
+      ...(target.splitType === undefined ? {} : { SplitType: target.splitType }),
+    },
+    TransformOutput: {
+      S3OutputPath: `${target.outputS3Uri}${rollout.groupName}/v${rollout.packageVersion}/`,
+      ...(target.accept === undefined ? {} : { Accept: target.accept }),
+      ...(target.assembleWith === undefined ? {} : { AssembleWith: target.assembleWith }),
+    },
+    TransformResources: { InstanceType: target.instanceType, InstanceCount: target.instanceCount },
+    ...(target.batchStrategy === undefined ? {} : { BatchStrategy: target.batchStrategy }),
+    ...(target.maxPayloadInMB === undefined ? {} : { MaxPayloadInMB: target.maxPayloadInMB }),
+    ...(target.maxConcurrentTransforms === undefined
+      ? {}
+      : { MaxConcurrentTransforms: target.maxConcurrentTransforms }),
+  };
+}
+
+function start(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
+  const name = batchNameFor(rollout.groupName, rollout.packageVersion);
+  const note = `transform job ${name} started`;
+  const next = moveTo(rollout, 'Deploying', now, note, {
+    challengerModel: name,
+    transformJobName: name,
+    targetConfigName: '',
+    incumbentVariants: [],
+    guardAlarms: [],
+  });
+  // A job that exists already is this version's (a retried start): creating it again is harmless.
+  if (observed.transformJob !== null && observed.transformJob !== undefined) return { next, actions: [], note };
+  return {
+    next,
+    actions: [
+      createChallengerModel(group, next),
+      { kind: 'createTransformJob', jobName: name, modelName: name, settings: transformSettings(group, next) },
+    ],
+    note,
+  };
+}
+
+function running(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
+  const job = observed.transformJob;
+  const name = rollout.transformJobName as string;
+  if (job === null || job === undefined) {
+    // Recorded, but the job was never created (the invocation stopped in between): create it now.
+    return {
+      next: rollout,
+      actions: [
+        createChallengerModel(group, rollout),
+        { kind: 'createTransformJob', jobName: name, modelName: name, settings: transformSettings(group, rollout) },
+      ],
+      note: 'repairing: creating the transform job',
+    };
+  }
+  if (job.status === 'InProgress' || job.status === 'Stopping')
+    return wait(rollout, `waiting: job ${name} is ${job.status}`);
+  if (job.status === 'Completed') {
+    const { kept, released } = retainAfterCompletion(group, rollout);
+    const output = job.outputS3Uri ?? '(no output path)';
+    const note = `completed: job ${name} wrote ${output}; ${rollout.challengerModel} is the batch model`;
+    return {
+      next: moveTo(rollout, 'Completed', now, note, { retainedVersions: kept }),
+      actions: [
+        {
+          kind: 'publishParameter',
+          name: batchModelParameterOf(rollout.groupName),
+          value: rollout.challengerModel,
+          description: `sagemaker-rollout: ${rollout.groupName} v${rollout.packageVersion} (job ${name})`,
+        },
+        ...(released.length === 0
+          ? []
+          : [{ kind: 'deleteModels', modelNames: released.map((version) => version.modelName) } as const]),
+        notify(rollout, 'is the batch model', `Transform job ${name} completed; its output is in ${output}.`),
+      ],
+      note,
+    };
+  }
+  const reason = `transform job ${name} ended ${job.status}: ${job.failureReason ?? 'no reason given'}`;
+  const rejection: RolloutAction[] = group.rollout.rejectOnRollback
+    ? [{ kind: 'rejectPackage', reason: `sagemaker-rollout: ${reason}` }]
+    : [];
+  return fail(rollout, now, `${reason}; the published batch model is unchanged`, [
+    ...rejection,
+    { kind: 'deleteModels', modelNames: [rollout.challengerModel] },
+  ]);
+}
+
+function step(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
+  switch (rollout.phase) {
+    case 'AwaitingPipeline':
+      return awaitingPipeline(rollout, observed.pipelineStatus, now);
+    case 'Starting':
+      return start(group, rollout, observed, now);
+    case 'Deploying':
+      return running(group, rollout, observed, now);
+    case 'RollingBack':
+      // A person aborted it (operator-commands.ts records RollingBack): stop the job.
+      return stop(rollout, observed, now, rollout.reason ?? 'aborted', rollout.rollbackCause ?? 'operator');
+    default:
+      return wait(rollout, `${rollout.phase}: nothing to do`);
+  }
+}
+
+/** The job is stopped if it runs; the published batch model stays as it was. */
+function stop(rollout: Rollout, observed: Observed, now: string, reason: string, cause: RollbackCause): RolloutStep {
+  const name = rollout.transformJobName;
+  const inFlight = observed.transformJob?.status === 'InProgress';
+  const phase = cause === 'operator' ? 'RolledBack' : 'Failed';
+  return {
+    next: moveTo(rollout, phase, now, `stopped: ${reason}`, { reason, rollbackCause: cause }),
+    actions: [
+      ...(name !== undefined && inFlight ? [{ kind: 'stopTransformJob', jobName: name } as const] : []),
+      notify(
+        rollout,
+        phase === 'Failed' ? 'failed' : 'was stopped',
+        `The published batch model is unchanged. Reason: ${reason}`,
+      ),
+    ],
+    note: `stopped: ${reason}`,
+  };
+}
+
+export const batchTransformDecisions: TargetDecisions = {
+  // No traffic: an alarm has nothing to move back. A job ends by itself, within its own limits.
+  rollbackablePhases: [],
+  deadlinePhases: ['Starting'],
+  step,
+  rollback: (_group, rollout, observed, now, reason, cause) => stop(rollout, observed, now, reason, cause),
+};

@@ -13,6 +13,5 @@ export const useCases: Readonly<Record<string, () => Promise<UseCase>>> = {
   rollback: async () => (await import('#functions/rollback/rollback.ts')).rollBackOnAlarm,
   'pipeline-events': async () => (await import('#functions/pipeline-events/pipeline-events.ts')).handlePipelineEvent,
   'reconcile-worker': async () => (await import('#functions/reconcile-worker/reconcile-worker.ts')).reconcileWork,
-  'endpoint-events': async () =>
-    (await import('#functions/endpoint-events/endpoint-events.ts')).followEndpointDeployment,
+  'endpoint-events': async () => (await import('#functions/endpoint-events/endpoint-events.ts')).followSageMaker,
 };

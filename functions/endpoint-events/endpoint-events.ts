@@ -1,22 +1,45 @@
-// primary adapter (EventBridge: SageMaker Endpoint Deployment State Change) -> use case (reconcile that endpoint) -> secondary adapters
+// primary adapter (EventBridge: SageMaker Endpoint Deployment State Change, Transform Job State Change) -> use case (reconcile that rollout) -> secondary adapters
 import { readEndpointState } from '#shared/aws/rollout-store.ts';
 import { reconcileEndpoint } from '#shared/engine/reconcile.ts';
 import { foreignEvent, homeOf } from '#shared/events/event-origin.ts';
-import { endpointDeploymentStateChangeSchema, parseEvent } from '#shared/events/event-schemas.ts';
-import { isActive } from '#shared/rollout/rollout-state.ts';
+import {
+  endpointDeploymentStateChangeSchema,
+  parseEvent,
+  transformJobStateChangeSchema,
+} from '#shared/events/event-schemas.ts';
+import { isActive, type Rollout } from '#shared/rollout/rollout-state.ts';
 import { ignoreWithWarning, type RunContext, type RunResult } from '#shared/runtime/run-context.ts';
 
+async function follow(context: RunContext, key: string, time: string, matches = (_: Rollout) => true) {
+  const state = await readEndpointState(context.settings.rolloutsTableName, key);
+  if (state.rollout === undefined || !isActive(state.rollout) || !matches(state.rollout))
+    return { outcome: `ignored: no active rollout on ${key}` };
+  const report = await reconcileEndpoint(context, key, time, { state });
+  return { outcome: `${key}: ${report.phase ?? '-'} (${report.notes.join('; ')})` };
+}
+
 /**
- * SageMaker finished, or rolled back, a deployment it carries out itself (a serverless rollout's
- * guardrails): the rollout follows now instead of at the next tick. The endpoint is read, not the event.
+ * SageMaker finished, or rolled back, what it carries out itself (a serverless rollout's guardrails, a
+ * batch group's transform job): the rollout follows now instead of at the next tick. The event is a hint:
+ * what SageMaker reports now decides, so a duplicate or late event changes nothing.
  */
-export async function followEndpointDeployment(rawEvent: unknown, context: RunContext): Promise<RunResult> {
+export async function followSageMaker(rawEvent: unknown, context: RunContext): Promise<RunResult> {
+  const detailType = (rawEvent as { 'detail-type'?: unknown })['detail-type'];
+  if (detailType === 'SageMaker Transform Job State Change') {
+    const event = parseEvent(transformJobStateChangeSchema, rawEvent);
+    const notOurs = foreignEvent(event, homeOf(context.settings));
+    if (notOurs !== undefined) return ignoreWithWarning(notOurs);
+    const jobName = event.detail.TransformJobName;
+    // A batch version's job is named <group>-v<version> (batch-transform/decisions.ts): its group's rollout.
+    const groupName = /^(.+)-v\d+$/.exec(jobName)?.[1];
+    const group = groupName === undefined ? undefined : context.policy.group(groupName);
+    if (groupName === undefined || group?.batchTransform === undefined) {
+      return { outcome: `ignored: ${jobName} is not a batch group's job` };
+    }
+    return follow(context, group.endpointName, event.time, (rollout) => rollout.transformJobName === jobName);
+  }
   const event = parseEvent(endpointDeploymentStateChangeSchema, rawEvent);
   const notOurs = foreignEvent(event, homeOf(context.settings));
   if (notOurs !== undefined) return ignoreWithWarning(notOurs);
-  const endpointName = event.detail.EndpointName;
-  const state = await readEndpointState(context.settings.rolloutsTableName, endpointName);
-  if (!isActive(state.rollout)) return { outcome: `ignored: no active rollout on ${endpointName}` };
-  const report = await reconcileEndpoint(context, endpointName, event.time, { state });
-  return { outcome: `${endpointName}: ${report.phase ?? '-'} (${report.notes.join('; ')})` };
+  return follow(context, event.detail.EndpointName, event.time);
 }

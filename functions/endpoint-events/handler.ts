@@ -1,4 +1,4 @@
 import { createLambdaHandler } from '#shared/runtime/lambda-handler.ts';
-import { followEndpointDeployment } from './endpoint-events.ts';
+import { followSageMaker } from './endpoint-events.ts';
 
-export const handler = createLambdaHandler(followEndpointDeployment);
+export const handler = createLambdaHandler(followSageMaker);

@@ -118,7 +118,10 @@ export async function createModelFromPackage(writer: Writer, model: ModelPlan, s
     ...model.modelSettings,
     ModelName: model.modelName,
     ExecutionRoleArn: model.roleArn,
-    PrimaryContainer: { ...model.containerSettings, ModelPackageName: model.packageArn },
+    // A pipeline's containers as the package lists them; else the package's one container, by its name.
+    ...(model.containers === undefined
+      ? { PrimaryContainer: { ...model.containerSettings, ModelPackageName: model.packageArn } }
+      : { Containers: model.containers.map((container) => ({ ...container })) }),
     Tags: withStackTag(model.tags, stackName),
   } as CreateModelCommandInput;
   await writer.write({ service: 'sagemaker', operation: 'CreateModel', input }, () =>

@@ -89,6 +89,17 @@ export const endpointDeploymentStateChangeSchema = z.extend(envelope, {
   }),
 });
 
+// A transform job changed state: the event names the job, whose name is its group's and version's.
+// https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html#eventbridge-transform-job
+export const transformJobStateChangeSchema = z.extend(envelope, {
+  'detail-type': z.literal('SageMaker Transform Job State Change'),
+  source: z.literal('aws.sagemaker'),
+  detail: z.object({
+    TransformJobName: nonEmptyText,
+    TransformJobStatus: z.optional(z.string()),
+  }),
+});
+
 // The SQS event a reconcile worker receives: https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
 export const reconcileQueueEventSchema = z.object({
   Records: z.array(z.object({ messageId: nonEmptyText, body: z.string() })).check(z.minLength(1, 'expected records')),
@@ -117,6 +128,7 @@ export const eventSchemas: Readonly<Record<string, z.ZodMiniType>> = {
   'SageMaker Model Building Pipeline Execution Status Change': trainingPipelineExecutionSchema,
   'CodePipeline Pipeline Execution State Change': deliveryPipelineExecutionSchema,
   'SageMaker Endpoint Deployment State Change': endpointDeploymentStateChangeSchema,
+  'SageMaker Transform Job State Change': transformJobStateChangeSchema,
 };
 
 /** An untrusted value in a message: as it is when a string, else as JSON, cut short (String() can throw on objects). */

@@ -153,6 +153,9 @@ const model = z.strictObject({
   environment: z.optional(z.record(z.string(), z.string())),
   vpcConfig: z.optional(vpcConfig),
   enableNetworkIsolation: z.optional(z.boolean()),
+  /** A package with several containers: run them one after the other (Serial) or each on its own (Direct). */
+  // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_InferenceExecutionConfig.html
+  inferenceExecution: z.optional(z.enum(['Serial', 'Direct'])),
 });
 
 const deliveryPipeline = z.strictObject({

@@ -2,7 +2,7 @@
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { challengerShortfall } from './capacity.ts';
 import { canaryConfig, type EndpointConfigPlan, finalConfig, shadowConfig } from './endpoint-configs.ts';
-import { firstDeploymentPlan, planFromIncumbent } from './incumbent-settings.ts';
+import { firstDeploymentPlan, planFromIncumbent, withPackageContainers } from './incumbent-settings.ts';
 import type { Observed, ObservedEndpoint } from './observed-state.ts';
 import { beginRollback } from './rollback-steps.ts';
 import { configNameFor, type RetainedVersion, type Rollout } from './rollout-state.ts';
@@ -69,7 +69,10 @@ function firstStepConfig(rollout: Rollout, configName: string, firstPercent: num
 
 export function start(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
   const endpoint = observed.endpoint;
-  if (endpoint === undefined) return firstDeployment(group, rollout, now);
+  if (endpoint === undefined) {
+    const challenger = withPackageContainers(group, firstDeploymentPlan(group), observed.packageContainers);
+    return firstDeployment(group, rollout, now, finalConfig, { challenger });
+  }
   const held = holdBeforeStart(rollout, endpoint, observed);
   if (held !== undefined) return held;
 
@@ -91,6 +94,7 @@ export function start(group: GroupPolicy, rollout: Rollout, observed: Observed, 
   const withIncumbent: Rollout = {
     ...rollout,
     ...planned,
+    challenger: withPackageContainers(group, planned.challenger, observed.packageContainers),
     incumbentConfigName: endpoint.configName,
     incumbentScaling: registeredOn(
       observed.scaling,

@@ -125,10 +125,6 @@ function refusal(incumbent: ObservedIncumbent, primaryModel: DescribedModel | un
 /** Why the incumbent's model cannot be carried to a new version's; undefined when it can. */
 export function modelRefusal(model: DescribedModel | undefined): string | undefined {
   if (model === undefined) return 'the model of its primary variant no longer exists';
-  const containers = model.fields.Containers;
-  if (Array.isArray(containers) && containers.length > 0) {
-    return 'its model has Containers (an inference pipeline or multi-container model is not supported)';
-  }
   const container = isRecord(model.fields.PrimaryContainer) ? model.fields.PrimaryContainer : {};
   if (container.Mode === 'MultiModel') return 'its model has PrimaryContainer.Mode MultiModel (a multi-model endpoint)';
   return undefined;
@@ -146,6 +142,38 @@ export function modelCarryOver(
     containerSettings: { ...omit(container, containerIdentity), ...overrides.container },
     modelTags: userTags(model.tags),
   };
+}
+
+// The fields of a package's container that make a model's container: what runs and what it loads.
+// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ModelPackageContainerDefinition.html
+const pipelineContainerFields = ['ContainerHostname', 'Image', 'ModelDataUrl', 'ModelDataSource', 'Environment'];
+
+/**
+ * A package with several containers becomes a model with Containers in the package's order, run Serial
+ * (an inference pipeline) or Direct as the policy says, else as the incumbent model ran, else Serial. The
+ * policy's environment is merged into each container's. One container: the plan as it is.
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/inference-pipelines.html
+ */
+export function withPackageContainers(
+  group: GroupPolicy,
+  plan: ChallengerPlan,
+  packageContainers: readonly Readonly<Record<string, unknown>>[] | undefined,
+): ChallengerPlan {
+  if (packageContainers === undefined || packageContainers.length < 2) return plan;
+  const environment = group.model.environment ?? {};
+  const containers = packageContainers.map((container) => {
+    const fields = Object.fromEntries(
+      Object.entries(container).filter(([name]) => pipelineContainerFields.includes(name)),
+    );
+    const own = isRecord(fields.Environment) ? fields.Environment : {};
+    const merged = { ...own, ...environment };
+    return Object.keys(merged).length > 0 ? { ...fields, Environment: merged } : fields;
+  });
+  const incumbentMode = isRecord(plan.modelSettings.InferenceExecutionConfig)
+    ? plan.modelSettings.InferenceExecutionConfig.Mode
+    : undefined;
+  const mode = group.model.inferenceExecution ?? incumbentMode ?? 'Serial';
+  return { ...plan, containers, modelSettings: { ...plan.modelSettings, InferenceExecutionConfig: { Mode: mode } } };
 }
 
 /** A variant's fields besides those that identify or size it. */

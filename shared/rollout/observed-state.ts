@@ -86,6 +86,8 @@ export interface Observed {
   readonly alarmReasons?: Readonly<Record<string, string>>;
   /** CodePipeline execution status while AwaitingPipeline. */
   readonly pipelineStatus?: string;
+  /** Starting: the package's containers (InferenceSpecification.Containers), when it has several. */
+  readonly packageContainers?: readonly Readonly<Record<string, unknown>>[];
   /** Multi-model, starting: the package's model artifact (InferenceSpecification.Containers[0].ModelDataUrl). */
   readonly modelArtifactUrl?: string;
   /** Multi-model, starting: what clients are told to use now (the SSM parameter); null: nothing yet. */

@@ -59,6 +59,11 @@ export interface ChallengerPlan {
   /** The container's fields besides the package: Environment... */
   readonly containerSettings: Readonly<Record<string, unknown>>;
   readonly modelTags: readonly Tag[];
+  /**
+   * A serial inference pipeline or multi-container model: the package's containers, in order (absent: the
+   * package's one container, named by the package).
+   */
+  readonly containers?: readonly Readonly<Record<string, unknown>>[];
   /** The serving incumbents' live instance count when the rollout started: the challenger is sized from it. */
   readonly baselineInstanceCount: number;
   /** proportional: at least its share of the baseline at each step; full: the whole baseline from the first step. */

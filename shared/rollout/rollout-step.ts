@@ -22,6 +22,8 @@ export interface ModelPlan {
   readonly roleArn: string;
   readonly modelSettings: Readonly<Record<string, unknown>>;
   readonly containerSettings: Readonly<Record<string, unknown>>;
+  /** A pipeline's containers (ChallengerPlan.containers); absent: one container from the package. */
+  readonly containers?: readonly Readonly<Record<string, unknown>>[];
   readonly tags: readonly Tag[];
 }
 
@@ -237,6 +239,7 @@ export function createChallengerModel(group: GroupPolicy, rollout: Rollout): Rol
     roleArn: group.executionRoleArn,
     modelSettings: rollout.challenger.modelSettings,
     containerSettings: rollout.challenger.containerSettings,
+    ...(rollout.challenger.containers === undefined ? {} : { containers: rollout.challenger.containers }),
     tags: rollout.challenger.modelTags,
   };
 }

@@ -3,6 +3,7 @@
 // now), the delivery pipeline a rollout waits for, and the config and models that serve when one starts.
 import { readAlarms } from '#shared/aws/cloudwatch.ts';
 import { readPipelineExecutionStatus } from '#shared/aws/codepipeline.ts';
+import { describeModelPackage } from '#shared/aws/sagemaker.ts';
 import { describeEndpointConfig, describeModel, listTags } from '#shared/aws/sagemaker-endpoints.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import type {
@@ -61,6 +62,14 @@ export async function observePipeline(rollout: Rollout, group: GroupPolicy): Pro
       ? await readPipelineExecutionStatus(pipelineName, rollout.pipelineExecutionId)
       : undefined;
   return { endpoint: undefined, alarms: {}, pipelineStatus };
+}
+
+/** A package's containers when it has several (a serial pipeline); undefined for the usual one. */
+export async function readPackageContainers(
+  packageArn: string,
+): Promise<readonly Readonly<Record<string, unknown>>[] | undefined> {
+  const containers = (await describeModelPackage(packageArn))?.InferenceSpecification?.Containers ?? [];
+  return containers.length > 1 ? containers.map((container) => ({ ...container })) : undefined;
 }
 
 function ownerOf(tags: readonly Tag[], stackName: string): ObservedIncumbent['endpointOwner'] {

@@ -96,7 +96,7 @@ describe('the packaged stack (serverless package)', () => {
 
   it('gives every EventBridge target a retry policy and a dead-letter queue, and runs advance on a one-minute schedule', () => {
     const rules = resourcesOfType('AWS::Events::Rule');
-    expect(rules.length).toBe(7);
+    expect(rules.length).toBe(8);
     for (const [, rule] of rules) {
       for (const target of rule.Properties.Targets as Record<string, unknown>[]) {
         expect(target.RetryPolicy).toMatchObject({ MaximumRetryAttempts: expect.any(Number) });
@@ -219,7 +219,8 @@ function actionsTheCodeCalls(): Set<string> {
       for (const [, command = ''] of source.matchAll(/new (\w+)Command\(/g)) {
         const prefix = clientPrefixes[clientOf.get(`${command}Command`) ?? ''];
         if (prefix === undefined) throw new Error(`${folder}/${file}: ${command}Command from an unknown client`);
-        for (const action of [actionNames[`${prefix}:${command}`] ?? `${prefix}:${command}`].flat()) actions.add(action);
+        for (const action of [actionNames[`${prefix}:${command}`] ?? `${prefix}:${command}`].flat())
+          actions.add(action);
       }
     }
   }

@@ -105,7 +105,9 @@ module.exports.modelPackageResources = () =>
  * IAM wants at least one resource: without a multi-model group, one that names nothing.
  */
 module.exports.modelPrefixResources = () => {
-  const prefixes = unique(loadGroups().flatMap((group) => (group.modelPrefix === undefined ? [] : [group.modelPrefix])));
+  const prefixes = unique(
+    loadGroups().flatMap((group) => (group.modelPrefix === undefined ? [] : [group.modelPrefix])),
+  );
   const paths = prefixes.map((prefix) => prefix.replace(/^s3:\/\//, ''));
   const globs = globsWithin(paths.length > 0 ? paths : ['sagemaker-rollout-no-multi-model-group/'], groupGlobLimit);
   return globs.map((path) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${path.endsWith('*') ? path : `${path}*`}` }));

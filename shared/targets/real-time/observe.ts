@@ -9,7 +9,13 @@ import {
 } from '#shared/rollout/observed-state.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
 import type { Settings } from '#shared/runtime/settings.ts';
-import { observeAlarms, observePipeline, readModelsOf, readServingConfig } from '../shared-reads.ts';
+import {
+  observeAlarms,
+  observePipeline,
+  readModelsOf,
+  readPackageContainers,
+  readServingConfig,
+} from '../shared-reads.ts';
 import type { KnownAlarms } from '../target.ts';
 
 /**
@@ -43,10 +49,12 @@ export async function observe(
   const kind = observationKind(rollout.phase);
   if (kind === 'pipeline') return observePipeline(rollout, group);
   const variantNames = [...rollout.incumbentVariants.map((variant) => variant.VariantName), rollout.challengerVariant];
-  const [endpoint, alarms, scaling] = await Promise.all([
+  const [endpoint, alarms, scaling, packageContainers] = await Promise.all([
     describeEndpoint(rollout.endpointName),
     observeAlarms(rollout, knownAlarms),
     kind === 'scaling' ? readScaling(rollout.endpointName, variantNames) : Promise.resolve(undefined),
+    // Starting: a package of several containers becomes a pipeline model.
+    kind === 'incumbent' ? readPackageContainers(rollout.packageArn) : Promise.resolve(undefined),
   ]);
   const starting =
     kind === 'incumbent' && endpoint !== undefined
@@ -57,5 +65,6 @@ export async function observe(
     ...alarms,
     ...(starting === undefined ? {} : starting),
     ...(scaling === undefined ? {} : { scaling }),
+    ...(packageContainers === undefined ? {} : { packageContainers }),
   };
 }

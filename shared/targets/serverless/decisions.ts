@@ -5,6 +5,7 @@
 // with SageMaker's reason). https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails.html
 import { type GroupPolicy, targetOf } from '#shared/policy/policy-schema.ts';
 import { awaitingPipeline, creating, firstDeployment, retainAfterCompletion } from '#shared/rollout/forward-steps.ts';
+import { firstDeploymentPlan, withPackageContainers } from '#shared/rollout/incumbent-settings.ts';
 import type { Observed, ObservedEndpoint } from '#shared/rollout/observed-state.ts';
 import { configNameFor, type Rollout } from '#shared/rollout/rollout-state.ts';
 import {
@@ -31,7 +32,11 @@ function finalConfigName(rollout: Rollout): string {
 function start(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
   const endpoint = observed.endpoint;
   if (endpoint === undefined) {
-    return firstDeployment(group, rollout, now, serverlessConfig, { challengerVariant: firstServerlessVariant });
+    const challenger = withPackageContainers(group, firstDeploymentPlan(group), observed.packageContainers);
+    return firstDeployment(group, rollout, now, serverlessConfig, {
+      challengerVariant: firstServerlessVariant,
+      challenger,
+    });
   }
   const held = holdBeforeStart(rollout, endpoint, observed);
   if (held !== undefined) return held;
@@ -55,7 +60,7 @@ function start(group: GroupPolicy, rollout: Rollout, observed: Observed, now: st
     .TrafficRoutingConfiguration.Type;
   const note = `deploying with SageMaker's guardrails (${routing.toLowerCase().replaceAll('_', '-')})`;
   const next = moveTo(rollout, 'Deploying', now, note, {
-    challenger: planned.challenger,
+    challenger: withPackageContainers(group, planned.challenger, observed.packageContainers),
     challengerVariant: planned.variantName,
     incumbentConfigName: endpoint.configName,
     incumbentVariants: [planned.incumbentVariant],

@@ -2,7 +2,7 @@
  * Starts the local AWS emulator (emulator/server.py: moto + fill-ins) as a child
  * process and returns a handle to drive it: its endpoint URL for AWS SDK clients,
  * moto's reset, and the emulator's control API (settle, config, failure and fault injection, guardrail
- * deployments stage by stage).
+ * deployments stage by stage, transform jobs and model invocations that fail).
  *
  * Only Node built-ins and the global fetch are used, so tests and tools can import
  * it without extra dependencies.
@@ -18,7 +18,7 @@ export interface EmulatorOptions {
   port?: number;
   /** Defaults to 127.0.0.1. */
   host?: string;
-  /** How long endpoints stay Creating/Updating and pipeline executions InProgress. */
+  /** How long endpoints stay Creating/Updating, and pipeline executions and transform jobs InProgress. */
   updateSeconds?: number;
   /** Serve vanilla moto, without fill-ins (capability checks). */
   plain?: boolean;
@@ -86,13 +86,23 @@ export interface EmulatorHandle {
   stop(): Promise<void>;
   /** moto's POST /moto-api/reset: empties every service and the fill-in state. */
   reset(): Promise<void>;
-  /** Completes every pending transition (Creating/Updating endpoints, running executions) now. */
+  /** Completes every pending transition (Creating/Updating endpoints, running executions and transform jobs) now. */
   settle(): Promise<void>;
   configure(config: { updateSeconds: number }): Promise<void>;
   /** The next update of this endpoint to finish fails: rolled back to InService, or Failed. */
   failNextUpdate(endpointName: string, mode: FailureMode, reason: string): Promise<void>;
   /** The next execution of this pipeline to finish ends Failed with this statusSummary. */
   failNextPipelineExecution(pipelineName: string, reason: string): Promise<void>;
+  /**
+   * The next transform job to finish (InProgress until settle() or the update clock) ends Failed, or Stopped,
+   * with this FailureReason. Armed twice, it fails the next two jobs.
+   */
+  failNextTransformJob(reason: string, status?: 'Failed' | 'Stopped'): Promise<void>;
+  /**
+   * The next InvokeEndpoint of this endpoint that reaches its model answers ModelError (HTTP 424): the model
+   * answered `originalStatusCode` (500 unless given) with this message.
+   */
+  failNextInvocation(endpointName: string, message: string, originalStatusCode?: number): Promise<void>;
   /** The next `times` calls of this operation fail with this AWS error, or answer `delayMs` late. */
   inject(fault: Fault): Promise<void>;
   /** The faults still armed, each with how many calls it has left. */
@@ -154,6 +164,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     failNextUpdate: (endpointName, mode, reason) => control('fail-next-update', { endpointName, mode, reason }),
     failNextPipelineExecution: (pipelineName, reason) =>
       control('fail-next-pipeline-execution', { pipelineName, reason }),
+    failNextTransformJob: (reason, status) => control('fail-next-transform-job', { reason, status }),
+    failNextInvocation: (endpointName, message, originalStatusCode) =>
+      control('fail-next-invocation', { endpointName, message, originalStatusCode }),
     inject: (fault) => control('inject', fault),
     injected: async () => ((await get(`${endpointUrl}/_emulator/inject`)) as { faults: ArmedFault[] }).faults,
     advanceDeployment: async (endpointName) =>

@@ -32,7 +32,7 @@ def main() -> None:
         "--update-seconds",
         type=float,
         default=5.0,
-        help="how long endpoints stay Creating/Updating and pipeline executions InProgress",
+        help="how long endpoints stay Creating/Updating, and pipeline executions and transform jobs InProgress",
     )
     parser.add_argument("--plain", action="store_true", help="serve moto without fill-ins")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")

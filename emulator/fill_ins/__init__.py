@@ -19,15 +19,19 @@ def install(update_seconds: float) -> EmulatorState:
         autoscaling,
         codepipeline_executions,
         dynamodb_atomic_writes,
+        endpoint_invocations,
         model_packages,
         sagemaker_endpoints,
         serverless,
+        transform_jobs,
     )
 
     state = EmulatorState(update_seconds)
     sagemaker_endpoints.install(state)  # with guardrail deployments (guardrails.py)
     serverless.install()  # wraps sagemaker_endpoints' CreateEndpointConfig and weights update
     model_packages.install()
+    transform_jobs.install(state)
+    endpoint_invocations.install(state)
     codepipeline_executions.install(state)
     dynamodb_atomic_writes.install(state)
     autoscaling.install(state)  # wraps sagemaker_endpoints' UpdateEndpoint and DeleteEndpoint

@@ -10,6 +10,13 @@ real outage:
   POST /_emulator/config                      {"updateSeconds": number}
   POST /_emulator/fail-next-update            {"endpointName", "mode": "rollback"|"failed", "reason"}
   POST /_emulator/fail-next-pipeline-execution {"pipelineName", "reason"}
+  POST /_emulator/fail-next-transform-job     {"reason", "status"?: "Failed"|"Stopped"}: the next transform
+                                              job to finish ends that way (Failed by default) with that
+                                              FailureReason
+  POST /_emulator/fail-next-invocation        {"endpointName", "message", "originalStatusCode"?}: the next
+                                              InvokeEndpoint of that endpoint that reaches its model answers
+                                              ModelError (HTTP 424), the model having answered that status
+                                              (500 by default) and message
   POST /_emulator/advance-deployment          {"endpointName", "region"?, "accountId"?}: end the current
                                               stage of that endpoint's guardrail deployment now ->
                                               {"endpointName", "stage", "trafficPercent",
@@ -28,8 +35,10 @@ stage boundary) and answers the stage the deployment is now in, or its outcome:
 endpoint is in progress. settle runs every deployment to its end.
 
 An armed failure is used by the next update of that endpoint (UpdateEndpoint
-or UpdateEndpointWeightsAndCapacities) / the next execution of that pipeline
-*to finish*, so it can be armed before or while the operation is in progress.
+or UpdateEndpointWeightsAndCapacities) / the next execution of that pipeline /
+the next transform job *to finish*, so it can be armed before or while the
+operation is in progress; failures armed for transform jobs are used one per
+job, in the order they were armed (a job being stopped uses none).
 
 An injected fault applies to the next `times` (default 1) calls of that
 operation: each answers HTTP `status` (default 400) with the AWS error `error`
@@ -55,6 +64,7 @@ from .state import ArmedFault, EmulatorState
 
 PREFIX = "/_emulator/"
 FAILURE_MODES = ("rollback", "failed")
+TRANSFORM_JOB_FAILURE_STATUSES = ("Failed", "Stopped")
 INJECT_FIELDS = ("service", "operation", "error", "status", "times", "delayMs", "message")
 MAX_DELAY_MS = 60_000  # longer than any SDK timeout a test would set; keeps a typo from hanging a run
 
@@ -123,6 +133,8 @@ class ControlApp:
             "config": {"POST": self._config},
             "fail-next-update": {"POST": self._fail_next_update},
             "fail-next-pipeline-execution": {"POST": self._fail_next_pipeline_execution},
+            "fail-next-transform-job": {"POST": self._fail_next_transform_job},
+            "fail-next-invocation": {"POST": self._fail_next_invocation},
             "advance-deployment": {"POST": self._advance_deployment},
             "deployments": {"GET": self._deployments},
             "inject": {"POST": self._inject, "GET": self._injected, "DELETE": self._disarm},
@@ -173,6 +185,24 @@ class ControlApp:
         reason = _required_string(body, "reason")
         state.arm_pipeline_failure(name, reason)
         return {"armed": {"pipelineName": name, "reason": reason}}
+
+    @staticmethod
+    def _fail_next_transform_job(state: EmulatorState, body: dict[str, Any]) -> dict[str, Any]:
+        reason = _required_string(body, "reason")
+        status = _optional_string(body, "status") or "Failed"
+        if status not in TRANSFORM_JOB_FAILURE_STATUSES:
+            raise BadRequest(f"status must be one of {', '.join(TRANSFORM_JOB_FAILURE_STATUSES)}")
+        state.arm_transform_job_failure(status, reason)
+        return {"armed": {"status": status, "reason": reason}}
+
+    @staticmethod
+    def _fail_next_invocation(state: EmulatorState, body: dict[str, Any]) -> dict[str, Any]:
+        name = _required_string(body, "endpointName")
+        message = _required_string(body, "message")
+        original_status = _optional_integer(body, "originalStatusCode", 400, 599)
+        status = 500 if original_status is None else original_status
+        state.arm_invocation_failure(name, message, status)
+        return {"armed": {"endpointName": name, "message": message, "originalStatusCode": status}}
 
     @staticmethod
     def _advance_deployment(state: EmulatorState, body: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,8 @@ the pending transitions they leave behind, failures armed by the control API,
 and the faults (error responses, late answers) it injects into AWS calls.
 
 SageMaker and CodePipeline answer a mutating call at once and finish the work
-later (the caller polls DescribeEndpoint / GetPipelineExecution). moto finishes
+later (the caller polls DescribeEndpoint / DescribeTransformJob /
+GetPipelineExecution). moto finishes
 everything inside the call, so code that waits for `Updating` -> `InService`
 is never exercised. Here each such call registers a Transition that becomes
 due `update_seconds` later; it is applied lazily, the next time any request of
@@ -32,6 +33,18 @@ class Transition:
 class ArmedEndpointFailure:
     mode: str  # "rollback" | "failed"
     reason: str
+
+
+@dataclass
+class ArmedTransformJobFailure:
+    status: str  # "Failed" | "Stopped"
+    reason: str
+
+
+@dataclass
+class ArmedInvocationFailure:
+    message: str  # what the model container answers
+    original_status: int  # the container's HTTP status, 4xx or 5xx
 
 
 @dataclass
@@ -69,6 +82,9 @@ class EmulatorState:
         self._pending: dict[Hashable, Transition] = {}
         self._endpoint_failures: dict[str, ArmedEndpointFailure] = {}
         self._pipeline_failures: dict[str, str] = {}
+        # in arming order: each is used by the next transform job to finish
+        self._transform_job_failures: list[ArmedTransformJobFailure] = []
+        self._invocation_failures: dict[str, ArmedInvocationFailure] = {}
         # in arming order: of two faults for one operation the older is used first
         self._faults: list[ArmedFault] = []
         # guardrail deployments in progress (see guardrails.py), by endpoint key
@@ -136,6 +152,22 @@ class EmulatorState:
         with self.lock:
             return self._pipeline_failures.pop(pipeline_name, None)
 
+    def arm_transform_job_failure(self, status: str, reason: str) -> None:
+        with self.lock:
+            self._transform_job_failures.append(ArmedTransformJobFailure(status, reason))
+
+    def take_transform_job_failure(self) -> ArmedTransformJobFailure | None:
+        with self.lock:
+            return self._transform_job_failures.pop(0) if self._transform_job_failures else None
+
+    def arm_invocation_failure(self, endpoint_name: str, message: str, original_status: int) -> None:
+        with self.lock:
+            self._invocation_failures[endpoint_name] = ArmedInvocationFailure(message, original_status)
+
+    def take_invocation_failure(self, endpoint_name: str) -> ArmedInvocationFailure | None:
+        with self.lock:
+            return self._invocation_failures.pop(endpoint_name, None)
+
     # -- injected faults -----------------------------------------------------
 
     def arm_fault(self, fault: ArmedFault) -> None:
@@ -178,4 +210,6 @@ class EmulatorState:
             self.deployments.clear()
             self._endpoint_failures.clear()
             self._pipeline_failures.clear()
+            self._transform_job_failures.clear()
+            self._invocation_failures.clear()
             self._faults.clear()

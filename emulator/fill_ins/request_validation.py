@@ -1,0 +1,101 @@
+"""AWS request validation for operations moto accepts unchecked: required
+members, enum values, lengths, numeric ranges and patterns, read from the
+service model botocore ships (the same model the AWS SDKs are generated from),
+and reported the way AWS reports them, every violation at once:
+
+    2 validation errors detected: Value null at 'transformOutput' failed to
+    satisfy constraint: Member must not be null; Value '0' at
+    'transformResources.instanceCount' failed to satisfy constraint: Member
+    must have value greater than or equal to 1
+
+Member paths are lower camel case, list items `name.N.member` (1-based), as in
+AWS's messages. Patterns are matched against the whole value; one that Python's
+`re` cannot compile (the models use Java regular expressions) is not checked.
+  https://docs.aws.amazon.com/sagemaker/latest/APIReference/CommonErrors.html
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from botocore.model import ServiceModel, Shape
+from moto.sagemaker.exceptions import ValidationError
+
+
+@functools.cache
+def _service_model(service: str) -> ServiceModel:
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model(service)
+
+
+@functools.cache
+def _pattern(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
+def validate(service: str, operation: str, params: dict[str, Any]) -> None:
+    """Raises ValidationError listing every constraint the request breaks."""
+    errors: list[str] = []
+    _check(_service_model(service).operation_model(operation).input_shape, params, "", errors)
+    if errors:
+        count = len(errors)
+        raise ValidationError(f"{count} validation error{'s' if count > 1 else ''} detected: {'; '.join(errors)}")
+
+
+def _member_path(parent: str, name: str) -> str:
+    member = name[:1].lower() + name[1:]
+    return f"{parent}.{member}" if parent else member
+
+
+def _check(shape: Shape, value: Any, path: str, errors: list[str]) -> None:
+    def fail(constraint: str) -> None:
+        errors.append(f"Value {_show(value)} at '{path}' failed to satisfy constraint: Member must {constraint}")
+
+    metadata = shape.metadata
+    if shape.type_name == "structure":
+        if not isinstance(value, dict):
+            return
+        required = set(metadata.get("required", []))
+        for name, member in shape.members.items():
+            child = _member_path(path, name)
+            if value.get(name) is None:
+                if name in required:
+                    errors.append(f"Value null at '{child}' failed to satisfy constraint: Member must not be null")
+                continue
+            _check(member, value[name], child, errors)
+        return
+    if shape.type_name in ("list", "map", "string"):
+        if not isinstance(value, (list, dict, str)):
+            return
+        if "min" in metadata and len(value) < metadata["min"]:
+            fail(f"have length greater than or equal to {metadata['min']}")
+        if "max" in metadata and len(value) > metadata["max"]:
+            fail(f"have length less than or equal to {metadata['max']}")
+    if shape.type_name == "list" and isinstance(value, list):
+        for index, item in enumerate(value, start=1):
+            _check(shape.member, item, f"{path}.{index}.member", errors)
+    elif shape.type_name == "string" and isinstance(value, str):
+        enum = metadata.get("enum")
+        if enum and value not in enum:
+            fail(f"satisfy enum value set: [{', '.join(enum)}]")
+        pattern = _pattern(metadata["pattern"]) if "pattern" in metadata else None
+        if pattern is not None and pattern.fullmatch(value) is None:
+            fail(f"satisfy regular expression pattern: {metadata['pattern']}")
+    elif shape.type_name in ("integer", "long", "float", "double") and isinstance(value, (int, float)):
+        if "min" in metadata and value < metadata["min"]:
+            fail(f"have value greater than or equal to {metadata['min']}")
+        if "max" in metadata and value > metadata["max"]:
+            fail(f"have value less than or equal to {metadata['max']}")
+
+
+def _show(value: Any) -> str:
+    """AWS quotes the value as Java prints it: 'abc', '0', '[a, b]'."""
+    if isinstance(value, list):
+        return "'[" + ", ".join(str(item) for item in value) + "]'"
+    return f"'{value}'"

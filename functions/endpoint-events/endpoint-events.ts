@@ -24,7 +24,11 @@ async function follow(context: RunContext, key: string, time: string, matches = 
  * what SageMaker reports now decides, so a duplicate or late event changes nothing.
  */
 export async function followSageMaker(rawEvent: unknown, context: RunContext): Promise<RunResult> {
-  const detailType = (rawEvent as { 'detail-type'?: unknown })['detail-type'];
+  // Anything but an object is parsed below, as an endpoint deployment event, and refused there.
+  const detailType =
+    typeof rawEvent === 'object' && rawEvent !== null
+      ? (rawEvent as Record<string, unknown>)['detail-type']
+      : undefined;
   if (detailType === 'SageMaker Transform Job State Change') {
     const event = parseEvent(transformJobStateChangeSchema, rawEvent);
     const notOurs = foreignEvent(event, homeOf(context.settings));

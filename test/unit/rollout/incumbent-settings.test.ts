@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { groupPolicySchema } from '#shared/policy/policy-schema.ts';
-import { firstDeploymentPlan, planFromIncumbent } from '#shared/rollout/incumbent-settings.ts';
+import { firstDeploymentPlan, planFromIncumbent, withPackageContainers } from '#shared/rollout/incumbent-settings.ts';
 import type { ObservedEndpoint, ObservedIncumbent } from '#shared/rollout/observed-state.ts';
 
 const group = groupPolicySchema.parse({
@@ -92,11 +92,44 @@ describe('planFromIncumbent', () => {
       'ServerlessConfig',
     ],
     [{ variants: [{ VariantName: 'main' }] }, {}, 'no ModelName'],
-    [{}, { Containers: [{ Image: 'a' }, { Image: 'b' }] }, 'Containers'],
     [{}, { PrimaryContainer: { Mode: 'MultiModel' } }, 'MultiModel'],
   ])('refuses what it cannot carry over, naming the field (%#)', (config, model, field) => {
     const plan = planFromIncumbent(group, incumbentWith(config, model), live);
     expect('refused' in plan && plan.refused).toContain(field);
+  });
+});
+
+describe('a serial inference pipeline', () => {
+  const packageContainers = [
+    { Image: 'pre:1', ModelDataUrl: 's3://m/pre.tar.gz', ImageDigest: 'sha256:1' },
+    { Image: 'xgb:1', ModelDataUrl: 's3://m/xgb.tar.gz', Environment: { A: '1' } },
+  ];
+
+  it("carries over an incumbent with Containers: the new model's containers are the package's", () => {
+    const plan = planFromIncumbent(group, incumbentWith({}, { Containers: [{ Image: 'old' }] }), live);
+    expect('refused' in plan).toBe(false);
+  });
+
+  it("becomes a model with the package's containers in order, Serial unless the policy says Direct", () => {
+    const serial = withPackageContainers(group, firstDeploymentPlan(group), packageContainers);
+    expect(serial.containers).toEqual([
+      { Image: 'pre:1', ModelDataUrl: 's3://m/pre.tar.gz' },
+      { Image: 'xgb:1', ModelDataUrl: 's3://m/xgb.tar.gz', Environment: { A: '1' } },
+    ]);
+    expect(serial.modelSettings.InferenceExecutionConfig).toEqual({ Mode: 'Serial' });
+    const direct = groupPolicySchema.parse({
+      ...group,
+      model: { inferenceExecution: 'Direct', environment: { B: '2' } },
+    });
+    const plan = withPackageContainers(direct, firstDeploymentPlan(direct), packageContainers);
+    expect(plan.modelSettings.InferenceExecutionConfig).toEqual({ Mode: 'Direct' });
+    expect(plan.containers?.map((container) => container.Environment)).toEqual([{ B: '2' }, { A: '1', B: '2' }]);
+  });
+
+  it('leaves a package of one container as it is', () => {
+    const plan = firstDeploymentPlan(group);
+    expect(withPackageContainers(group, plan, [packageContainers[0] as Record<string, unknown>])).toBe(plan);
+    expect(withPackageContainers(group, plan, undefined)).toBe(plan);
   });
 });
 

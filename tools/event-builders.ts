@@ -46,6 +46,18 @@ export function endpointDeploymentChange(endpointName: string, time: string): Sa
   return event;
 }
 
+/** SageMaker's word that a transform job changed state (the handler reads the job itself). */
+export function transformJobChange(
+  jobName: string,
+  status: 'Completed' | 'Failed' | 'Stopped',
+  time: string,
+): SampleEvent {
+  const event = sampleEvent('transform-job-completed');
+  Object.assign(event, { id: `job-${jobName}-${status}-${time}`, time });
+  Object.assign(event.detail, { TransformJobName: jobName, TransformJobStatus: status, ModelName: jobName });
+  return event;
+}
+
 /** The story's clock: `minute` minutes after a fixed start, as EventBridge writes times. */
 export function minutesAfterStart(minute: number, start = '2026-11-25T09:00:00Z'): string {
   return new Date(Date.parse(start) + minute * 60_000).toISOString().replace('.000Z', 'Z');

@@ -52,11 +52,10 @@ export async function describeTransformJob(jobName: string): Promise<ObservedTra
       ...(job.TransformOutput?.S3OutputPath === undefined ? {} : { outputS3Uri: job.TransformOutput.S3OutputPath }),
     };
   } catch (error) {
-    if (
-      (error as Error).name === 'ValidationException' &&
-      /not (be )?found|does not exist/i.test((error as Error).message)
-    )
-      return undefined;
+    // AWS documents ResourceNotFound; a ValidationException saying so is seen too.
+    const { name, message } = error as Error;
+    const missing = /could not find|not found|does not exist/i.test(message);
+    if (name === 'ResourceNotFound' || (name === 'ValidationException' && missing)) return undefined;
     throw error;
   }
 }

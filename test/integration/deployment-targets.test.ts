@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeEndpointConfigCommand, DescribeModelCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
 import { asyncShape, deployAsyncEndpoint } from '../../tools/production-endpoint.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { rolloutStory } from '../support/rollout-story.ts';
@@ -220,5 +221,44 @@ describe('an asynchronous endpoint', () => {
     await transcriber.tickUntil(['Completed']);
     expect((await configOf('transcribe-prod-v2-final')).AsyncInferenceConfig).toEqual(asyncInferenceConfig);
     expect((await transcriber.endpoint()).EndpointConfigName).toBe('transcribe-prod-v2-final');
+  });
+});
+
+describe('a serial inference pipeline', () => {
+  it('rolls a two-container package out as a model with Containers, run Serial, on a real-time endpoint', async () => {
+    const pipeline = rolloutStory(local, { groupName: 'fraud-pipeline', endpointName: 'pipeline-prod' });
+    const release = async () => {
+      const packageArn = await registerModelPackage({
+        groupName: 'fraud-pipeline',
+        evaluationReport: binaryClassificationReport(0.9, 0.05),
+        approvalStatus: 'Approved',
+        containers: 2,
+      });
+      await pipeline.approved(packageArn);
+      await pipeline.tickUntil(['Completed']);
+    };
+    await release();
+    await release();
+
+    const model = await sagemaker.send(new DescribeModelCommand({ ModelName: 'pipeline-prod-v2' }));
+    // moto shows an empty PrimaryContainer beside Containers; AWS would leave it out.
+    expect(model.PrimaryContainer ?? {}).toEqual({});
+    expect(model.Containers?.map((container) => container.Image)).toEqual([
+      '123456789012.dkr.ecr.us-east-1.amazonaws.com/fraud-pipeline-step1:latest',
+      '123456789012.dkr.ecr.us-east-1.amazonaws.com/fraud-pipeline-step2:latest',
+    ]);
+    expect(model.Containers?.[1]?.ModelDataUrl).toMatch(
+      /^s3:\/\/sagemaker-rollout-demo\/fraud-pipeline\/.*\/model-step2.tar.gz$/,
+    );
+    expect(model.InferenceExecutionConfig).toEqual({ Mode: 'Serial' });
+    expect((await pipeline.record())?.history.map((entry) => entry.phase)).toEqual([
+      'Starting',
+      'Deploying',
+      'Baking',
+      'Baking',
+      'Finalizing',
+      'Completed',
+    ]);
+    expect(await pipeline.traffic()).toEqual({ 'fraud-pipeline-2': 100 });
   });
 });

@@ -225,9 +225,8 @@ async function handOver() {
   const owners = await registry.readOwnerships(groups, setup.settings.stackName);
   for (const [index, group] of groups.entries()) console.log(`   ${registry.describeGroup(group, owners[index])}`);
   const writer = liveWriter();
-  for (const owner of owners) {
-    if (owner?.kind === 'untagged') await registry.tagEndpoint(writer, owner.arn, setup.settings.stackName);
-  }
+  for (const arn of registry.untaggedEndpoints(owners))
+    await registry.tagEndpoint(writer, arn, setup.settings.stackName);
   console.log(`   tagged ${writer.performed.length} endpoint(s) sagemaker-rollout:stack=${setup.settings.stackName}`);
 }
 

@@ -7,22 +7,34 @@ import { isActive, type Rollout } from '#shared/rollout/rollout-state.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
 
 function describeRollout(rollout: Rollout): string {
-  const step = rollout.phase === 'Baking' && rollout.stage === 'canary' ? ` step ${rollout.stepIndex + 1}` : '';
+  const stepped = (rollout.target ?? 'real-time') === 'real-time' && rollout.stage === 'canary';
+  const step = rollout.phase === 'Baking' && stepped ? ` step ${rollout.stepIndex + 1}` : '';
+  // What clients or scheduled jobs are pointed at, for the targets that point rather than shift traffic.
+  const pointer =
+    rollout.targetModel !== undefined
+      ? ` target model ${rollout.targetModel}`
+      : rollout.transformJobName !== undefined
+        ? ` job ${rollout.transformJobName}`
+        : '';
   const paused = rollout.paused ? ' (paused)' : '';
   const reason = rollout.reason === undefined ? '' : `: ${rollout.reason}`;
   const waiting = rollout.waitingFor === undefined ? '' : ` (waiting: ${rollout.waitingFor})`;
-  return `${rollout.endpointName}: v${rollout.packageVersion} ${rollout.phase}${step}${paused} since ${rollout.phaseSince}${reason}${waiting}`;
+  return `${rollout.endpointName}: v${rollout.packageVersion} ${rollout.phase}${step}${pointer}${paused} since ${rollout.phaseSince}${reason}${waiting}`;
 }
 
 /** Refused before any AWS call: a name that cannot be an endpoint of the policy, or an empty reason. */
 function checkedEndpointName(endpointName: string): string {
-  const parsed = endpointNameSchema.safeParse(endpointName);
-  if (!parsed.success) {
-    throw new BadInputError(
-      `endpoint ${JSON.stringify(endpointName)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
-    );
+  // A group without an endpoint of its own is named <shared endpoint>/<group> or batch/<group>.
+  const [endpoint = '', group, ...rest] = endpointName.split('/');
+  const parsed = endpointNameSchema.safeParse(endpoint);
+  const groupOk = group === undefined || (rest.length === 0 && /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(group));
+  if (!parsed.success || !groupOk) {
+    const why = parsed.success
+      ? 'expected <endpoint>/<group> for a group without an endpoint of its own'
+      : (parsed.error.issues[0]?.message ?? 'invalid');
+    throw new BadInputError(`endpoint ${JSON.stringify(endpointName)}: ${why}`);
   }
-  return parsed.data;
+  return endpointName;
 }
 
 function checkedText(what: string, text: string): string {

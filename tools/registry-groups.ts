@@ -12,6 +12,7 @@ import {
 import type { Writer } from '#shared/aws/aws-writes.ts';
 import { sagemaker } from '#shared/aws/sagemaker.ts';
 import type { Policy } from '#shared/policy/policy-document.ts';
+import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import type { Tag } from '#shared/rollout/rollout-state.ts';
 import { stackTagKey, withStackTag } from '#shared/rollout/stack-ownership.ts';
 import { mapSettled } from '#shared/runtime/bounded-concurrency.ts';
@@ -30,6 +31,12 @@ export type EndpointOwnership =
   | { readonly kind: 'untagged'; readonly arn: string }
   | { readonly kind: 'another stack'; readonly arn: string; readonly stackName: string };
 
+/** The SageMaker endpoint the group's rollouts change or invoke: its own, a shared multi-model one, or none (batch). */
+function endpointOf(group: GroupPolicy | undefined): { endpointName?: string } {
+  if (group === undefined || group.batchTransform !== undefined) return {};
+  return { endpointName: group.multiModel?.endpointName ?? group.endpointName };
+}
+
 /** Every group of the registry, then the policy's named groups the registry lacks. */
 export function groupCoverage(policy: Policy, registryGroups: readonly string[]): GroupCoverage[] {
   const inRegistry = new Set(registryGroups);
@@ -37,7 +44,7 @@ export function groupCoverage(policy: Policy, registryGroups: readonly string[])
     const configuredBy = policy.configuredBy(groupName);
     return configuredBy === undefined
       ? { groupName, inRegistry: present }
-      : { groupName, configuredBy, inRegistry: present, endpointName: policy.group(groupName)?.endpointName };
+      : { groupName, configuredBy, inRegistry: present, ...endpointOf(policy.group(groupName)) };
   };
   return [
     ...registryGroups.map((groupName) => cover(groupName, true)),
@@ -55,6 +62,7 @@ export function describeGroup(group: GroupCoverage, ownership: EndpointOwnership
   if (group.configuredBy === undefined) return `${group.groupName}: not configured (never touched)`;
   const how = group.configuredBy === group.groupName ? 'by name' : `by pattern ${group.configuredBy}`;
   if (!group.inRegistry) return `${group.groupName}: configured ${how}, but the registry has no such group`;
+  if (group.endpointName === undefined) return `${group.groupName}: configured ${how}, a batch transform (no endpoint)`;
   const endpoint = `endpoint ${group.endpointName}`;
   switch (ownership?.kind) {
     case 'tagged':
@@ -116,6 +124,11 @@ export async function readOwnerships(
     if (result.status === 'rejected') throw result.reason;
     return result.value;
   });
+}
+
+/** The endpoints to hand over, once each: groups on one multi-model endpoint share it. */
+export function untaggedEndpoints(owners: readonly (EndpointOwnership | undefined)[]): string[] {
+  return [...new Set(owners.flatMap((owner) => (owner?.kind === 'untagged' ? [owner.arn] : [])))];
 }
 
 /** Tags an endpoint the team created for this stack; only untagged ones (another stack's is not taken over). */

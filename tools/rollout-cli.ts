@@ -91,9 +91,7 @@ async function groupsCommand(args: string[]): Promise<number> {
   console.log(registry.summarize(groups, owners));
   if (!values['tag-endpoints']) return 0;
   const writer = values['dry-run'] ? planWriter() : liveWriter();
-  for (const owner of owners) {
-    if (owner?.kind === 'untagged') await registry.tagEndpoint(writer, owner.arn, stackName);
-  }
+  for (const arn of registry.untaggedEndpoints(owners)) await registry.tagEndpoint(writer, arn, stackName);
   const verb = values['dry-run'] ? 'would tag' : 'tagged';
   console.log(`${verb} ${writer.performed.length} endpoint(s) sagemaker-rollout:stack=${stackName}`);
   for (const write of writer.performed) console.log(`  ${JSON.stringify(write.input)}`);

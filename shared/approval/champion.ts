@@ -42,6 +42,9 @@ export async function findChampion(
   let serving: string | undefined;
   if (rollout !== undefined) {
     serving = servingPackageArn(rollout);
+  } else if (group.multiModel !== undefined || group.batchTransform !== undefined) {
+    // No endpoint of its own to read a served version from: the newest other Approved package.
+    return findNewestApprovedPackage(groupName, candidateArn);
   } else {
     const endpoint = await describeEndpoint(group.endpointName);
     if (endpoint === undefined) return findNewestApprovedPackage(groupName, candidateArn);

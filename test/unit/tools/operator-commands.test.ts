@@ -33,6 +33,16 @@ describe('operator commands refuse bad names and reasons before any AWS call', (
     expect(dynamodb.calls()).toHaveLength(0);
   });
 
+  it.each([['customers-mme/acme churn'], ['customers-mme/acme/churn'], ['batch/']])(
+    'a group key %s that is no <endpoint>/<group>',
+    async (name) => {
+      await expect(pauseRollout(context, name, 'ann', now)).rejects.toThrow(
+        /expected <endpoint>\/<group> for a group without an endpoint of its own/,
+      );
+      expect(dynamodb.calls()).toHaveLength(0);
+    },
+  );
+
   it('abort with an empty or blank reason', async () => {
     for (const reason of ['', '   ']) {
       await expect(abortRollout(context, 'fraud-prod', 'ann', reason, now)).rejects.toThrow(

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicyDocument } from '#shared/policy/policy-document.ts';
-import { describeGroup, groupCoverage, ownershipOf, summarize } from '../../../tools/registry-groups.ts';
+import {
+  describeGroup,
+  groupCoverage,
+  ownershipOf,
+  summarize,
+  untaggedEndpoints,
+} from '../../../tools/registry-groups.ts';
 
 const policy = parsePolicyDocument(
   {
@@ -33,6 +39,36 @@ describe('rollout groups', () => {
       { groupName: 'legacy', inRegistry: true },
       { groupName: 'fraud-detectr', configuredBy: 'fraud-detectr', inRegistry: false, endpointName: 'fraud-typo' },
     ]);
+  });
+
+  it('names the shared endpoint of a multi-model group, none for a batch group, and hands a shared one over once', () => {
+    const shared = parsePolicyDocument(
+      {
+        defaults: {
+          executionRoleArn: 'arn:aws:iam::123456789012:role/SageMakerExecution',
+          approval: { mode: 'manual' },
+          rollout: { strategy: 'all-at-once', bakeMinutes: 5 },
+        },
+        modelPackageGroups: {
+          '*-churn': { multiModel: { endpointName: 'customers-mme', modelPrefix: 's3://models/churn/' } },
+          'nightly-scoring': {
+            batchTransform: {
+              inputS3Uri: 's3://scores/in/',
+              outputS3Uri: 's3://scores/out/',
+              instanceType: 'ml.m5.large',
+            },
+          },
+        },
+      },
+      'test policy',
+    );
+    const groups = groupCoverage(shared, ['acme-churn', 'globex-churn', 'nightly-scoring']);
+    expect(groups.map((group) => group.endpointName)).toEqual(['customers-mme', 'customers-mme', undefined]);
+    expect(describeGroup(groups[2] as (typeof groups)[number], undefined)).toBe(
+      'nightly-scoring: configured by name, a batch transform (no endpoint)',
+    );
+    const untagged = { kind: 'untagged', arn: arn('customers-mme') } as const;
+    expect(untaggedEndpoints([untagged, untagged, undefined])).toEqual([arn('customers-mme')]);
   });
 
   it('tells whose an endpoint is by the stack tag', () => {

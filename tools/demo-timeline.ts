@@ -11,9 +11,12 @@ import { readEndpointState } from '#shared/aws/rollout-store.ts';
 import { sagemaker } from '#shared/aws/sagemaker.ts';
 
 export interface Timeline {
+  /** The rollout's key: its endpoint, or <endpoint>/<group> and batch/<group> for groups without one. */
   readonly endpointName: string;
   readonly tableName: string;
   readonly clock: () => string;
+  /** What the target column shows; by default the endpoint's variants, instances and traffic. */
+  readonly describeTarget?: () => Promise<string>;
 }
 
 function percentages(weights: readonly (number | undefined)[]): number[] {
@@ -70,7 +73,7 @@ async function alarmSummary(timeline: Timeline): Promise<string> {
 
 /** Ticks that only bake or wait for SageMaker are folded into one line, so the timeline shows the moves. */
 const quiet =
-  /\((baking: [1-9]\d* of \d+ min|waiting: the endpoint is Updating|waiting: SageMaker is deploying \(the endpoint is Updating\))\)$/;
+  /\((baking: [1-9]\d* of \d+ min|waiting: the endpoint is Updating|waiting: SageMaker is deploying \(the endpoint is Updating\)|waiting: job \S+ is InProgress)\)$/;
 
 export function timelinePrinter(timeline: Timeline) {
   let folded: { from: string; to: string; count: number; what: string } | undefined;
@@ -81,10 +84,8 @@ export function timelinePrinter(timeline: Timeline) {
     folded = undefined;
   };
   return {
-    header() {
-      console.log(
-        `time   ${'event'.padEnd(18)} ${'rollout'.padEnd(16)} ${'endpoint: instances × traffic'.padEnd(74)} alarms`,
-      );
+    header(column = 'endpoint: instances × traffic') {
+      console.log(`time   ${'event'.padEnd(18)} ${'rollout'.padEnd(16)} ${column.padEnd(74)} alarms`);
     },
     async show(what: string, outcome: string): Promise<void> {
       const at = timeline.clock().slice(11, 16);
@@ -94,7 +95,9 @@ export function timelinePrinter(timeline: Timeline) {
           ? 'baking, no alarm firing'
           : quietMatch[1]?.includes('SageMaker')
             ? 'SageMaker bakes its stage, no alarm firing'
-            : 'the endpoint stays Updating';
+            : quietMatch[1]?.includes('job')
+              ? 'the transform job runs'
+              : 'the endpoint stays Updating';
         if (folded !== undefined && folded.what !== kind) flush();
         folded =
           folded === undefined
@@ -105,7 +108,7 @@ export function timelinePrinter(timeline: Timeline) {
       flush();
       const { rollout } = await readEndpointState(timeline.tableName, timeline.endpointName);
       const phase = rollout === undefined ? '-' : `v${rollout.packageVersion} ${rollout.phase}`;
-      const traffic = (await trafficSplit(timeline.endpointName)).padEnd(74);
+      const traffic = (await (timeline.describeTarget ?? (() => trafficSplit(timeline.endpointName)))()).padEnd(74);
       console.log(`${at}  ${what.padEnd(18)} ${phase.padEnd(16)} ${traffic} ${await alarmSummary(timeline)}`);
       console.log(`       ${''.padEnd(18)} -> ${outcome}`);
     },

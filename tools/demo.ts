@@ -23,16 +23,24 @@ const { loadPolicyFile } = await import('#shared/policy/load-policy.ts');
 const { readEndpointState } = await import('#shared/aws/rollout-store.ts');
 const { createLocalResources } = await import('./local-resources.ts');
 const { binaryClassificationReport, registerModelPackage } = await import('./model-registry-seed.ts');
-const { deployAsyncEndpoint, deployProductionEndpoint, endpointErrorAlarm, productionShape } = await import(
-  './production-endpoint.ts'
-);
+const { deployAsyncEndpoint, deployMultiModelEndpoint, deployProductionEndpoint, endpointErrorAlarm, productionShape } =
+  await import('./production-endpoint.ts');
+const { readParameter } = await import('#shared/aws/parameters.ts');
+const { describeTransformJob } = await import('#shared/aws/transform-jobs.ts');
+const { PutObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
 const { subscribeToNotices } = await import('./notice-inbox.ts');
 const { readStackDefinition, stackSettings } = await import('./stack-definition.ts');
 const { replayEvent } = await import('./replay.ts');
 const registry = await import('./registry-groups.ts');
 const { liveWriter } = await import('#shared/aws/aws-writes.ts');
-const { alarmStateChange, endpointDeploymentChange, minutesAfterStart, modelPackageEvent, scheduledTick } =
-  await import('./event-builders.ts');
+const {
+  alarmStateChange,
+  endpointDeploymentChange,
+  minutesAfterStart,
+  modelPackageEvent,
+  scheduledTick,
+  transformJobChange,
+} = await import('./event-builders.ts');
 const { compareSideBySide, scalingLine, timelinePrinter, trafficSplit } = await import('./demo-timeline.ts');
 
 // --calls: list the AWS calls each event caused (the cost of each transition).
@@ -115,6 +123,122 @@ async function describedModel(name: string) {
 
 async function createTeamAlarm(): Promise<void> {
   await cloudwatch.send(new PutMetricAlarmCommand(endpointErrorAlarm('fraud-prod-5xx', endpointName)));
+}
+
+/** What the SSM parameter says clients or scheduled jobs use now. */
+async function published(name: string): Promise<string> {
+  const value = await readParameter(`${setup.settings.parameterPrefix}/${name}`);
+  return value ?? '(none)';
+}
+
+/** Two customers' churn models on one multi-model endpoint: clients are pointed at a version, not weights moved. */
+async function multiModelStory() {
+  const mme = 'customers-mme';
+  const alarm = 'customers-mme-errors';
+  const key = (customer: string) => `${mme}/${customer}-churn`;
+  const customerTimeline = (customer: string) =>
+    timelinePrinter({
+      endpointName: key(customer),
+      tableName: table,
+      clock,
+      describeTarget: async () => `clients use ${await published(`target-model/${customer}-churn`)}`,
+    });
+  const release = async (customer: string, version: number, auc: number) => {
+    const groupName = `${customer}-churn`;
+    await registerModelPackage({ groupName, evaluationReport: binaryClassificationReport(auc, 0.04) });
+    const arn = `arn:aws:sagemaker:us-east-1:123456789012:model-package/${groupName}/${version}`;
+    await send('package registered', modelPackageEvent('PendingManualApproval', arn, clock()));
+    await send('package approved', modelPackageEvent('Approved', arn, clock()));
+  };
+  const phaseOf = async (customer: string) => (await readEndpointState(table, key(customer))).rollout?.phase;
+  const ticksUntil = async (customer: string, phases: string[]) => {
+    for (let count = 0; count < 30 && !phases.includes((await phaseOf(customer)) ?? ''); count += 1) await tick();
+  };
+
+  timeline = customerTimeline('acme');
+  timeline.section(
+    "customers on one multi-model endpoint: customers-mme serves every customer's churn model from s3://sagemaker-rollout-demo/mme/churn/",
+  );
+  await deployMultiModelEndpoint(mme, 's3://sagemaker-rollout-demo/mme/churn/', () => emulator.settle());
+  await cloudwatch.send(new PutMetricAlarmCommand(endpointErrorAlarm(alarm, mme)));
+  timeline.header('what clients are told to use (SSM)');
+  await release('acme', 1, 0.88);
+  await ticksUntil('acme', ['Completed']);
+  timeline = customerTimeline('globex');
+  await release('globex', 1, 0.9);
+  await ticksUntil('globex', ['Completed']);
+
+  timeline = customerTimeline('acme');
+  timeline.section('acme-churn v2: copied, smoke-tested, published; the shared alarm fires during its bake');
+  await release('acme', 2, 0.91);
+  await ticksUntil('acme', ['Baking']);
+  await tick();
+  await cloudwatch.send(
+    new SetAlarmStateCommand({
+      AlarmName: alarm,
+      StateValue: 'ALARM',
+      StateReason: 'Threshold Crossed: 14 5XX errors',
+    }),
+  );
+  await send('alarm event', alarmStateChange(alarm, 'ALARM', clock()));
+  await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: alarm, StateValue: 'OK', StateReason: 'recovered' }));
+  timeline.section(
+    'what clients read: aws ssm get-parameter --name /sagemaker-rollout/local/target-model/<customer>-churn',
+  );
+  for (const customer of ['acme', 'globex']) {
+    const phase = await phaseOf(customer);
+    console.log(
+      `   ${setup.settings.parameterPrefix}/target-model/${customer}-churn = ${await published(`target-model/${customer}-churn`)}   (${customer}-churn's rollout: ${phase})`,
+    );
+  }
+}
+
+/** A batch group: each approved version scores the input once as a transform job, then becomes the nightly model. */
+async function batchStory() {
+  const groupName = 'nightly-scoring';
+  const key = `batch/${groupName}`;
+  const jobOf = (version: number) => `${groupName}-v${version}`;
+  timeline = timelinePrinter({
+    endpointName: key,
+    tableName: table,
+    clock,
+    describeTarget: async () => {
+      const state = (await readEndpointState(table, key)).rollout;
+      const job =
+        state?.transformJobName === undefined ? undefined : await describeTransformJob(state.transformJobName);
+      const running = job === undefined ? '' : `job ${state?.transformJobName} ${job.status}; `;
+      return `${running}batch model ${await published(`batch-model/${groupName}`)}`;
+    },
+  });
+  timeline.section(
+    'nightly batch scoring: each approved version of nightly-scoring runs as a transform job on s3://sagemaker-rollout-demo/scoring/input/',
+  );
+  await new S3Client({ forcePathStyle: true }).send(
+    new PutObjectCommand({
+      Bucket: 'sagemaker-rollout-demo',
+      Key: 'scoring/input/customers.csv',
+      Body: '0.5,1.2,3.4\n',
+    }),
+  );
+  timeline.header();
+  const release = async (version: number) => {
+    await registerModelPackage({ groupName, evaluationReport: binaryClassificationReport(0.9, 0.04) });
+    const arn = `arn:aws:sagemaker:us-east-1:123456789012:model-package/${groupName}/${version}`;
+    await send('package registered', modelPackageEvent('PendingManualApproval', arn, clock()));
+    await send('package approved', modelPackageEvent('Approved', arn, clock()));
+  };
+  await release(1);
+  for (let count = 0; count < 3; count += 1) await tick({ sageMakerFinishes: false });
+  await emulator.settle();
+  await send('job event', transformJobChange(jobOf(1), 'Completed', clock()));
+  timeline.section('v2: its job fails; the event is lost, the tick finds it');
+  await emulator.failNextTransformJob('ClientError: model expects 4 features, got 3');
+  await release(2);
+  await emulator.settle();
+  await tick({ sageMakerFinishes: false });
+  console.log(
+    `   ${setup.settings.parameterPrefix}/batch-model/${groupName} = ${await published(`batch-model/${groupName}`)}`,
+  );
 }
 
 /** transcriber on an asynchronous endpoint: a canary beside the incumbent that keeps its AsyncInferenceConfig. */
@@ -308,6 +432,8 @@ try {
 
   await serverlessStory();
   await asyncStory();
+  await multiModelStory();
+  await batchStory();
 
   timeline = fraudTimeline;
   timeline.section('the model registry afterwards');

@@ -12,6 +12,7 @@ import {
   PutMetricAlarmCommand,
   type PutMetricAlarmCommandInput,
 } from '@aws-sdk/client-cloudwatch';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
@@ -261,4 +262,55 @@ export async function deployAsyncEndpoint(
   );
   await settle();
   return { packageArn, modelName, configName, variantName };
+}
+
+/**
+ * A multi-model endpoint as a platform team runs it for many customers: one model in MultiModel mode over
+ * the shared prefix, 2 × ml.m5.large, handed over to the local stack. The prefix's bucket is created.
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/create-multi-model-endpoint.html
+ */
+export async function deployMultiModelEndpoint(
+  endpointName: string,
+  modelPrefix: string,
+  settle: () => Promise<void>,
+): Promise<void> {
+  const sagemaker = new SageMakerClient({});
+  const bucket = /^s3:\/\/([^/]+)\//.exec(modelPrefix)?.[1] ?? '';
+  await new S3Client({ forcePathStyle: true })
+    .send(new CreateBucketCommand({ Bucket: bucket }))
+    .catch((error: Error) => {
+      if (error.name !== 'BucketAlreadyOwnedByYou' && error.name !== 'BucketAlreadyExists') throw error;
+    });
+  await sagemaker.send(
+    new CreateModelCommand({
+      ModelName: `${endpointName}-model`,
+      ExecutionRoleArn: 'arn:aws:iam::123456789012:role/SageMakerExecution',
+      PrimaryContainer: {
+        Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost-mme:1',
+        Mode: 'MultiModel',
+        ModelDataUrl: modelPrefix,
+      },
+    }),
+  );
+  await sagemaker.send(
+    new CreateEndpointConfigCommand({
+      EndpointConfigName: `${endpointName}-config`,
+      ProductionVariants: [
+        {
+          VariantName: 'AllTraffic',
+          ModelName: `${endpointName}-model`,
+          InstanceType: 'ml.m5.large',
+          InitialInstanceCount: 2,
+        },
+      ],
+    }),
+  );
+  await sagemaker.send(
+    new CreateEndpointCommand({
+      EndpointName: endpointName,
+      EndpointConfigName: `${endpointName}-config`,
+      Tags: withStackTag([], stackSettings(readStackDefinition()).stackName),
+    }),
+  );
+  await settle();
 }

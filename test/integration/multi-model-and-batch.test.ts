@@ -6,21 +6,17 @@
  */
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import {
-  CreateEndpointCommand,
-  CreateEndpointConfigCommand,
-  CreateModelCommand,
-  DescribeModelCommand,
-  DescribeTransformJobCommand,
-  SageMakerClient,
-} from '@aws-sdk/client-sagemaker';
+import { DescribeModelCommand, DescribeTransformJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { readEndpointState } from '#shared/aws/rollout-store.ts';
-import { withStackTag } from '#shared/rollout/stack-ownership.ts';
 import { modelPackageEvent, transformJobChange } from '../../tools/event-builders.ts';
 import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
 import { subscribeToNotices } from '../../tools/notice-inbox.ts';
+import {
+  deployMultiModelEndpoint as deployMultiModelEndpointAs,
+  endpointErrorAlarm,
+} from '../../tools/production-endpoint.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { rolloutStory } from '../support/rollout-story.ts';
 
@@ -48,54 +44,10 @@ const objectExists = (bucket: string, key: string) =>
     () => false,
   );
 
-/** The shared endpoint as the platform team runs it: one model in MultiModel mode over the prefix, handed over. */
+/** The shared endpoint as the platform team runs it, and the alarm on it that every customer shares. */
 async function deployMultiModelEndpoint() {
-  await s3.send(new CreateBucketCommand({ Bucket: 'customer-models' }));
-  await sagemaker.send(
-    new CreateModelCommand({
-      ModelName: 'customers-mme-model',
-      ExecutionRoleArn: 'arn:aws:iam::123456789012:role/SageMakerExecution',
-      PrimaryContainer: {
-        Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost-mme:1',
-        Mode: 'MultiModel',
-        ModelDataUrl: 's3://customer-models/churn/',
-      },
-    }),
-  );
-  await sagemaker.send(
-    new CreateEndpointConfigCommand({
-      EndpointConfigName: 'customers-mme-config',
-      ProductionVariants: [
-        {
-          VariantName: 'AllTraffic',
-          ModelName: 'customers-mme-model',
-          InstanceType: 'ml.m5.large',
-          InitialInstanceCount: 2,
-        },
-      ],
-    }),
-  );
-  await sagemaker.send(
-    new CreateEndpointCommand({
-      EndpointName: mme,
-      EndpointConfigName: 'customers-mme-config',
-      Tags: withStackTag([], local.context().settings.stackName),
-    }),
-  );
-  await cloudwatch.send(
-    new PutMetricAlarmCommand({
-      AlarmName: alarmName,
-      Namespace: 'AWS/SageMaker',
-      MetricName: 'Invocation5XXErrors',
-      Dimensions: [{ Name: 'EndpointName', Value: mme }],
-      Statistic: 'Sum',
-      Period: 60,
-      EvaluationPeriods: 1,
-      Threshold: 5,
-      ComparisonOperator: 'GreaterThanThreshold',
-    }),
-  );
-  await local.emulator.settle();
+  await deployMultiModelEndpointAs(mme, 's3://customer-models/churn/', () => local.emulator.settle());
+  await cloudwatch.send(new PutMetricAlarmCommand(endpointErrorAlarm(alarmName, mme)));
 }
 
 /** Ticks, a minute apart, until the rollout is in one of `phases`. */

@@ -126,6 +126,7 @@ describe('rollout groups', () => {
       'legacy-model: not configured (never touched)',
       'search-ranker: configured by name, but the registry has no such group',
       'transcriber: configured by name, but the registry has no such group',
+      'nightly-scoring: configured by name, but the registry has no such group',
       'churn-model: configured by name, but the registry has no such group',
     ]);
   });

@@ -99,7 +99,8 @@ function deploying(group: GroupPolicy, rollout: Rollout, observed: Observed, now
     const reason = `the smoke test of ${targetModel} on ${target.endpointName} failed: ${observed.smokeTest.error}; clients were not told to use it`;
     return fail(rollout, now, reason, [{ kind: 'deleteArtifacts', uris: [`${target.modelPrefix}${targetModel}`] }]);
   }
-  const note = `clients now use ${targetModel}`;
+  const tested = observed.smokeTest === undefined ? '' : 'smoke test passed: ';
+  const note = `${tested}clients now use ${targetModel}`;
   const next = moveTo(rollout, 'Baking', now, note, { bakeStartedAt: now });
   return {
     next,

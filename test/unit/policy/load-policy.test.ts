@@ -31,7 +31,13 @@ function problemsOf(text: string): string {
 describe('policy file', () => {
   it('accepts the rollout.config.yml of this repository', () => {
     const policy = loadPolicyFile('rollout.config.yml');
-    expect(policy.explicitGroups).toEqual(['fraud-detector', 'search-ranker', 'transcriber', 'churn-model']);
+    expect(policy.explicitGroups).toEqual([
+      'fraud-detector',
+      'search-ranker',
+      'transcriber',
+      'nightly-scoring',
+      'churn-model',
+    ]);
   });
 
   it('defaults capacity to proportional, the progress deadline to an hour, and model overrides to none', () => {

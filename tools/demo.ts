@@ -220,7 +220,7 @@ async function batchStory() {
       Body: '0.5,1.2,3.4\n',
     }),
   );
-  timeline.header();
+  timeline.header('transform job; the published batch model (SSM)');
   const release = async (version: number) => {
     await registerModelPackage({ groupName, evaluationReport: binaryClassificationReport(0.9, 0.04) });
     const arn = `arn:aws:sagemaker:us-east-1:123456789012:model-package/${groupName}/${version}`;
@@ -239,6 +239,12 @@ async function batchStory() {
   console.log(
     `   ${setup.settings.parameterPrefix}/batch-model/${groupName} = ${await published(`batch-model/${groupName}`)}`,
   );
+  const v2 = await sagemaker.send(
+    new DescribeModelPackageCommand({
+      ModelPackageName: `arn:aws:sagemaker:us-east-1:123456789012:model-package/${groupName}/2`,
+    }),
+  );
+  console.log(`   ${groupName} v2 in the registry: ${v2.ModelApprovalStatus}: ${v2.ApprovalDescription ?? ''}`);
 }
 
 /** transcriber on an asynchronous endpoint: a canary beside the incumbent that keeps its AsyncInferenceConfig. */
@@ -436,7 +442,7 @@ try {
   await batchStory();
 
   timeline = fraudTimeline;
-  timeline.section('the model registry afterwards');
+  timeline.section("fraud-detector's versions in the model registry afterwards");
   for (const version of [1, 2, 3, 4]) {
     const described = await sagemaker.send(
       new DescribeModelPackageCommand({ ModelPackageName: packageArnOf(version) }),

@@ -129,7 +129,7 @@ async function stepOnce(
     return { rollout, note: 'group not configured: left as it is', progressed: false };
   }
   const driver = driverFor(rollout);
-  const observed = known?.observed ?? (await driver.observe(rollout, group, context.settings, hints));
+  const observed = known?.observed ?? (await driver.observe(rollout, group, context.settings, hints, now));
   const step = decideRolloutStep(group, rollout, observed, now, driver.decisions);
   if (known?.fromIndex && (step.next !== rollout || step.actions.length > 0)) {
     // About to write or act on a record the index gave: read the record itself first. The same version

@@ -78,7 +78,24 @@ const trafficPercent = z
   .check(z.minimum(1, 'expected a percentage from 1'), z.maximum(100, 'expected a percentage up to 100'));
 const positiveInteger = (least: number) => z.int().check(z.minimum(least, `expected a whole number >= ${least}`));
 
-const checkSteps: Refinement<{ strategy: string; steps: number[] }> = (value, ctx) => {
+const checkSteps: Refinement<{
+  strategy: string;
+  steps: number[];
+  weightPercent?: number | undefined;
+  durationHours?: number | undefined;
+  analysis?: unknown;
+}> = (value, ctx) => {
+  if (value.strategy === 'ab-test') {
+    // Its steps are [weightPercent, 100], set once the shape is valid.
+    if (value.weightPercent === undefined) addProblem(ctx, 'an ab-test needs weightPercent', ['weightPercent']);
+    if (value.durationHours === undefined) addProblem(ctx, 'an ab-test needs durationHours', ['durationHours']);
+    if (value.analysis === undefined)
+      addProblem(ctx, 'an ab-test needs analysis: its verdict compares the two versions', ['analysis']);
+    return;
+  }
+  for (const key of ['weightPercent', 'durationHours'] as const) {
+    if (value[key] !== undefined) addProblem(ctx, 'only for strategy ab-test', [key]);
+  }
   const steps = value.steps;
   steps.forEach((step, index) => {
     const previous = steps[index - 1];
@@ -97,9 +114,63 @@ const instanceType = z
   .string()
   .check(z.regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'expected an instance type such as ml.m5.large'));
 
+// CloudWatch's statistics: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html
+const statistic = z
+  .string()
+  .check(
+    z.regex(
+      /^(Sum|Average|Minimum|Maximum|SampleCount|p(\d{1,2}(\.\d{1,2})?|100))$/,
+      'expected Sum, Average, Minimum, Maximum, SampleCount or a percentile such as p99',
+    ),
+  );
+
+/** A business metric of each variant, the challenger's against the incumbent's. */
+const customMetric = z
+  .strictObject({
+    namespace: nonEmptyText,
+    name: nonEmptyText,
+    /** `{endpoint}` and `{variant}` stand for the endpoint's and each variant's name. */
+    dimensions: z.record(nonEmptyText, nonEmptyText),
+    statistic: z._default(statistic, 'Average'),
+    direction: z.enum(['higher-is-better', 'lower-is-better']),
+    /** How much worse than the incumbent's the challenger's value may be, in the metric's own unit. */
+    limit: nonNegative,
+  })
+  .check(
+    z.superRefine((metric, ctx) => {
+      if (!Object.values(metric.dimensions).some((value) => value.includes('{variant}')))
+        addProblem(ctx, 'a dimension must name the variant ({variant}): each variant is read on its own', [
+          'dimensions',
+        ]);
+    }),
+  );
+
+/**
+ * The challenger's own metrics against the incumbent's at the end of every bake (SageMaker's per-variant
+ * metrics, dimensions EndpointName and VariantName). Missing data never passes: the step waits.
+ */
+const analysis = z.strictObject({
+  /** The challenger's Invocations in the bake before it may step; fewer and the step waits. */
+  minInvocations: z._default(positiveInteger(1), 100),
+  /** Invocation5XXErrors / Invocations, the challenger's minus the incumbent's (0.01: one percentage point). */
+  maxErrorRateIncrease: z.optional(
+    z.number().check(z.minimum(0, 'expected a number >= 0'), z.maximum(1, 'expected a rate up to 1')),
+  ),
+  /** ModelLatency, the challenger's above the incumbent's, in percent of the incumbent's. */
+  maxLatencyIncreasePercent: z.optional(nonNegative),
+  latencyStatistic: z._default(statistic, 'Average'),
+  metrics: z._default(z.array(customMetric), []),
+});
+
 const rolloutShape = z
   .strictObject({
-    strategy: z.enum(['canary', 'linear', 'all-at-once', 'shadow']),
+    /** ab-test: `weightPercent` for `durationHours`, then a verdict; steps are [weightPercent, 100]. */
+    strategy: z.enum(['canary', 'linear', 'all-at-once', 'shadow', 'ab-test']),
+    weightPercent: z.optional(
+      z.int().check(z.minimum(1, 'expected a percentage from 1'), z.maximum(99, 'expected a percentage up to 99')),
+    ),
+    durationHours: z.optional(z.number().check(z.positive('expected a number of hours > 0'))),
+    analysis: z.optional(analysis),
     /** Percent of traffic on the new version at each step; the last is 100. */
     steps: z._default(z.array(trafficPercent).check(z.minLength(1, 'expected at least one step')), [100]),
     bakeMinutes: nonNegative,
@@ -140,6 +211,14 @@ const rolloutShape = z
     ),
   })
   .check(z.superRefine(checkSteps));
+
+/** An A/B test is a canary of two steps: the split held for its duration, then all of it. */
+const rolloutSchema = z.pipe(
+  rolloutShape,
+  z.transform((rollout) =>
+    rollout.strategy === 'ab-test' ? { ...rollout, steps: [rollout.weightPercent ?? 50, 100] } : rollout,
+  ),
+);
 
 // CreateModel's VpcConfig: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_VpcConfig.html
 const vpcConfig = z.strictObject({
@@ -188,7 +267,7 @@ const serverless = z
  * guardrails, which step the traffic themselves. Only what a blue/green traffic routing can say is allowed:
  * https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-blue-green.html
  */
-function checkServerlessRollout(rollout: z.infer<typeof rolloutShape>, ctx: z.core.$RefinementCtx): void {
+function checkServerlessRollout(rollout: z.infer<typeof rolloutSchema>, ctx: z.core.$RefinementCtx): void {
   const { strategy, steps } = rollout;
   if (strategy === 'shadow') {
     addProblem(ctx, 'a serverless endpoint cannot hold a shadow variant: use canary, linear or all-at-once', [
@@ -291,7 +370,7 @@ const groupShape = z
     model: z._default(model, {}),
     approval,
     /** Required but for a batch group, whose job has no traffic to step. */
-    rollout: z.optional(rolloutShape),
+    rollout: z.optional(rolloutSchema),
     deliveryPipeline: z.optional(deliveryPipeline),
   })
   .check(
@@ -318,6 +397,16 @@ const groupShape = z
       if (kind !== 'batchTransform' && group.rollout === undefined)
         addProblem(ctx, 'expected the rollout', ['rollout']);
       if (kind === 'serverless' && group.rollout !== undefined) checkServerlessRollout(group.rollout, ctx);
+      // Only a second variant beside the incumbent has metrics of its own to compare.
+      if ((kind === 'serverless' || kind === 'multiModel') && group.rollout?.analysis !== undefined) {
+        const why =
+          kind === 'serverless'
+            ? "SageMaker's guardrails shift a serverless endpoint's traffic, guarded by its alarms"
+            : "a multi-model endpoint's metrics are the endpoint's, not one model's";
+        addProblem(ctx, `no analysis here: ${why}`, ['rollout', 'analysis']);
+      }
+      if ((kind === 'serverless' || kind === 'multiModel') && group.rollout?.strategy === 'ab-test')
+        addProblem(ctx, 'an ab-test needs two variants side by side: a real-time endpoint', ['rollout', 'strategy']);
       if (kind === undefined) {
         addProblem(
           ctx,
@@ -337,7 +426,7 @@ const groupShape = z
   );
 
 /** A batch group's rollout, which its policy need not give: the job is the whole of it. */
-export const batchRollout = rolloutShape.parse({ strategy: 'all-at-once', bakeMinutes: 0 });
+export const batchRollout = rolloutSchema.parse({ strategy: 'all-at-once', bakeMinutes: 0 });
 
 /**
  * A group as validated. A group without an endpoint of its own gets its rollout key from its name, which only
@@ -373,6 +462,8 @@ export const policyFileSchema = z.strictObject({
 
 type ParsedGroup = z.infer<typeof groupShape>;
 export type RolloutPolicy = NonNullable<ParsedGroup['rollout']>;
+export type AnalysisPolicy = NonNullable<RolloutPolicy['analysis']>;
+export type CustomMetricPolicy = AnalysisPolicy['metrics'][number];
 /**
  * A validated group. `endpointName` is what its rollouts are recorded and named by: its endpoint's name, or for
  * a group without an endpoint of its own `<shared endpoint>/<group>` (multi-model) or `batch/<group>`, which no

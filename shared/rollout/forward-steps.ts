@@ -1,7 +1,9 @@
 // The steps that take a rollout forward: start, deploy, bake each step, finalize, complete.
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import { analysisReport, bakeMinutesOf, isAbTestSplit } from './analysis.ts';
 import { challengerShortfall } from './capacity.ts';
 import { canaryConfig, type EndpointConfigPlan, finalConfig, shadowConfig } from './endpoint-configs.ts';
+import { abTestUnderway, judgeEvidence, rollBackOnEvidence, waitForEvidence, withAnalysis } from './evidence-steps.ts';
 import { firstDeploymentPlan, planFromIncumbent, withPackageContainers } from './incumbent-settings.ts';
 import type { Observed, ObservedEndpoint } from './observed-state.ts';
 import { beginRollback } from './rollback-steps.ts';
@@ -208,10 +210,33 @@ export function baking(
   if (missing.length > 0) return holdForMissingAlarms(rollout, missing);
   const holding = blockingAlarm(group, rollout, observed);
   if (holding !== undefined) return wait(rollout, `holding: alarm ${holding} has no data yet`);
-  const bakeMinutes = rollout.stage === 'shadow' ? group.rollout.shadowMinutes : group.rollout.bakeMinutes;
+  const bakeMinutes = bakeMinutesOf(group, rollout);
   const waited = elapsedMinutes(rollout.bakeStartedAt, now);
-  if (waited < bakeMinutes) return wait(rollout, `baking: ${Math.floor(waited)} of ${bakeMinutes} min`);
+  if (waited < bakeMinutes) {
+    if (isAbTestSplit(group, rollout)) return abTestUnderway(group, rollout, endpoint, observed, now, waited);
+    return wait(rollout, `baking: ${Math.floor(waited)} of ${bakeMinutes} min`);
+  }
+  const evidence = judgeEvidence(group, rollout, observed, now);
+  if (evidence?.verdict === 'fail') return rollBackOnEvidence(group, rollout, endpoint, observed, now, evidence);
+  if (evidence?.verdict === 'wait') return waitForEvidence(rollout, evidence.summary);
+  if (evidence === undefined) return nextStep(group, rollout, endpoint, now, []);
+  const judged = withAnalysis(rollout, evidence);
+  const verdict =
+    evidence.kind === 'ab-test'
+      ? [notify(judged, 'won its A/B test', `${analysisReport(evidence)}\nIt now takes all of the traffic.`)]
+      : [];
+  return nextStep(group, judged, endpoint, now, verdict);
+}
 
+/** The bake passed: the shadow becomes a canary, the canary takes its next step, or the last step finalizes. */
+function nextStep(
+  group: GroupPolicy,
+  rollout: Rollout,
+  endpoint: ObservedEndpoint,
+  now: string,
+  notices: RolloutAction[],
+): RolloutStep {
+  const steps = group.rollout.steps;
   if (rollout.stage === 'shadow') {
     const configName = configNameFor(rollout.endpointName, rollout.packageVersion, 'canary');
     const firstPercent = steps[0] ?? 100;
@@ -226,6 +251,7 @@ export function baking(
       actions: [
         { kind: 'createEndpointConfig', plan: canaryConfig(next, configName, firstPercent) },
         { kind: 'updateEndpoint', configName },
+        ...notices,
       ],
       note: `canary at ${firstPercent}%`,
     };
@@ -236,7 +262,7 @@ export function baking(
     const note = `step ${nextIndex + 1} of ${steps.length}: ${nextPercent}%`;
     const next = moveTo(rollout, 'Baking', now, note, { stepIndex: nextIndex, bakeStartedAt: undefined });
     const traffic = moveTraffic(next, endpoint, nextPercent);
-    return { next, actions: traffic === undefined ? [] : [traffic], note };
+    return { next, actions: [...(traffic === undefined ? [] : [traffic]), ...notices], note };
   }
   // The final update is requested by the Finalizing step, which reads the auto scaling to move first.
   const next = moveTo(rollout, 'Finalizing', now, 'finalizing: the new version alone', {
@@ -244,7 +270,7 @@ export function baking(
     updateRequestedAt: undefined,
     bakeStartedAt: undefined,
   });
-  return { next, actions: [], note: 'finalizing' };
+  return { next, actions: notices, note: 'finalizing' };
 }
 
 export function retainAfterCompletion(

@@ -1,3 +1,4 @@
+import type { AnalysisReading } from './analysis.ts';
 import type { Phase, Tag, VariantScaling, VariantSpec } from './rollout-state.ts';
 
 // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html#sagemaker-DescribeEndpoint-response-EndpointStatus
@@ -84,6 +85,8 @@ export interface Observed {
   readonly alarmsPartial?: boolean;
   /** Why each alarm is in its state (CloudWatch's StateReason), for the record of a rollback. */
   readonly alarmReasons?: Readonly<Record<string, string>>;
+  /** Baking, when the policy's analysis is due: the challenger's and the incumbent's metrics (analysis.ts). */
+  readonly analysis?: AnalysisReading;
   /** CodePipeline execution status while AwaitingPipeline. */
   readonly pipelineStatus?: string;
   /** Starting: the package's containers (InferenceSpecification.Containers), when it has several. */

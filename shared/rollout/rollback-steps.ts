@@ -20,7 +20,9 @@ import { missingScaling, registeredOn } from './scaling-moves.ts';
 import { trafficSplit } from './traffic-split.ts';
 
 function rejection(group: GroupPolicy, rollout: Rollout): RolloutAction[] {
-  if (!group.rollout.rejectOnRollback || rollout.rollbackCause !== 'alarm') return [];
+  // Only the evidence says the model is bad: an alarm, or its metrics against the incumbent's.
+  const evidence = rollout.rollbackCause === 'alarm' || rollout.rollbackCause === 'analysis';
+  if (!group.rollout.rejectOnRollback || !evidence) return [];
   return [
     {
       kind: 'rejectPackage',

@@ -5,6 +5,7 @@
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { realTimeDecisions } from '#shared/targets/real-time/decisions.ts';
 import type { TargetDecisions } from '#shared/targets/target.ts';
+import { bakeMinutesOf } from './analysis.ts';
 import type { Observed } from './observed-state.ts';
 import { isActive, type Rollout } from './rollout-state.ts';
 import { fail, firingAlarm, type RolloutStep, wait } from './rollout-step.ts';
@@ -30,8 +31,7 @@ function madeProgress(before: Rollout, after: Rollout): boolean {
 export function progressDueAt(group: GroupPolicy, rollout: Rollout): number {
   const deadline = group.rollout.progressDeadlineMinutes * minute;
   if (rollout.phase === 'Baking' && rollout.bakeStartedAt !== undefined) {
-    const bakeMinutes = rollout.stage === 'shadow' ? group.rollout.shadowMinutes : group.rollout.bakeMinutes;
-    return Date.parse(rollout.bakeStartedAt) + bakeMinutes * minute + deadline;
+    return Date.parse(rollout.bakeStartedAt) + bakeMinutesOf(group, rollout) * minute + deadline;
   }
   return Date.parse(rollout.phaseSince) + deadline;
 }

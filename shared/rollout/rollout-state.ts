@@ -1,3 +1,5 @@
+import type { AnalysisResult } from './analysis.ts';
+
 /**
  * The rollout record: what we want the endpoint to look like, and how far we are. One per endpoint,
  * stored in DynamoDB (pk = endpoint name, sk = ROLLOUT) and written with a version condition.
@@ -130,10 +132,12 @@ export interface Rollout {
   /** Notices that are sent once per rollout (a missing alarm, an unverified rollback), by key. */
   readonly noticesSent: readonly string[];
   /**
-   * Why a rollback happened: only an alarm says the model is bad (rejectOnRollback); a failed update, a
+   * Why a rollback happened: only an alarm or a failed analysis says the model is bad (rejectOnRollback); a failed update, a
    * person or a missed progress deadline does not. A deadline rollback ends Failed, not RolledBack.
    */
-  readonly rollbackCause?: 'alarm' | 'operator' | 'failed-update' | 'deadline';
+  readonly rollbackCause?: 'alarm' | 'analysis' | 'operator' | 'failed-update' | 'deadline';
+  /** The evidence judged at the end of each bake (policy rollout.analysis), oldest first, at most analysesLimit. */
+  readonly analyses?: readonly AnalysisResult[];
   readonly history: readonly RolloutHistoryEntry[];
   /** A multi-model group: this version's object under the model prefix, as clients name it (TargetModel). */
   readonly targetModel?: string;

@@ -45,7 +45,14 @@ export interface TargetDriver {
   readonly kind: TargetKind;
   readonly decisions: TargetDecisions;
   /** Reads what the decision needs for the rollout's phase, and no more. */
-  observe(rollout: Rollout, group: GroupPolicy, settings: Settings, alarms: KnownAlarms): Promise<Observed>;
+  /** `now`: the event's time, which decides whether a bake's evidence is due. */
+  observe(
+    rollout: Rollout,
+    group: GroupPolicy,
+    settings: Settings,
+    alarms: KnownAlarms,
+    now: string,
+  ): Promise<Observed>;
   /** Performs the decision's actions, in order (notices aside: the core sends them once the step is recorded). */
   act(
     context: { readonly settings: Settings; readonly writer: Writer },

@@ -1,6 +1,8 @@
 import { readScaling } from '#shared/aws/autoscaling.ts';
 import { describeEndpoint } from '#shared/aws/sagemaker-endpoints.ts';
+import { readMetrics } from '#shared/aws/variant-metrics.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import { analysisDue, analysisReads, readingFrom } from '#shared/rollout/analysis.ts';
 import {
   type Observed,
   type ObservedEndpoint,
@@ -35,26 +37,34 @@ async function observeIncumbent(endpoint: ObservedEndpoint, endpointName: string
   return { incumbent, scaling };
 }
 
+/** The bake's evidence: both variants' metrics over its window (one GetMetricData call, as a rule). */
+async function readAnalysis(group: GroupPolicy, rollout: Rollout, now: string) {
+  const reads = analysisReads(group, rollout, now);
+  return readingFrom(group, rollout, reads, await readMetrics(reads));
+}
+
 /**
  * Reads what the decision needs for the rollout's phase, and no more: the endpoint and the watched
  * alarms; the incumbent config, models and auto scaling when a rollout starts; the auto scaling when it
- * finalizes or rolls back; the delivery pipeline while waiting for it.
+ * finalizes or rolls back; the delivery pipeline while waiting for it; the metrics when a bake ends.
  */
 export async function observe(
   rollout: Rollout,
   group: GroupPolicy,
   settings: Settings,
   knownAlarms: KnownAlarms,
+  now: string,
 ): Promise<Observed> {
   const kind = observationKind(rollout.phase);
   if (kind === 'pipeline') return observePipeline(rollout, group);
   const variantNames = [...rollout.incumbentVariants.map((variant) => variant.VariantName), rollout.challengerVariant];
-  const [endpoint, alarms, scaling, packageContainers] = await Promise.all([
+  const [endpoint, alarms, scaling, packageContainers, analysis] = await Promise.all([
     describeEndpoint(rollout.endpointName),
     observeAlarms(rollout, knownAlarms),
     kind === 'scaling' ? readScaling(rollout.endpointName, variantNames) : Promise.resolve(undefined),
     // Starting: a package of several containers becomes a pipeline model.
     kind === 'incumbent' ? readPackageContainers(rollout.packageArn) : Promise.resolve(undefined),
+    analysisDue(group, rollout, now) ? readAnalysis(group, rollout, now) : Promise.resolve(undefined),
   ]);
   const starting =
     kind === 'incumbent' && endpoint !== undefined
@@ -66,5 +76,6 @@ export async function observe(
     ...(starting === undefined ? {} : starting),
     ...(scaling === undefined ? {} : { scaling }),
     ...(packageContainers === undefined ? {} : { packageContainers }),
+    ...(analysis === undefined ? {} : { analysis }),
   };
 }

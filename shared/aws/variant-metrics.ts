@@ -1,0 +1,71 @@
+import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { MetricRead } from '#shared/rollout/analysis.ts';
+import { cloudwatch } from './cloudwatch.ts';
+
+const minute = 60_000;
+
+/**
+ * One period over the whole window, so each query yields one datapoint (an average or a percentile of the
+ * window cannot be put together from shorter periods). Periods of a minute or more are multiples of 60 s.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricStat.html
+ */
+export function periodCovering(start: string, end: string): number {
+  const minutes = Math.max(1, Math.ceil((Date.parse(end) - Date.parse(start)) / minute));
+  return minutes * 60;
+}
+
+/**
+ * The value of each query by id over its read's window: one GetMetricData call per read (the analysis
+ * asks for one, two when the incumbent's figures come from before its traffic moved). A query with no
+ * datapoint is absent: missing data is not zero.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
+ */
+export async function readMetrics(reads: readonly MetricRead[]): Promise<Record<string, number>> {
+  const values: Record<string, number> = {};
+  for (const read of reads) {
+    const period = periodCovering(read.start, read.end);
+    const queries: MetricDataQuery[] = read.queries.map((query) => ({
+      Id: query.id,
+      MetricStat: {
+        Metric: { Namespace: query.namespace, MetricName: query.metricName, Dimensions: [...query.dimensions] },
+        Period: period,
+        Stat: query.stat,
+      },
+      ReturnData: true,
+    }));
+    const stats = new Map(read.queries.map((query) => [query.id, query.stat]));
+    let nextToken: string | undefined;
+    do {
+      const page = await cloudwatch.send(
+        new GetMetricDataCommand({
+          StartTime: new Date(read.start),
+          EndTime: new Date(read.end),
+          MetricDataQueries: queries,
+          NextToken: nextToken,
+        }),
+      );
+      for (const result of page.MetricDataResults ?? []) {
+        if (result.Id === undefined) continue;
+        const combined = combine(stats.get(result.Id) ?? '', [
+          ...(values[result.Id] === undefined ? [] : [values[result.Id] as number]),
+          ...(result.Values ?? []),
+        ]);
+        if (combined !== undefined) values[result.Id] = combined;
+      }
+      nextToken = page.NextToken;
+    } while (nextToken !== undefined);
+  }
+  return values;
+}
+
+/**
+ * Datapoints of one query: one when the period covers the window. Should CloudWatch split it (a window
+ * that its rounding of StartTime moves), counts add up; other statistics keep the first period's value.
+ */
+function combine(stat: string, datapoints: readonly number[]): number | undefined {
+  if (datapoints.length === 0) return undefined;
+  if (stat === 'Sum' || stat === 'SampleCount') return datapoints.reduce((sum, value) => sum + value, 0);
+  if (stat === 'Minimum') return Math.min(...datapoints);
+  if (stat === 'Maximum') return Math.max(...datapoints);
+  return datapoints[0];
+}

@@ -3,6 +3,7 @@ import { listActiveWork, listRolloutHistory, readEndpointState, saveRollout } fr
 import { reconcileEndpoint } from '#shared/engine/reconcile.ts';
 import { BadInputError } from '#shared/errors.ts';
 import { endpointName as endpointNameSchema } from '#shared/policy/policy-schema.ts';
+import { analysisReport } from '#shared/rollout/analysis.ts';
 import { isActive, type Rollout } from '#shared/rollout/rollout-state.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
 
@@ -53,8 +54,19 @@ export async function rolloutStatus(context: RunContext, endpointName: string | 
   const { rollout, queued } = await readEndpointState(table, endpointName);
   if (rollout === undefined) return [`${endpointName}: no rollout recorded`];
   const history = await listRolloutHistory(table, endpointName, 5);
+  const analysis = rollout.analyses?.at(-1);
+  const evidence =
+    analysis === undefined
+      ? []
+      : [
+          `  evidence at ${analysis.at} (${analysis.kind === 'ab-test' ? 'A/B test' : `step ${analysis.stepIndex + 1}`}): ${analysis.verdict}`,
+          ...analysisReport(analysis)
+            .split('\n')
+            .map((line) => `    ${line}`),
+        ];
   return [
     describeRollout(rollout),
+    ...evidence,
     ...rollout.history.map((entry) => `  ${entry.at}  ${entry.phase.padEnd(12)} ${entry.note}`),
     ...(queued === undefined ? [] : [`  queued next: v${queued.packageVersion} (${queued.packageArn})`]),
     ...history.map((earlier) =>

@@ -19,7 +19,12 @@ export const groupName = 'fraud-detector';
  * A rollout told as a story against the emulator: events go through the real routing and handlers,
  * the clock is the events' time, and SageMaker finishes an update only when the story says so (settle).
  */
-export function rolloutStory(local: LocalStack, target = { groupName, endpointName }) {
+export function rolloutStory(
+  local: LocalStack,
+  target = { groupName, endpointName },
+  /** The clock's start: a fixed time, or (for stories with metrics, which CloudWatch keeps by age) a recent one. */
+  start?: string,
+) {
   const sagemaker = new SageMakerClient({});
   const cloudwatch = new CloudWatchClient({});
   let minute = 0;
@@ -32,7 +37,7 @@ export function rolloutStory(local: LocalStack, target = { groupName, endpointNa
   }
 
   const story = {
-    now: () => minutesAfterStart(minute),
+    now: () => minutesAfterStart(minute, start),
     wait(minutes: number) {
       minute += minutes;
     },

@@ -20,6 +20,7 @@ def install(update_seconds: float) -> EmulatorState:
         codepipeline_executions,
         dynamodb_atomic_writes,
         endpoint_invocations,
+        metric_data,
         model_packages,
         sagemaker_endpoints,
         serverless,
@@ -36,6 +37,7 @@ def install(update_seconds: float) -> EmulatorState:
     dynamodb_atomic_writes.install(state)
     autoscaling.install(state)  # wraps sagemaker_endpoints' UpdateEndpoint and DeleteEndpoint
     alarms.install(state)
+    metric_data.install()
 
     # POST /moto-api/reset wipes moto's backends; pending transitions, armed
     # failures and injected faults refer to those objects and must go with them.

@@ -162,7 +162,7 @@ describe('an A/B test', () => {
       'check                                 pricing-model-2 (new)  pricing-model-1 (incumbent)  limit                                   verdict',
       'invocations                           3000                   3000                         100 at least                            pass',
       '5XX error rate                        0.00%                  0.00%                        +1.00 points at most                    pass',
-      'ModelLatency Average                  40.0 ms                40.0 ms                      +20% at most                            pass',
+      'ModelLatency p99                      40.0 ms                40.0 ms                      +20% at most                            pass',
       'Shop/Checkout ConversionRate Average  0.052                  0.05                         0.005 worse at most (higher is better)  pass',
     ]);
 
@@ -184,6 +184,17 @@ describe('an A/B test', () => {
     );
     const lost = (await notices.received()).find((notice) => notice.subject.endsWith('lost its A/B test'));
     expect(lost?.message).toContain('All of the traffic goes back to pricing-model-1.');
+  });
+
+  it('rolls back a challenger whose slowest requests are slower, though its average latency holds up', async () => {
+    const { story, rollout } = await versionTwoBaking('pricing-model', 'pricing-prod');
+    // 2 requests in 100 at 200 ms: the average is 43.2 ms (+8%), the p99 200 ms against 40 ms.
+    await serve('pricing-prod', rollout, 30, { ...healthy, slowRequests: { count: 2, latencyMicros: 200_000 } });
+
+    const done = await story.tickUntil(['RolledBack', 'Failed']);
+
+    expect(done.phase).toBe('RolledBack');
+    expect(done.reason).toMatch(/^analysis failed: ModelLatency p99 200.0 ms against the incumbent's 40.0 ms/);
   });
 
   it('rolls back at the end when the evidence, thin at first, goes against the challenger', async () => {

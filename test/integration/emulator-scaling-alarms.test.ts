@@ -1,6 +1,6 @@
 /**
  * Emulator fill-ins for Application Auto Scaling of SageMaker variants (emulator/fill_ins/autoscaling.py)
- * and CloudWatch composite alarms and alarm state (alarms.py): each behaves as the AWS pages its module
+ * CloudWatch composite alarms and alarm state (alarms.py) and GetMetricData's statistics (metric_data.py): each behaves as the AWS pages its module
  * cites say, and plain moto 5.2.1 still needs it.
  *
  * Nothing here sleeps: updateSeconds is an hour, and tests complete transitions with settle().
@@ -20,9 +20,12 @@ import {
   DeleteAlarmsCommand,
   DescribeAlarmsCommand,
   type DescribeAlarmsCommandInput,
+  GetMetricDataCommand,
   ListTagsForResourceCommand as ListAlarmTagsCommand,
+  type MetricDataQuery,
   PutCompositeAlarmCommand,
   PutMetricAlarmCommand,
+  PutMetricDataCommand,
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
 import {
@@ -463,6 +466,140 @@ describe('CloudWatch alarm fill-ins', () => {
   });
 });
 
+// A period of SageMaker's per-variant metrics, ten and twenty minutes before the next whole hour of an hour ago.
+const hour = 3_600_000;
+const windowEnd = new Date(Math.floor(Date.now() / hour) * hour - hour);
+const windowStart = new Date(windowEnd.getTime() - 20 * 60_000);
+const variantDimensions = [
+  { Name: 'EndpointName', Value: 'pricing' },
+  { Name: 'VariantName', Value: 'pricing-2' },
+];
+
+const putLatencies = ({ cloudwatch }: Aws, namespace: string, values: number[], counts?: number[]) =>
+  cloudwatch.send(
+    new PutMetricDataCommand({
+      Namespace: namespace,
+      MetricData: [
+        {
+          MetricName: 'ModelLatency',
+          Dimensions: variantDimensions,
+          Timestamp: new Date(windowStart.getTime() + 5 * 60_000),
+          Values: values,
+          Counts: counts,
+          Unit: 'Microseconds',
+        },
+      ],
+    }),
+  );
+
+function latencyQuery(stat: string, overrides: Partial<MetricDataQuery> = {}, period = 1200): MetricDataQuery {
+  return {
+    Id: 'latency',
+    MetricStat: {
+      Metric: { Namespace: 'AWS/SageMaker', MetricName: 'ModelLatency', Dimensions: variantDimensions },
+      Period: period,
+      Stat: stat,
+    },
+    ...overrides,
+  };
+}
+
+async function metricValues({ cloudwatch }: Aws, queries: MetricDataQuery[], start = windowStart) {
+  const out = await cloudwatch.send(
+    new GetMetricDataCommand({ StartTime: start, EndTime: windowEnd, MetricDataQueries: queries }),
+  );
+  return Object.fromEntries((out.MetricDataResults ?? []).map((result) => [result.Id, result.Values]));
+}
+
+describe('CloudWatch GetMetricData fill-in', () => {
+  it('computes nearest-rank percentiles from Values and Counts beside the basic statistics', async () => {
+    // 90 requests at 1 ms, 9 at 10 ms, one at 500 ms
+    await putLatencies(aws, 'AWS/SageMaker', [1000, 10_000, 500_000], [90, 9, 1]);
+    const stats = ['Average', 'SampleCount', 'Maximum', 'p50', 'p90', 'p99', 'p99.5', 'p100'];
+
+    const values = await metricValues(
+      aws,
+      stats.map((stat, index) => latencyQuery(stat, { Id: `s${index}` })),
+    );
+
+    expect(stats.map((_, index) => values[`s${index}`])).toEqual([
+      [6800],
+      [100],
+      [500_000],
+      [1000],
+      [1000],
+      [10_000],
+      [500_000],
+      [500_000],
+    ]);
+  });
+
+  it('matches the namespace as well as the name and dimensions', async () => {
+    await putLatencies(aws, 'AWS/SageMaker', [2000]);
+    await putLatencies(aws, 'Team/Latency', [900_000]);
+
+    expect(await metricValues(aws, [latencyQuery('Average')])).toEqual({ latency: [2000] });
+  });
+
+  it('has no percentile from a statistic set of several different values, or from negative values', async () => {
+    await aws.cloudwatch.send(
+      new PutMetricDataCommand({
+        Namespace: 'AWS/SageMaker',
+        MetricData: [
+          {
+            MetricName: 'ModelLatency',
+            Dimensions: variantDimensions,
+            Timestamp: new Date(windowStart.getTime() + 60_000),
+            StatisticValues: { SampleCount: 10, Sum: 50, Minimum: 1, Maximum: 9 },
+          },
+        ],
+      }),
+    );
+
+    expect(await metricValues(aws, [latencyQuery('p99'), latencyQuery('Average', { Id: 'average' })])).toEqual({
+      latency: [],
+      average: [5],
+    });
+  });
+
+  it('rounds StartTime down to the minute and returns one datapoint per period, newest first', async () => {
+    await putLatencies(aws, 'AWS/SageMaker', [3000]);
+    const out = await aws.cloudwatch.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(windowStart.getTime() + 30_000),
+        EndTime: windowEnd,
+        MetricDataQueries: [latencyQuery('SampleCount', {}, 300)],
+      }),
+    );
+
+    expect(out.MetricDataResults?.[0]).toMatchObject({
+      Values: [1],
+      Timestamps: [new Date(windowStart.getTime() + 5 * 60_000)],
+    });
+  });
+
+  it.each([
+    ['an unknown statistic', [latencyQuery('p999')], 'MetricDataQueries.member.1.MetricStat.Stat'],
+    [
+      'a period that is not a multiple of a minute',
+      [latencyQuery('Sum', {}, 90)],
+      'MetricDataQueries.member.1.MetricStat.Period',
+    ],
+    ['an Id that starts with a capital', [latencyQuery('Sum', { Id: 'Latency' })], 'MetricDataQueries.member.1.Id'],
+    ['a repeated Id', [latencyQuery('Sum'), latencyQuery('Average')], 'MetricDataQueries.member.2.Id'],
+    [
+      'more than 500 queries',
+      Array.from({ length: 501 }, (_, n) => latencyQuery('Sum', { Id: `q${n}` })),
+      'MetricDataQueries',
+    ],
+  ])('refuses %s with a ValidationError naming the parameter', async (_, queries, parameter) => {
+    await expect(metricValues(aws, queries)).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringContaining(parameter),
+    });
+  });
+});
+
 describe('moto 5.2.1 capabilities (plain, without fill-ins)', () => {
   const fixed = 'if this fails, moto fixed it, remove the fill-in';
 
@@ -494,5 +631,24 @@ describe('moto 5.2.1 capabilities (plain, without fill-ins)', () => {
 
     const out = await plainAws.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ['a'] }));
     expect(out.MetricAlarms?.[0]?.StateValue).toBe('OK');
+  });
+
+  it(`moto still fails on a percentile statistic: ${fixed}`, async () => {
+    await putLatencies(plainAws, 'AWS/SageMaker', [1000]);
+
+    await expect(metricValues(plainAws, [latencyQuery('p99')])).rejects.toMatchObject({
+      $metadata: expect.objectContaining({ httpStatusCode: 500 }),
+    });
+  });
+
+  it(`moto still mixes other namespaces into a query with dimensions: ${fixed}`, async () => {
+    await putLatencies(plainAws, 'AWS/SageMaker', [2000]);
+    await putLatencies(plainAws, 'Team/Latency', [900_000]);
+
+    expect(await metricValues(plainAws, [latencyQuery('Average')])).toEqual({ latency: [451_000] });
+  });
+
+  it(`moto still accepts any Id and Period: ${fixed}`, async () => {
+    await expect(metricValues(plainAws, [latencyQuery('Sum', { Id: 'Latency' }, 90)])).resolves.toBeDefined();
   });
 });

@@ -4,8 +4,10 @@ import { CloudWatchClient, type MetricDatum, PutMetricDataCommand } from '@aws-s
 export interface MinuteOfTraffic {
   readonly invocations: number;
   readonly errors5xx?: number;
-  /** ModelLatency of every request of the minute, in microseconds. */
+  /** ModelLatency of every request of the minute, in microseconds... */
   readonly latencyMicros?: number;
+  /** ...but these few, slower: a tail that a percentile sees and an average hardly does. */
+  readonly slowRequests?: { readonly count: number; readonly latencyMicros: number };
   /** A business metric the team publishes per variant, e.g. ConversionRate. */
   readonly conversionRate?: number;
 }
@@ -51,8 +53,7 @@ export async function publishVariantTraffic(
               MetricName: 'ModelLatency',
               Dimensions,
               Timestamp,
-              Values: [traffic.latencyMicros],
-              Counts: [traffic.invocations],
+              ...latencies(traffic.invocations, traffic.latencyMicros, traffic.slowRequests),
               Unit: 'Microseconds' as const,
             },
           ]),
@@ -67,6 +68,12 @@ export async function publishVariantTraffic(
       );
     }
   }
+}
+
+/** One minute's ModelLatency as SageMaker publishes it: each distinct value with how many requests took it. */
+function latencies(invocations: number, latencyMicros: number, slow: MinuteOfTraffic['slowRequests']) {
+  if (slow === undefined) return { Values: [latencyMicros], Counts: [invocations] };
+  return { Values: [latencyMicros, slow.latencyMicros], Counts: [invocations - slow.count, slow.count] };
 }
 
 /** A start for a story's clock that CloudWatch still keeps minute data for: six hours before this hour. */

@@ -73,7 +73,7 @@ async function alarmSummary(timeline: Timeline): Promise<string> {
 
 /** Ticks that only bake or wait for SageMaker are folded into one line, so the timeline shows the moves. */
 const quiet =
-  /\((baking: [1-9]\d* of \d+ min|waiting: the endpoint is Updating|waiting: SageMaker is deploying \(the endpoint is Updating\)|waiting: job \S+ is InProgress)\)$/;
+  /\((baking: [1-9]\d* of \d+ min|A\/B test at \d+%: \d+ of \d+ min(?:; so far: analysis passed: every check within its limit)?|waiting: the endpoint is Updating|waiting: SageMaker is deploying \(the endpoint is Updating\)|waiting: job \S+ is InProgress)\)$/;
 
 export function timelinePrinter(timeline: Timeline) {
   let folded: { from: string; to: string; count: number; what: string } | undefined;
@@ -93,11 +93,13 @@ export function timelinePrinter(timeline: Timeline) {
       if (quietMatch !== null) {
         const kind = quietMatch[1]?.startsWith('baking')
           ? 'baking, no alarm firing'
-          : quietMatch[1]?.includes('SageMaker')
-            ? 'SageMaker bakes its stage, no alarm firing'
-            : quietMatch[1]?.includes('job')
-              ? 'the transform job runs'
-              : 'the endpoint stays Updating';
+          : quietMatch[1]?.startsWith('A/B')
+            ? 'the A/B split holds, no check failing'
+            : quietMatch[1]?.includes('SageMaker')
+              ? 'SageMaker bakes its stage, no alarm firing'
+              : quietMatch[1]?.includes('job')
+                ? 'the transform job runs'
+                : 'the endpoint stays Updating';
         if (folded !== undefined && folded.what !== kind) flush();
         folded =
           folded === undefined

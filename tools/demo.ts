@@ -29,6 +29,8 @@ const { readParameter } = await import('#shared/aws/parameters.ts');
 const { describeTransformJob } = await import('#shared/aws/transform-jobs.ts');
 const { PutObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
 const { subscribeToNotices } = await import('./notice-inbox.ts');
+const { rolloutStatus } = await import('./operator-commands.ts');
+const { publishVariantTraffic } = await import('./variant-traffic.ts');
 const { readStackDefinition, stackSettings } = await import('./stack-definition.ts');
 const { replayEvent } = await import('./replay.ts');
 const registry = await import('./registry-groups.ts');
@@ -38,6 +40,7 @@ const {
   endpointDeploymentChange,
   minutesAfterStart,
   modelPackageEvent,
+  recentDemoStart,
   scheduledTick,
   transformJobChange,
 } = await import('./event-builders.ts');
@@ -60,10 +63,14 @@ const table = setup.settings.rolloutsTableName;
 const sagemaker = new SageMakerClient({});
 const cloudwatch = new CloudWatchClient({});
 let minute = 0;
-const clock = () => minutesAfterStart(minute);
+// Yesterday morning: the A/B test's per-variant metrics must be recent enough for CloudWatch to keep them
+// by the minute, and in the past.
+const demoStart = recentDemoStart();
+const clock = () => minutesAfterStart(minute, demoStart);
 const fraudTimeline = timelinePrinter({ endpointName, tableName: table, clock });
 const searchTimeline = timelinePrinter({ endpointName: 'search-prod', tableName: table, clock });
 const transcribeTimeline = timelinePrinter({ endpointName: 'transcribe-prod', tableName: table, clock });
+const pricingTimeline = timelinePrinter({ endpointName: 'pricing-prod', tableName: table, clock });
 let timeline = fraudTimeline;
 const packageArnOf = (version: number) =>
   `arn:aws:sagemaker:us-east-1:123456789012:model-package/${groupName}/${version}`;
@@ -283,6 +290,65 @@ async function asyncStory() {
   );
 }
 
+/**
+ * pricing-model's A/B test on pricing-prod: half the traffic for half an hour, SageMaker's per-variant metrics
+ * and the shop's conversion rate put into CloudWatch minute by minute, the verdict from the evidence.
+ */
+async function abTestStory() {
+  const pricing = { groupName: 'pricing-model', endpointName: 'pricing-prod' };
+  const arnOf = (version: number) =>
+    `arn:aws:sagemaker:us-east-1:123456789012:model-package/${pricing.groupName}/${version}`;
+  timeline = pricingTimeline;
+  timeline.section(
+    'an A/B test: pricing-model on pricing-prod, 50% for 30 min, then p99 latency, 5XX errors and conversion decide',
+  );
+  await deployProductionEndpoint(pricing.groupName, pricing.endpointName, () => emulator.settle());
+  const inbox = await subscribeToNotices(setup.settings.notificationsTopicArn);
+  timeline.header();
+  const pricingRollout = async () => (await readEndpointState(table, pricing.endpointName)).rollout;
+  const healthy = { invocations: 120, errors5xx: 0.12, latencyMicros: 38_000, conversionRate: 0.05 };
+  const versions = [
+    {
+      version: 2,
+      challenger: { ...healthy, latencyMicros: 36_000, conversionRate: 0.054 },
+      story: ': it converts better',
+    },
+    { version: 3, challenger: { ...healthy, errors5xx: 6 }, story: ': 5% of its requests fail' },
+  ];
+  for (const { version, challenger, story } of versions) {
+    await registerModelPackage({
+      groupName: pricing.groupName,
+      evaluationReport: binaryClassificationReport(0.9, 0.04),
+    });
+    timeline.section(`v${version}: a training pipeline registers ${arnOf(version)}${story}`);
+    await send('package registered', modelPackageEvent('PendingManualApproval', arnOf(version), clock()));
+    await send('package approved', modelPackageEvent('Approved', arnOf(version), clock()));
+    let baking = await pricingRollout();
+    for (let count = 0; count < 20 && baking?.bakeStartedAt === undefined; count += 1) {
+      await tick();
+      baking = await pricingRollout();
+    }
+    const bakeStart = baking?.bakeStartedAt ?? clock();
+    timeline.section(
+      'both variants serve; SageMaker publishes their metrics each minute, the shop its conversion rate',
+    );
+    // The challenger serves on after a winning verdict (the update and its last bake, at 100%, judged too).
+    await publishVariantTraffic(pricing.endpointName, baking?.challengerVariant ?? '', bakeStart, 43, challenger);
+    const incumbentVariant = baking?.incumbentVariants[0]?.VariantName ?? '';
+    await publishVariantTraffic(pricing.endpointName, incumbentVariant, bakeStart, 30, healthy);
+    for (let count = 0; count < 60; count += 1) {
+      if (['Completed', 'RolledBack', 'Failed'].includes((await pricingRollout())?.phase ?? '')) break;
+      await tick();
+    }
+    const verdict = (await inbox.received()).find((notice) => / (won|lost) its A\/B test$/.test(notice.subject));
+    timeline.section(`the notice: ${verdict?.subject ?? 'none'}`);
+    for (const line of verdict?.message.split('\n') ?? []) console.log(`   ${line}`);
+    timeline.section(`npx rollout status ${pricing.endpointName}`);
+    const status = await rolloutStatus({ ...setup, writer: liveWriter() }, pricing.endpointName);
+    for (const line of status.filter((row) => !row.startsWith('  20'))) console.log(`   ${line}`);
+  }
+}
+
 /** search-ranker on a serverless endpoint: SageMaker's guardrails step the traffic, the rollout follows. */
 async function serverlessStory() {
   const search = { groupName: 'search-ranker', endpointName: 'search-prod', alarm: 'search-prod-errors' };
@@ -440,6 +506,7 @@ try {
   await asyncStory();
   await multiModelStory();
   await batchStory();
+  await abTestStory();
 
   timeline = fraudTimeline;
   timeline.section("fraud-detector's versions in the model registry afterwards");

@@ -58,6 +58,15 @@ export function transformJobChange(
   return event;
 }
 
+/**
+ * The demo's start: 09:00 UTC yesterday. Its few hours of story stay in the past and within the 15 days
+ * for which CloudWatch keeps (and GetMetricData rounds to) minutes.
+ */
+export function recentDemoStart(now = Date.now()): string {
+  const day = 86_400_000;
+  return new Date(Math.floor(now / day) * day - day + 9 * 3_600_000).toISOString().replace('.000Z', 'Z');
+}
+
 /** The story's clock: `minute` minutes after a fixed start, as EventBridge writes times. */
 export function minutesAfterStart(minute: number, start = '2026-11-25T09:00:00Z'): string {
   return new Date(Date.parse(start) + minute * 60_000).toISOString().replace('.000Z', 'Z');

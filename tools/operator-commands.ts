@@ -19,7 +19,9 @@ function describeRollout(rollout: Rollout): string {
         : '';
   const paused = rollout.paused ? ' (paused)' : '';
   const reason = rollout.reason === undefined ? '' : `: ${rollout.reason}`;
-  const waiting = rollout.waitingFor === undefined ? '' : ` (waiting: ${rollout.waitingFor})`;
+  const waitingFor = rollout.waitingFor;
+  const waiting =
+    waitingFor === undefined ? '' : ` (${waitingFor.startsWith('waiting') ? '' : 'waiting: '}${waitingFor})`;
   return `${rollout.endpointName}: v${rollout.packageVersion} ${rollout.phase}${step}${pointer}${paused} since ${rollout.phaseSince}${reason}${waiting}`;
 }
 

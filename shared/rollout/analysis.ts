@@ -365,3 +365,13 @@ export function analysisReport(result: AnalysisResult): string {
       : `windows ${window(challenger)} (new), ${window(incumbent)} (incumbent) UTC`;
   return [`${windows}`, ...lines, result.summary].join('\n');
 }
+
+/** An A/B test's verdict as the notice gives it: what was decided, what happens now, then the report. */
+export function abTestVerdict(result: AnalysisResult, consequence: string): string {
+  const { challenger, incumbent } = result;
+  const decided =
+    result.verdict === 'pass'
+      ? `${challenger.variant} held up against ${incumbent.variant} on every check.`
+      : `${challenger.variant} did worse than ${incumbent.variant}: ${result.summary.replace(/^analysis failed: /, '')}.`;
+  return `${decided} ${consequence}\n\n${analysisReport(result)}`;
+}

@@ -4,8 +4,8 @@
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import {
   type AnalysisResult,
+  abTestVerdict,
   analysesLimit,
-  analysisReport,
   bakeMinutesOf,
   isAbTestSplit,
   judgeAnalysis,
@@ -64,7 +64,7 @@ export function rollBackOnEvidence(
   const judged = withAnalysis(rollout, result);
   const step = beginRollback(group, judged, endpoint, observed, now, result.summary, 'analysis');
   if (result.kind !== 'ab-test') return step;
-  const report = `${analysisReport(result)}\nAll of the traffic goes back to ${result.incumbent.variant}.`;
+  const report = abTestVerdict(result, `All of the traffic goes back to ${result.incumbent.variant}.`);
   return { ...step, actions: [...step.actions, notify(judged, 'lost its A/B test', report)] };
 }
 
@@ -77,8 +77,7 @@ export function abTestUnderway(
   now: string,
   waitedMinutes: number,
 ): RolloutStep {
-  const hours = (minutes: number) => `${Number((minutes / 60).toFixed(1))}`;
-  const progress = `A/B test at ${group.rollout.steps[0]}%: ${hours(waitedMinutes)} of ${hours(bakeMinutesOf(group, rollout))} h`;
+  const progress = `A/B test at ${group.rollout.steps[0]}%: ${Math.floor(waitedMinutes)} of ${bakeMinutesOf(group, rollout)} min`;
   if (waitedMinutes < group.rollout.bakeMinutes) return wait(rollout, progress);
   const interim = judgeEvidence(group, rollout, observed, now);
   if (interim?.verdict === 'fail') return rollBackOnEvidence(group, rollout, endpoint, observed, now, interim);

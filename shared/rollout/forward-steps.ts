@@ -1,6 +1,6 @@
 // The steps that take a rollout forward: start, deploy, bake each step, finalize, complete.
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
-import { analysisReport, bakeMinutesOf, isAbTestSplit } from './analysis.ts';
+import { abTestVerdict, bakeMinutesOf, isAbTestSplit } from './analysis.ts';
 import { challengerShortfall } from './capacity.ts';
 import { canaryConfig, type EndpointConfigPlan, finalConfig, shadowConfig } from './endpoint-configs.ts';
 import { abTestUnderway, judgeEvidence, rollBackOnEvidence, waitForEvidence, withAnalysis } from './evidence-steps.ts';
@@ -223,7 +223,7 @@ export function baking(
   const judged = withAnalysis(rollout, evidence);
   const verdict =
     evidence.kind === 'ab-test'
-      ? [notify(judged, 'won its A/B test', `${analysisReport(evidence)}\nIt now takes all of the traffic.`)]
+      ? [notify(judged, 'won its A/B test', abTestVerdict(evidence, 'It now takes all of the traffic.'))]
       : [];
   return nextStep(group, judged, endpoint, now, verdict);
 }

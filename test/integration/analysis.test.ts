@@ -4,9 +4,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
 import { subscribeToNotices } from '../../tools/notice-inbox.ts';
 import { rolloutStatus } from '../../tools/operator-commands.ts';
+import { type MinuteOfTraffic, publishVariantTraffic, recentStart } from '../../tools/variant-traffic.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { rolloutStory } from '../support/rollout-story.ts';
-import { type MinuteOfTraffic, publishVariantTraffic, recentStart } from '../support/variant-metrics.ts';
 
 let local: LocalStack;
 const localStack = useLocalStack('test/fixtures/analysis.config.yml');
@@ -117,7 +117,7 @@ describe('a canary judged against the incumbent', () => {
     const held = await story.record();
     expect(held).toMatchObject({ phase: 'Baking', stepIndex: 0, waitingFor: 'waiting for invocations: 10 of 100' });
     expect((await rolloutStatus(local.context(), 'fraud-prod'))[0]).toMatch(
-      /v2 Baking step 1 since .* \(waiting: waiting for invocations: 10 of 100\)$/,
+      /v2 Baking step 1 since .* \(waiting for invocations: 10 of 100\)$/,
     );
     expect(await story.traffic()).toEqual({ 'fraud-detector-1': 50, 'fraud-detector-2': 50 });
 
@@ -158,7 +158,10 @@ describe('an A/B test', () => {
     expect(Date.parse(verdict?.at ?? '') - Date.parse(rollout.bakeStartedAt)).toBeGreaterThanOrEqual(30 * 60_000);
     expect(await story.traffic()).toEqual({ 'pricing-model-2': 100, 'pricing-model-1': 0 });
     const won = (await notices.received()).find((notice) => notice.subject.endsWith('won its A/B test'));
-    expect(won?.message.split('\n').slice(1, 6)).toEqual([
+    expect(won?.message.split('\n').slice(0, 1)).toEqual([
+      'pricing-model-2 held up against pricing-model-1 on every check. It now takes all of the traffic.',
+    ]);
+    expect(won?.message.split('\n').slice(3, 8)).toEqual([
       'check                                 pricing-model-2 (new)  pricing-model-1 (incumbent)  limit                                   verdict',
       'invocations                           3000                   3000                         100 at least                            pass',
       '5XX error rate                        0.00%                  0.00%                        +1.00 points at most                    pass',

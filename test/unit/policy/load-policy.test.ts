@@ -34,6 +34,7 @@ describe('policy file', () => {
     expect(policy.explicitGroups).toEqual([
       'fraud-detector',
       'search-ranker',
+      'pricing-model',
       'transcriber',
       'nightly-scoring',
       'churn-model',

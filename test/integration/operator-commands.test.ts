@@ -125,6 +125,7 @@ describe('rollout groups', () => {
       'fraud-detector: configured by name, endpoint fraud-prod managed by this stack',
       'legacy-model: not configured (never touched)',
       'search-ranker: configured by name, but the registry has no such group',
+      'pricing-model: configured by name, but the registry has no such group',
       'transcriber: configured by name, but the registry has no such group',
       'nightly-scoring: configured by name, but the registry has no such group',
       'churn-model: configured by name, but the registry has no such group',

@@ -221,8 +221,7 @@ function errorRateCheck(limit: number, challenger: VariantFigures, incumbent: Va
   const ours = rate(challenger);
   const theirs = rate(incumbent);
   if (ours === undefined || theirs === undefined) {
-    const whose = ours === undefined ? 'the challenger' : 'the incumbent';
-    return { metric, limit: limitWords, verdict: 'no data', words: `${metric}: no data for ${whose}` };
+    return noData(metric, limitWords, ours === undefined ? 'the challenger' : 'the incumbent');
   }
   const increase = ours - theirs;
   // A rounding margin, so that equal rates computed differently never fail.
@@ -238,6 +237,11 @@ function errorRateCheck(limit: number, challenger: VariantFigures, incumbent: Va
   };
 }
 
+/** A check that cannot be judged: missing data never passes. */
+function noData(metric: string, limit: string, whose: string): AnalysisCheck {
+  return { metric, limit, verdict: 'no data', words: `${metric}: no data for ${whose}` };
+}
+
 function latencyCheck(
   limit: number,
   statistic: string,
@@ -250,8 +254,7 @@ function latencyCheck(
   const theirs = incumbent.latency;
   // A latency of 0 µs is no measurement: nothing to compare in percent.
   if (ours === undefined || theirs === undefined || theirs <= 0) {
-    const whose = ours === undefined ? 'the challenger' : 'the incumbent';
-    return { metric, limit: limitWords, verdict: 'no data', words: `${metric}: no data for ${whose}` };
+    return noData(metric, limitWords, ours === undefined ? 'the challenger' : 'the incumbent');
   }
   const increase = ((ours - theirs) / theirs) * 100;
   const sign = increase >= 0 ? '+' : '-';
@@ -274,8 +277,7 @@ function customCheck(
   const better = policy.direction === 'higher-is-better' ? 'higher' : 'lower';
   const limitWords = `${plain(policy.limit)} worse at most (${better} is better)`;
   if (ours === null || ours === undefined || theirs === null || theirs === undefined) {
-    const whose = ours === null || ours === undefined ? 'the challenger' : 'the incumbent';
-    return { metric, limit: limitWords, verdict: 'no data', words: `${metric}: no data for ${whose}` };
+    return noData(metric, limitWords, ours === null || ours === undefined ? 'the challenger' : 'the incumbent');
   }
   const worse = policy.direction === 'lower-is-better' ? ours - theirs : theirs - ours;
   const how = worse > 0 ? `${plain(worse)} worse` : worse < 0 ? `${plain(-worse)} better` : 'equal';

@@ -1,11 +1,14 @@
 // What people do by hand: see what the rollouts are doing, hold one, let it go on, or pull it back now.
-import { listActiveWork, listRolloutHistory, readEndpointState, saveRollout } from '#shared/aws/rollout-store.ts';
+
+import { readAlarms } from '#shared/aws/cloudwatch.ts';
+import { listActiveWork, readEndpointState, saveRollout } from '#shared/aws/rollout-store.ts';
+import { announceTransition } from '#shared/engine/notices.ts';
 import { reconcileEndpoint } from '#shared/engine/reconcile.ts';
-import { BadInputError } from '#shared/errors.ts';
+import { BadInputError, RaceLostError } from '#shared/errors.ts';
 import { endpointName as endpointNameSchema } from '#shared/policy/policy-schema.ts';
-import { analysisReport } from '#shared/rollout/analysis.ts';
 import { isActive, type Rollout } from '#shared/rollout/rollout-state.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
+import { type StatusView, statusLines, statusView, waitingWords } from './status-view.ts';
 
 function describeRollout(rollout: Rollout): string {
   const stepped = (rollout.target ?? 'real-time') === 'real-time' && rollout.stage === 'canary';
@@ -19,14 +22,12 @@ function describeRollout(rollout: Rollout): string {
         : '';
   const paused = rollout.paused ? ' (paused)' : '';
   const reason = rollout.reason === undefined ? '' : `: ${rollout.reason}`;
-  const waitingFor = rollout.waitingFor;
-  const waiting =
-    waitingFor === undefined ? '' : ` (${waitingFor.startsWith('waiting') ? '' : 'waiting: '}${waitingFor})`;
+  const waiting = rollout.waitingFor === undefined ? '' : ` (${waitingWords(rollout.waitingFor)})`;
   return `${rollout.endpointName}: v${rollout.packageVersion} ${rollout.phase}${step}${pointer}${paused} since ${rollout.phaseSince}${reason}${waiting}`;
 }
 
 /** Refused before any AWS call: a name that cannot be an endpoint of the policy, or an empty reason. */
-function checkedEndpointName(endpointName: string): string {
+export function checkedEndpointName(endpointName: string): string {
   // A group without an endpoint of its own is named <shared endpoint>/<group> or batch/<group>.
   const [endpoint = '', group, ...rest] = endpointName.split('/');
   const parsed = endpointNameSchema.safeParse(endpoint);
@@ -40,71 +41,85 @@ function checkedEndpointName(endpointName: string): string {
   return endpointName;
 }
 
-function checkedText(what: string, text: string): string {
+export function checkedText(what: string, text: string): string {
   const trimmed = text.trim();
   if (trimmed === '') throw new BadInputError(`${what} must not be empty (it is recorded and sent to the topic)`);
   return trimmed;
 }
 
 export async function rolloutStatus(context: RunContext, endpointName: string | undefined): Promise<string[]> {
-  if (endpointName !== undefined) checkedEndpointName(endpointName);
-  const table = context.settings.rolloutsTableName;
   if (endpointName === undefined) {
-    const { rollouts } = await listActiveWork(table);
+    const { rollouts } = await listActiveWork(context.settings.rolloutsTableName);
     return rollouts.length === 0 ? ['no active rollouts'] : rollouts.map(describeRollout);
   }
-  const { rollout, queued } = await readEndpointState(table, endpointName);
-  if (rollout === undefined) return [`${endpointName}: no rollout recorded`];
-  const history = await listRolloutHistory(table, endpointName, 5);
-  const analysis = rollout.analyses?.at(-1);
-  const evidence =
-    analysis === undefined
-      ? []
-      : [
-          `  evidence at ${analysis.at} (${analysis.kind === 'ab-test' ? 'A/B test' : `step ${analysis.stepIndex + 1}`}): ${analysis.verdict}`,
-          ...analysisReport(analysis)
-            .split('\n')
-            .map((line) => `    ${line}`),
-        ];
-  return [
-    describeRollout(rollout),
-    ...evidence,
-    ...rollout.history.map((entry) => `  ${entry.at}  ${entry.phase.padEnd(12)} ${entry.note}`),
-    ...(queued === undefined ? [] : [`  queued next: v${queued.packageVersion} (${queued.packageArn})`]),
-    ...history.map((earlier) =>
-      `  earlier: v${earlier.packageVersion} ${earlier.phase} ${earlier.reason ?? ''}`.trimEnd(),
-    ),
-  ];
+  const view = await statusView(context, checkedEndpointName(endpointName));
+  return view === undefined ? [`${endpointName}: no rollout recorded`] : statusLines(view);
+}
+
+/** `rollout status --json`: one object per endpoint named, or per active rollout. */
+export async function rolloutStatusViews(context: RunContext, endpointName: string | undefined): Promise<StatusView[]> {
+  const names =
+    endpointName === undefined
+      ? (await listActiveWork(context.settings.rolloutsTableName)).rollouts.map((rollout) => rollout.endpointName)
+      : [checkedEndpointName(endpointName)];
+  const views: StatusView[] = [];
+  for (const name of names) {
+    const view = await statusView(context, name);
+    if (view !== undefined) views.push(view);
+  }
+  return views;
+}
+
+async function activeRollout(context: RunContext, endpointName: string): Promise<Rollout> {
+  const { rollout } = await readEndpointState(context.settings.rolloutsTableName, checkedEndpointName(endpointName));
+  if (rollout === undefined || !isActive(rollout))
+    throw new BadInputError(`endpoint ${endpointName}: no active rollout`);
+  return rollout;
+}
+
+/** The record written only if no one else wrote it since it was read, then the decision announced. */
+async function saveChange(context: RunContext, read: Rollout, changed: Rollout, at: string): Promise<Rollout> {
+  if (changed === read) return read;
+  const saved = await saveRollout(context.writer, context.settings.rolloutsTableName, changed, read).catch(
+    (error: unknown) => {
+      if (!(error instanceof RaceLostError)) throw error;
+      throw new BadInputError(
+        `endpoint ${read.endpointName}: the rollout changed while this command ran (an alarm, the schedule or another person); nothing was changed: see rollout status ${read.endpointName}`,
+      );
+    },
+  );
+  await announceTransition(context, context.policy.group(read.groupName), read, saved, at);
+  return saved;
 }
 
 async function changeActive(
   context: RunContext,
   endpointName: string,
+  at: string,
   change: (rollout: Rollout) => Rollout,
 ): Promise<Rollout> {
-  const { rollout } = await readEndpointState(context.settings.rolloutsTableName, checkedEndpointName(endpointName));
-  if (rollout === undefined || !isActive(rollout))
-    throw new BadInputError(`endpoint ${endpointName}: no active rollout`);
-  return saveRollout(context.writer, context.settings.rolloutsTableName, change(rollout), rollout);
+  const rollout = await activeRollout(context, endpointName);
+  return saveChange(context, rollout, change(rollout), at);
 }
 
-function withNote(rollout: Rollout, at: string, note: string, changes: Partial<Rollout>): Rollout {
-  return { ...rollout, ...changes, history: [...rollout.history, { at, phase: changes.phase ?? rollout.phase, note }] };
+function withNote(rollout: Rollout, at: string, note: string, changes: Partial<Rollout>, actor: string): Rollout {
+  const entry = { at, phase: changes.phase ?? rollout.phase, note, actor };
+  return { ...rollout, ...changes, history: [...rollout.history, entry] };
 }
 
 /** Holds the rollout at its current step; alarms still roll it back. */
 export async function pauseRollout(context: RunContext, endpointName: string, who: string, now: string) {
   return describeRollout(
-    await changeActive(context, endpointName, (rollout) =>
-      withNote(rollout, now, `paused by ${who}`, { paused: true }),
+    await changeActive(context, endpointName, now, (rollout) =>
+      rollout.paused ? rollout : withNote(rollout, now, `paused by ${who}`, { paused: true }, who),
     ),
   );
 }
 
 export async function resumeRollout(context: RunContext, endpointName: string, who: string, now: string) {
   return describeRollout(
-    await changeActive(context, endpointName, (rollout) =>
-      withNote(rollout, now, `resumed by ${who}`, { paused: false }),
+    await changeActive(context, endpointName, now, (rollout) =>
+      rollout.paused ? withNote(rollout, now, `resumed by ${who}`, { paused: false }, who) : rollout,
     ),
   );
 }
@@ -118,7 +133,7 @@ export async function abortRollout(
   now: string,
 ) {
   const why = checkedText('--reason', reason);
-  await changeActive(context, endpointName, (rollout) => {
+  await changeActive(context, endpointName, now, (rollout) => {
     if (rollout.phase === 'RollingBack') return rollout;
     if (rollout.phase === 'Creating') {
       throw new BadInputError(`endpoint ${endpointName}: a first deployment has no earlier version to roll back to`);
@@ -126,13 +141,52 @@ export async function abortRollout(
     const note = `aborted by ${who}: ${why}`;
     // Before the endpoint was touched there is nothing to roll back: the rollout simply fails.
     const untouched = rollout.phase === 'AwaitingPipeline' || rollout.phase === 'Starting';
-    return withNote(rollout, now, note, {
-      phase: untouched ? 'Failed' : 'RollingBack',
-      phaseSince: now,
-      reason: note,
-      rollbackCause: 'operator',
-    });
+    return withNote(
+      rollout,
+      now,
+      note,
+      { phase: untouched ? 'Failed' : 'RollingBack', phaseSince: now, reason: note, rollbackCause: 'operator' },
+      who,
+    );
   });
+  const report = await reconcileEndpoint(context, endpointName, now);
+  return `${endpointName}: ${report.phase ?? '-'} (${report.notes.join('; ')})`;
+}
+
+/**
+ * Takes a real-time canary straight to 100% and finalizes it: each remaining step still raises capacity
+ * before its traffic moves, but none bakes. Only while every alarm the rollout watches is OK; an alarm
+ * that fires afterwards still rolls it back.
+ */
+export async function promoteRollout(
+  context: RunContext,
+  endpointName: string,
+  who: string,
+  reason: string,
+  now: string,
+) {
+  const why = checkedText('--reason', reason);
+  const rollout = await activeRollout(context, endpointName);
+  if ((rollout.target ?? 'real-time') !== 'real-time') {
+    throw new BadInputError(
+      `endpoint ${endpointName}: promote moves a real-time endpoint's traffic; a ${rollout.target} rollout has no steps to skip`,
+    );
+  }
+  if (rollout.phase !== 'Deploying' && rollout.phase !== 'Baking') {
+    throw new BadInputError(
+      `endpoint ${endpointName}: v${rollout.packageVersion} is ${rollout.phase}; only a rollout that is deploying or baking can be promoted`,
+    );
+  }
+  if (rollout.promotedBy !== undefined) return describeRollout(rollout);
+  const alarmNames = [...new Set([...rollout.watchedAlarms, ...rollout.guardAlarms])];
+  const readings = await readAlarms(alarmNames);
+  const notOk = alarmNames.filter((name) => readings[name]?.state !== 'OK');
+  if (notOk.length > 0) {
+    const states = notOk.map((name) => `${name} is ${readings[name]?.state ?? 'missing'}`).join(', ');
+    throw new BadInputError(`endpoint ${endpointName}: not promoted: ${states}; promote needs every alarm OK`);
+  }
+  const note = `promoted by ${who}: ${why}`;
+  await saveChange(context, rollout, withNote(rollout, now, note, { promotedBy: who, paused: false }, who), now);
   const report = await reconcileEndpoint(context, endpointName, now);
   return `${endpointName}: ${report.phase ?? '-'} (${report.notes.join('; ')})`;
 }

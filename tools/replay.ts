@@ -47,15 +47,26 @@ function eventId(event: unknown): string | null {
   return typeof id === 'string' ? id : null;
 }
 
-/** Routes one event file like EventBridge would and runs the real use case in this process. */
-export async function replayEventFile(file: string, setup: ReplaySetup): Promise<ReplayReport> {
+/**
+ * Routes one event file like EventBridge would and runs the real use case in this process. With `time`,
+ * the event is replayed as having happened then (its `time` field replaced), so that records made by
+ * replayed events and by commands run now share one clock.
+ */
+export async function replayEventFile(file: string, setup: ReplaySetup, time?: string): Promise<ReplayReport> {
   let event: unknown;
   try {
     event = await readEventFile(file);
   } catch (error) {
     return failureReport(file, undefined, undefined, [], error);
   }
-  return replayEvent(event, setup, file);
+  const stamped =
+    time !== undefined &&
+    typeof event === 'object' &&
+    event !== null &&
+    typeof (event as { time?: unknown }).time === 'string'
+      ? { ...event, time }
+      : event;
+  return replayEvent(stamped, setup, file);
 }
 
 function failureReport(

@@ -3,22 +3,72 @@ import { BadInputError } from '#shared/errors.ts';
 import { prepareLocalEnvironment } from './local-environment.ts';
 import type { ReplayReport } from './replay.ts';
 
-const usage = `usage: rollout replay <event.json>... [--dry-run] [--json] [--config rollout.config.yml] [--stage local] [--verbose]
-       rollout status [endpoint]          what the rollouts are doing (one endpoint: its history too)
-       rollout pause <endpoint>           hold the rollout at its current step (alarms still roll back)
-       rollout resume <endpoint>          let it go on
-       rollout abort <endpoint> --reason "..."   roll back now, as an alarm would
-       rollout groups [--tag-endpoints] [--dry-run]   the registry's groups as the policy sees them, and
-                                          whether the stack may manage their endpoints (tag them with --tag-endpoints)
+const common = `  --config FILE   the policy file (default rollout.config.yml)
+  --stage NAME    whose table and topic to use (default local, the emulator's)
+  --verbose       show the handlers' log lines`;
 
+/** Each command's usage: what `rollout <command> --help` prints. */
+const usages: Record<string, string> = {
+  replay: `usage: rollout replay <event.json>... [--dry-run] [--json] [--event-time]
 Routes each event with the EventBridge rules of serverless.yml and runs the real handler in this
 process against AWS_ENDPOINT_URL (or AWS itself when it is unset).
-  --dry-run   read, but write nothing: print the writes as a plan
-  --json      one JSON object per event: {"event", "function", "outcome", "actions"}
-  --config    the policy file (default rollout.config.yml)
-  --stage     whose table and topic to use (default local, the emulator's)
-  --verbose   show the handlers' log lines
-Exit codes: 0 handled or deliberately ignored, 2 bad input, 1 failure talking to AWS.`;
+  --dry-run       read, but write nothing: print the writes as a plan
+  --json          one JSON object per event: {"file", "event", "function", "outcome", "actions"}
+  --event-time    keep each file's own time (by default an event is replayed as happening now, so that
+                  replayed ticks move a local rollout on the same clock as the commands)
+${common}`,
+  status: `usage: rollout status [endpoint] [--json]
+Without an endpoint: one line per active rollout. With one: what it serves (versions, traffic, instances),
+its alarms, when the next step is due and what it waits for, the last evidence and the history.
+  --json          one JSON object per endpoint (see README, "rollout status --json")
+${common}`,
+  pause: `usage: rollout pause <endpoint>
+Holds the rollout at its current step; alarms still roll it back.
+${common}`,
+  resume: `usage: rollout resume <endpoint>
+Lets a paused rollout go on.
+${common}`,
+  abort: `usage: rollout abort <endpoint> --reason "..."
+Rolls back now, as an alarm would. The reason is recorded and sent to the topic.
+${common}`,
+  promote: `usage: rollout promote <endpoint> --reason "..."
+Takes the canary straight to 100% and finalizes it, capacity first at each step, no more bakes; refused
+unless every alarm the rollout watches is OK. The reason is recorded and sent to the topic.
+${common}`,
+  history: `usage: rollout history <endpoint> [--html FILE]
+The endpoint's decisions on one clock and each version's share of the traffic over time, with alarm
+firings and operator actions marked; --html writes the same as one self-contained page.
+${common}`,
+  groups: `usage: rollout groups [--tag-endpoints] [--dry-run]
+The registry's groups as the policy sees them, and whether the stack may manage their endpoints.
+  --tag-endpoints tag the policy's endpoints for the stack (sagemaker-rollout:stack)
+  --dry-run       with --tag-endpoints: print the tags it would add
+${common}`,
+};
+
+const usage = `usage: rollout <command> [options]   (rollout <command> --help for one command)
+  replay <event.json>...           run events through the real routing and handlers
+  status [endpoint] [--json]       what the rollouts are doing, and why
+  pause <endpoint>                 hold the rollout at its current step
+  resume <endpoint>                let it go on
+  abort <endpoint> --reason "..."  roll back now, as an alarm would
+  promote <endpoint> --reason "..." go to 100% now, capacity first, while every alarm is OK
+  history <endpoint> [--html FILE] the decisions and a chart of the traffic over time
+  groups [--tag-endpoints]         the registry's groups as the policy sees them
+  help [command]                   this, or one command's usage
+Exit codes: 0 done (or deliberately ignored), 2 bad input (what to fix is said), 1 failure talking to AWS.`;
+
+/** Asked for usage: printed to stdout, exit 0. */
+class HelpRequested extends Error {}
+/** A command or option that does not exist: usage to stderr, exit 2. */
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly usageText: string,
+  ) {
+    super(message);
+  }
+}
 
 function printHuman(report: ReplayReport, dryRun: boolean): void {
   const target = report.function ?? 'no function';
@@ -34,51 +84,127 @@ const commonOptions = {
   config: { type: 'string', default: 'rollout.config.yml' },
   stage: { type: 'string', default: 'local' },
   verbose: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
-async function operatorCommand(command: string, args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { ...commonOptions, reason: { type: 'string' } },
-  });
-  prepareLocalEnvironment({ quiet: !values.verbose });
+/** A command's arguments: its usage on a bad option, and --help answered before anything else runs. */
+function parsing<Parsed extends { values: { help?: boolean | undefined } }>(
+  command: string,
+  parse: () => Parsed,
+): Parsed {
+  let result: Parsed;
+  try {
+    result = parse();
+  } catch (error) {
+    throw new UsageError((error as Error).message, usages[command] ?? usage);
+  }
+  if (result.values.help === true) throw new HelpRequested(usages[command] ?? usage);
+  return result;
+}
+
+async function contextFor(values: { config?: unknown; stage?: unknown; verbose?: unknown }) {
+  prepareLocalEnvironment({ quiet: values.verbose !== true });
   const { liveWriter } = await import('#shared/aws/aws-writes.ts');
   const { loadPolicyFile } = await import('#shared/policy/load-policy.ts');
   const { readStackDefinition, stackSettings } = await import('./stack-definition.ts');
-  const operator = await import('./operator-commands.ts');
-  const context = {
-    policy: loadPolicyFile(values.config),
-    settings: stackSettings(readStackDefinition(values.stage), process.env.AWS_REGION),
+  return {
+    policy: loadPolicyFile(String(values.config)),
+    settings: stackSettings(readStackDefinition(String(values.stage)), process.env.AWS_REGION),
     writer: liveWriter(),
   };
+}
+
+/** Who runs the command, as AWS knows them: recorded on the rollout and in its events. */
+async function callerIdentity(): Promise<string> {
+  const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+  const identity = await new STSClient({}).send(new GetCallerIdentityCommand({}));
+  if (identity.Arn === undefined) throw new Error('STS GetCallerIdentity returned no ARN');
+  return identity.Arn;
+}
+
+async function statusCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parsing('status', () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: { ...commonOptions, ...{ json: { type: 'boolean', default: false } } },
+    }),
+  );
+  if (positionals.length > 1) throw new BadInputError('status takes at most one endpoint');
+  const context = await contextFor(values);
+  const operator = await import('./operator-commands.ts');
   const [endpointName] = positionals;
-  const who = process.env.USER ?? 'an operator';
-  const now = new Date().toISOString();
-  if (command === 'status') {
-    for (const line of await operator.rolloutStatus(context, endpointName)) console.log(line);
+  if (values.json) {
+    for (const view of await operator.rolloutStatusViews(context, endpointName)) console.log(JSON.stringify(view));
     return 0;
   }
+  for (const line of await operator.rolloutStatus(context, endpointName)) console.log(line);
+  return 0;
+}
+
+async function operatorCommand(command: 'pause' | 'resume' | 'abort' | 'promote', args: string[]): Promise<number> {
+  const { values, positionals } = parsing(command, () =>
+    parseArgs({ args, allowPositionals: true, options: { ...commonOptions, reason: { type: 'string' } } }),
+  );
+  const [endpointName, ...extra] = positionals;
   if (endpointName === undefined) throw new BadInputError(`${command} needs an endpoint name`);
-  if (command === 'pause') console.log(await operator.pauseRollout(context, endpointName, who, now));
-  if (command === 'resume') console.log(await operator.resumeRollout(context, endpointName, who, now));
-  if (command === 'abort') {
-    if (values.reason === undefined)
-      throw new BadInputError('abort needs --reason "..." (it is recorded and sent to the topic)');
-    console.log(await operator.abortRollout(context, endpointName, who, values.reason, now));
+  if (extra.length > 0) throw new BadInputError(`${command} takes one endpoint; got also ${extra.join(' ')}`);
+  const needsReason = command === 'abort' || command === 'promote';
+  if (needsReason && values.reason === undefined)
+    throw new BadInputError(`${command} needs --reason "..." (it is recorded and sent to the topic)`);
+  const context = await contextFor(values);
+  const operator = await import('./operator-commands.ts');
+  // Refused before any AWS call, the caller's identity included.
+  operator.checkedEndpointName(endpointName);
+  const reason = needsReason ? operator.checkedText('--reason', String(values.reason)) : '';
+  const who = await callerIdentity();
+  const now = new Date().toISOString();
+  const done = {
+    pause: () => operator.pauseRollout(context, endpointName, who, now),
+    resume: () => operator.resumeRollout(context, endpointName, who, now),
+    abort: () => operator.abortRollout(context, endpointName, who, reason, now),
+    promote: () => operator.promoteRollout(context, endpointName, who, reason, now),
+  }[command];
+  console.log(await done());
+  return 0;
+}
+
+async function historyCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parsing('history', () =>
+    parseArgs({ args, allowPositionals: true, options: { ...commonOptions, ...{ html: { type: 'string' } } } }),
+  );
+  const [endpointName] = positionals;
+  if (endpointName === undefined || positionals.length > 1) throw new BadInputError('history needs one endpoint name');
+  if (values.html === '') throw new BadInputError('--html needs a file name');
+  const context = await contextFor(values);
+  const { readHistoryView } = await import('./history-records.ts');
+  const page = await import('./history-page.ts');
+  const view = await readHistoryView(context, endpointName);
+  if (values.html !== undefined) {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(values.html, page.historyPage(view));
+    console.log(`wrote ${values.html}: ${view.entries.length} decisions, ${view.traffic.length} traffic changes`);
+    return 0;
   }
+  for (const line of page.historyLines(view)) console.log(line);
   return 0;
 }
 
 async function groupsCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      ...commonOptions,
-      'tag-endpoints': { type: 'boolean', default: false },
-      'dry-run': { type: 'boolean', default: false },
-    },
-  });
+  const { values, positionals } = parsing('groups', () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        ...commonOptions,
+        ...{
+          'tag-endpoints': { type: 'boolean', default: false },
+          'dry-run': { type: 'boolean', default: false },
+        },
+      },
+    }),
+  );
+  if (positionals.length > 0) throw new BadInputError(`groups takes no arguments; got ${positionals.join(' ')}`);
   prepareLocalEnvironment({ quiet: !values.verbose });
   const { liveWriter, planWriter } = await import('#shared/aws/aws-writes.ts');
   const { loadPolicyFile } = await import('#shared/policy/load-policy.ts');
@@ -99,15 +225,20 @@ async function groupsCommand(args: string[]): Promise<number> {
 }
 
 async function replayCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      ...commonOptions,
-      'dry-run': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-    },
-  });
+  const { values, positionals } = parsing('replay', () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        ...commonOptions,
+        ...{
+          'dry-run': { type: 'boolean', default: false },
+          json: { type: 'boolean', default: false },
+          'event-time': { type: 'boolean', default: false },
+        },
+      },
+    }),
+  );
   if (positionals.length === 0) throw new BadInputError('replay needs at least one event file');
   prepareLocalEnvironment({ quiet: !values.verbose });
   // Loaded after the environment is settled: the logger and the AWS clients read it when created.
@@ -124,11 +255,12 @@ async function replayCommand(args: string[]): Promise<number> {
   };
   const reports: ReplayReport[] = [];
   for (const file of positionals) {
-    const report = await replayEventFile(file, setup);
+    const time = values['event-time'] ? undefined : new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const report = await replayEventFile(file, setup, time);
     reports.push(report);
     if (values.json) {
       const { event, function: functionName, outcome, actions } = report;
-      console.log(JSON.stringify({ event, function: functionName, outcome, actions }));
+      console.log(JSON.stringify({ file, event, function: functionName, outcome, actions }));
     } else {
       printHuman(report, setup.dryRun);
     }
@@ -138,12 +270,31 @@ async function replayCommand(args: string[]): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    const [topic] = rest;
+    if (topic !== undefined && usages[topic] === undefined) throw new UsageError(`unknown command ${topic}`, usage);
+    if (command === undefined) {
+      console.error(usage);
+      return 2;
+    }
+    console.log(topic === undefined ? usage : usages[topic]);
+    return 0;
+  }
   if (command === 'replay') return replayCommand(rest);
   if (command === 'groups') return groupsCommand(rest);
-  if (command === 'status' || command === 'pause' || command === 'resume' || command === 'abort')
+  if (command === 'status') return statusCommand(rest);
+  if (command === 'history') return historyCommand(rest);
+  if (command === 'pause' || command === 'resume' || command === 'abort' || command === 'promote')
     return operatorCommand(command, rest);
-  console.error(usage);
-  return command === undefined || command === '--help' ? 0 : 2;
+  throw new UsageError(`unknown command ${command}`, usage);
+}
+
+// Output piped into `head` that closes early is not an error: stop quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
 }
 
 main(process.argv.slice(2)).then(
@@ -151,8 +302,17 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
+    if (error instanceof HelpRequested) {
+      console.log(error.message);
+      process.exitCode = 0;
+      return;
+    }
+    if (error instanceof UsageError) {
+      console.error(`rollout: ${error.message}\n${error.usageText}`);
+      process.exitCode = 2;
+      return;
+    }
     console.error(`rollout: ${(error as Error).message}`);
-    const badArguments = String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
-    process.exitCode = error instanceof BadInputError || badArguments ? 2 : 1;
+    process.exitCode = error instanceof BadInputError ? 2 : 1;
   },
 );

@@ -2,11 +2,13 @@
 import { type EndpointRolloutState, queueVersion, readEndpointState } from '#shared/aws/rollout-store.ts';
 import { describeModelPackage } from '#shared/aws/sagemaker.ts';
 import { beginRollout } from '#shared/engine/begin-rollout.ts';
+import { sendDecisionEvents } from '#shared/engine/notices.ts';
 import { reconcileEndpoint, supersedeQueued } from '#shared/engine/reconcile.ts';
 import { RaceLostError } from '#shared/errors.ts';
 import { foreignEvent, homeOf, packageNotInGroup } from '#shared/events/event-origin.ts';
 import { modelPackageStateChangeSchema, parseEvent } from '#shared/events/event-schemas.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import { decisionTypes, queueEvent } from '#shared/rollout/decision-events.ts';
 import { decideOnApproval, type QueuedVersion } from '#shared/rollout/start-decision.ts';
 import { logger } from '#shared/runtime/logger.ts';
 import { ignoreWithWarning, type RunContext, type RunResult } from '#shared/runtime/run-context.ts';
@@ -72,6 +74,8 @@ async function startOrQueue(
         await supersedeQueued(context, group.endpointName, decision.supersedes, approved.packageVersion, now);
       }
       context.countDecision?.('RolloutQueued');
+      const behind = `queued behind v${rollout?.packageVersion} (${rollout?.phase})`;
+      await sendDecisionEvents(context, [queueEvent(decisionTypes.queued, group.endpointName, approved, behind, now)]);
       return { outcome: `queued behind v${rollout?.packageVersion} (${rollout?.phase})` };
     } catch (error) {
       if (error instanceof RaceLostError && attempt < attempts) continue;

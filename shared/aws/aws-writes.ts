@@ -13,7 +13,8 @@ export interface AwsWrite {
     | 'codepipeline'
     | 'application-autoscaling'
     | 's3'
-    | 'ssm';
+    | 'ssm'
+    | 'events';
   readonly operation: string;
   readonly input: object;
 }

@@ -25,6 +25,7 @@ const tuning = {
   codepipeline: { retryMode: 'standard', maxAttempts: 4, requestTimeoutMs: 10_000 },
   sqs: { retryMode: 'standard', maxAttempts: 4, requestTimeoutMs: 10_000 },
   ssm: { retryMode: 'standard', maxAttempts: 5, requestTimeoutMs: 5_000 },
+  events: { retryMode: 'standard', maxAttempts: 4, requestTimeoutMs: 5_000 },
   // A smoke test is one inference: a model loading into a multi-model endpoint takes seconds.
   'sagemaker-runtime': { retryMode: 'standard', maxAttempts: 2, requestTimeoutMs: 30_000 },
 } as const satisfies Record<string, ServiceTuning>;

@@ -7,6 +7,7 @@ import { firstDeploymentPlan } from '#shared/rollout/incumbent-settings.ts';
 import { challengerVariantName, modelNameFor, type Rollout } from '#shared/rollout/rollout-state.ts';
 import type { ApprovedVersion } from '#shared/rollout/start-decision.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
+import { announceTransition } from './notices.ts';
 
 /**
  * Records a new rollout of an approved version, replacing the endpoint's finished one (archived).
@@ -81,5 +82,6 @@ export async function beginRollout(
   const saved = await saveRollout(context.writer, context.settings.rolloutsTableName, rollout, previous);
   if (previous !== undefined) await archiveRollout(context.writer, context.settings.rolloutsTableName, previous);
   context.countDecision?.('RolloutStarted');
+  await announceTransition(context, group, undefined, saved, now);
   return saved;
 }

@@ -7,9 +7,10 @@ import { readEvaluationReport } from '#shared/aws/evaluation-report.ts';
 import { describeModelPackage, type ModelPackage, setApprovalStatus } from '#shared/aws/sagemaker.ts';
 import { recordOnce } from '#shared/aws/store.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import { packageDecisionEvent } from '#shared/rollout/decision-events.ts';
 import { logger } from '#shared/runtime/logger.ts';
 import { ignoreWithWarning, type RunContext, type RunResult } from '#shared/runtime/run-context.ts';
-import { sendNotices } from './notices.ts';
+import { sendDecisionEvents, sendNotices } from './notices.ts';
 
 async function gatherEvidence(modelPackage: ModelPackage): Promise<PackageEvidence> {
   return {
@@ -88,7 +89,11 @@ export async function judgePackage(
     { pk: `PACKAGE#${packageArn}`, sk: `NOTICE#${decision.verdict}` },
     { recordedAt: now, reason: decision.description },
   );
-  if (firstTime) await sendNotices(context, [notification]);
+  if (firstTime) {
+    await sendNotices(context, [notification]);
+    const pkg = { groupName, packageArn, packageVersion: modelPackage.ModelPackageVersion ?? null };
+    await sendDecisionEvents(context, [packageDecisionEvent(decision.verdict, pkg, decision.description, now)]);
+  }
   context.countDecision?.(`Approval${decision.verdict}`);
   const outcomes = { Approved: 'approved', Rejected: 'rejected', NeedsHuman: 'left pending: evidence missing' };
   return { outcome: outcomes[decision.verdict] };

@@ -10,16 +10,18 @@ import {
 } from '#shared/aws/rollout-store.ts';
 import { describeModelPackage } from '#shared/aws/sagemaker.ts';
 import { RaceLostError } from '#shared/errors.ts';
+import { decisionTypes, queueEvent } from '#shared/rollout/decision-events.ts';
 import { type AlarmReading, type Observed, observationKind } from '#shared/rollout/observed-state.ts';
 import { decideRolloutStep } from '#shared/rollout/rollout-decision.ts';
 import { isActive, type Phase, type Rollout } from '#shared/rollout/rollout-state.ts';
+import { withTrafficRecorded } from '#shared/rollout/rollout-step.ts';
 import { decideOnApproval, type QueuedVersion, type StartDecision } from '#shared/rollout/start-decision.ts';
 import { logger } from '#shared/runtime/logger.ts';
 import type { DecisionMetric, RunContext } from '#shared/runtime/run-context.ts';
 import { driverFor } from '#shared/targets/drivers.ts';
 import type { AlarmStates } from '#shared/targets/shared-reads.ts';
 import { beginRollout } from './begin-rollout.ts';
-import { sendNotices } from './notices.ts';
+import { announceTransition, sendDecisionEvents, sendNotices } from './notices.ts';
 
 export interface ReconcileReport {
   readonly endpointName: string;
@@ -130,7 +132,7 @@ async function stepOnce(
   }
   const driver = driverFor(rollout);
   const observed = known?.observed ?? (await driver.observe(rollout, group, context.settings, hints, now));
-  const step = decideRolloutStep(group, rollout, observed, now, driver.decisions);
+  const step = withTrafficRecorded(decideRolloutStep(group, rollout, observed, now, driver.decisions), now);
   if (known?.fromIndex && (step.next !== rollout || step.actions.length > 0)) {
     // About to write or act on a record the index gave: read the record itself first. The same version
     // decides the same way with what was just observed; another one decides again from scratch.
@@ -148,6 +150,7 @@ async function stepOnce(
     saved = await saveRollout(context.writer, table, step.next, rollout);
     await forgetWatchers(context, saved);
     await sendNotices(context, notices);
+    await announceTransition(context, group, rollout, saved, now);
   } else if (step.next !== rollout || step.actions.length > 0) {
     // Record first, act second: if an action fails, the record already says what to converge to and
     // the next tick repairs. Even a step that only acts claims the record's version first, so a writer
@@ -159,6 +162,7 @@ async function stepOnce(
       // The transition is recorded: its notice goes out even when an action failed (the next tick
       // repairs the action, but does not make the transition, nor its notice, again).
       await sendNotices(context, notices);
+      await announceTransition(context, group, rollout, saved, now);
     }
   }
   logger.info('rollout step', {
@@ -242,6 +246,8 @@ export async function supersedeQueued(
   now: string,
 ) {
   await recordSuperseded(context.writer, context.settings.rolloutsTableName, endpointName, superseded, by, now);
+  const reason = `v${by} was approved while v${superseded.packageVersion} waited`;
+  await sendDecisionEvents(context, [queueEvent(decisionTypes.superseded, endpointName, superseded, reason, now)]);
   await sendNotices(context, [
     {
       subject: `${endpointName}: ${superseded.groupName} v${superseded.packageVersion} superseded`,

@@ -90,6 +90,14 @@ export interface RolloutHistoryEntry {
   readonly at: string;
   readonly phase: Phase;
   readonly note: string;
+  /** Who decided, when a person did (their identity, an ARN); absent: the stack itself. */
+  readonly actor?: string;
+}
+
+/** The weights the rollout set at one time, by variant (what `rollout history` charts). */
+export interface TrafficChange {
+  readonly at: string;
+  readonly weights: Readonly<Record<string, number>>;
 }
 
 export interface Rollout {
@@ -132,13 +140,18 @@ export interface Rollout {
   /** Notices that are sent once per rollout (a missing alarm, an unverified rollback), by key. */
   readonly noticesSent: readonly string[];
   /**
-   * Why a rollback happened: only an alarm or a failed analysis says the model is bad (rejectOnRollback); a failed update, a
-   * person or a missed progress deadline does not. A deadline rollback ends Failed, not RolledBack.
+   * Why a rollback happened: only an alarm or a failed analysis says the model is bad (rejectOnRollback); a
+   * failed update, a person or a missed progress deadline does not. A deadline rollback ends Failed, not
+   * RolledBack.
    */
   readonly rollbackCause?: 'alarm' | 'analysis' | 'operator' | 'failed-update' | 'deadline';
   /** The evidence judged at the end of each bake (policy rollout.analysis), oldest first, at most analysesLimit. */
   readonly analyses?: readonly AnalysisResult[];
   readonly history: readonly RolloutHistoryEntry[];
+  /** Each time the rollout set the endpoint's weights, oldest first, at most historyLimit. */
+  readonly trafficChanges?: readonly TrafficChange[];
+  /** A person promoted it (`rollout promote`): the remaining steps go out without their bakes. */
+  readonly promotedBy?: string;
   /** A multi-model group: this version's object under the model prefix, as clients name it (TargetModel). */
   readonly targetModel?: string;
   /** A multi-model group: what clients were told to use before this version; a rollback tells them again. */

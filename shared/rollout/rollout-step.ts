@@ -84,6 +84,37 @@ const minute = 60_000;
 /** Observed and desired traffic shares agree within this many percentage points (SageMaker reports floats). */
 const weightTolerance = 0.5;
 
+/**
+ * The weights a step's actions set, by variant: a weights update, or an endpoint update to a config the
+ * step creates (its variants' initial weights). None when the step leaves the weights alone.
+ */
+export function weightsSetBy(actions: readonly RolloutAction[]): Record<string, number> | undefined {
+  for (const action of actions) {
+    if (action.kind === 'setWeights') {
+      return Object.fromEntries(action.weights.map((weight) => [weight.VariantName, weight.DesiredWeight]));
+    }
+    if (action.kind === 'updateEndpoint' && action.keepWeights !== true) {
+      const plan = actions.find(
+        (candidate) => candidate.kind === 'createEndpointConfig' && candidate.plan.configName === action.configName,
+      );
+      if (plan?.kind === 'createEndpointConfig') {
+        return Object.fromEntries(
+          plan.plan.variants.map((variant) => [variant.VariantName, variant.InitialVariantWeight ?? 1]),
+        );
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The step with the weights it sets recorded on the rollout, for `rollout history`. */
+export function withTrafficRecorded(step: RolloutStep, now: string): RolloutStep {
+  const weights = weightsSetBy(step.actions);
+  if (weights === undefined) return step;
+  const trafficChanges = [...(step.next.trafficChanges ?? []), { at: now, weights }].slice(-historyLimit);
+  return { ...step, next: { ...step.next, trafficChanges } };
+}
+
 export function wait(rollout: Rollout, note: string): RolloutStep {
   return { next: rollout, actions: [], note };
 }

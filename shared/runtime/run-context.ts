@@ -14,7 +14,8 @@ export type DecisionMetric =
   | 'RolloutRollingBack'
   | 'RolloutRolledBack'
   | 'RolloutFailed'
-  | 'NotificationFailed';
+  | 'NotificationFailed'
+  | 'EventsFailed';
 
 /** What every use case needs besides its event: the policy, where state lives, and how to write. */
 export interface RunContext {

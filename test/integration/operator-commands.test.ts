@@ -8,7 +8,14 @@ import {
 import { beforeEach, describe, expect, it } from 'vitest';
 import { liveWriter } from '#shared/aws/aws-writes.ts';
 import { BadInputError } from '#shared/errors.ts';
-import { abortRollout, pauseRollout, resumeRollout, rolloutStatus } from '../../tools/operator-commands.ts';
+import {
+  abortRollout,
+  pauseRollout,
+  promoteRollout,
+  resumeRollout,
+  rolloutStatus,
+  rolloutStatusViews,
+} from '../../tools/operator-commands.ts';
 import {
   describeGroup,
   groupCoverage,
@@ -89,11 +96,62 @@ describe('operator commands', () => {
 
     const all = await rolloutStatus(local.context(), undefined);
     const one = await rolloutStatus(local.context(), endpointName);
+    const [view] = await rolloutStatusViews(local.context(), endpointName);
 
     expect(all).toEqual([expect.stringMatching(/^fraud-prod: v2 Baking step 1 since 2026-11-25T09:0\dZ?/)]);
-    expect(one[0]).toContain('fraud-prod: v2 Baking step 1');
-    expect(one.join('\n')).toContain('deploying beside the incumbent at 10%');
-    expect(one.join('\n')).toContain('earlier: v1 Completed');
+    const guard = 'sagemaker-rollout-fraud-prod-fraud-detector-2';
+    expect(view).toMatchObject({
+      endpointName: 'fraud-prod',
+      groupName: 'fraud-detector',
+      liveVersion: 1,
+      rollingOutVersion: 2,
+      phase: 'Baking',
+      step: { index: 1, of: 3, percent: 10 },
+      traffic: [
+        { variant: 'fraud-detector-1', version: 1, weightPercent: 90, instanceCount: 1 },
+        { variant: 'fraud-detector-2', version: 2, weightPercent: 10, instanceCount: 1 },
+      ],
+      alarms: [
+        { name: 'fraud-prod-5xx', state: 'INSUFFICIENT_DATA' },
+        { name: `${guard}-5xx`, state: 'INSUFFICIENT_DATA' },
+        { name: `${guard}-latency`, state: 'INSUFFICIENT_DATA' },
+      ],
+      // The bake started at 09:02 and lasts 10 minutes.
+      nextStepAt: '2026-11-25T09:12:00Z',
+      waitingFor: null,
+      earlier: [{ version: 1, phase: 'Completed', reason: null }],
+    });
+    const times = view?.history.map((entry) => Date.parse(entry.at)) ?? [];
+    expect(times).toEqual([...times].sort((left, right) => left - right));
+    expect(view?.history.at(-1)).toEqual({
+      at: '2026-11-25T09:02:00Z',
+      phase: 'Baking',
+      note: 'baking at 10%',
+      actor: 'sagemaker-rollout',
+    });
+    expect(one.slice(0, 5)).toEqual([
+      'fraud-prod (fraud-detector): live v1, rolling out v2',
+      '  phase     Baking step 1 of 3 (10%) since 2026-11-25T09:02:00Z',
+      '  traffic   fraud-detector-1 (v1) 90% on 1 instance(s), fraud-detector-2 (v2) 10% on 1 instance(s)',
+      `  alarms    fraud-prod-5xx INSUFFICIENT_DATA, ${guard}-5xx INSUFFICIENT_DATA, ${guard}-latency INSUFFICIENT_DATA`,
+      '  next step 2026-11-25T09:12:00Z',
+    ]);
+    expect(one).toContain('  earlier   v1 Completed');
+  });
+
+  it('status says what a paused rollout waits for, and who paused it, on one clock', async () => {
+    await canaryAtTenPercent();
+    story.wait(3);
+    await pauseRollout(local.context(), endpointName, 'arn:aws:iam::123456789012:user/alice', story.now());
+
+    const [view] = await rolloutStatusViews(local.context(), endpointName);
+
+    expect(view).toMatchObject({ paused: true, nextStepAt: null, waitingFor: 'paused' });
+    expect(view?.history.at(-1)).toMatchObject({
+      phase: 'Baking',
+      note: 'paused by arn:aws:iam::123456789012:user/alice',
+      actor: 'arn:aws:iam::123456789012:user/alice',
+    });
   });
 
   it('refuses to pause an endpoint with no active rollout, naming it', async () => {

@@ -190,6 +190,7 @@ const clientPrefixes: Record<string, string> = {
   '@aws-sdk/client-s3': 's3',
   '@aws-sdk/client-ssm': 'ssm',
   '@aws-sdk/client-sagemaker-runtime': 'sagemaker',
+  '@aws-sdk/client-eventbridge': 'events',
 };
 /** Commands whose IAM action has another name: the document client's, and batches authorized as their single call. */
 const actionNames: Record<string, string | string[]> = {

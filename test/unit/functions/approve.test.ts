@@ -1,3 +1,4 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, type GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeEndpointCommand,
@@ -25,6 +26,7 @@ const sagemaker = mockClient(SageMakerClient);
 const s3 = mockClient(S3Client);
 const sns = mockClient(SNSClient);
 const dynamodb = mockClient(DynamoDBDocumentClient);
+const eventbridge = mockClient(EventBridgeClient);
 
 const policy = loadPolicyFile('rollout.config.yml');
 const settings = {
@@ -64,7 +66,7 @@ function run(event: unknown = sampleEvent('model-package-pending-approval'), wri
 describe('approve', () => {
   beforeEach(() => {
     // Prepare
-    for (const client of [sagemaker, s3, sns, dynamodb]) client.reset();
+    for (const client of [sagemaker, s3, sns, dynamodb, eventbridge]) client.reset();
     decisions.length = 0;
     sagemaker.on(DescribeModelPackageCommand).resolves(pendingPackage());
     sagemaker.on(ListModelPackagesCommand).resolves({ ModelPackageSummaryList: [] });
@@ -76,6 +78,7 @@ describe('approve', () => {
     s3.on(GetObjectCommand).resolves({ Body: reportBody(0.91, 0.05) });
     dynamodb.on(PutCommand).resolves({});
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    eventbridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
   });
 
   it('approves a pending package whose metrics pass, with the reason in ApprovalDescription', async () => {
@@ -96,6 +99,23 @@ describe('approve', () => {
       Key: 'fraud-detector/1/evaluation.json',
     });
     expect(sns).toHaveReceivedCommandWith(PublishCommand, { Subject: 'fraud-detector v1: Approved' });
+    const [entry] = eventbridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
+    expect(entry).toMatchObject({ Source: 'sagemaker-rollout', DetailType: 'Model Package Approved' });
+    expect(JSON.parse(entry?.Detail ?? '{}')).toMatchObject({
+      schemaVersion: '1',
+      groupName: 'fraud-detector',
+      packageArn,
+      packageVersion: 1,
+      reason: expect.stringContaining('auc'),
+      actor: 'sagemaker-rollout',
+    });
+  });
+
+  it('counts, and does not fail on, a decision event the bus refuses', async () => {
+    eventbridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure' }] });
+
+    expect((await run()).outcome).toBe('approved');
+    expect(decisions).toEqual(['EventsFailed', 'ApprovalApproved']);
   });
 
   it('rejects a package below the bar', async () => {
@@ -254,6 +274,7 @@ describe('approve', () => {
       'sagemaker:UpdateModelPackage',
       'dynamodb:PutItem',
       'sns:Publish',
+      'events:PutEvents',
     ]);
   });
 

@@ -1,0 +1,91 @@
+// The HistoryView of an endpoint (history-view.ts) from its rollout records: the current one and the
+// finished ones kept under HISTORY#<endpoint>.
+import { listRolloutHistory, readEndpointState } from '#shared/aws/rollout-store.ts';
+import { BadInputError } from '#shared/errors.ts';
+import { stackActor } from '#shared/rollout/decision-events.ts';
+import type { Rollout } from '#shared/rollout/rollout-state.ts';
+import type { RunContext } from '#shared/runtime/run-context.ts';
+import type { HistoryMark, HistoryView, TrafficPoint } from './history-view.ts';
+
+/** How many finished rollouts the page goes back. */
+const earlierRollouts = 10;
+
+const finalPhases = new Set(['Completed', 'RolledBack', 'Failed']);
+
+/** What to mark on the chart for an entry: an alarm that fired, a person's action, a rollout's end. */
+function markOf(entry: Rollout['history'][number], version: number): HistoryMark | undefined {
+  const alarm = /alarm (\S+) is in ALARM/.exec(entry.note);
+  if (alarm !== null && entry.phase === 'RollingBack')
+    return { at: entry.at, kind: 'alarm', label: `v${version}: alarm ${alarm[1]}` };
+  if (entry.actor !== undefined) return { at: entry.at, kind: 'operator', label: `v${version}: ${entry.note}` };
+  if (finalPhases.has(entry.phase)) return { at: entry.at, kind: 'decision', label: `v${version} ${entry.phase}` };
+  return undefined;
+}
+
+/** Each rollout's traffic changes with its variants named by version: the challenger's, the incumbents' as before. */
+function trafficOf(rollout: Rollout, incumbentVersion: number | undefined): TrafficPoint[] {
+  const incumbents = new Set(rollout.incumbentVariants.map((variant) => variant.VariantName));
+  const label = (variant: string) =>
+    variant === rollout.challengerVariant
+      ? `v${rollout.packageVersion}`
+      : incumbents.has(variant) && incumbentVersion !== undefined
+        ? `v${incumbentVersion}`
+        : variant;
+  return (rollout.trafficChanges ?? []).map((change) => {
+    const total = Object.values(change.weights).reduce((sum, weight) => sum + weight, 0) || 1;
+    const shares: Record<string, number> = {};
+    for (const [variant, weight] of Object.entries(change.weights)) {
+      shares[label(variant)] = (shares[label(variant)] ?? 0) + Math.round((weight / total) * 1000) / 10;
+    }
+    return { at: change.at, shares };
+  });
+}
+
+export function historyViewOf(endpointName: string, records: readonly Rollout[]): HistoryView {
+  const rollouts = [...records].sort(
+    (left, right) => Date.parse(left.history[0]?.at ?? '') - Date.parse(right.history[0]?.at ?? ''),
+  );
+  const traffic: TrafficPoint[] = [];
+  let serving: number | undefined;
+  for (const rollout of rollouts) {
+    traffic.push(...trafficOf(rollout, serving));
+    if (rollout.phase === 'Completed') serving = rollout.packageVersion;
+  }
+  const entries = rollouts
+    .flatMap((rollout) =>
+      rollout.history.map((entry) => ({
+        at: entry.at,
+        version: rollout.packageVersion,
+        phase: entry.phase,
+        note: entry.note,
+        actor: entry.actor ?? stackActor,
+      })),
+    )
+    .sort((left, right) => Date.parse(left.at) - Date.parse(right.at));
+  const marks = rollouts
+    .flatMap((rollout) => rollout.history.flatMap((entry) => markOf(entry, rollout.packageVersion) ?? []))
+    .sort((left, right) => Date.parse(left.at) - Date.parse(right.at));
+  return {
+    endpointName,
+    rollouts: rollouts.map((rollout) => ({
+      version: rollout.packageVersion,
+      phase: rollout.phase,
+      startedAt: rollout.history[0]?.at ?? rollout.phaseSince,
+    })),
+    traffic: traffic.sort((left, right) => Date.parse(left.at) - Date.parse(right.at)),
+    marks,
+    entries,
+  };
+}
+
+/** Reads the endpoint's records: 2 calls. */
+export async function readHistoryView(context: RunContext, endpointName: string): Promise<HistoryView> {
+  const table = context.settings.rolloutsTableName;
+  const { rollout } = await readEndpointState(table, endpointName);
+  if (rollout === undefined) throw new BadInputError(`endpoint ${endpointName}: no rollout recorded`);
+  const earlier = await listRolloutHistory(table, endpointName, earlierRollouts);
+  return historyViewOf(endpointName, [
+    rollout,
+    ...earlier.filter((previous) => previous.rolloutId !== rollout.rolloutId),
+  ]);
+}

@@ -1,0 +1,209 @@
+// `rollout status <endpoint>`: what the endpoint serves and why the rollout is where it is. One object per
+// endpoint (the --json output), printed for people by statusLines.
+import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
+import { readAlarms } from '#shared/aws/cloudwatch.ts';
+import { listRolloutHistory, readEndpointState } from '#shared/aws/rollout-store.ts';
+import { sagemaker } from '#shared/aws/sagemaker.ts';
+import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import { type AnalysisResult, analysisReport, bakeMinutesOf } from '#shared/rollout/analysis.ts';
+import { isActive, type Rollout } from '#shared/rollout/rollout-state.ts';
+import type { RunContext } from '#shared/runtime/run-context.ts';
+
+/** The stack's own decisions carry no actor on the record; people's carry their identity. */
+export const stackActor = 'sagemaker-rollout';
+
+export interface VariantTraffic {
+  readonly variant: string;
+  /** The model package version the variant serves; null when it cannot be told (a variant someone added). */
+  readonly version: number | null;
+  readonly weightPercent: number;
+  readonly instanceCount: number | null;
+}
+
+export interface StatusView {
+  readonly endpointName: string;
+  readonly groupName: string;
+  /** The version serving (all of the traffic, or the incumbent's share during a rollout). */
+  readonly liveVersion: number | null;
+  /** The version rolling out; null when no rollout is active. */
+  readonly rollingOutVersion: number | null;
+  readonly phase: Rollout['phase'];
+  readonly phaseSince: string;
+  readonly paused: boolean;
+  /** 1-based, of the policy's steps, while a canary's traffic is moving. */
+  readonly step: { readonly index: number; readonly of: number; readonly percent: number } | null;
+  readonly endpointStatus: string | null;
+  readonly traffic: readonly VariantTraffic[];
+  readonly alarms: readonly { readonly name: string; readonly state: string }[];
+  /** When the current bake ends and the next step is due (ISO); null when nothing is timed (waiting, paused, done). */
+  readonly nextStepAt: string | null;
+  readonly waitingFor: string | null;
+  readonly reason: string | null;
+  readonly lastAnalysis: AnalysisResult | null;
+  readonly queuedVersion: number | null;
+  /** The record's decisions, ordered by time. */
+  readonly history: readonly {
+    readonly at: string;
+    readonly phase: string;
+    readonly note: string;
+    readonly actor: string;
+  }[];
+  readonly earlier: readonly { readonly version: number; readonly phase: string; readonly reason: string | null }[];
+}
+
+const minute = 60_000;
+
+/** A variant the stack named `<group>-<version>` tells its version; the team's own names do not. */
+function versionFromName(groupName: string, variantName: string): number | null {
+  const match = new RegExp(`^${groupName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(\\d+)$`).exec(variantName);
+  return match?.[1] === undefined ? null : Number(match[1]);
+}
+
+/** What served before this rollout: the last completed rollout's version, else what the incumbent's name says. */
+function incumbentVersion(rollout: Rollout, earlier: readonly Rollout[]): number | null {
+  const completed = earlier.find((previous) => previous.phase === 'Completed');
+  if (completed !== undefined) return completed.packageVersion;
+  const named = rollout.incumbentVariants.map((variant) => versionFromName(rollout.groupName, variant.VariantName));
+  return named.find((version) => version !== null) ?? null;
+}
+
+export function nextStepAt(group: GroupPolicy | undefined, rollout: Rollout): string | null {
+  if (group === undefined || rollout.phase !== 'Baking' || rollout.paused || rollout.bakeStartedAt === undefined)
+    return null;
+  if (rollout.waitingFor !== undefined) return null;
+  const due = Date.parse(rollout.bakeStartedAt) + bakeMinutesOf(group, rollout) * minute;
+  return new Date(due).toISOString().replace('.000Z', 'Z');
+}
+
+async function describeTraffic(rollout: Rollout, incumbent: number | null) {
+  const endpoint = await sagemaker
+    .send(new DescribeEndpointCommand({ EndpointName: rollout.endpointName }))
+    .catch((error: { name?: string }) => {
+      if (error.name === 'ValidationException') return undefined;
+      throw error;
+    });
+  const variants = endpoint?.ProductionVariants ?? [];
+  const total = variants.reduce((sum, variant) => sum + (variant.CurrentWeight ?? 0), 0);
+  const incumbents = new Set(rollout.incumbentVariants.map((variant) => variant.VariantName));
+  const traffic = variants.map((variant): VariantTraffic => {
+    const name = variant.VariantName ?? '';
+    const version =
+      name === rollout.challengerVariant
+        ? rollout.packageVersion
+        : incumbents.has(name)
+          ? incumbent
+          : versionFromName(rollout.groupName, name);
+    return {
+      variant: name,
+      version,
+      weightPercent: total > 0 ? Math.round(((variant.CurrentWeight ?? 0) / total) * 1000) / 10 : 0,
+      instanceCount: variant.CurrentInstanceCount ?? null,
+    };
+  });
+  return { endpointStatus: endpoint?.EndpointStatus ?? null, traffic };
+}
+
+/** Reads the record, the endpoint and the alarms: 4 to 5 calls. */
+export async function statusView(context: RunContext, endpointName: string): Promise<StatusView | undefined> {
+  const table = context.settings.rolloutsTableName;
+  const { rollout, queued } = await readEndpointState(table, endpointName);
+  if (rollout === undefined) return undefined;
+  const group = context.policy.group(rollout.groupName);
+  const earlier = await listRolloutHistory(table, endpointName, 5);
+  const incumbent = incumbentVersion(rollout, earlier);
+  const active = isActive(rollout);
+  const { endpointStatus, traffic } =
+    (rollout.target ?? 'real-time') === 'real-time' || rollout.target === 'serverless'
+      ? await describeTraffic(rollout, incumbent)
+      : { endpointStatus: null, traffic: [] };
+  const alarmNames = [...new Set([...rollout.watchedAlarms, ...(active ? rollout.guardAlarms : [])])];
+  const readings = alarmNames.length === 0 ? {} : await readAlarms(alarmNames);
+  const steps = group?.rollout.steps ?? [];
+  const stepped = active && rollout.phase === 'Baking' && rollout.stage === 'canary' && steps.length > 0;
+  return {
+    endpointName,
+    groupName: rollout.groupName,
+    liveVersion: rollout.phase === 'Completed' ? rollout.packageVersion : incumbent,
+    rollingOutVersion: active ? rollout.packageVersion : null,
+    phase: rollout.phase,
+    phaseSince: rollout.phaseSince,
+    paused: rollout.paused,
+    step: stepped ? { index: rollout.stepIndex + 1, of: steps.length, percent: steps[rollout.stepIndex] ?? 100 } : null,
+    endpointStatus,
+    traffic,
+    alarms: alarmNames.map((name) => ({ name, state: readings[name]?.state ?? 'MISSING' })),
+    nextStepAt: active ? nextStepAt(group, rollout) : null,
+    waitingFor: rollout.waitingFor ?? (rollout.paused ? 'paused' : null),
+    reason: rollout.reason ?? null,
+    lastAnalysis: rollout.analyses?.at(-1) ?? null,
+    queuedVersion: queued?.packageVersion ?? null,
+    history: [...rollout.history]
+      .sort((left, right) => Date.parse(left.at) - Date.parse(right.at))
+      .map((entry) => ({ at: entry.at, phase: entry.phase, note: entry.note, actor: entry.actor ?? stackActor })),
+    earlier: earlier.map((previous) => ({
+      version: previous.packageVersion,
+      phase: previous.phase,
+      reason: previous.reason ?? null,
+    })),
+  };
+}
+
+/** What holds a rollout, as a phrase: "waiting for invocations: 2 of 100", "waiting: alarm x does not exist". */
+export function waitingWords(waitingFor: string): string {
+  return waitingFor.startsWith('waiting') ? waitingFor : `waiting: ${waitingFor}`;
+}
+
+function clock(at: string): string {
+  return at.replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The view as a person reads it: what serves, what moves, what guards it, what comes next and why. */
+export function statusLines(view: StatusView): string[] {
+  const versionOf = (version: number | null) => (version === null ? '?' : `v${version}`);
+  const rolling = view.rollingOutVersion === null ? '' : `, rolling out v${view.rollingOutVersion}`;
+  const step = view.step === null ? '' : ` step ${view.step.index} of ${view.step.of} (${view.step.percent}%)`;
+  const paused = view.paused ? ' (paused)' : '';
+  const lines = [
+    `${view.endpointName} (${view.groupName}): live ${versionOf(view.liveVersion)}${rolling}`,
+    `  phase     ${view.phase}${step}${paused} since ${clock(view.phaseSince)}${view.reason === null ? '' : `: ${view.reason}`}`,
+  ];
+  if (view.traffic.length > 0) {
+    const split = view.traffic
+      .map((variant) => {
+        const instances = variant.instanceCount === null ? '' : ` on ${variant.instanceCount} instance(s)`;
+        return `${variant.variant} (${versionOf(variant.version)}) ${variant.weightPercent}%${instances}`;
+      })
+      .join(', ');
+    lines.push(
+      `  traffic   ${split}${view.endpointStatus === 'InService' ? '' : ` [endpoint ${view.endpointStatus}]`}`,
+    );
+  }
+  if (view.alarms.length > 0)
+    lines.push(`  alarms    ${view.alarms.map((alarm) => `${alarm.name} ${alarm.state}`).join(', ')}`);
+  if (view.rollingOutVersion !== null) {
+    const next = view.nextStepAt === null ? 'not timed' : clock(view.nextStepAt);
+    lines.push(`  next step ${next}${view.waitingFor === null ? '' : ` (${waitingWords(view.waitingFor)})`}`);
+  }
+  if (view.queuedVersion !== null) lines.push(`  queued    v${view.queuedVersion}`);
+  const analysis = view.lastAnalysis;
+  if (analysis !== null) {
+    const where = analysis.kind === 'ab-test' ? 'A/B test' : `step ${analysis.stepIndex + 1}`;
+    lines.push(`  evidence at ${clock(analysis.at)} (${where}): ${analysis.verdict}`);
+    lines.push(
+      ...analysisReport(analysis)
+        .split('\n')
+        .map((line) => `    ${line}`),
+    );
+  }
+  lines.push('  history');
+  for (const entry of view.history) {
+    const actor = entry.actor === stackActor ? '' : `  (by ${entry.actor})`;
+    lines.push(`    ${clock(entry.at)}  ${entry.phase.padEnd(12)} ${entry.note}${actor}`);
+  }
+  for (const previous of view.earlier) {
+    lines.push(
+      `  earlier   v${previous.version} ${previous.phase}${previous.reason === null ? '' : `: ${previous.reason}`}`,
+    );
+  }
+  return lines;
+}

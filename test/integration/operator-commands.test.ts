@@ -6,8 +6,11 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { liveWriter } from '#shared/aws/aws-writes.ts';
+import { liveWriter, type Writer } from '#shared/aws/aws-writes.ts';
 import { BadInputError } from '#shared/errors.ts';
+import { subscribeToDecisionEvents } from '../../tools/event-inbox.ts';
+import { historyLines } from '../../tools/history-page.ts';
+import { readHistoryView } from '../../tools/history-records.ts';
 import {
   abortRollout,
   pauseRollout,
@@ -161,6 +164,149 @@ describe('operator commands', () => {
     await expect(pauseRollout(local.context(), 'no-such-endpoint', 'alice', story.now())).rejects.toThrow(
       'endpoint no-such-endpoint: no active rollout',
     );
+  });
+});
+
+describe('rollout promote', () => {
+  const cloudwatch = new CloudWatchClient({});
+  const alice = 'arn:aws:iam::123456789012:user/alice';
+
+  async function setAlarms(state: 'OK' | 'ALARM', names?: string[]) {
+    const rollout = await story.record();
+    for (const AlarmName of names ?? [...(rollout?.watchedAlarms ?? []), ...(rollout?.guardAlarms ?? [])]) {
+      await cloudwatch.send(new SetAlarmStateCommand({ AlarmName, StateValue: state, StateReason: 'test' }));
+    }
+  }
+
+  it('takes a canary at 10% to 100% step by step without bakes, and finalizes; events say who and why', async () => {
+    const events = await subscribeToDecisionEvents();
+    await canaryAtTenPercent();
+    await setAlarms('OK');
+
+    await promoteRollout(local.context(), endpointName, alice, 'the launch needs v2 today', story.now());
+    const done = await story.tickUntil(['Completed', 'RolledBack', 'Failed'], 12);
+
+    expect(done.phase).toBe('Completed');
+    expect(done.promotedBy).toBe(alice);
+    // No step waited for its 10-minute bake.
+    expect(Date.parse(done.phaseSince) - Date.parse(done.history[0]?.at ?? '')).toBeLessThan(10 * 60_000);
+    expect(await story.traffic()).toEqual({ 'fraud-detector-2': 100 });
+    expect(done.history.find((entry) => entry.note.startsWith('promoted'))).toMatchObject({
+      note: `promoted by ${alice}: the launch needs v2 today`,
+      actor: alice,
+    });
+    const shares = (done.trafficChanges ?? []).map((change) => {
+      const total = Object.values(change.weights).reduce((sum, weight) => sum + weight, 0);
+      return ((change.weights['fraud-detector-2'] ?? 0) / total) * 100;
+    });
+    // 10%, then each remaining step at once, then the final config with v2 alone.
+    expect(shares).toEqual([10, 50, 100, 100]);
+    const received = (await events.received()).filter((event) => event.detail.packageVersion === 2);
+    expect(received.map((event) => event.detailType)).toEqual([
+      'Rollout Started',
+      'Rollout Promoted',
+      'Rollout Step Advanced',
+      'Rollout Step Advanced',
+      'Rollout Completed',
+    ]);
+    expect(received[1]).toMatchObject({
+      source: 'sagemaker-rollout',
+      detail: {
+        schemaVersion: '1',
+        endpointName: 'fraud-prod',
+        groupName: 'fraud-detector',
+        phase: 'Baking',
+        actor: alice,
+        rolloutId: done.rolloutId,
+      },
+    });
+    expect(received.slice(2, 4).map((event) => event.detail.trafficPercent)).toEqual([50, 100]);
+  });
+
+  it('refuses while an alarm is not OK, naming it, and changes nothing', async () => {
+    await canaryAtTenPercent();
+    const before = await story.record();
+
+    await expect(promoteRollout(local.context(), endpointName, alice, 'now', story.now())).rejects.toThrow(
+      /not promoted: fraud-prod-5xx is INSUFFICIENT_DATA, .*; promote needs every alarm OK/,
+    );
+    expect(await story.record()).toEqual(before);
+  });
+
+  it('loses a race with an alarm: the rollback wins, nothing is promoted', async () => {
+    await canaryAtTenPercent();
+    await setAlarms('OK');
+    const guard = 'sagemaker-rollout-fraud-prod-fraud-detector-2-5xx';
+    const live = liveWriter();
+    let raced = false;
+    // The alarm's rollback lands between promote's read of the record and its write.
+    const racing: Writer = {
+      ...live,
+      async write(write, send) {
+        if (!raced && write.service === 'dynamodb') {
+          raced = true;
+          await setAlarms('ALARM', [guard]);
+          await story.alarm(guard);
+        }
+        return live.write(write, send);
+      },
+    };
+
+    await expect(promoteRollout(local.context(racing), endpointName, alice, 'now', story.now())).rejects.toThrow(
+      'the rollout changed while this command ran',
+    );
+    const after = await story.record();
+    expect(after?.phase).toBe('RollingBack');
+    expect(after?.promotedBy).toBeUndefined();
+    expect((await story.tickUntil(['RolledBack'])).reason).toMatch(
+      /^alarm sagemaker-rollout-fraud-prod-fraud-detector-2-5xx/,
+    );
+  });
+
+  it('refuses what it cannot promote: no active rollout, an empty reason', async () => {
+    await story.establishIncumbent();
+    await expect(promoteRollout(local.context(), endpointName, alice, 'x', story.now())).rejects.toThrow(
+      'endpoint fraud-prod: no active rollout',
+    );
+    await expect(promoteRollout(local.context(), endpointName, alice, ' ', story.now())).rejects.toThrow(
+      '--reason must not be empty',
+    );
+  });
+});
+
+describe('rollout history', () => {
+  it("charts each version's share from the records: v2's steps, then v3 rolled back by its alarm", async () => {
+    await canaryAtTenPercent();
+    await story.tickUntil(['Completed']);
+    const v3 = await story.registerApproved();
+    await story.approved(v3);
+    await story.settle();
+    await story.tick();
+    await story.alarm('fraud-prod-5xx');
+    await story.tickUntil(['RolledBack']);
+
+    const view = await readHistoryView(local.context(), endpointName);
+
+    expect(view.rollouts.map((rollout) => `v${rollout.version} ${rollout.phase}`)).toEqual([
+      'v1 Completed',
+      'v2 Completed',
+      'v3 RolledBack',
+    ]);
+    expect(view.traffic.map((point) => point.shares)).toEqual([
+      { v1: 90, v2: 10 },
+      { v1: 50, v2: 50 },
+      { v1: 0, v2: 100 },
+      // The final config: v2 alone.
+      { v2: 100 },
+      { v2: 90, v3: 10 },
+      { v2: 100, v3: 0 },
+    ]);
+    expect(view.marks.filter((mark) => mark.kind === 'alarm').map((mark) => mark.label)).toEqual([
+      'v3: alarm fraud-prod-5xx',
+    ]);
+    const times = view.entries.map((entry) => Date.parse(entry.at));
+    expect(times).toEqual([...times].sort((left, right) => left - right));
+    expect(historyLines(view).join('\n')).toContain('fraud-prod-5xx');
   });
 });
 

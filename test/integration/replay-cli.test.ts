@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeModelPackageCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
 import { type LocalStack, startLocalStack } from '../support/local-stack.ts';
+import { rolloutStory } from '../support/rollout-story.ts';
 import { sampleEvent, sampleEventPath } from '../support/sample-events.ts';
 
 const run = promisify(execFile);
@@ -49,6 +51,49 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await local?.emulator.stop();
+});
+
+describe('the rollout command line', () => {
+  it('prints usage and exits 0 for help, --help and <command> --help', async () => {
+    const help = await rollout(['help']);
+    const dashed = await rollout(['--help']);
+    const status = await rollout(['status', '--help']);
+    const promote = await rollout(['help', 'promote']);
+
+    expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('usage: rollout <command>') });
+    expect(dashed.stdout).toBe(help.stdout);
+    expect(status).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('usage: rollout status [endpoint] [--json]'),
+    });
+    expect(promote).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('usage: rollout promote <endpoint> --reason'),
+    });
+  });
+
+  it('exits 2 with usage for an unknown command or option, and for no command', async () => {
+    const command = await rollout(['deploy-now']);
+    const option = await rollout(['status', '--colour']);
+    const none = await rollout([]);
+
+    expect(command).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('rollout: unknown command deploy-now\nusage:'),
+    });
+    expect(option).toMatchObject({ code: 2, stderr: expect.stringContaining("Unknown option '--colour'") });
+    expect(option.stderr).toContain('usage: rollout status');
+    expect(none).toMatchObject({ code: 2, stderr: expect.stringContaining('usage: rollout <command>') });
+  });
+
+  it('ends quietly when the reader of its output goes away (a pipe into head)', async () => {
+    const { stdout, stderr } = await run('bash', ['-o', 'pipefail', '-c', 'node bin/rollout.mjs help | head -n 1'], {
+      env: { ...process.env },
+    });
+
+    expect(stdout).toBe('usage: rollout <command> [options]   (rollout <command> --help for one command)\n');
+    expect(stderr).toBe('');
+  });
 });
 
 describe('rollout replay (the command)', () => {
@@ -111,6 +156,7 @@ describe('rollout replay (the command)', () => {
       .split('\n')
       .map((line) => JSON.parse(line));
     expect(approve).toMatchObject({
+      file: sampleEventPath('model-package-pending-approval'),
       event: '768cad16-1f82-4c9d-8fbc-ee5efc49ee42',
       function: 'approve',
       outcome: 'approved',
@@ -191,5 +237,33 @@ describe('rollout replay (the command)', () => {
     const result = await rollout(['replay', '--config', policy, sampleEventPath('model-package-pending-approval')]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('modelPackageGroups.fraud-detector.colour: unknown key');
+  });
+});
+
+// Last: it leaves a rollout in the table, which the tests above expect empty.
+describe('operator commands from the command line', () => {
+  it('records the caller as STS names them, and prints status as one JSON object', async () => {
+    const story = rolloutStory(local);
+    await story.establishIncumbent();
+    await story.approved(await story.registerApproved());
+    await story.settle();
+    await story.tick();
+
+    const paused = await rollout(['pause', 'fraud-prod']);
+    const status = await rollout(['status', 'fraud-prod', '--json']);
+
+    expect(paused).toMatchObject({ code: 0, stdout: expect.stringContaining('(paused)') });
+    const caller = (await new STSClient({}).send(new GetCallerIdentityCommand({}))).Arn;
+    expect(caller).toMatch(/^arn:aws:(sts|iam)::123456789012:/);
+    expect((await story.record())?.history.at(-1)).toMatchObject({ note: `paused by ${caller}`, actor: caller });
+    const lines = status.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({
+      endpointName: 'fraud-prod',
+      phase: 'Baking',
+      paused: true,
+      traffic: [{ weightPercent: 90 }, { weightPercent: 10 }],
+      history: expect.arrayContaining([expect.objectContaining({ actor: caller })]),
+    });
   });
 });

@@ -1,0 +1,86 @@
+// Events for other tools, against the emulator: every decision the stack makes arrives on the default
+// EventBridge bus, through a rule with an SQS target as a team would wire it, with the versioned detail.
+import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { decisionTypes } from '#shared/rollout/decision-events.ts';
+import { modelPackageEvent } from '../../tools/event-builders.ts';
+import { subscribeToDecisionEvents } from '../../tools/event-inbox.ts';
+import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
+import { pauseRollout, resumeRollout } from '../../tools/operator-commands.ts';
+import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
+import { endpointName, rolloutStory } from '../support/rollout-story.ts';
+
+let local: LocalStack;
+const localStack = useLocalStack();
+beforeEach(() => {
+  local = localStack();
+});
+
+describe('decision events', () => {
+  it('puts one event per decision on the default bus, each with the detail of schema version 1', async () => {
+    const story = rolloutStory(local);
+    const events = await subscribeToDecisionEvents();
+    const pending = async (report: ReturnType<typeof binaryClassificationReport> | undefined) => {
+      const arn = await registerModelPackage({ groupName: 'fraud-detector', evaluationReport: report });
+      await local.send(modelPackageEvent('PendingManualApproval', arn, story.now()));
+      return arn;
+    };
+    await story.establishIncumbent();
+    // v1 has an AUC of 0.95; the policy wants a challenger better by 0.005.
+    const v2 = await pending(binaryClassificationReport(0.97, 0.02));
+    await pending(binaryClassificationReport(0.5, 0.3));
+    await pending(undefined);
+    await story.approved(v2);
+    await story.settle();
+    await story.tick();
+    await pauseRollout(local.context(), endpointName, 'arn:aws:iam::123456789012:user/alice', story.now());
+    await resumeRollout(local.context(), endpointName, 'arn:aws:iam::123456789012:user/alice', story.now());
+    story.wait(10);
+    await story.tick();
+    const [v5, v6] = [await story.registerApproved(), await story.registerApproved()];
+    await story.approved(v5);
+    await story.approved(v6);
+    const cloudwatch = new CloudWatchClient({});
+    const setAlarm = (StateValue: 'ALARM' | 'OK') =>
+      cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'fraud-prod-5xx', StateValue, StateReason: 'test' }));
+    await setAlarm('ALARM');
+    await story.alarm('fraud-prod-5xx');
+    await setAlarm('OK');
+    // v2 rolls back; then v6 starts from the queue, and SageMaker never finishes its update.
+    for (let count = 0; count < 70 && (await story.record())?.rollbackCause !== 'deadline'; count += 1) {
+      if ((await story.record())?.phase === 'RollingBack') await story.settle();
+      await story.tick();
+    }
+    await story.settle();
+    await story.tickUntil(['Failed']);
+
+    const received = await events.received();
+    const types = new Set(received.map((event) => event.detailType));
+
+    expect([...Object.values(decisionTypes)].filter((type) => !types.has(type))).toEqual(['Rollout Promoted']);
+    const byType = (type: string) => received.filter((event) => event.detailType === type);
+    expect(byType('Rollout Rolled Back')[0]).toMatchObject({
+      source: 'sagemaker-rollout',
+      detail: {
+        schemaVersion: '1',
+        endpointName: 'fraud-prod',
+        groupName: 'fraud-detector',
+        packageVersion: 2,
+        packageArn: v2,
+        phase: 'RolledBack',
+        reason: expect.stringMatching(/^alarm fraud-prod-5xx is in ALARM/),
+        actor: 'sagemaker-rollout',
+        trafficPercent: null,
+      },
+    });
+    expect(byType('Rollout Paused')[0]?.detail.actor).toBe('arn:aws:iam::123456789012:user/alice');
+    expect(byType('Rollout Step Advanced')[0]?.detail).toMatchObject({ packageVersion: 2, trafficPercent: 50 });
+    expect(byType('Rollout Superseded')[0]?.detail).toMatchObject({ packageArn: v5, phase: 'Superseded' });
+    expect(byType('Rollout Deadline Exceeded')[0]?.detail.reason).toMatch(/^progress deadline exceeded/);
+    expect(byType('Model Package Left Pending')[0]?.detail.reason).toBeTruthy();
+    // Every event is sent once: the decisions above were each made once.
+    expect(byType('Rollout Completed')).toHaveLength(1);
+    expect(byType('Rollout Started').map((event) => event.detail.packageVersion)).toEqual([1, 2, 6]);
+    for (const event of received) expect(Date.parse(event.time)).toBe(Date.parse(event.detail.at));
+  });
+});

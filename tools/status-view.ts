@@ -110,12 +110,14 @@ export async function statusView(context: RunContext, endpointName: string): Pro
   if (rollout === undefined) return undefined;
   const group = context.policy.group(rollout.groupName);
   const earlier = await listRolloutHistory(table, endpointName, 5);
-  const incumbent = incumbentVersion(rollout, earlier);
   const active = isActive(rollout);
+  const incumbent = incumbentVersion(rollout, earlier);
   const { endpointStatus, traffic } =
     (rollout.target ?? 'real-time') === 'real-time' || rollout.target === 'serverless'
       ? await describeTraffic(rollout, incumbent)
       : { endpointStatus: null, traffic: [] };
+  // Before the rollout has read the incumbent, what serves is what the endpoint's variants are named.
+  const serving = incumbent ?? traffic.find((variant) => variant.version !== rollout.packageVersion)?.version ?? null;
   const alarmNames = [...new Set([...rollout.watchedAlarms, ...(active ? rollout.guardAlarms : [])])];
   const readings = alarmNames.length === 0 ? {} : await readAlarms(alarmNames);
   const steps = group?.rollout.steps ?? [];
@@ -123,7 +125,7 @@ export async function statusView(context: RunContext, endpointName: string): Pro
   return {
     endpointName,
     groupName: rollout.groupName,
-    liveVersion: rollout.phase === 'Completed' ? rollout.packageVersion : incumbent,
+    liveVersion: rollout.phase === 'Completed' ? rollout.packageVersion : serving,
     rollingOutVersion: active ? rollout.packageVersion : null,
     phase: rollout.phase,
     phaseSince: rollout.phaseSince,

@@ -30,6 +30,14 @@ async function gatherChampionEvidence(
   return champion === undefined ? undefined : gatherEvidence(champion);
 }
 
+/** What a person can do about a package decision, as the one command to run. */
+function nextCommand(verdict: 'Approved' | 'Rejected' | 'NeedsHuman', packageArn: string, group: GroupPolicy): string {
+  if (verdict === 'NeedsHuman')
+    return `To approve it by hand: aws sagemaker update-model-package --model-package-arn ${packageArn} --model-approval-status Approved`;
+  if (verdict === 'Approved') return `To follow its rollout: npx rollout status ${group.endpointName}`;
+  return 'Nothing happens next: the version stays Rejected and is never deployed.';
+}
+
 /** Approves, rejects or leaves for a person one package of a configured auto group, if it is still pending. */
 export async function judgePackage(
   context: RunContext,
@@ -77,7 +85,7 @@ export async function judgePackage(
   const verdictLabel = decision.verdict === 'NeedsHuman' ? 'needs a human' : decision.verdict;
   const notification = {
     subject: `${groupName} v${modelPackage.ModelPackageVersion ?? '?'}: ${verdictLabel}`,
-    message: `${packageArn}\n\n${decision.checks.map((check) => `- ${check.explanation}`).join('\n')}`,
+    message: `${packageArn}\n\n${decision.checks.map((check) => `- ${check.explanation}`).join('\n')}\n\n${nextCommand(decision.verdict, packageArn, group)}`,
   };
   if (decision.verdict !== 'NeedsHuman') {
     await setApprovalStatus(context.writer, packageArn, decision.verdict, decision.description);

@@ -14,7 +14,7 @@ import { decisionTypes, queueEvent } from '#shared/rollout/decision-events.ts';
 import { type AlarmReading, type Observed, observationKind } from '#shared/rollout/observed-state.ts';
 import { decideRolloutStep } from '#shared/rollout/rollout-decision.ts';
 import { isActive, type Phase, type Rollout } from '#shared/rollout/rollout-state.ts';
-import { withTrafficRecorded } from '#shared/rollout/rollout-step.ts';
+import { commandToAct, withTrafficRecorded } from '#shared/rollout/rollout-step.ts';
 import { decideOnApproval, type QueuedVersion, type StartDecision } from '#shared/rollout/start-decision.ts';
 import { logger } from '#shared/runtime/logger.ts';
 import type { DecisionMetric, RunContext } from '#shared/runtime/run-context.ts';
@@ -140,7 +140,9 @@ async function stepOnce(
     const sameRecord = current.rollout?.version === rollout.version;
     return stepOnce(context, endpointName, now, hints, { state: current, ...(sameRecord ? { observed } : {}) });
   }
-  const notices = step.actions.flatMap((action) => (action.kind === 'notify' ? [action] : []));
+  const notices = step.actions.flatMap((action) =>
+    action.kind === 'notify' ? [{ ...action, message: `${action.message}\n\n${commandToAct(step.next)}` }] : [],
+  );
   const acting = step.actions.filter((action) => action.kind !== 'notify');
   let saved = rollout;
   if (step.next !== rollout && !isActive(step.next)) {

@@ -7,6 +7,7 @@ import type { Observed, ObservedEndpoint, ObservedIncumbent } from './observed-s
 import {
   configNameFor,
   historyLimit,
+  isActive,
   type Phase,
   type Rollout,
   type Tag,
@@ -129,6 +130,16 @@ export function moveTo(
 ): Rollout {
   const history = [...rollout.history, { at: now, phase, note }].slice(-historyLimit);
   return { ...rollout, waitingFor: undefined, ...changes, phase, phaseSince: now, history };
+}
+
+/**
+ * The one command a person would run next, from the record as the step left it: stop a rollout that is
+ * still moving, else read what happened.
+ */
+export function commandToAct(rollout: Pick<Rollout, 'endpointName' | 'phase'>): string {
+  return isActive(rollout) && rollout.phase !== 'RollingBack'
+    ? `To stop it: npx rollout abort ${rollout.endpointName} --reason "..."`
+    : `To see what happened: npx rollout history ${rollout.endpointName}`;
 }
 
 export function notify(rollout: Rollout, outcome: string, detail: string): RolloutAction {

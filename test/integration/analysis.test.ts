@@ -188,6 +188,7 @@ describe('an A/B test', () => {
     );
     const lost = (await notices.received()).find((notice) => notice.subject.endsWith('lost its A/B test'));
     expect(lost?.message).toContain('All of the traffic goes back to pricing-model-1.');
+    expect(lost?.message.split('\n').at(-1)).toBe('To see what happened: npx rollout history pricing-prod');
   });
 
   it('rolls back a challenger whose slowest requests are slower, though its average latency holds up', async () => {

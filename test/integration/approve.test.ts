@@ -96,7 +96,11 @@ describe('approve, against the emulator', () => {
     const second = await local.replay('model-package-pending-approval');
 
     expect(first.outcome).toBe('left pending: evidence missing');
-    expect(first.actions.map((action) => action.operation)).toEqual(['PutItem', 'Publish']);
+    expect(first.actions.map((action) => action.operation)).toEqual(['PutItem', 'Publish', 'PutEvents']);
+    const notice = first.actions.find((action) => action.operation === 'Publish')?.input as { Message?: string };
+    expect(notice.Message?.split('\n').at(-1)).toMatch(
+      /^To approve it by hand: aws sagemaker update-model-package --model-package-arn arn:aws:sagemaker:\S+ --model-approval-status Approved$/,
+    );
     expect(second.actions.map((action) => action.operation)).toEqual([]);
     expect((await statusOf(packageArn)).status).toBe('PendingManualApproval');
     expect(await recordedItems()).toHaveLength(1);
@@ -124,6 +128,7 @@ describe('approve, against the emulator', () => {
       'sagemaker UpdateModelPackage',
       'dynamodb PutItem',
       'sns Publish',
+      'events PutEvents',
     ]);
     expect((await statusOf(packageArn)).status).toBe('PendingManualApproval');
     expect(await recordedItems()).toHaveLength(0);

@@ -338,7 +338,10 @@ describe('a rollout that cannot make progress', () => {
     expect(received.map((notice) => notice.subject)).toEqual([
       `fraud-prod: fraud-detector v2 is waiting: alarm ${healthAlarm} does not exist`,
     ]);
-    expect((await rolloutStatus(local.context(), endpointName))[0]).toContain(`alarm ${healthAlarm} does not exist`);
+    expect(received[0]?.message.split('\n').at(-1)).toBe('To stop it: npx rollout abort fraud-prod --reason "..."');
+    expect(await rolloutStatus(local.context(), endpointName)).toContain(
+      `  next step not timed (waiting: alarm ${healthAlarm} does not exist)`,
+    );
 
     await createHealthAlarm(endpointName, healthAlarm);
     await story.tick();

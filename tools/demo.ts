@@ -4,6 +4,13 @@
 import { startEmulator } from '../emulator/launch.ts';
 import { prepareLocalEnvironment } from './local-environment.ts';
 
+// --live: the same stack on a real clock instead (rollout local), until Ctrl-C.
+if (process.argv.includes('--live')) {
+  const live = await import('./live.ts');
+  await live.runLive({ port: live.livePort, tickSeconds: 3, policyFile: live.livePolicyFile });
+  process.exit(0);
+}
+
 const emulator = await startEmulator({ updateSeconds: 3600 });
 prepareLocalEnvironment({ endpointUrl: emulator.endpointUrl, quiet: false });
 // The timeline is the output; set POWERTOOLS_LOG_LEVEL to see the handlers' log lines as well.

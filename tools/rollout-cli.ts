@@ -39,6 +39,17 @@ ${common}`,
 The endpoint's decisions on one clock and each version's share of the traffic over time, with alarm
 firings and operator actions marked; --html writes the same as one self-contained page.
 ${common}`,
+  local: `usage: rollout local [--port 4566] [--tick-seconds 3] [--max-ticks N]
+       rollout local alarm <alarm-name> [--ok]
+       rollout local approve
+Runs the stack against the emulator on a real clock: a tick every few seconds, bakes in seconds
+(policy tools/live.config.yml). fraud-detector v1 serves fraud-prod and v2 rolls out; watch it move.
+From another terminal, with AWS_ENDPOINT_URL as it prints: \`local alarm\` sets an alarm's state (ALARM,
+or OK with --ok) and delivers its event, as CloudWatch would; \`local approve\` registers a new version.
+  --port N          the emulator's port (default 4566)
+  --tick-seconds S  how often the scheduler ticks (default 3)
+  --max-ticks N     stop after N ticks (default: at Ctrl-C)
+  --config FILE     the policy (default tools/live.config.yml)`,
   groups: `usage: rollout groups [--tag-endpoints] [--dry-run]
 The registry's groups as the policy sees them, and whether the stack may manage their endpoints.
   --tag-endpoints tag the policy's endpoints for the stack (sagemaker-rollout:stack)
@@ -55,6 +66,7 @@ const usage = `usage: rollout <command> [options]   (rollout <command> --help fo
   promote <endpoint> --reason "..." go to 100% now, capacity first, while every alarm is OK
   history <endpoint> [--html FILE] the decisions and a chart of the traffic over time
   groups [--tag-endpoints]         the registry's groups as the policy sees them
+  local                            watch a canary move against the emulator on a real clock
   help [command]                   this, or one command's usage
 Exit codes: 0 done (or deliberately ignored), 2 bad input (what to fix is said), 1 failure talking to AWS.`;
 
@@ -224,6 +236,62 @@ async function groupsCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+function positiveNumber(option: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0)
+    throw new BadInputError(`${option} must be a number above 0; got ${value}`);
+  return number;
+}
+
+async function localCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parsing('local', () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        ...commonOptions,
+        config: { type: 'string' },
+        port: { type: 'string' },
+        'tick-seconds': { type: 'string' },
+        'max-ticks': { type: 'string' },
+        ok: { type: 'boolean', default: false },
+      },
+    }),
+  );
+  const live = await import('./live.ts');
+  const policyFile = values.config ?? live.livePolicyFile;
+  const [action, name, ...extra] = positionals;
+  if (action === undefined) {
+    const maxTicks =
+      values['max-ticks'] === undefined ? undefined : positiveNumber('--max-ticks', values['max-ticks'], 1);
+    await live.runLive({
+      // 0: any free port (the banner says which).
+      port: values.port === '0' ? 0 : positiveNumber('--port', values.port, live.livePort),
+      tickSeconds: positiveNumber('--tick-seconds', values['tick-seconds'], 3),
+      ...(maxTicks === undefined ? {} : { maxTicks }),
+      policyFile,
+    });
+    return 0;
+  }
+  prepareLocalEnvironment({
+    endpointUrl: process.env.AWS_ENDPOINT_URL ?? `http://127.0.0.1:${live.livePort}`,
+    quiet: true,
+  });
+  if (action === 'alarm' && name !== undefined && extra.length === 0) {
+    console.log(await live.fireAlarm(policyFile, name, values.ok ? 'OK' : 'ALARM'));
+    return 0;
+  }
+  if (action === 'approve' && name === undefined) {
+    console.log(await live.approveNewVersion(policyFile));
+    return 0;
+  }
+  throw new UsageError(
+    `local: expected no argument, "alarm <alarm-name>" or "approve"; got ${positionals.join(' ')}`,
+    usages.local ?? usage,
+  );
+}
+
 async function replayCommand(args: string[]): Promise<number> {
   const { values, positionals } = parsing('replay', () =>
     parseArgs({
@@ -284,6 +352,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'groups') return groupsCommand(rest);
   if (command === 'status') return statusCommand(rest);
   if (command === 'history') return historyCommand(rest);
+  if (command === 'local') return localCommand(rest);
   if (command === 'pause' || command === 'resume' || command === 'abort' || command === 'promote')
     return operatorCommand(command, rest);
   throw new UsageError(`unknown command ${command}`, usage);

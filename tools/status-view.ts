@@ -25,6 +25,8 @@ export interface StatusView {
   readonly groupName: string;
   /** The version serving (all of the traffic, or the incumbent's share during a rollout). */
   readonly liveVersion: number | null;
+  /** The version of the endpoint's latest rollout, active or not. */
+  readonly rolloutVersion: number;
   /** The version rolling out; null when no rollout is active. */
   readonly rollingOutVersion: number | null;
   readonly phase: Rollout['phase'];
@@ -126,6 +128,7 @@ export async function statusView(context: RunContext, endpointName: string): Pro
     endpointName,
     groupName: rollout.groupName,
     liveVersion: rollout.phase === 'Completed' ? rollout.packageVersion : serving,
+    rolloutVersion: rollout.packageVersion,
     rollingOutVersion: active ? rollout.packageVersion : null,
     phase: rollout.phase,
     phaseSince: rollout.phaseSince,

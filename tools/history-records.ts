@@ -1,11 +1,11 @@
 // The HistoryView of an endpoint (history-view.ts) from its rollout records: the current one and the
 // finished ones kept under HISTORY#<endpoint>.
-import { listRolloutHistory, readEndpointState } from '#shared/aws/rollout-store.ts';
+import { type EarlierVersion, listRolloutHistory, readEndpointState } from '#shared/aws/rollout-store.ts';
 import { BadInputError } from '#shared/errors.ts';
 import { stackActor } from '#shared/rollout/decision-events.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
-import type { HistoryMark, HistoryView, TrafficPoint } from './history-view.ts';
+import type { HistoryEntryView, HistoryMark, HistoryView, TrafficPoint } from './history-view.ts';
 
 /** How many finished rollouts the page goes back. */
 const earlierRollouts = 10;
@@ -17,7 +17,9 @@ function markOf(entry: Rollout['history'][number], version: number): HistoryMark
   const alarm = /alarm (\S+) is in ALARM/.exec(entry.note);
   if (alarm !== null && entry.phase === 'RollingBack')
     return { at: entry.at, kind: 'alarm', label: `v${version}: alarm ${alarm[1]}` };
-  if (entry.actor !== undefined) return { at: entry.at, kind: 'operator', label: `v${version}: ${entry.note}` };
+  // A person's ARN is long for a chart label: their name (its last part) says who.
+  const shortNote = entry.note.replace(/arn:aws[\w-]*:(iam|sts)::\d+:[\w-]+\/(?:[^\s/]+\/)*([^\s/:]+)/g, '$2');
+  if (entry.actor !== undefined) return { at: entry.at, kind: 'operator', label: `v${version}: ${shortNote}` };
   if (finalPhases.has(entry.phase)) return { at: entry.at, kind: 'decision', label: `v${version} ${entry.phase}` };
   return undefined;
 }
@@ -41,24 +43,43 @@ function trafficOf(rollout: Rollout, incumbentVersion: number | undefined): Traf
   });
 }
 
-export function historyViewOf(endpointName: string, records: readonly Rollout[]): HistoryView {
+export function historyViewOf(
+  endpointName: string,
+  records: readonly Rollout[],
+  superseded: readonly Extract<EarlierVersion, { kind: 'superseded' }>[] = [],
+): HistoryView {
   const rollouts = [...records].sort(
     (left, right) => Date.parse(left.history[0]?.at ?? '') - Date.parse(right.history[0]?.at ?? ''),
   );
   const traffic: TrafficPoint[] = [];
   let serving: number | undefined;
   for (const rollout of rollouts) {
-    traffic.push(...trafficOf(rollout, serving));
-    if (rollout.phase === 'Completed') serving = rollout.packageVersion;
+    const moves = trafficOf(rollout, serving);
+    traffic.push(...moves);
+    if (rollout.phase !== 'Completed') continue;
+    // A version that took all of the traffic without weights (a first deployment, SageMaker's own shift).
+    if (moves.length === 0) traffic.push({ at: rollout.phaseSince, shares: { [`v${rollout.packageVersion}`]: 100 } });
+    serving = rollout.packageVersion;
   }
   const entries = rollouts
     .flatMap((rollout) =>
-      rollout.history.map((entry) => ({
-        at: entry.at,
-        version: rollout.packageVersion,
-        phase: entry.phase,
-        note: entry.note,
-        actor: entry.actor ?? stackActor,
+      rollout.history.map(
+        (entry): HistoryEntryView => ({
+          at: entry.at,
+          version: rollout.packageVersion,
+          phase: entry.phase,
+          note: entry.note,
+          actor: entry.actor ?? stackActor,
+        }),
+      ),
+    )
+    .concat(
+      superseded.map((version) => ({
+        at: version.at,
+        version: version.packageVersion,
+        phase: 'Superseded',
+        note: version.reason,
+        actor: stackActor,
       })),
     )
     .sort((left, right) => Date.parse(left.at) - Date.parse(right.at));
@@ -84,8 +105,9 @@ export async function readHistoryView(context: RunContext, endpointName: string)
   const { rollout } = await readEndpointState(table, endpointName);
   if (rollout === undefined) throw new BadInputError(`endpoint ${endpointName}: no rollout recorded`);
   const earlier = await listRolloutHistory(table, endpointName, earlierRollouts);
-  return historyViewOf(endpointName, [
-    rollout,
-    ...earlier.filter((previous) => previous.rolloutId !== rollout.rolloutId),
-  ]);
+  const finished = earlier.flatMap((previous) =>
+    previous.kind === 'rollout' && previous.rollout.rolloutId !== rollout.rolloutId ? [previous.rollout] : [],
+  );
+  const superseded = earlier.flatMap((previous) => (previous.kind === 'superseded' ? [previous] : []));
+  return historyViewOf(endpointName, [rollout, ...finished], superseded);
 }

@@ -2,7 +2,7 @@
 // endpoint (the --json output), printed for people by statusLines.
 import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { readAlarms } from '#shared/aws/cloudwatch.ts';
-import { listRolloutHistory, readEndpointState } from '#shared/aws/rollout-store.ts';
+import { type EarlierVersion, listRolloutHistory, readEndpointState } from '#shared/aws/rollout-store.ts';
 import { sagemaker } from '#shared/aws/sagemaker.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { type AnalysisResult, analysisReport, bakeMinutesOf } from '#shared/rollout/analysis.ts';
@@ -62,8 +62,10 @@ function versionFromName(groupName: string, variantName: string): number | null 
 }
 
 /** What served before this rollout: the last completed rollout's version, else what the incumbent's name says. */
-function incumbentVersion(rollout: Rollout, earlier: readonly Rollout[]): number | null {
-  const completed = earlier.find((previous) => previous.phase === 'Completed');
+function incumbentVersion(rollout: Rollout, earlier: readonly EarlierVersion[]): number | null {
+  const completed = earlier
+    .flatMap((previous) => (previous.kind === 'rollout' ? [previous.rollout] : []))
+    .find((previous) => previous.phase === 'Completed');
   if (completed !== undefined) return completed.packageVersion;
   const named = rollout.incumbentVariants.map((variant) => versionFromName(rollout.groupName, variant.VariantName));
   return named.find((version) => version !== null) ?? null;
@@ -145,11 +147,15 @@ export async function statusView(context: RunContext, endpointName: string): Pro
     history: [...rollout.history]
       .sort((left, right) => Date.parse(left.at) - Date.parse(right.at))
       .map((entry) => ({ at: entry.at, phase: entry.phase, note: entry.note, actor: entry.actor ?? stackActor })),
-    earlier: earlier.map((previous) => ({
-      version: previous.packageVersion,
-      phase: previous.phase,
-      reason: previous.reason ?? null,
-    })),
+    earlier: earlier.map((previous) =>
+      previous.kind === 'rollout'
+        ? {
+            version: previous.rollout.packageVersion,
+            phase: previous.rollout.phase,
+            reason: previous.rollout.reason ?? null,
+          }
+        : { version: previous.packageVersion, phase: 'Superseded', reason: previous.reason },
+    ),
   };
 }
 

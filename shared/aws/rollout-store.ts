@@ -226,7 +226,25 @@ export async function endpointAwaitingExecution(tableName: string, executionId: 
   return item === undefined ? undefined : String(item.pk);
 }
 
-export async function listRolloutHistory(tableName: string, endpointName: string, limit: number): Promise<Rollout[]> {
+/** What an endpoint's history holds: finished rollouts, and versions superseded while they waited. */
+export type EarlierVersion =
+  | { readonly kind: 'rollout'; readonly rollout: Rollout }
+  | {
+      readonly kind: 'superseded';
+      readonly groupName: string;
+      readonly packageArn: string;
+      readonly packageVersion: number;
+      /** When a newer approval took its place. */
+      readonly at: string;
+      readonly reason: string;
+    };
+
+/** The endpoint's earlier versions, newest first. */
+export async function listRolloutHistory(
+  tableName: string,
+  endpointName: string,
+  limit: number,
+): Promise<EarlierVersion[]> {
   const page = await dynamodb.send(
     new QueryCommand({
       TableName: tableName,
@@ -236,5 +254,16 @@ export async function listRolloutHistory(tableName: string, endpointName: string
       Limit: limit,
     }),
   );
-  return (page.Items ?? []).map((item) => withoutKeys(item) as unknown as Rollout);
+  return (page.Items ?? []).map((item): EarlierVersion => {
+    if (item.phase !== 'Superseded') return { kind: 'rollout', rollout: withoutKeys(item) as unknown as Rollout };
+    const queued = item as unknown as QueuedVersion & { sk: string; reason: string };
+    return {
+      kind: 'superseded',
+      groupName: queued.groupName,
+      packageArn: queued.packageArn,
+      packageVersion: queued.packageVersion,
+      at: queued.sk.split('#')[0] ?? queued.queuedAt,
+      reason: queued.reason,
+    };
+  });
 }

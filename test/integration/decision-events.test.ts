@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { decisionTypes } from '#shared/rollout/decision-events.ts';
 import { modelPackageEvent } from '../../tools/event-builders.ts';
 import { subscribeToDecisionEvents } from '../../tools/event-inbox.ts';
+import { readHistoryView } from '../../tools/history-records.ts';
 import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
 import { pauseRollout, resumeRollout } from '../../tools/operator-commands.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
@@ -82,5 +83,16 @@ describe('decision events', () => {
     expect(byType('Rollout Completed')).toHaveLength(1);
     expect(byType('Rollout Started').map((event) => event.detail.packageVersion)).toEqual([1, 2, 6]);
     for (const event of received) expect(Date.parse(event.time)).toBe(Date.parse(event.detail.at));
+
+    // The endpoint's history holds the superseded version too, on the same clock.
+    const view = await readHistoryView(local.context(), endpointName);
+    expect(view.rollouts.map((rollout) => `v${rollout.version} ${rollout.phase}`)).toEqual([
+      'v1 Completed',
+      'v2 RolledBack',
+      'v6 Failed',
+    ]);
+    expect(view.entries.filter((entry) => entry.phase === 'Superseded')).toEqual([
+      expect.objectContaining({ version: 5, note: 'v6 was approved while v5 waited' }),
+    ]);
   });
 });

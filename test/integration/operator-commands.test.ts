@@ -275,7 +275,7 @@ describe('rollout promote', () => {
 });
 
 describe('rollout history', () => {
-  it("charts each version's share from the records: v2's steps, then v3 rolled back by its alarm", async () => {
+  it("charts each version's share from the records: v1 alone, v2's steps, then v3 rolled back by its alarm", async () => {
     await canaryAtTenPercent();
     await story.tickUntil(['Completed']);
     const v3 = await story.registerApproved();
@@ -293,6 +293,8 @@ describe('rollout history', () => {
       'v3 RolledBack',
     ]);
     expect(view.traffic.map((point) => point.shares)).toEqual([
+      // v1's first deployment: all of the traffic, without weights.
+      { v1: 100 },
       { v1: 90, v2: 10 },
       { v1: 50, v2: 50 },
       { v1: 0, v2: 100 },

@@ -209,7 +209,7 @@ describe('duplicates, order and queueing', () => {
 
     expect((await story.queued())?.packageVersion).toBe(4);
     const history = await listRolloutHistory(local.context().settings.rolloutsTableName, endpointName, 10);
-    const superseded = history.find((entry) => (entry.phase as string) === 'Superseded');
+    const superseded = history.find((entry) => entry.kind === 'superseded');
     expect(superseded).toMatchObject({ packageVersion: 3, reason: expect.stringContaining('v4 was approved') });
 
     // When the active rollout ends, the queued version starts by itself, in the same tick.

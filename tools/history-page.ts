@@ -312,8 +312,8 @@ const pageScript = `
   var data = JSON.parse(document.getElementById('history-data').textContent);
   var root = document.getElementById('history-chart');
   if (!root || data.versions.length === 0) return;
-  // Room above the plot for three rows of mark labels, clear of a line at 100%.
-  var labelRows = 3, rowHeight = 16, labelGap = 4;
+  // Room above the plot for four rows of mark labels, clear of a line at 100%.
+  var labelRows = 4, rowHeight = 16, labelGap = 4;
   var clock = function (t) { return new Date(t * 1000).toISOString().slice(11, 16); };
   var day = function (t) { return new Date(t * 1000).toISOString().slice(5, 10); };
   // Times in UTC, 24-hour; the day (MM-DD) is added where it changes along the axis.
@@ -338,7 +338,13 @@ const pageScript = `
         var width = ctx.measureText(text).width + 8 * ratio;
         var start = x + width > u.bbox.left + u.bbox.width ? x - width : x;
         var row = 0;
-        while (row < labelRows - 1 && rowEnds[row] !== undefined && rowEnds[row] > start) row++;
+        while (row < labelRows && rowEnds[row] !== undefined && rowEnds[row] > start) row++;
+        if (row === labelRows) {
+          // Every row is taken here: the label goes after the row that ends first, its line still at x.
+          row = 0;
+          for (var r = 1; r < labelRows; r++) if (rowEnds[r] < rowEnds[row]) row = r;
+          start = rowEnds[row];
+        }
         rowEnds[row] = start + width + 6 * ratio;
         var y = top - (labelGap + (labelRows - row - 0.5) * rowHeight) * ratio;
         return { x: x, y: y, start: start, width: width, text: text, colour: data.markColours[mark.kind], kind: mark.kind };

@@ -124,6 +124,12 @@ export async function resumeRollout(context: RunContext, endpointName: string, w
   );
 }
 
+/** The first step of what a command decided, taken at once rather than at the next tick. */
+async function actNow(context: RunContext, endpointName: string, now: string): Promise<string> {
+  const report = await reconcileEndpoint(context, endpointName, now);
+  return `${endpointName}: ${report.phase ?? '-'} (${report.notes.join('; ')})`;
+}
+
 /** Rolls back now, exactly as an alarm would, and takes the first step at once. */
 export async function abortRollout(
   context: RunContext,
@@ -149,8 +155,7 @@ export async function abortRollout(
       who,
     );
   });
-  const report = await reconcileEndpoint(context, endpointName, now);
-  return `${endpointName}: ${report.phase ?? '-'} (${report.notes.join('; ')})`;
+  return actNow(context, endpointName, now);
 }
 
 /**
@@ -187,6 +192,5 @@ export async function promoteRollout(
   }
   const note = `promoted by ${who}: ${why}`;
   await saveChange(context, rollout, withNote(rollout, now, note, { promotedBy: who, paused: false }, who), now);
-  const report = await reconcileEndpoint(context, endpointName, now);
-  return `${endpointName}: ${report.phase ?? '-'} (${report.notes.join('; ')})`;
+  return actNow(context, endpointName, now);
 }

@@ -19,6 +19,9 @@ export async function functionClients() {
     (await import('#shared/aws/codepipeline.ts')).codepipeline,
     (await import('#shared/aws/autoscaling.ts')).autoscaling,
     (await import('#shared/aws/reconcile-queue.ts')).sqs,
+    (await import('#shared/aws/decision-bus.ts')).eventbridge,
+    (await import('#shared/aws/parameters.ts')).ssm,
+    (await import('#shared/aws/invocations.ts')).sagemakerRuntime,
   ];
 }
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -265,5 +265,24 @@ describe('operator commands from the command line', () => {
       traffic: [{ weightPercent: 90 }, { weightPercent: 10 }],
       history: expect.arrayContaining([expect.objectContaining({ actor: caller })]),
     });
+  });
+
+  it('prints every active rollout as JSON, and the history in the terminal and as a page', async () => {
+    const page = join(scratch, 'history.html');
+
+    const all = await rollout(['status', '--json']);
+    const history = await rollout(['history', 'fraud-prod']);
+    const written = await rollout(['history', 'fraud-prod', '--html', page]);
+
+    expect(
+      all.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).endpointName),
+    ).toEqual(['fraud-prod']);
+    expect(history).toMatchObject({ code: 0, stdout: expect.stringMatching(/^fraud-prod: rollout history/) });
+    expect(history.stdout).toContain('traffic share per version');
+    expect(written).toMatchObject({ code: 0, stdout: expect.stringMatching(/^wrote .*history\.html: \d+ decisions/) });
+    expect(readFileSync(page, 'utf8')).toMatch(/^<!doctype html>/i);
   });
 });

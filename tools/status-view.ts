@@ -6,6 +6,7 @@ import { type EarlierVersion, listRolloutHistory, readEndpointState } from '#sha
 import { sagemaker } from '#shared/aws/sagemaker.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { type AnalysisResult, analysisReport, bakeMinutesOf } from '#shared/rollout/analysis.ts';
+import { progressDueAt } from '#shared/rollout/rollout-decision.ts';
 import { isActive, type Rollout } from '#shared/rollout/rollout-state.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
 
@@ -40,6 +41,8 @@ export interface StatusView {
   /** When the current bake ends and the next step is due (ISO); null when nothing is timed (waiting, paused, done). */
   readonly nextStepAt: string | null;
   readonly waitingFor: string | null;
+  /** When the current step must be done by, or the rollout fails back (ISO); null when paused or not active. */
+  readonly deadlineAt: string | null;
   readonly reason: string | null;
   readonly lastAnalysis: AnalysisResult | null;
   readonly queuedVersion: number | null;
@@ -141,6 +144,10 @@ export async function statusView(context: RunContext, endpointName: string): Pro
     alarms: alarmNames.map((name) => ({ name, state: readings[name]?.state ?? 'MISSING' })),
     nextStepAt: active ? nextStepAt(group, rollout) : null,
     waitingFor: rollout.waitingFor ?? (rollout.paused ? 'paused' : null),
+    deadlineAt:
+      active && !rollout.paused && group !== undefined
+        ? new Date(progressDueAt(group, rollout)).toISOString().replace('.000Z', 'Z')
+        : null,
     reason: rollout.reason ?? null,
     lastAnalysis: rollout.analyses?.at(-1) ?? null,
     queuedVersion: queued?.packageVersion ?? null,
@@ -194,6 +201,8 @@ export function statusLines(view: StatusView): string[] {
   if (view.rollingOutVersion !== null) {
     const next = view.nextStepAt === null ? 'not timed' : clock(view.nextStepAt);
     lines.push(`  next step ${next}${view.waitingFor === null ? '' : ` (${waitingWords(view.waitingFor)})`}`);
+    if (view.deadlineAt !== null)
+      lines.push(`  deadline  ${clock(view.deadlineAt)} (no progress by then: it rolls back and fails)`);
   }
   if (view.queuedVersion !== null) lines.push(`  queued    v${view.queuedVersion}`);
   const analysis = view.lastAnalysis;

@@ -122,6 +122,8 @@ describe('operator commands', () => {
       // The bake started at 09:02 and lasts 10 minutes.
       nextStepAt: '2026-11-25T09:12:00Z',
       waitingFor: null,
+      // The bake's end and the policy's 60 minutes.
+      deadlineAt: '2026-11-25T10:12:00Z',
       earlier: [{ version: 1, phase: 'Completed', reason: null }],
     });
     const times = view?.history.map((entry) => Date.parse(entry.at)) ?? [];
@@ -132,12 +134,13 @@ describe('operator commands', () => {
       note: 'baking at 10%',
       actor: 'sagemaker-rollout',
     });
-    expect(one.slice(0, 5)).toEqual([
+    expect(one.slice(0, 6)).toEqual([
       'fraud-prod (fraud-detector): live v1, rolling out v2',
       '  phase     Baking step 1 of 3 (10%) since 2026-11-25T09:02:00Z',
       '  traffic   fraud-detector-1 (v1) 90% on 1 instance(s), fraud-detector-2 (v2) 10% on 1 instance(s)',
       `  alarms    fraud-prod-5xx INSUFFICIENT_DATA, ${guard}-5xx INSUFFICIENT_DATA, ${guard}-latency INSUFFICIENT_DATA`,
       '  next step 2026-11-25T09:12:00Z',
+      '  deadline  2026-11-25T10:12:00Z (no progress by then: it rolls back and fails)',
     ]);
     expect(one).toContain('  earlier   v1 Completed');
   });
@@ -149,7 +152,7 @@ describe('operator commands', () => {
 
     const [view] = await rolloutStatusViews(local.context(), endpointName);
 
-    expect(view).toMatchObject({ paused: true, nextStepAt: null, waitingFor: 'paused' });
+    expect(view).toMatchObject({ paused: true, nextStepAt: null, waitingFor: 'paused', deadlineAt: null });
     expect(view?.history.at(-1)).toMatchObject({
       phase: 'Baking',
       note: 'paused by arn:aws:iam::123456789012:user/alice',

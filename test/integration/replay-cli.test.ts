@@ -170,6 +170,25 @@ describe('rollout replay (the command)', () => {
     expect(unconfigured).toMatchObject({ function: 'approve', outcome: 'ignored: group not configured' });
   });
 
+  it("replays an event as happening now, or at the file's own time with --event-time", async () => {
+    const file = sampleEventPath('model-package-pending-approval');
+    const recordedAt = async (args: string[]) => {
+      const [report] = (await rollout(['replay', '--json', '--dry-run', ...args, file])).stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      const put = report.actions.find((action: { operation: string }) => action.operation === 'PutItem');
+      return put?.input.Item.recordedAt as string;
+    };
+    const before = Date.now();
+
+    const now = await recordedAt([]);
+    const own = await recordedAt(['--event-time']);
+
+    expect(Date.parse(now)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(own).toBe(sampleEvent('model-package-pending-approval').time);
+  });
+
   it('answers hostile events with exit 2 (malformed) or 0 (not ours), never 1, and changes nothing', async () => {
     const nullEvent = writeScratch('null.json', 'null');
     const foreign = changedPendingEvent('foreign.json', (event) => {

@@ -41,6 +41,11 @@ describe('policy file', () => {
     ]);
   });
 
+  it('accepts the live mode policy, its bakes in seconds', () => {
+    const policy = loadPolicyFile('tools/live.config.yml');
+    expect(policy.group('fraud-detector')?.rollout).toMatchObject({ steps: [10, 50, 100], bakeMinutes: 0.34 });
+  });
+
   it('defaults capacity to proportional, the progress deadline to an hour, and model overrides to none', () => {
     const group = parsePolicy(`modelPackageGroups:\n  fraud-detector:${validGroup}\n`, 'test.yml').group(
       'fraud-detector',

@@ -139,7 +139,7 @@ async function statusCommand(args: string[]): Promise<number> {
     parseArgs({
       args,
       allowPositionals: true,
-      options: { ...commonOptions, ...{ json: { type: 'boolean', default: false } } },
+      options: { ...commonOptions, json: { type: 'boolean', default: false } },
     }),
   );
   if (positionals.length > 1) throw new BadInputError('status takes at most one endpoint');
@@ -183,7 +183,7 @@ async function operatorCommand(command: 'pause' | 'resume' | 'abort' | 'promote'
 
 async function historyCommand(args: string[]): Promise<number> {
   const { values, positionals } = parsing('history', () =>
-    parseArgs({ args, allowPositionals: true, options: { ...commonOptions, ...{ html: { type: 'string' } } } }),
+    parseArgs({ args, allowPositionals: true, options: { ...commonOptions, html: { type: 'string' } } }),
   );
   const [endpointName] = positionals;
   if (endpointName === undefined || positionals.length > 1) throw new BadInputError('history needs one endpoint name');
@@ -209,10 +209,8 @@ async function groupsCommand(args: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         ...commonOptions,
-        ...{
-          'tag-endpoints': { type: 'boolean', default: false },
-          'dry-run': { type: 'boolean', default: false },
-        },
+        'tag-endpoints': { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
       },
     }),
   );
@@ -299,11 +297,9 @@ async function replayCommand(args: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         ...commonOptions,
-        ...{
-          'dry-run': { type: 'boolean', default: false },
-          json: { type: 'boolean', default: false },
-          'event-time': { type: 'boolean', default: false },
-        },
+        'dry-run': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        'event-time': { type: 'boolean', default: false },
       },
     }),
   );

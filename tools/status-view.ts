@@ -37,6 +37,9 @@ export interface StatusView {
   readonly step: { readonly index: number; readonly of: number; readonly percent: number } | null;
   readonly endpointStatus: string | null;
   readonly traffic: readonly VariantTraffic[];
+  /** A multi-model group: the object clients are told to use (TargetModel); a batch group: its transform job. */
+  readonly targetModel: string | null;
+  readonly transformJobName: string | null;
   readonly alarms: readonly { readonly name: string; readonly state: string }[];
   /** When the current bake ends and the next step is due (ISO); null when nothing is timed (waiting, paused, done). */
   readonly nextStepAt: string | null;
@@ -141,6 +144,8 @@ export async function statusView(context: RunContext, endpointName: string): Pro
     step: stepped ? { index: rollout.stepIndex + 1, of: steps.length, percent: steps[rollout.stepIndex] ?? 100 } : null,
     endpointStatus,
     traffic,
+    targetModel: rollout.targetModel ?? null,
+    transformJobName: rollout.transformJobName ?? null,
     alarms: alarmNames.map((name) => ({ name, state: readings[name]?.state ?? 'MISSING' })),
     nextStepAt: active ? nextStepAt(group, rollout) : null,
     waitingFor: rollout.waitingFor ?? (rollout.paused ? 'paused' : null),
@@ -196,6 +201,8 @@ export function statusLines(view: StatusView): string[] {
       `  traffic   ${split}${view.endpointStatus === 'InService' ? '' : ` [endpoint ${view.endpointStatus}]`}`,
     );
   }
+  if (view.targetModel !== null) lines.push(`  target    clients use ${view.targetModel}`);
+  if (view.transformJobName !== null) lines.push(`  job       ${view.transformJobName}`);
   if (view.alarms.length > 0)
     lines.push(`  alarms    ${view.alarms.map((alarm) => `${alarm.name} ${alarm.state}`).join(', ')}`);
   if (view.rollingOutVersion !== null) {

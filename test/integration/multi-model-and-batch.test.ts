@@ -13,6 +13,7 @@ import { readEndpointState } from '#shared/aws/rollout-store.ts';
 import { modelPackageEvent, transformJobChange } from '../../tools/event-builders.ts';
 import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
 import { subscribeToNotices } from '../../tools/notice-inbox.ts';
+import { rolloutStatus } from '../../tools/operator-commands.ts';
 import {
   deployMultiModelEndpoint as deployMultiModelEndpointAs,
   endpointErrorAlarm,
@@ -98,6 +99,12 @@ describe('customers on one multi-model endpoint', () => {
     // The endpoint was never touched: the platform team's config still serves.
     const endpoint = await rolloutStory(local, { groupName: 'acme-churn', endpointName: mme }).endpoint();
     expect(endpoint.EndpointConfigName).toBe('customers-mme-config');
+    const status = await rolloutStatus(local.context(), `${mme}/acme-churn`);
+    expect(status.slice(0, 3)).toEqual([
+      `${mme}/acme-churn (acme-churn): live v2`,
+      expect.stringMatching(/^ {2}phase {5}Completed since /),
+      '  target    clients use acme-churn/v2.tar.gz',
+    ]);
   });
 
   it('sends one customer back to its previous version on the shared alarm, rejects it, and leaves the other alone', async () => {

@@ -12,6 +12,7 @@ import {
   notify,
   type RolloutAction,
   type RolloutStep,
+  rollingBackNotice,
   sharesOf,
   transitionalConfigs,
   wait,
@@ -171,7 +172,7 @@ export function beginRollback(
   return {
     next: immediate.next,
     // Traffic first: a failed notification must not delay it.
-    actions: [...immediate.actions, notify(rollout, 'is rolling back', reason)],
+    actions: [...immediate.actions, rollingBackNotice(rollout, reason)],
     note: `rolling back: ${reason}`,
   };
 }

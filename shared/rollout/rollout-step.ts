@@ -142,6 +142,13 @@ export function commandToAct(rollout: Pick<Rollout, 'endpointName' | 'phase'>): 
     : `To see what happened: npx rollout history ${rollout.endpointName}`;
 }
 
+/** The notice of a rollback that has begun: why, and what the endpoint is going back to. */
+export function rollingBackNotice(rollout: Rollout, reason: string): RolloutAction {
+  const back = rollout.incumbentConfigName ?? 'the previous version';
+  const detail = `Why: ${reason}.\nAll of the traffic goes back to ${back} now; the next notice says when the endpoint is verified as it was.`;
+  return notify(rollout, 'is rolling back', detail);
+}
+
 export function notify(rollout: Rollout, outcome: string, detail: string): RolloutAction {
   return {
     kind: 'notify',

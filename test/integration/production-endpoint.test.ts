@@ -315,7 +315,10 @@ describe('a rollout that cannot make progress', () => {
     expect(record?.reason).toMatch(/^progress deadline exceeded: no progress in Deploying within 60 min/);
     const [notice] = await notices.received();
     expect(notice?.subject).toBe('fraud-prod: fraud-detector v2 is rolling back');
-    expect(notice?.message).toContain('progress deadline exceeded');
+    expect(notice?.message.split('\n').slice(0, 2)).toEqual([
+      expect.stringMatching(/^Why: progress deadline exceeded: no progress in Deploying within 60 min/),
+      'All of the traffic goes back to fraud-prod-v1-final now; the next notice says when the endpoint is verified as it was.',
+    ]);
 
     const failed = await story.tickUntil(['Failed']);
     expect(failed.reason).toMatch(/^progress deadline exceeded/);

@@ -19,6 +19,7 @@ import {
   notify,
   type RolloutAction,
   type RolloutStep,
+  rollingBackNotice,
   wait,
 } from '#shared/rollout/rollout-step.ts';
 import type { RollbackCause, TargetDecisions } from '../target.ts';
@@ -221,6 +222,6 @@ export const serverlessDecisions: TargetDecisions = {
     });
     const first = rollingBack(group, next, observed, now);
     if (first.next.phase !== 'RollingBack') return first;
-    return { ...first, actions: [...first.actions, notify(rollout, 'is rolling back', reason)] };
+    return { ...first, actions: [...first.actions, rollingBackNotice(rollout, reason)] };
   },
 };

@@ -145,7 +145,7 @@ export function commandToAct(rollout: Pick<Rollout, 'endpointName' | 'phase'>): 
 /** The notice of a rollback that has begun: why, and what the endpoint is going back to. */
 export function rollingBackNotice(rollout: Rollout, reason: string): RolloutAction {
   const back = rollout.incumbentConfigName ?? 'the previous version';
-  const detail = `Why: ${reason}.\nAll of the traffic goes back to ${back} now; the next notice says when the endpoint is verified as it was.`;
+  const detail = `Why: ${reason.replace(/\.$/, '')}.\nAll of the traffic goes back to ${back} now; the next notice says when the endpoint is verified as it was.`;
   return notify(rollout, 'is rolling back', detail);
 }
 

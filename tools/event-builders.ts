@@ -58,16 +58,21 @@ export function transformJobChange(
   return event;
 }
 
+/** A time as EventBridge writes it: whole seconds, UTC (2026-11-25T09:00:00Z). */
+export function eventTime(ms: number = Date.now()): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 /**
  * The demo's start: 09:00 UTC yesterday. Its few hours of story stay in the past and within the 15 days
  * for which CloudWatch keeps (and GetMetricData rounds to) minutes.
  */
 export function recentDemoStart(now = Date.now()): string {
   const day = 86_400_000;
-  return new Date(Math.floor(now / day) * day - day + 9 * 3_600_000).toISOString().replace('.000Z', 'Z');
+  return eventTime(Math.floor(now / day) * day - day + 9 * 3_600_000);
 }
 
 /** The story's clock: `minute` minutes after a fixed start, as EventBridge writes times. */
 export function minutesAfterStart(minute: number, start = '2026-11-25T09:00:00Z'): string {
-  return new Date(Date.parse(start) + minute * 60_000).toISOString().replace('.000Z', 'Z');
+  return eventTime(Date.parse(start) + minute * 60_000);
 }

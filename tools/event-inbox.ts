@@ -1,6 +1,6 @@
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type DecisionDetail, eventSource } from '#shared/rollout/decision-events.ts';
+import { inboxQueue } from './notice-inbox.ts';
 
 export interface ReceivedDecision {
   readonly detailType: string;
@@ -15,10 +15,11 @@ export interface ReceivedDecision {
  * arrived since the last call.
  */
 export async function subscribeToDecisionEvents(name = `decisions-${Date.now()}`) {
-  const sqs = new SQSClient({});
+  const inbox = await inboxQueue(name, (body): ReceivedDecision => {
+    const event = JSON.parse(body) as { 'detail-type': string; source: string; time: string; detail: DecisionDetail };
+    return { detailType: event['detail-type'], source: event.source, time: event.time, detail: event.detail };
+  });
   const events = new EventBridgeClient({});
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-  const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   await events.send(
     new PutRuleCommand({
       Name: name,
@@ -27,36 +28,7 @@ export async function subscribeToDecisionEvents(name = `decisions-${Date.now()}`
     }),
   );
   await events.send(
-    new PutTargetsCommand({
-      Rule: name,
-      EventBusName: 'default',
-      Targets: [{ Id: 'queue', Arn: attributes.Attributes?.QueueArn }],
-    }),
+    new PutTargetsCommand({ Rule: name, EventBusName: 'default', Targets: [{ Id: 'queue', Arn: inbox.queueArn }] }),
   );
-  return {
-    async received(): Promise<ReceivedDecision[]> {
-      const received: ReceivedDecision[] = [];
-      for (;;) {
-        const page = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 3600 }),
-        );
-        const messages = page.Messages ?? [];
-        if (messages.length === 0) return received;
-        for (const message of messages) {
-          const event = JSON.parse(message.Body ?? '{}') as {
-            'detail-type': string;
-            source: string;
-            time: string;
-            detail: DecisionDetail;
-          };
-          received.push({
-            detailType: event['detail-type'],
-            source: event.source,
-            time: event.time,
-            detail: event.detail,
-          });
-        }
-      }
-    },
-  };
+  return { received: inbox.received };
 }

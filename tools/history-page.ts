@@ -3,10 +3,10 @@
 // network (uPlot is inlined, a CSP forbids the rest) and everything from events or people is escaped.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { stackActor } from '#shared/rollout/decision-events.ts';
 import type { HistoryEntryView, HistoryMark, HistoryView, TrafficPoint } from './history-view.ts';
 
 /** The actor of the stack's own decisions; any other actor is a person and is named. */
-const stackActor = 'sagemaker-rollout';
 
 /** Line colours by version, in the order of the version numbers: none of them is a mark's red, blue or grey. */
 export const seriesPalette = ['#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22'] as const;

@@ -3,6 +3,7 @@
 // policy tools/live.config.yml): a person watches a canary move, fires an alarm from another terminal
 // (`rollout local alarm fraud-prod-5xx`) and sees it roll back.
 import { startEmulator } from '../emulator/launch.ts';
+import { eventTime } from './event-builders.ts';
 import { prepareLocalEnvironment } from './local-environment.ts';
 
 export const livePolicyFile = 'tools/live.config.yml';
@@ -18,7 +19,6 @@ export interface LiveOptions {
 }
 
 const pause = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-const isoNow = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** The setup every live command shares: the policy, the stack's routes and settings, against the emulator. */
 async function liveSetup(policyFile: string) {
@@ -41,9 +41,9 @@ export async function approveNewVersion(policyFile: string): Promise<string> {
     groupName: liveGroup.groupName,
     evaluationReport: binaryClassificationReport(0.93, 0.04),
   });
-  const approval = await replayEvent(modelPackageEvent('PendingManualApproval', arn, isoNow()), setup);
+  const approval = await replayEvent(modelPackageEvent('PendingManualApproval', arn, eventTime()), setup);
   // The emulator's SageMaker emits no events: the Approved change is delivered here, as EventBridge would.
-  const deployment = await replayEvent(modelPackageEvent('Approved', arn, isoNow()), setup);
+  const deployment = await replayEvent(modelPackageEvent('Approved', arn, eventTime()), setup);
   return `${arn}: ${approval.outcome}; ${deployment.outcome}`;
 }
 
@@ -60,7 +60,7 @@ export async function fireAlarm(policyFile: string, alarmName: string, state: 'A
       StateReason: `set by hand (rollout local alarm)`,
     }),
   );
-  const event = alarmStateChange(alarmName, state, isoNow());
+  const event = alarmStateChange(alarmName, state, eventTime());
   Object.assign(event.detail.state as object, { reason: 'set by hand (rollout local alarm)' });
   const report = await replayEvent(event, setup);
   return `${alarmName} is ${state}: ${report.function ?? 'no function'}: ${report.outcome}`;
@@ -130,7 +130,7 @@ export async function runLive(options: LiveOptions): Promise<void> {
     let previous = '';
     for (let tick = 1; options.maxTicks === undefined || tick <= options.maxTicks; tick += 1) {
       await pause(options.tickSeconds);
-      const report = await replayEvent(scheduledTick(isoNow()), setup);
+      const report = await replayEvent(scheduledTick(eventTime()), setup);
       const line = progressLine(await statusView(context, liveGroup.endpointName));
       const clock = new Date().toISOString().slice(11, 19);
       // A rollout that is over prints once, not every tick.

@@ -309,6 +309,7 @@ async function replayCommand(args: string[]): Promise<number> {
   const { loadPolicyFile } = await import('#shared/policy/load-policy.ts');
   const { readStackDefinition, stackSettings } = await import('./stack-definition.ts');
   const { replayEventFile, exitCodeFor } = await import('./replay.ts');
+  const { eventTime } = await import('./event-builders.ts');
 
   const stack = readStackDefinition(values.stage);
   const setup = {
@@ -319,7 +320,7 @@ async function replayCommand(args: string[]): Promise<number> {
   };
   const reports: ReplayReport[] = [];
   for (const file of positionals) {
-    const time = values['event-time'] ? undefined : new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const time = values['event-time'] ? undefined : eventTime();
     const report = await replayEventFile(file, setup, time);
     reports.push(report);
     if (values.json) {

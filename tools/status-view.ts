@@ -6,12 +6,11 @@ import { type EarlierVersion, listRolloutHistory, readEndpointState } from '#sha
 import { sagemaker } from '#shared/aws/sagemaker.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { type AnalysisResult, analysisReport, bakeMinutesOf } from '#shared/rollout/analysis.ts';
+import { stackActor } from '#shared/rollout/decision-events.ts';
 import { progressDueAt } from '#shared/rollout/rollout-decision.ts';
 import { isActive, type Rollout } from '#shared/rollout/rollout-state.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
-
-/** The stack's own decisions carry no actor on the record; people's carry their identity. */
-export const stackActor = 'sagemaker-rollout';
+import { eventTime } from './event-builders.ts';
 
 export interface VariantTraffic {
   readonly variant: string;
@@ -82,7 +81,7 @@ export function nextStepAt(group: GroupPolicy | undefined, rollout: Rollout): st
     return null;
   if (rollout.waitingFor !== undefined) return null;
   const due = Date.parse(rollout.bakeStartedAt) + bakeMinutesOf(group, rollout) * minute;
-  return new Date(due).toISOString().replace('.000Z', 'Z');
+  return eventTime(due);
 }
 
 async function describeTraffic(rollout: Rollout, incumbent: number | null) {
@@ -149,10 +148,7 @@ export async function statusView(context: RunContext, endpointName: string): Pro
     alarms: alarmNames.map((name) => ({ name, state: readings[name]?.state ?? 'MISSING' })),
     nextStepAt: active ? nextStepAt(group, rollout) : null,
     waitingFor: rollout.waitingFor ?? (rollout.paused ? 'paused' : null),
-    deadlineAt:
-      active && !rollout.paused && group !== undefined
-        ? new Date(progressDueAt(group, rollout)).toISOString().replace('.000Z', 'Z')
-        : null,
+    deadlineAt: active && !rollout.paused && group !== undefined ? eventTime(progressDueAt(group, rollout)) : null,
     reason: rollout.reason ?? null,
     lastAnalysis: rollout.analyses?.at(-1) ?? null,
     queuedVersion: queued?.packageVersion ?? null,

@@ -76,7 +76,7 @@ async function startOrQueue(
       context.countDecision?.('RolloutQueued');
       const behind = `queued behind v${rollout?.packageVersion} (${rollout?.phase})`;
       await sendDecisionEvents(context, [queueEvent(decisionTypes.queued, group.endpointName, approved, behind, now)]);
-      return { outcome: `queued behind v${rollout?.packageVersion} (${rollout?.phase})` };
+      return { outcome: behind };
     } catch (error) {
       if (error instanceof RaceLostError && attempt < attempts) continue;
       throw error;

@@ -1,6 +1,5 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { DecisionEvent } from '#shared/rollout/decision-events.ts';
-import { eventSource } from '#shared/rollout/decision-events.ts';
+import { type DecisionEvent, eventSource } from '#shared/rollout/decision-events.ts';
 import type { Writer } from './aws-writes.ts';
 import { clientOptions } from './client-options.ts';
 

@@ -126,6 +126,11 @@ export async function archiveRollout(writer: Writer, tableName: string, rollout:
   await writer.write({ service: 'dynamodb', operation: 'PutItem', input }, () => dynamodb.send(new PutCommand(input)));
 }
 
+/** Why a queued version will never start: a newer approval took its place. */
+export function supersededReason(superseded: QueuedVersion, byVersion: number): string {
+  return `v${byVersion} was approved while v${superseded.packageVersion} waited`;
+}
+
 export async function recordSuperseded(
   writer: Writer,
   tableName: string,
@@ -141,7 +146,7 @@ export async function recordSuperseded(
       pk: `HISTORY#${endpointName}`,
       sk: `${now}#superseded-v${superseded.packageVersion}`,
       phase: 'Superseded',
-      reason: `v${byVersion} was approved while v${superseded.packageVersion} waited`,
+      reason: supersededReason(superseded, byVersion),
     },
   };
   await writer.write({ service: 'dynamodb', operation: 'PutItem', input }, () => dynamodb.send(new PutCommand(input)));

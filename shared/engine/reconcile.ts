@@ -7,6 +7,7 @@ import {
   recordSuperseded,
   removeQueued,
   saveRollout,
+  supersededReason,
 } from '#shared/aws/rollout-store.ts';
 import { describeModelPackage } from '#shared/aws/sagemaker.ts';
 import { RaceLostError } from '#shared/errors.ts';
@@ -248,7 +249,7 @@ export async function supersedeQueued(
   now: string,
 ) {
   await recordSuperseded(context.writer, context.settings.rolloutsTableName, endpointName, superseded, by, now);
-  const reason = `v${by} was approved while v${superseded.packageVersion} waited`;
+  const reason = supersededReason(superseded, by);
   await sendDecisionEvents(context, [queueEvent(decisionTypes.superseded, endpointName, superseded, reason, now)]);
   await sendNotices(context, [
     {

@@ -6,8 +6,9 @@ import { announceTransition } from '#shared/engine/notices.ts';
 import { reconcileEndpoint } from '#shared/engine/reconcile.ts';
 import { BadInputError, RaceLostError } from '#shared/errors.ts';
 import { endpointName as endpointNameSchema } from '#shared/policy/policy-schema.ts';
+import { decisionTime } from '#shared/rollout/rollout-clock.ts';
 import { isActive, type Rollout } from '#shared/rollout/rollout-state.ts';
-import type { RunContext } from '#shared/runtime/run-context.ts';
+import { type RunContext, wallClockOf } from '#shared/runtime/run-context.ts';
 import { type StatusView, statusLines, statusView, waitingWords } from './status-view.ts';
 
 function describeRollout(rollout: Rollout): string {
@@ -80,26 +81,42 @@ async function activeRollout(context: RunContext, endpointName: string): Promise
 /** The record written only if no one else wrote it since it was read, then the decision announced. */
 async function saveChange(context: RunContext, read: Rollout, changed: Rollout, at: string): Promise<Rollout> {
   if (changed === read) return read;
-  const saved = await saveRollout(context.writer, context.settings.rolloutsTableName, changed, read).catch(
-    (error: unknown) => {
-      if (!(error instanceof RaceLostError)) throw error;
-      throw new BadInputError(
-        `endpoint ${read.endpointName}: the rollout changed while this command ran (an alarm, the schedule or another person); nothing was changed: see rollout status ${read.endpointName}`,
-      );
-    },
-  );
+  const saved = await saveRollout(context.writer, context.settings.rolloutsTableName, changed, read);
   await announceTransition(context, context.policy.group(read.groupName), read, saved, at);
   return saved;
 }
 
+function raceLost(endpointName: string): BadInputError {
+  return new BadInputError(
+    `endpoint ${endpointName}: the rollout changed while this command ran (an alarm, the schedule or another person); nothing was changed: see rollout status ${endpointName}`,
+  );
+}
+
+/** How often a command that must win (abort) reads the record again after another writer got there first. */
+const abortAttempts = 5;
+
+/**
+ * Applies `change` to the active rollout, at the command's time (never before the record's own). A
+ * command that lost a race to another writer is refused, unless `retry`: abort decides again from the
+ * new record, so it wins over ticks and promotes (an alarm's rollback is already what it asks for).
+ */
 async function changeActive(
   context: RunContext,
   endpointName: string,
-  at: string,
-  change: (rollout: Rollout) => Rollout,
+  commandTime: string,
+  change: (rollout: Rollout, at: string) => Rollout,
+  retry = false,
 ): Promise<Rollout> {
-  const rollout = await activeRollout(context, endpointName);
-  return saveChange(context, rollout, change(rollout), at);
+  for (let attempt = 1; ; attempt += 1) {
+    const rollout = await activeRollout(context, endpointName);
+    const at = decisionTime(commandTime, rollout, wallClockOf(context));
+    try {
+      return await saveChange(context, rollout, change(rollout, at), at);
+    } catch (error) {
+      if (!(error instanceof RaceLostError)) throw error;
+      if (!retry || attempt >= abortAttempts) throw raceLost(endpointName);
+    }
+  }
 }
 
 function withNote(rollout: Rollout, at: string, note: string, changes: Partial<Rollout>, actor: string): Rollout {
@@ -110,16 +127,16 @@ function withNote(rollout: Rollout, at: string, note: string, changes: Partial<R
 /** Holds the rollout at its current step; alarms still roll it back. */
 export async function pauseRollout(context: RunContext, endpointName: string, who: string, now: string) {
   return describeRollout(
-    await changeActive(context, endpointName, now, (rollout) =>
-      rollout.paused ? rollout : withNote(rollout, now, `paused by ${who}`, { paused: true }, who),
+    await changeActive(context, endpointName, now, (rollout, at) =>
+      rollout.paused ? rollout : withNote(rollout, at, `paused by ${who}`, { paused: true }, who),
     ),
   );
 }
 
 export async function resumeRollout(context: RunContext, endpointName: string, who: string, now: string) {
   return describeRollout(
-    await changeActive(context, endpointName, now, (rollout) =>
-      rollout.paused ? withNote(rollout, now, `resumed by ${who}`, { paused: false }, who) : rollout,
+    await changeActive(context, endpointName, now, (rollout, at) =>
+      rollout.paused ? withNote(rollout, at, `resumed by ${who}`, { paused: false }, who) : rollout,
     ),
   );
 }
@@ -139,22 +156,28 @@ export async function abortRollout(
   now: string,
 ) {
   const why = checkedText('--reason', reason);
-  await changeActive(context, endpointName, now, (rollout) => {
-    if (rollout.phase === 'RollingBack') return rollout;
-    if (rollout.phase === 'Creating') {
-      throw new BadInputError(`endpoint ${endpointName}: a first deployment has no earlier version to roll back to`);
-    }
-    const note = `aborted by ${who}: ${why}`;
-    // Before the endpoint was touched there is nothing to roll back: the rollout simply fails.
-    const untouched = rollout.phase === 'AwaitingPipeline' || rollout.phase === 'Starting';
-    return withNote(
-      rollout,
-      now,
-      note,
-      { phase: untouched ? 'Failed' : 'RollingBack', phaseSince: now, reason: note, rollbackCause: 'operator' },
-      who,
-    );
-  });
+  await changeActive(
+    context,
+    endpointName,
+    now,
+    (rollout, at) => {
+      if (rollout.phase === 'RollingBack') return rollout;
+      if (rollout.phase === 'Creating') {
+        throw new BadInputError(`endpoint ${endpointName}: a first deployment has no earlier version to roll back to`);
+      }
+      const note = `aborted by ${who}: ${why}`;
+      // Before the endpoint was touched there is nothing to roll back: the rollout simply fails.
+      const untouched = rollout.phase === 'AwaitingPipeline' || rollout.phase === 'Starting';
+      return withNote(
+        rollout,
+        at,
+        note,
+        { phase: untouched ? 'Failed' : 'RollingBack', phaseSince: at, reason: note, rollbackCause: 'operator' },
+        who,
+      );
+    },
+    true,
+  );
   return actNow(context, endpointName, now);
 }
 
@@ -191,6 +214,11 @@ export async function promoteRollout(
     throw new BadInputError(`endpoint ${endpointName}: not promoted: ${states}; promote needs every alarm OK`);
   }
   const note = `promoted by ${who}: ${why}`;
-  await saveChange(context, rollout, withNote(rollout, now, note, { promotedBy: who, paused: false }, who), now);
+  const at = decisionTime(now, rollout, wallClockOf(context));
+  await saveChange(context, rollout, withNote(rollout, at, note, { promotedBy: who, paused: false }, who), at).catch(
+    (error: unknown) => {
+      throw error instanceof RaceLostError ? raceLost(endpointName) : error;
+    },
+  );
   return actNow(context, endpointName, now);
 }

@@ -15,6 +15,7 @@ def install(update_seconds: float) -> EmulatorState:
     from moto.moto_api._internal.models import MotoAPIBackend
 
     from . import (
+        alarm_history,
         alarms,
         autoscaling,
         codepipeline_executions,
@@ -37,6 +38,7 @@ def install(update_seconds: float) -> EmulatorState:
     dynamodb_atomic_writes.install(state)
     autoscaling.install(state)  # wraps sagemaker_endpoints' UpdateEndpoint and DeleteEndpoint
     alarms.install(state)
+    alarm_history.install()  # wraps alarms' state updates
     metric_data.install()
 
     # POST /moto-api/reset wipes moto's backends; pending transitions, armed

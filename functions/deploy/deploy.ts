@@ -9,9 +9,10 @@ import { foreignEvent, homeOf, packageNotInGroup } from '#shared/events/event-or
 import { modelPackageStateChangeSchema, parseEvent } from '#shared/events/event-schemas.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { decisionTypes, queueEvent } from '#shared/rollout/decision-events.ts';
+import { decisionTime } from '#shared/rollout/rollout-clock.ts';
 import { decideOnApproval, type QueuedVersion } from '#shared/rollout/start-decision.ts';
 import { logger } from '#shared/runtime/logger.ts';
-import { ignoreWithWarning, type RunContext, type RunResult } from '#shared/runtime/run-context.ts';
+import { ignoreWithWarning, type RunContext, type RunResult, wallClockOf } from '#shared/runtime/run-context.ts';
 
 const attempts = 3;
 
@@ -61,21 +62,23 @@ async function startOrQueue(
   const table = context.settings.rolloutsTableName;
   for (let attempt = 1; ; attempt += 1) {
     const { rollout, queued } = await readEndpointState(table, group.endpointName);
+    // A late approval event never dates the endpoint's new record before its last one.
+    const at = decisionTime(now, rollout, wallClockOf(context));
     const decision = decideOnApproval(approved, rollout, queued);
     logger.info('start decided', { decision });
     if (decision.kind === 'ignore') return { outcome: `ignored: ${decision.reason}` };
     try {
       if (decision.kind === 'start') {
-        const started = await beginRollout(context, groupName, group, approved, rollout, now);
+        const started = await beginRollout(context, groupName, group, approved, rollout, at);
         return { state: { rollout: started, ...(queued === undefined ? {} : { queued }) } };
       }
       await queueVersion(context.writer, table, group.endpointName, approved, decision.supersedes);
       if (decision.supersedes !== undefined) {
-        await supersedeQueued(context, group.endpointName, decision.supersedes, approved.packageVersion, now);
+        await supersedeQueued(context, group.endpointName, decision.supersedes, approved.packageVersion, at);
       }
       context.countDecision?.('RolloutQueued');
       const behind = `queued behind v${rollout?.packageVersion} (${rollout?.phase})`;
-      await sendDecisionEvents(context, [queueEvent(decisionTypes.queued, group.endpointName, approved, behind, now)]);
+      await sendDecisionEvents(context, [queueEvent(decisionTypes.queued, group.endpointName, approved, behind, at)]);
       return { outcome: behind };
     } catch (error) {
       if (error instanceof RaceLostError && attempt < attempts) continue;

@@ -67,6 +67,7 @@ export async function beginRollout(
       },
     ],
     retainedVersions: previous?.retainedVersions ?? [],
+    startedWithPolicy: group,
     version: 0,
     ...(pipelineExecutionId === undefined ? {} : { pipelineExecutionId }),
   };

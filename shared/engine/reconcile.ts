@@ -11,16 +11,27 @@ import {
 } from '#shared/aws/rollout-store.ts';
 import { describeModelPackage } from '#shared/aws/sagemaker.ts';
 import { RaceLostError } from '#shared/errors.ts';
+import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { decisionTypes, queueEvent } from '#shared/rollout/decision-events.ts';
 import { type AlarmReading, type Observed, observationKind } from '#shared/rollout/observed-state.ts';
+import { decisionTime } from '#shared/rollout/rollout-clock.ts';
 import { decideRolloutStep } from '#shared/rollout/rollout-decision.ts';
 import { isActive, type Phase, type Rollout } from '#shared/rollout/rollout-state.ts';
-import { commandToAct, withTrafficRecorded } from '#shared/rollout/rollout-step.ts';
+import {
+  alarmsForbidTraffic,
+  commandToAct,
+  movesTrafficForward,
+  type NotifyAction,
+  notify,
+  type RolloutAction,
+  withTrafficRecorded,
+} from '#shared/rollout/rollout-step.ts';
 import { decideOnApproval, type QueuedVersion, type StartDecision } from '#shared/rollout/start-decision.ts';
 import { logger } from '#shared/runtime/logger.ts';
-import type { DecisionMetric, RunContext } from '#shared/runtime/run-context.ts';
+import { type DecisionMetric, type RunContext, wallClockOf } from '#shared/runtime/run-context.ts';
 import { driverFor } from '#shared/targets/drivers.ts';
-import type { AlarmStates } from '#shared/targets/shared-reads.ts';
+import { type AlarmStates, readAlarmStates } from '#shared/targets/shared-reads.ts';
+import type { TargetDriver } from '#shared/targets/target.ts';
 import { beginRollout } from './begin-rollout.ts';
 import { announceTransition, sendDecisionEvents, sendNotices } from './notices.ts';
 
@@ -30,6 +41,9 @@ export interface ReconcileReport {
   readonly phase?: Phase;
   readonly notes: readonly string[];
 }
+
+/** SageMaker refuses changes to an endpoint in these states until they end. */
+const inProgressStatuses: ReadonlySet<string> = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack']);
 
 /** A step that changed the record but had nothing to do (e.g. Deploying -> Baking) is followed at once by the next. */
 const stepsPerReconcile = 4;
@@ -61,6 +75,8 @@ interface Known {
   readonly fromIndex?: boolean;
   /** Reused only when no action changed the world and the phase reads the same things. */
   readonly observed?: Observed;
+  /** The watched alarms read just before a traffic move was to be sent: decide with these, not the tick's. */
+  readonly freshAlarms?: AlarmStates;
 }
 
 interface StepOutcome {
@@ -68,6 +84,8 @@ interface StepOutcome {
   readonly note: string;
   readonly progressed: boolean;
   readonly known?: Known;
+  /** A rollback that could not act because SageMaker is still carrying out an update. */
+  readonly rollbackWaitsForEndpoint?: boolean;
 }
 
 function whyQueuedCannotStart(
@@ -107,12 +125,14 @@ async function startQueued(
 async function stepOnce(
   context: RunContext,
   endpointName: string,
-  now: string,
+  eventTime: string,
   hints: ReconcileHints,
   known: Known | undefined,
 ): Promise<StepOutcome> {
   const table = context.settings.rolloutsTableName;
   const { rollout, queued } = known?.state ?? (await readEndpointState(table, endpointName));
+  // A late event decides at the record's time, a future one at the wall clock: the record's clock only moves forward.
+  const now = decisionTime(eventTime, rollout, wallClockOf(context));
   if (rollout === undefined || !isActive(rollout)) {
     return queued === undefined
       ? { rollout, note: 'no active rollout', progressed: false }
@@ -125,21 +145,41 @@ async function stepOnce(
     modelPackageGroup: rollout.groupName,
     packageVersion: rollout.packageVersion,
   };
-  const group = context.policy.group(rollout.groupName);
-  if (group === undefined || group.endpointName !== endpointName) {
-    // Safety first: a group removed from the policy is never acted on, even mid-rollout.
+  const group = groupToActOn(context, rollout, endpointName);
+  if (group === undefined) {
+    // Safety first: a group removed from the policy is never acted on, even mid-rollout (but see groupToActOn).
     logger.warn('rollout left as it is: its group is not in the policy for this endpoint', rolloutKeys);
     return { rollout, note: 'group not configured: left as it is', progressed: false };
   }
   const driver = driverFor(rollout);
-  const observed = known?.observed ?? (await driver.observe(rollout, group, context.settings, hints, now));
+  const alarmHints = known?.freshAlarms === undefined ? hints : { ...hints, alarmStates: known.freshAlarms };
+  const observed = known?.observed ?? (await driver.observe(rollout, group, context.settings, alarmHints, now));
   const step = withTrafficRecorded(decideRolloutStep(group, rollout, observed, now, driver.decisions), now);
   if (known?.fromIndex && (step.next !== rollout || step.actions.length > 0)) {
     // About to write or act on a record the index gave: read the record itself first. The same version
     // decides the same way with what was just observed; another one decides again from scratch.
     const current = await readEndpointState(table, endpointName);
     const sameRecord = current.rollout?.version === rollout.version;
-    return stepOnce(context, endpointName, now, hints, { state: current, ...(sameRecord ? { observed } : {}) });
+    return stepOnce(context, endpointName, eventTime, hints, { state: current, ...(sameRecord ? { observed } : {}) });
+  }
+  const movesTraffic = movesTrafficForward(step);
+  if (movesTraffic) {
+    // The tick's alarm states may be a minute old: read them again at the moment of the write, and never
+    // give the new version more traffic while one says no. Decide again with what was read.
+    const freshAlarms = await readAlarmStates(rollout.watchedAlarms);
+    const forbidden = alarmsForbidTraffic(rollout, group.rollout.insufficientDataIsOk, freshAlarms.readings);
+    if (forbidden !== undefined) {
+      logger.warn('traffic not moved: a watched alarm says no', { ...rolloutKeys, forbidden });
+      const note = `traffic not moved: ${forbidden}`;
+      // Decided with fresh alarms already: the decision itself should have held; do not loop on it.
+      if (known?.freshAlarms !== undefined) return { rollout, note, progressed: false };
+      return {
+        rollout,
+        note,
+        progressed: true,
+        known: { state: { rollout, ...(queued ? { queued } : {}) }, freshAlarms },
+      };
+    }
   }
   const notices = step.actions.flatMap((action) =>
     action.kind === 'notify' ? [{ ...action, message: `${action.message}\n\n${commandToAct(step.next)}` }] : [],
@@ -149,10 +189,10 @@ async function stepOnce(
   if (step.next !== rollout && !isActive(step.next)) {
     // Into a final phase, act first: the clean-up and rejection must not be lost to a failed call,
     // since nothing looks at a finished rollout again. They are idempotent, so a retry is safe.
-    await driver.act(context, group, step.next, acting);
-    saved = await saveRollout(context.writer, table, step.next, rollout);
+    const finished = await actToFinish(context, driver, group, rollout, step.next, acting, now);
+    saved = await saveRollout(context.writer, table, finished.next, rollout);
     await forgetWatchers(context, saved);
-    await sendNotices(context, notices);
+    await sendNotices(context, [...notices, ...finished.notices]);
     await announceTransition(context, group, rollout, saved, now);
   } else if (step.next !== rollout || step.actions.length > 0) {
     // Record first, act second: if an action fails, the record already says what to converge to and
@@ -167,6 +207,17 @@ async function stepOnce(
       await sendNotices(context, notices);
       await announceTransition(context, group, rollout, saved, now);
     }
+    if (movesTraffic) {
+      // A rollback recorded while this step sent its traffic must win: if anyone wrote the record since,
+      // decide again from it (a rollback then sends the traffic back, after this step's update).
+      const after = await readEndpointState(table, endpointName);
+      const newer = after.rollout?.rolloutId !== saved.rolloutId || (after.rollout?.version ?? 0) > saved.version;
+      if (newer) {
+        logger.warn('the record changed while traffic moved: deciding again', rolloutKeys);
+        const note = `${step.note}; the record changed while traffic moved: deciding again`;
+        return { rollout: after.rollout, note, progressed: true, known: { state: after } };
+      }
+    }
   }
   logger.info('rollout step', {
     ...rolloutKeys,
@@ -177,11 +228,14 @@ async function stepOnce(
   const counted = countedPhases[saved.phase];
   if (saved.phase !== rollout.phase && counted !== undefined) context.countDecision?.(counted);
   const queuedCanStart = !isActive(saved) && queued !== undefined;
+  const busy = observed.endpoint !== undefined && inProgressStatuses.has(observed.endpoint.status);
+  const rollbackWaitsForEndpoint = saved.phase === 'RollingBack' && step.actions.length === 0 && busy;
   const sameReads = step.actions.length === 0 && observationKind(saved.phase) === observationKind(rollout.phase);
   return {
     rollout: saved,
     note: step.note,
     progressed: queuedCanStart || (step.next !== rollout && step.actions.length === 0),
+    ...(rollbackWaitsForEndpoint ? { rollbackWaitsForEndpoint } : {}),
     known: {
       state: { rollout: saved, ...(queued === undefined ? {} : { queued }) },
       ...(sameReads ? { observed } : {}),
@@ -205,6 +259,7 @@ export async function reconcileEndpoint(
       ? { state: hints.state, ...(hints.fromIndex ? { fromIndex: true } : {}) }
       : undefined;
   let attempt = 1;
+  let rollbackWaits = 0;
   for (let step = 0; step < stepsPerReconcile; step += 1) {
     try {
       outcome = await stepOnce(context, endpointName, now, hints, known);
@@ -218,9 +273,92 @@ export async function reconcileEndpoint(
     // A step that only recorded what it waits for is followed by the same wait: say it once.
     if (notes.at(-1) !== outcome.note) notes.push(outcome.note);
     known = outcome.known;
-    if (!outcome.progressed) break;
+    if (outcome.progressed) continue;
+    // A rollback waiting for an update in flight (a step's weights sent a moment before the alarm) is
+    // carried out in this invocation as soon as SageMaker accepts it, not a tick later.
+    if (outcome.rollbackWaitsForEndpoint !== true || !(await mayWaitForRollback(context, rollbackWaits))) break;
+    rollbackWaits += 1;
+    known = undefined;
+    step -= 1;
   }
   return { endpointName, rolloutId: outcome?.rollout?.rolloutId, phase: outcome?.rollout?.phase, notes };
+}
+
+/** How long a rollback waits, in all, for SageMaker to finish an update within one invocation. */
+const rollbackWaitMs = 5_000;
+const rollbackWaitLimit = 6;
+/** A wait is started only with this much of the invocation left, so the invocation still ends cleanly. */
+const reserveForRollbackMs = 15_000;
+
+/** Pauses before the rollback is tried again, where this run may wait (a Lambda invocation, a test). */
+async function mayWaitForRollback(context: RunContext, waitsSoFar: number): Promise<boolean> {
+  if (context.pause === undefined || waitsSoFar >= rollbackWaitLimit) return false;
+  if ((context.remainingTimeMs?.() ?? Number.POSITIVE_INFINITY) < reserveForRollbackMs + rollbackWaitMs) return false;
+  await context.pause(rollbackWaitMs);
+  return true;
+}
+
+/**
+ * The final actions of a rollout (clean-up, rejection), all of them or none: a failure is retried on the
+ * next tick. Until the progress deadline: past it, a final action that keeps failing (a rejection IAM
+ * denies, a model that cannot be deleted) no longer holds the endpoint's queue. Each action is then
+ * tried once on its own, the rollout ends as decided, and a loud notice names what failed for people.
+ */
+async function actToFinish(
+  context: RunContext,
+  driver: TargetDriver,
+  group: GroupPolicy,
+  rollout: Rollout,
+  next: Rollout,
+  actions: readonly RolloutAction[],
+  now: string,
+): Promise<{ next: Rollout; notices: NotifyAction[] }> {
+  try {
+    await driver.act(context, group, next, actions);
+    return { next, notices: [] };
+  } catch (error) {
+    const dueAt = Date.parse(rollout.phaseSince) + group.rollout.progressDeadlineMinutes * 60_000;
+    if (Date.parse(now) <= dueAt) throw error;
+  }
+  const failed: string[] = [];
+  for (const action of actions) {
+    try {
+      await driver.act(context, group, next, [action]);
+    } catch (error) {
+      failed.push(`${action.kind} (${(error as Error).name}: ${(error as Error).message})`);
+    }
+  }
+  if (failed.length === 0) return { next, notices: [] };
+  logger.error('final actions failed past the deadline; the rollout ends without them', {
+    endpointName: rollout.endpointName,
+    rolloutId: rollout.rolloutId,
+    failed,
+  });
+  const what = failed.join('; ');
+  const withNote = { ...next, history: [...next.history, { at: now, phase: next.phase, note: `not done: ${what}` }] };
+  return {
+    next: withNote,
+    notices: [
+      notify(
+        next,
+        `${next.phase}, with final actions that failed`,
+        `The rollout ended ${next.phase} (${next.reason ?? 'as decided'}), but these final actions failed on every try until its progress deadline and were given up: ${what}. Do them by hand (e.g. the package's status, the models and configs named above), then check with npx rollout status ${rollout.endpointName}.`,
+      ),
+    ],
+  };
+}
+
+/**
+ * The group's policy to act on the rollout with: the policy's, while it still configures this endpoint.
+ * A group removed from the policy (or moved to another endpoint) is left alone, with one exception:
+ * a person's abort is carried out on the policy the rollout started with, back to the incumbent
+ * (Argo Rollouts' abort to stable), so a removed group never strands an endpoint half-way.
+ */
+function groupToActOn(context: RunContext, rollout: Rollout, endpointName: string): GroupPolicy | undefined {
+  const group = context.policy.group(rollout.groupName);
+  if (group !== undefined && group.endpointName === endpointName) return group;
+  const aborted = rollout.phase === 'RollingBack' && rollout.rollbackCause === 'operator';
+  return aborted ? rollout.startedWithPolicy : undefined;
 }
 
 /** A finished rollout's alarms no longer lead to it; a watcher left behind expires by itself, so a failure only warns. */

@@ -2,6 +2,7 @@
 // instances than that share had before the rollout. Pure.
 import type { ObservedEndpoint } from './observed-state.ts';
 import type { ChallengerPlan, Rollout } from './rollout-state.ts';
+import { sharesOf } from './rollout-step.ts';
 
 /** The incumbents' live instance count now: what serves with weight, as DescribeEndpoint reports it. */
 export function servingInstanceCount(endpoint: ObservedEndpoint, variantNames: readonly string[]): number {
@@ -26,14 +27,42 @@ export interface VariantCapacity {
   readonly DesiredInstanceCount: number;
 }
 
+/**
+ * How many instances all of the traffic needs, judged by the incumbents' live fleet. While auto scaling
+ * has scaled them out above their count at the rollout's start, their load per instance is what their
+ * target tracking holds, so the whole traffic needs their live count ÷ their share of it (9 instances
+ * serving 50% need 18 for 100%). Otherwise the larger of the recorded baseline and their live count: an
+ * incumbent that has not yet scaled in after its share fell says nothing about the load.
+ */
+export function fullTrafficInstances(rollout: Rollout, endpoint: ObservedEndpoint): number {
+  const names = rollout.incumbentVariants.map((variant) => variant.VariantName);
+  const live = servingInstanceCount(endpoint, names);
+  const atStart = names.reduce((sum, name) => sum + (rollout.incumbentInstanceCounts[name] ?? 0), 0);
+  const shares = sharesOf(endpoint);
+  const incumbentShare = names.reduce((sum, name) => sum + (shares.get(name) ?? 0), 0);
+  const scaledOut = live > atStart && incumbentShare > 0;
+  const equivalent = scaledOut ? Math.ceil((live * 100) / incumbentShare) : live;
+  return Math.max(rollout.challenger.baselineInstanceCount, equivalent);
+}
+
+/**
+ * The rollout with its baseline raised to what the whole traffic needs now: recorded, so that once the
+ * incumbents serve nothing the challenger is still sized for the load they saw. The same object when
+ * nothing grew.
+ */
+export function withLiveBaseline(rollout: Rollout, endpoint: ObservedEndpoint): Rollout {
+  const needed = fullTrafficInstances(rollout, endpoint);
+  if (needed <= rollout.challenger.baselineInstanceCount) return rollout;
+  return { ...rollout, challenger: { ...rollout.challenger, baselineInstanceCount: needed } };
+}
+
 /** The challenger's capacity request for `percent`, or none when it already has (or is getting) enough. */
 export function challengerShortfall(
   rollout: Rollout,
   endpoint: ObservedEndpoint,
   percent: number,
 ): VariantCapacity | undefined {
-  const names = rollout.incumbentVariants.map((variant) => variant.VariantName);
-  const needed = challengerInstancesAt(rollout.challenger, percent, servingInstanceCount(endpoint, names));
+  const needed = challengerInstancesAt(rollout.challenger, percent, fullTrafficInstances(rollout, endpoint));
   const challenger = endpoint.variants.find((variant) => variant.VariantName === rollout.challengerVariant);
   if (challenger === undefined) return undefined;
   const current = challenger.currentInstanceCount ?? 0;

@@ -1,13 +1,13 @@
 // The steps that take a rollout forward: start, deploy, bake each step, finalize, complete.
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { abTestVerdict, bakeMinutesOf, isAbTestSplit } from './analysis.ts';
-import { challengerShortfall } from './capacity.ts';
+import { challengerInstancesAt, challengerShortfall, withLiveBaseline } from './capacity.ts';
 import { canaryConfig, type EndpointConfigPlan, finalConfig, shadowConfig } from './endpoint-configs.ts';
 import { abTestUnderway, judgeEvidence, rollBackOnEvidence, waitForEvidence, withAnalysis } from './evidence-steps.ts';
 import { firstDeploymentPlan, planFromIncumbent, withPackageContainers } from './incumbent-settings.ts';
 import type { Observed, ObservedEndpoint } from './observed-state.ts';
 import { beginRollback } from './rollback-steps.ts';
-import { configNameFor, type RetainedVersion, type Rollout } from './rollout-state.ts';
+import { configNameFor, type RetainedVersion, type Rollout, type VariantScaling } from './rollout-state.ts';
 import {
   changedSinceRequest,
   createChallengerModel,
@@ -167,6 +167,14 @@ export function blockingAlarm(group: GroupPolicy, rollout: Rollout, observed: Ob
   return rollout.watchedAlarms.find((name) => observed.alarms[name] === 'INSUFFICIENT_DATA');
 }
 
+/** A watched alarm that does not exist, or has no data where the policy does not take that as OK, holds the step. */
+function holdForAlarms(group: GroupPolicy, rollout: Rollout, observed: Observed): RolloutStep | undefined {
+  const missing = missingPolicyAlarms(rollout, observed);
+  if (missing.length > 0) return holdForMissingAlarms(rollout, missing);
+  const holding = blockingAlarm(group, rollout, observed);
+  return holding === undefined ? undefined : wait(rollout, `holding: alarm ${holding} has no data yet`);
+}
+
 /** Capacity first, then traffic: the challenger has its share of instances before its share of requests. */
 function moveTraffic(rollout: Rollout, endpoint: ObservedEndpoint, percent: number): RolloutAction | undefined {
   const shortfall = challengerShortfall(rollout, endpoint, percent);
@@ -175,19 +183,33 @@ function moveTraffic(rollout: Rollout, endpoint: ObservedEndpoint, percent: numb
   return weightsMatch(endpoint, weights) ? undefined : { kind: 'setWeights', weights };
 }
 
-function trafficNote(action: RolloutAction, percent: number): string {
+function trafficNote(action: RolloutAction, rollout: Rollout, percent: number): string {
   if (action.kind !== 'setCapacity') return `setting traffic to ${percent}%`;
   const count = action.capacities[0]?.DesiredInstanceCount;
-  return `adding capacity: ${count} instance(s) for ${percent}% before its traffic moves`;
+  const whole = rollout.challenger.baselineInstanceCount;
+  return `adding capacity: ${count} instance(s) for ${percent}% before its traffic moves (all of the traffic needs ${whole}, judged by the incumbents' live fleet)`;
+}
+
+/**
+ * The new version's auto scaling once it carries all of the traffic: the incumbents' registration, with
+ * a maximum no lower than what it was sized to (auto scaling would otherwise scale it in below the load).
+ */
+function challengerScaling(rollout: Rollout): VariantScaling | undefined {
+  const scaling = scalingForChallenger(rollout.incumbentScaling, rollout.incumbentVariants, rollout.challengerVariant);
+  if (scaling === undefined) return undefined;
+  const sized = challengerInstancesAt(rollout.challenger, 100);
+  return { ...scaling, maxCapacity: Math.max(scaling.maxCapacity, sized) };
 }
 
 export function baking(
   group: GroupPolicy,
-  rollout: Rollout,
+  recorded: Rollout,
   endpoint: ObservedEndpoint,
   observed: Observed,
   now: string,
 ): RolloutStep {
+  // Auto scaling may have scaled the incumbents out since the last tick: the load they saw sizes the challenger.
+  const rollout = withLiveBaseline(recorded, endpoint);
   if (endpoint.configName !== rollout.targetConfigName) {
     return fail(
       rollout,
@@ -198,18 +220,24 @@ export function baking(
   const steps = group.rollout.steps;
   const percent = steps[rollout.stepIndex] ?? 100;
   const traffic = rollout.stage === 'canary' ? moveTraffic(rollout, endpoint, percent) : undefined;
-  if (traffic !== undefined) return { next: rollout, actions: [traffic], note: trafficNote(traffic, percent) };
+  if (traffic !== undefined) {
+    // Capacity may always be added; traffic moves only while every watched alarm allows it.
+    const held = traffic.kind === 'setWeights' ? holdForAlarms(group, rollout, observed) : undefined;
+    if (held !== undefined) return held;
+    return { next: rollout, actions: [traffic], note: trafficNote(traffic, rollout, percent) };
+  }
   const guards = missingGuards(rollout, observed);
   if (guards.length > 0) return { next: rollout, actions: guards, note: 'restoring the guard alarms' };
   if (rollout.bakeStartedAt === undefined) {
     const next = { ...rollout, bakeStartedAt: now };
-    return { next, actions: [], note: `serving ${percent}%: the bake starts` };
+    // All of the traffic on the new version: its auto scaling protects it from now, not from completion.
+    const scaling = rollout.stage === 'canary' && percent === 100 ? challengerScaling(rollout) : undefined;
+    const actions: RolloutAction[] = scaling === undefined ? [] : [{ kind: 'registerScaling', scaling: [scaling] }];
+    return { next, actions, note: `serving ${percent}%: the bake starts` };
   }
   if (rollout.paused) return wait(rollout, 'paused: holding this step');
-  const missing = missingPolicyAlarms(rollout, observed);
-  if (missing.length > 0) return holdForMissingAlarms(rollout, missing);
-  const holding = blockingAlarm(group, rollout, observed);
-  if (holding !== undefined) return wait(rollout, `holding: alarm ${holding} has no data yet`);
+  const held = holdForAlarms(group, rollout, observed);
+  if (held !== undefined) return held;
   // A person promoted it while every alarm was OK: the steps still go out one by one, at full capacity.
   if (rollout.promotedBy !== undefined) return nextStep(group, rollout, endpoint, now, []);
   const bakeMinutes = bakeMinutesOf(group, rollout);
@@ -297,7 +325,7 @@ export function retainAfterCompletion(
 function complete(group: GroupPolicy, rollout: Rollout, now: string, note: string): RolloutStep {
   const { kept, released } = retainAfterCompletion(group, rollout);
   const transitional = transitionalConfigs(group, rollout);
-  const scaling = scalingForChallenger(rollout.incumbentScaling, rollout.incumbentVariants, rollout.challengerVariant);
+  const scaling = challengerScaling(rollout);
   const stepPolicies = stepScalingPolicies(scaling);
   const scalingNote =
     scaling === undefined

@@ -1,3 +1,4 @@
+import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import type { AnalysisResult } from './analysis.ts';
 
 /**
@@ -162,6 +163,11 @@ export interface Rollout {
   readonly pipelineExecutionId?: string;
   /** Versions whose model and final config are kept for a manual rollback, newest first. */
   readonly retainedVersions: readonly RetainedVersion[];
+  /**
+   * The group's policy when the rollout began: used only to carry out a person's abort after the group
+   * left the policy (engine/reconcile.ts groupToActOn). Absent on records written before it was kept.
+   */
+  readonly startedWithPolicy?: GroupPolicy;
   /** Optimistic lock: every write requires the version it read. */
   readonly version: number;
 }

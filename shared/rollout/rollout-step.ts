@@ -3,7 +3,7 @@
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import type { VariantCapacity } from './capacity.ts';
 import type { EndpointConfigPlan } from './endpoint-configs.ts';
-import type { Observed, ObservedEndpoint, ObservedIncumbent } from './observed-state.ts';
+import type { AlarmState, Observed, ObservedEndpoint, ObservedIncumbent } from './observed-state.ts';
 import {
   configNameFor,
   historyLimit,
@@ -149,7 +149,9 @@ export function rollingBackNotice(rollout: Rollout, reason: string): RolloutActi
   return notify(rollout, 'is rolling back', detail);
 }
 
-export function notify(rollout: Rollout, outcome: string, detail: string): RolloutAction {
+export type NotifyAction = Extract<RolloutAction, { readonly kind: 'notify' }>;
+
+export function notify(rollout: Rollout, outcome: string, detail: string): NotifyAction {
   return {
     kind: 'notify',
     subject: `${rollout.endpointName}: ${rollout.groupName} v${rollout.packageVersion} ${outcome}`,
@@ -204,6 +206,41 @@ export function changedSinceRequest(rollout: Rollout, endpoint: ObservedEndpoint
   );
 }
 
+/** What gives the new version traffic (or more of it): weights, a config that holds it, clients told to use it. */
+const trafficMoves: ReadonlySet<RolloutAction['kind']> = new Set([
+  'setWeights',
+  'updateEndpoint',
+  'deployWithGuardrails',
+  'publishParameter',
+]);
+
+/** A forward step that moves traffic: the core reads the alarms again just before it is sent. */
+export function movesTrafficForward(step: RolloutStep): boolean {
+  return (
+    isActive(step.next) &&
+    step.next.phase !== 'RollingBack' &&
+    step.actions.some((action) => trafficMoves.has(action.kind))
+  );
+}
+
+/**
+ * Why the watched alarms, as read just now, forbid giving the new version more traffic; undefined when
+ * they allow it. A guard alarm not created yet (the first step creates it) does not forbid.
+ */
+export function alarmsForbidTraffic(
+  rollout: Rollout,
+  insufficientDataIsOk: boolean,
+  readings: Readonly<Record<string, { readonly state: AlarmState } | undefined>>,
+): string | undefined {
+  for (const name of rollout.watchedAlarms) {
+    const state = readings[name]?.state;
+    if (state === 'ALARM') return `alarm ${name} is in ALARM`;
+    if (state === 'INSUFFICIENT_DATA' && !insufficientDataIsOk) return `alarm ${name} has no data yet`;
+    if (state === undefined && !rollout.guardAlarms.includes(name)) return `alarm ${name} does not exist`;
+  }
+  return undefined;
+}
+
 export function firingAlarm(rollout: Rollout, observed: Observed): string | undefined {
   return rollout.watchedAlarms.find((name) => observed.alarms[name] === 'ALARM');
 }
@@ -249,7 +286,19 @@ export function holdBeforeStart(
 ): RolloutStep | undefined {
   if (endpoint.status !== 'InService') return wait(rollout, `waiting: the endpoint is ${endpoint.status}`);
   const alarm = firingAlarm(rollout, observed);
-  if (alarm !== undefined) return wait(rollout, `waiting: alarm ${alarm} is in ALARM before the rollout started`);
+  if (alarm !== undefined) {
+    // Said at once, not only when the deadline fails it: people may be waiting for a version that cannot start.
+    const waitingFor = `alarm ${alarm} is in ALARM before the rollout started`;
+    const detail =
+      `The rollout watches ${alarm} (metric or composite), which is in ALARM now: a new version never starts on an ` +
+      'endpoint that is already unhealthy. It starts when the alarm is OK again; after rollout.progressDeadlineMinutes it fails. ' +
+      'The endpoint was not touched.';
+    return holdWithNotice(
+      rollout,
+      { key: `firing-at-start:${alarm}`, outcome: `is waiting: ${waitingFor}`, detail },
+      waitingFor,
+    );
+  }
   const missing = missingPolicyAlarms(rollout, observed);
   return missing.length > 0 ? holdForMissingAlarms(rollout, missing) : undefined;
 }

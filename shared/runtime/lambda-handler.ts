@@ -43,6 +43,7 @@ export function createLambdaHandler(
         settings,
         writer: liveWriter(),
         countDecision,
+        pause: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
         ...(remainingTimeMs && { remainingTimeMs }),
       };
       const result = await useCase(event, context);

@@ -26,6 +26,18 @@ export interface RunContext {
   readonly countDecision?: (metric: DecisionMetric) => void;
   /** Milliseconds left in this invocation (Lambda's clock); absent: no limit (replay, tests). */
   readonly remainingTimeMs?: () => number;
+  /**
+   * Waits `ms` (Lambda: a timer; tests: the emulator finishing its updates). Absent: this run never waits
+   * for SageMaker, the next tick carries on (replay, the demo).
+   */
+  readonly pause?: (ms: number) => Promise<void>;
+  /** This machine's clock, in ms since the epoch (absent: Date.now); caps an event dated in the future. */
+  readonly wallClockMs?: () => number;
+}
+
+/** The wall clock of this run: decisions use the event's time, bounded by this (rollout-clock.ts). */
+export function wallClockOf(context: Pick<RunContext, 'wallClockMs'>): number {
+  return context.wallClockMs?.() ?? Date.now();
 }
 
 /** What a use case reports back: a short outcome for logs and replay, and the writes it made. */

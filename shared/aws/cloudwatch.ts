@@ -1,6 +1,7 @@
 import {
   CloudWatchClient,
   DeleteAlarmsCommand,
+  DescribeAlarmHistoryCommand,
   DescribeAlarmsCommand,
   PutMetricAlarmCommand,
 } from '@aws-sdk/client-cloudwatch';
@@ -33,10 +34,63 @@ export async function readAlarms(alarmNames: readonly string[]): Promise<Record<
     );
     for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
       if (alarm.AlarmName === undefined) continue;
-      readings[alarm.AlarmName] = { state: alarm.StateValue as AlarmState, reason: alarm.StateReason };
+      const transitionedAt = alarm.StateTransitionedTimestamp?.toISOString();
+      readings[alarm.AlarmName] = {
+        state: alarm.StateValue as AlarmState,
+        reason: alarm.StateReason,
+        ...(transitionedAt === undefined ? {} : { transitionedAt }),
+      };
     }
   }
   return readings;
+}
+
+// A rollout's alarm changes state a few times at most; a history longer than this is read no further.
+const historyPagesLimit = 5;
+
+/**
+ * When the alarm last went to ALARM after `since` (CloudWatch's own clock, exclusive), and why; undefined
+ * when it did not. Metric and composite alarms alike: without AlarmTypes only metric alarms' history is
+ * returned. https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarmHistory.html
+ */
+export async function lastAlarmSince(
+  alarmName: string,
+  since: string | undefined,
+): Promise<{ at: string; reason?: string } | undefined> {
+  let nextToken: string | undefined;
+  for (let page = 0; page < historyPagesLimit; page += 1) {
+    const answer = await cloudwatch.send(
+      new DescribeAlarmHistoryCommand({
+        AlarmName: alarmName,
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+        HistoryItemType: 'StateUpdate',
+        ...(since === undefined ? {} : { StartDate: new Date(since) }),
+        ScanBy: 'TimestampDescending',
+        MaxRecords: namesPerCall,
+        ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+      }),
+    );
+    for (const item of answer.AlarmHistoryItems ?? []) {
+      const at = item.Timestamp?.toISOString();
+      if (at === undefined || (since !== undefined && Date.parse(at) <= Date.parse(since))) continue;
+      const data = parseHistoryData(item.HistoryData);
+      if (data?.newState?.stateValue === 'ALARM')
+        return { at, ...(data.newState.stateReason ? { reason: data.newState.stateReason } : {}) };
+    }
+    nextToken = answer.NextToken;
+    if (nextToken === undefined) return undefined;
+  }
+  return undefined;
+}
+
+function parseHistoryData(
+  text: string | undefined,
+): { newState?: { stateValue?: string; stateReason?: string } } | undefined {
+  try {
+    return text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The guard alarm names a rollout of this variant watches, for the limits the policy sets. */

@@ -1,6 +1,7 @@
 // One reconcile of one endpoint: read the record and the world, decide (pure), record, then act.
 // Shared by deploy (first step at once), advance (every minute) and rollback (an alarm fired).
 import { unwatchAlarms } from '#shared/aws/alarm-watchers.ts';
+import { lastAlarmSince } from '#shared/aws/cloudwatch.ts';
 import {
   type EndpointRolloutState,
   readEndpointState,
@@ -15,7 +16,7 @@ import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { decisionTypes, queueEvent } from '#shared/rollout/decision-events.ts';
 import { type AlarmReading, type Observed, observationKind } from '#shared/rollout/observed-state.ts';
 import { decisionTime } from '#shared/rollout/rollout-clock.ts';
-import { decideRolloutStep } from '#shared/rollout/rollout-decision.ts';
+import { alarmsToLookBack, decideRolloutStep } from '#shared/rollout/rollout-decision.ts';
 import { isActive, type Phase, type Rollout } from '#shared/rollout/rollout-state.ts';
 import {
   alarmsForbidTraffic,
@@ -153,7 +154,13 @@ async function stepOnce(
   }
   const driver = driverFor(rollout);
   const alarmHints = known?.freshAlarms === undefined ? hints : { ...hints, alarmStates: known.freshAlarms };
-  const observed = known?.observed ?? (await driver.observe(rollout, group, context.settings, alarmHints, now));
+  const observed =
+    known?.observed ??
+    (await withMissedAlarms(
+      rollout,
+      await driver.observe(rollout, group, context.settings, alarmHints, now),
+      driver.decisions.rollbackablePhases.includes(rollout.phase),
+    ));
   const step = withTrafficRecorded(decideRolloutStep(group, rollout, observed, now, driver.decisions), now);
   if (known?.fromIndex && (step.next !== rollout || step.actions.length > 0)) {
     // About to write or act on a record the index gave: read the record itself first. The same version
@@ -229,7 +236,7 @@ async function stepOnce(
   if (saved.phase !== rollout.phase && counted !== undefined) context.countDecision?.(counted);
   const queuedCanStart = !isActive(saved) && queued !== undefined;
   const busy = observed.endpoint !== undefined && inProgressStatuses.has(observed.endpoint.status);
-  const rollbackWaitsForEndpoint = saved.phase === 'RollingBack' && step.actions.length === 0 && busy;
+  const rollbackWaitsForEndpoint = saved.phase === 'RollingBack' && acting.length === 0 && busy;
   const sameReads = step.actions.length === 0 && observationKind(saved.phase) === observationKind(rollout.phase);
   return {
     rollout: saved,
@@ -296,6 +303,17 @@ async function mayWaitForRollback(context: RunContext, waitsSoFar: number): Prom
   if ((context.remainingTimeMs?.() ?? Number.POSITIVE_INFINITY) < reserveForRollbackMs + rollbackWaitMs) return false;
   await context.pause(rollbackWaitMs);
   return true;
+}
+
+/** The observation with the watched alarms that went to ALARM since the rollout last looked (alarm history). */
+async function withMissedAlarms(rollout: Rollout, observed: Observed, rollbackable: boolean): Promise<Observed> {
+  const lookBack = alarmsToLookBack(rollout, observed, rollbackable);
+  if (lookBack.length === 0) return observed;
+  const found = await Promise.all(
+    lookBack.map(async ({ name, since }) => [name, await lastAlarmSince(name, since)] as const),
+  );
+  const missedAlarms = Object.fromEntries(found.flatMap(([name, missed]) => (missed ? [[name, missed]] : [])));
+  return Object.keys(missedAlarms).length === 0 ? observed : { ...observed, missedAlarms };
 }
 
 /**

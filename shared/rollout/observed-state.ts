@@ -19,6 +19,8 @@ export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 export interface AlarmReading {
   readonly state: AlarmState;
   readonly reason?: string;
+  /** StateTransitionedTimestamp: when its state last changed, on CloudWatch's clock. */
+  readonly transitionedAt?: string;
 }
 
 export interface ObservedVariant {
@@ -85,6 +87,10 @@ export interface Observed {
   readonly alarmsPartial?: boolean;
   /** Why each alarm is in its state (CloudWatch's StateReason), for the record of a rollback. */
   readonly alarmReasons?: Readonly<Record<string, string>>;
+  /** When each alarm's state last changed (CloudWatch's clock), as far as it was read. */
+  readonly alarmTransitions?: Readonly<Record<string, string>>;
+  /** Watched alarms that went to ALARM since the rollout last looked and are no longer in it (a lost event). */
+  readonly missedAlarms?: Readonly<Record<string, { readonly at: string; readonly reason?: string }>>;
   /** Baking, when the policy's analysis is due: the challenger's and the incumbent's metrics (analysis.ts). */
   readonly analysis?: AnalysisReading;
   /** CodePipeline execution status while AwaitingPipeline. */

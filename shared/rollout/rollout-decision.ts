@@ -55,6 +55,57 @@ function enforceDeadline(
   return decisions.rollback(group, rollout, observed, now, reason, 'deadline');
 }
 
+/**
+ * The watched alarms whose state changed since the rollout last looked and that are not in ALARM now:
+ * while the rollout can roll back, their history is read (an ALARM between two ticks whose event was
+ * lost, or that fired while the functions were down, still stops it). `since`: the change last seen.
+ */
+export function alarmsToLookBack(
+  rollout: Rollout,
+  observed: Observed,
+  rollbackable: boolean,
+): { readonly name: string; readonly since?: string }[] {
+  const seen = rollout.alarmTransitionsSeen;
+  // A record from before transitions were kept has no starting point: it starts keeping them now.
+  if (!rollbackable || seen === undefined) return [];
+  return rollout.watchedAlarms.flatMap((name) => {
+    const changedAt = observed.alarmTransitions?.[name];
+    const state = observed.alarms[name];
+    if (changedAt === undefined || state === undefined || state === 'ALARM') return [];
+    const since = seen[name];
+    if (since !== undefined && Date.parse(changedAt) <= Date.parse(since)) return [];
+    return [{ name, ...(since === undefined ? {} : { since }) }];
+  });
+}
+
+/** The step, with the alarm changes looked at in this reconcile remembered on the record. */
+function withAlarmTransitionsSeen(step: RolloutStep, rollout: Rollout, observed: Observed): RolloutStep {
+  // Nothing read of the alarms' changes (an alarm's event alone, a pipeline wait): nothing to remember.
+  if (observed.alarmTransitions === undefined) return step;
+  const seen = rollout.alarmTransitionsSeen ?? {};
+  const changed = rollout.watchedAlarms.filter((name) => {
+    const at = observed.alarmTransitions?.[name];
+    return at !== undefined && at !== seen[name];
+  });
+  if (changed.length === 0 && rollout.alarmTransitionsSeen !== undefined) return step;
+  const updates = Object.fromEntries(changed.map((name) => [name, observed.alarmTransitions?.[name] ?? '']));
+  return { ...step, next: { ...step.next, alarmTransitionsSeen: { ...seen, ...updates } } };
+}
+
+/** Why an alarm stops the rollout: one in ALARM now, or one that went to ALARM since the last look. */
+function alarmReason(rollout: Rollout, observed: Observed): string | undefined {
+  const alarm = firingAlarm(rollout, observed);
+  if (alarm !== undefined) {
+    const why = observed.alarmReasons?.[alarm];
+    return `alarm ${alarm} is in ALARM${why ? `: ${why}` : ''}`;
+  }
+  const missed = rollout.watchedAlarms.find((name) => observed.missedAlarms?.[name] !== undefined);
+  if (missed === undefined) return undefined;
+  const { at, reason } = observed.missedAlarms?.[missed] ?? { at: '' };
+  const state = observed.alarms[missed] ?? 'missing';
+  return `alarm ${missed} went to ALARM at ${at} and is ${state} now (its state change reached no function)${reason ? `: ${reason}` : ''}`;
+}
+
 /** `decisions`: the rollout's target (a real-time endpoint unless said otherwise). */
 export function decideRolloutStep(
   group: GroupPolicy,
@@ -64,12 +115,14 @@ export function decideRolloutStep(
   decisions: TargetDecisions = realTimeDecisions,
 ): RolloutStep {
   if (!isActive(rollout)) return wait(rollout, `${rollout.phase}: nothing more to do`);
-  const alarm = firingAlarm(rollout, observed);
-  if (alarm !== undefined && decisions.rollbackablePhases.includes(rollout.phase)) {
-    const why = observed.alarmReasons?.[alarm];
-    const reason = `alarm ${alarm} is in ALARM${why ? `: ${why}` : ''}`;
-    return decisions.rollback(group, rollout, observed, now, reason, 'alarm');
+  const reason = alarmReason(rollout, observed);
+  if (reason !== undefined && decisions.rollbackablePhases.includes(rollout.phase)) {
+    return withAlarmTransitionsSeen(
+      decisions.rollback(group, rollout, observed, now, reason, 'alarm'),
+      rollout,
+      observed,
+    );
   }
   const step = decisions.step(group, rollout, observed, now);
-  return enforceDeadline(decisions, group, rollout, observed, step, now);
+  return withAlarmTransitionsSeen(enforceDeadline(decisions, group, rollout, observed, step, now), rollout, observed);
 }

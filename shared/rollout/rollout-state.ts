@@ -138,6 +138,12 @@ export interface Rollout {
   readonly reason?: string;
   /** What holds the rollout that a person should know of (a missing alarm...); shown by `rollout status`. */
   readonly waitingFor?: string;
+  /**
+   * Each watched alarm's last state change (CloudWatch's StateTransitionedTimestamp) that the rollout has
+   * looked at: a newer one while it could roll back is read in the alarm's history, so an ALARM whose
+   * event was lost still stops it. Absent on records written before it was kept.
+   */
+  readonly alarmTransitionsSeen?: Readonly<Record<string, string>>;
   /** Notices that are sent once per rollout (a missing alarm, an unverified rollback), by key. */
   readonly noticesSent: readonly string[];
   /**

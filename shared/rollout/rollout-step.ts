@@ -295,7 +295,7 @@ export function holdBeforeStart(
       'The endpoint was not touched.';
     return holdWithNotice(
       rollout,
-      { key: `firing-at-start:${alarm}`, outcome: `is waiting: ${waitingFor}`, detail },
+      { key: `firing-at-start:${alarm}`, outcome: `is waiting: alarm ${alarm} is in ALARM`, detail },
       waitingFor,
     );
   }

@@ -31,7 +31,7 @@ export async function readAlarmStates(alarmNames: readonly string[]): Promise<Al
 }
 
 /** The alarm part of an observation: states, reasons, and whether only the event's alarm is known. */
-export type ObservedAlarms = Pick<Observed, 'alarms' | 'alarmsPartial' | 'alarmReasons'>;
+export type ObservedAlarms = Pick<Observed, 'alarms' | 'alarmsPartial' | 'alarmReasons' | 'alarmTransitions'>;
 
 export async function observeAlarms(rollout: Rollout, known: KnownAlarms): Promise<ObservedAlarms> {
   const fromEvent = known.alarmEvent ?? {};
@@ -50,6 +50,9 @@ export async function observeAlarms(rollout: Rollout, known: KnownAlarms): Promi
     ...(firingByEvent ? { alarmsPartial: true } : {}),
     alarmReasons: Object.fromEntries(
       readings.flatMap(([name, reading]) => (reading.reason ? [[name, reading.reason]] : [])),
+    ),
+    alarmTransitions: Object.fromEntries(
+      readings.flatMap(([name, reading]) => (reading.transitionedAt ? [[name, reading.transitionedAt]] : [])),
     ),
   };
 }

@@ -138,6 +138,46 @@ describe('a canary over a production endpoint', () => {
     expect(await serving()).toEqual({ 'fraud-detector-2': { instances: 6, percent: 100 } });
   });
 
+  it("follows the incumbents' load when auto scaling scales them out mid-rollout: 9 serving 50% means 18 for 100%", async () => {
+    await startRolloutOverProduction();
+    await tickUntilServing(10);
+    await story.tick(); // the bake at 10% starts
+    story.wait(10);
+    expect(await tickUntilServing(50)).toEqual({
+      'fraud-detector-1': { instances: 6, percent: 50 },
+      'fraud-detector-2': { instances: 3, percent: 50 },
+    });
+
+    // Half of the traffic grew enough for auto scaling to take the incumbent from 6 to 9.
+    await story.scaleVariant('fraud-detector-1', 9);
+    const resized = await story.tick();
+    await story.settle();
+
+    expect(resized.outcome).toMatch(/adding capacity: 9 instance\(s\) for 50% .*all of the traffic needs 18/);
+    expect(await serving()).toEqual({
+      'fraud-detector-1': { instances: 9, percent: 50 },
+      'fraud-detector-2': { instances: 9, percent: 50 },
+    });
+    expect((await story.record())?.challenger.baselineInstanceCount).toBe(18);
+    expect(await tickUntilServing(100)).toEqual({
+      'fraud-detector-1': { instances: 9, percent: 0 },
+      'fraud-detector-2': { instances: 18, percent: 100 },
+    });
+    // From the moment it takes all of the traffic, auto scaling protects it, up to no less than its size.
+    await story.tick();
+    expect((await story.record())?.phase).toBe('Baking');
+    expect(await scalingOf('fraud-detector-2')).toEqual({
+      min: 2,
+      max: 18,
+      policies: [
+        { name: productionShape.scalingPolicyName, type: 'TargetTrackingScaling', configuration: expect.anything() },
+      ],
+    });
+    await story.tickUntil(['Completed']);
+    expect(await serving()).toEqual({ 'fraud-detector-2': { instances: 18, percent: 100 } });
+    expect((await scalingOf('fraud-detector-2'))?.max).toBe(18);
+  });
+
   it('leaves every setting of the incumbent config and model on what it writes, field by field', async () => {
     const { incumbent } = await startRolloutOverProduction();
     const before = await describeConfig(incumbent.configName);

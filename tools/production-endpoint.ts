@@ -168,6 +168,89 @@ export async function deployProductionEndpoint(
   return { packageArn, modelName, configName, variantName };
 }
 
+/**
+ * A step scaling policy on the variant as teams set one up (create-step-scaling-policy-cli.html): the policy,
+ * then their own alarms that invoke it, one on a metric and one on metric math, each also paging on-call.
+ * Answers the policy's ARN and the alarms' names.
+ */
+export async function addStepScaling(endpointName: string, variantName: string) {
+  const autoscaling = new ApplicationAutoScalingClient({});
+  const cloudwatch = new CloudWatchClient({});
+  const { PolicyARN } = await autoscaling.send(
+    new PutScalingPolicyCommand({
+      ServiceNamespace: 'sagemaker',
+      ResourceId: `endpoint/${endpointName}/variant/${variantName}`,
+      ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+      PolicyName: stepScalingShape.policyName,
+      PolicyType: 'StepScaling',
+      StepScalingPolicyConfiguration: {
+        AdjustmentType: 'ChangeInCapacity',
+        StepAdjustments: [
+          { MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 500, ScalingAdjustment: 1 },
+          { MetricIntervalLowerBound: 500, ScalingAdjustment: 3 },
+        ],
+        Cooldown: 120,
+        MetricAggregationType: 'Maximum',
+      },
+    }),
+  );
+  const policyArn = PolicyARN as string;
+  const variant = [
+    { Name: 'EndpointName', Value: endpointName },
+    { Name: 'VariantName', Value: variantName },
+  ];
+  const { onCall } = stepScalingShape;
+  await cloudwatch.send(
+    new PutMetricAlarmCommand({
+      AlarmName: `${endpointName}-high-load`,
+      AlarmDescription: 'Scale out when each instance takes more than 1,000 requests a minute',
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'InvocationsPerInstance',
+      Dimensions: variant,
+      Statistic: 'Sum',
+      Unit: 'None',
+      Period: 60,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      Threshold: 1000,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [onCall, policyArn],
+      OKActions: [onCall],
+      Tags: [{ Key: 'team', Value: 'fraud' }],
+    }),
+  );
+  await cloudwatch.send(
+    new PutMetricAlarmCommand({
+      AlarmName: `${endpointName}-slow-and-busy`,
+      Metrics: [
+        {
+          Id: 'latency',
+          MetricStat: {
+            Metric: { Namespace: 'AWS/SageMaker', MetricName: 'ModelLatency', Dimensions: variant },
+            Period: 60,
+            Stat: 'Average',
+          },
+          ReturnData: false,
+        },
+        { Id: 'milliseconds', Expression: 'latency / 1000', Label: 'latency (ms)', ReturnData: true },
+      ],
+      EvaluationPeriods: 2,
+      Threshold: 300,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'missing',
+      AlarmActions: [policyArn],
+      InsufficientDataActions: [onCall],
+    }),
+  );
+  return { policyArn, alarmNames: [`${endpointName}-high-load`, `${endpointName}-slow-and-busy`] };
+}
+
+export const stepScalingShape = {
+  policyName: 'scale-out-on-load',
+  onCall: 'arn:aws:sns:us-east-1:123456789012:fraud-on-call',
+} as const;
+
 /** The endpoint's health as its team watches it: a composite of its error and latency alarms. */
 export async function createHealthAlarm(endpointName: string, compositeName: string): Promise<string[]> {
   const cloudwatch = new CloudWatchClient({});

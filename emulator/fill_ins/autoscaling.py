@@ -30,12 +30,34 @@ What moto 5.2.1 does differently from AWS, and what this module changes:
   AWS returns the policies of the resource named (DescribeScheduledActions
   already matches exactly).
   https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DescribeScalingPolicies.html
+* DescribeScalingPolicies lists no `Alarms` for a step scaling policy. AWS
+  lists "The CloudWatch alarms associated with the scaling policy"
+  (API_ScalingPolicy): a step policy's are the alarms that invoke it, the ones
+  the team created with the policy's ARN among their actions. Here: the metric
+  alarms whose AlarmActions, OKActions or InsufficientDataActions name it.
+  https://docs.aws.amazon.com/autoscaling/application/APIReference/API_ScalingPolicy.html
+  https://docs.aws.amazon.com/autoscaling/application/userguide/create-step-scaling-policy-cli.html
+* DeleteScalingPolicy (and DeregisterScalableTarget, which deletes the
+  target's policies) leaves a step policy's ARN among its alarms' actions.
+  AWS: "Deleting a step scaling policy deletes the underlying alarm action,
+  but does not delete the CloudWatch alarm associated with the scaling policy,
+  even if it no longer has an associated action." Here the ARN leaves every
+  action list of every alarm; the alarms stay.
+  https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeleteScalingPolicy.html
+* PutScalingPolicy naming an existing policy replaces it with a new one: a new
+  ARN (its UUID) and CreationTime. AWS updates the policy ("Creates or updates
+  a scaling policy"; "To update an existing policy, use the existing policy
+  name and set the parameters you want to change"), so its ARN, which its
+  alarms name, stays. A put after a delete creates a policy with a new ARN in
+  both, as the PolicyARN of API_PutScalingPolicy's example carries a UUID.
+  https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PutScalingPolicy.html
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from moto.applicationautoscaling import responses as autoscaling_responses
 from moto.applicationautoscaling.models import (
     ApplicationAutoscalingBackend,
     FakeApplicationAutoscalingPolicy,
@@ -43,6 +65,7 @@ from moto.applicationautoscaling.models import (
     applicationautoscaling_backends,
 )
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.cloudwatch.models import Alarm, cloudwatch_backends
 from moto.core.exceptions import JsonRESTError
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import FakeEndpoint, SageMakerModelBackend
@@ -64,9 +87,13 @@ def install(state: EmulatorState) -> None:
     """Call after sagemaker_endpoints.install: wraps its UpdateEndpoint and DeleteEndpoint."""
     backend = ApplicationAutoscalingBackend
     backend.deregister_scalable_target = _deregister_scalable_target  # type: ignore[method-assign]
-    backend.put_scaling_policy = _requires_target(backend.put_scaling_policy)  # type: ignore[method-assign]
+    put_scaling_policy = _updating_in_place(backend.put_scaling_policy)
+    backend.put_scaling_policy = _requires_target(put_scaling_policy)  # type: ignore[method-assign]
+    backend.delete_scaling_policy = _removing_alarm_actions(backend.delete_scaling_policy)  # type: ignore[method-assign]
     backend.put_scheduled_action = _requires_target(backend.put_scheduled_action)  # type: ignore[method-assign]
     backend.describe_scaling_policies = _describe_scaling_policies  # type: ignore[method-assign]
+    # DescribeScalingPolicies shapes each policy with this module function
+    autoscaling_responses._build_policy = _with_step_alarms(autoscaling_responses._build_policy)
     # UpdateEndpoint reads the targets and DeleteEndpoint removes them: the
     # two services' requests take the same lock.
     ApplicationAutoScalingResponse.call_action = serialised_call_action(state)  # type: ignore[method-assign]
@@ -126,8 +153,10 @@ def _deregister_scalable_target(
 
     for key, policy in list(self.policies.items()):
         if belongs(policy):
-            # as DeleteScalingPolicy does: a target tracking policy takes its alarms along
+            # as DeleteScalingPolicy does: a target tracking policy takes its alarms along,
+            # a step policy its action on the team's alarms
             policy.delete_alarms(self.account_id, self.region_name)
+            _remove_alarm_actions(policy)
             del self.policies[key]
     self.scheduled_actions = [a for a in self.scheduled_actions if not belongs(a)]
 
@@ -170,6 +199,78 @@ def _describe_scaling_policies(
     start = int(next_token) if next_token else 0
     end = start + max_results
     return (str(end) if end < len(policies) else None), policies[start:end]
+
+
+# -- scaling policies and the alarms that invoke them ------------------------------
+
+ACTION_LISTS = ("alarm_actions", "ok_actions", "insufficient_data_actions")
+
+
+def _alarms_naming(policy: FakeApplicationAutoscalingPolicy) -> list[Alarm]:
+    """The metric alarms with the policy's ARN in an action list."""
+    cloudwatch = cloudwatch_backends[policy.account_id][policy.region_name]
+    return [
+        alarm
+        for alarm in cloudwatch.alarms.values()
+        if alarm.rule is None and any(policy.policy_arn in (getattr(alarm, name) or []) for name in ACTION_LISTS)
+    ]
+
+
+def _with_step_alarms(original: Any) -> Any:
+    """DescribeScalingPolicies' shape of a policy; a step policy's Alarms are the alarms that invoke it."""
+
+    def build_policy(policy: FakeApplicationAutoscalingPolicy) -> dict[str, Any]:
+        shape = original(policy)
+        if policy.policy_type == "StepScaling":
+            shape["Alarms"] = [{"AlarmARN": a.alarm_arn, "AlarmName": a.name} for a in _alarms_naming(policy)]
+        return shape
+
+    return build_policy
+
+
+def _remove_alarm_actions(policy: FakeApplicationAutoscalingPolicy) -> None:
+    """A deleted step policy's ARN leaves the actions of the alarms that invoked it."""
+    if policy.policy_type != "StepScaling":
+        return
+    for alarm in _alarms_naming(policy):
+        for name in ACTION_LISTS:
+            setattr(alarm, name, [action for action in getattr(alarm, name) or [] if action != policy.policy_arn])
+
+
+def _removing_alarm_actions(original: Any) -> Any:
+    def delete_scaling_policy(
+        self: ApplicationAutoscalingBackend,
+        policy_name: str,
+        service_namespace: str,
+        resource_id: str,
+        scalable_dimension: str,
+    ) -> None:
+        key = FakeApplicationAutoscalingPolicy.formulate_key(
+            service_namespace, resource_id, scalable_dimension, policy_name
+        )
+        policy = self.policies.get(key)
+        original(self, policy_name, service_namespace, resource_id, scalable_dimension)
+        if policy is not None:
+            _remove_alarm_actions(policy)
+
+    return delete_scaling_policy
+
+
+def _updating_in_place(original: Any) -> Any:
+    """A put naming an existing policy keeps its ARN and creation time."""
+
+    def put_scaling_policy(self: ApplicationAutoscalingBackend, *args: Any, **kwargs: Any) -> Any:
+        key = FakeApplicationAutoscalingPolicy.formulate_key(
+            kwargs["service_namespace"], kwargs["resource_id"], kwargs["scalable_dimension"], kwargs["policy_name"]
+        )
+        existing = self.policies.get(key)
+        policy = original(self, *args, **kwargs)
+        if existing is not None:
+            policy.policy_arn, policy.creation_time = existing.policy_arn, existing.creation_time
+        return policy
+
+    put_scaling_policy.__name__ = original.__name__
+    return put_scaling_policy
 
 
 # -- SageMaker endpoints -------------------------------------------------------

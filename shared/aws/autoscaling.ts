@@ -16,9 +16,11 @@ import {
   type ScalingPolicy,
   type ScheduledAction,
 } from '@aws-sdk/client-application-auto-scaling';
-import type { VariantScaling } from '#shared/rollout/rollout-state.ts';
+import type { StepPolicyAlarms, VariantScaling } from '#shared/rollout/rollout-state.ts';
+import { listsNaming } from '#shared/rollout/scaling-alarms.ts';
 import type { Writer } from './aws-writes.ts';
 import { clientOptions } from './client-options.ts';
+import { alarmsWithActionPrefix, describeMetricAlarms, repointAlarms } from './cloudwatch.ts';
 
 export const autoscaling = new ApplicationAutoScalingClient(clientOptions('autoscaling'));
 
@@ -59,10 +61,55 @@ const scheduledActionInput = (action: ScheduledAction) => ({
   ScheduledActionName: action.ScheduledActionName ?? '',
 });
 
+/**
+ * The team's alarms that invoke each step scaling policy, judged by their action lists: CloudWatch invokes
+ * what an alarm's lists name, so CloudWatch is asked (DescribeAlarms, the policy's ARN as ActionPrefix).
+ * DescribeScalingPolicies' `Alarms` ("The CloudWatch alarms associated with the scaling policy",
+ * API_ScalingPolicy) is Application Auto Scaling's account of it, documented for what a target-tracking policy
+ * creates; its names are read too, as are the names recorded before (an alarm whose ARN is stale or was
+ * removed when the policy was deleted matches no prefix), so such an alarm is seen, with no list.
+ * https://docs.aws.amazon.com/autoscaling/application/APIReference/API_ScalingPolicy.html
+ */
+async function readStepPolicies(
+  variantName: string,
+  policies: readonly ScalingPolicy[],
+  recorded: VariantScaling | undefined,
+): Promise<StepPolicyAlarms[]> {
+  const steps = policies.flatMap(({ PolicyType, PolicyName, PolicyARN, Alarms }) =>
+    PolicyType === 'StepScaling' && PolicyName !== undefined && PolicyARN !== undefined
+      ? [{ PolicyName, PolicyARN, Alarms: Alarms ?? [] }]
+      : [],
+  );
+  if (steps.length === 0) return [];
+  const invoking = await Promise.all(steps.map((step) => alarmsWithActionPrefix(step.PolicyARN)));
+  const candidates = steps.map((step, index) => [
+    ...new Set([
+      ...(invoking[index] ?? []).map((alarm) => alarm.AlarmName),
+      ...step.Alarms.flatMap((alarm) => (alarm.AlarmName === undefined ? [] : [alarm.AlarmName])),
+      ...(recorded?.stepPolicies?.find((policy) => policy.policyName === step.PolicyName)?.alarms ?? []).map(
+        (alarm) => alarm.alarmName,
+      ),
+    ]),
+  ]);
+  const described = new Map(invoking.flat().map((alarm) => [alarm.AlarmName, alarm]));
+  const unread = [...new Set(candidates.flat())].filter((name) => !described.has(name));
+  for (const alarm of await describeMetricAlarms(unread)) described.set(alarm.AlarmName, alarm);
+  return steps.map((step, index) => ({
+    policyName: step.PolicyName,
+    policyArn: step.PolicyARN,
+    variantName,
+    alarms: (candidates[index] ?? []).sort().flatMap((alarmName) => {
+      const alarm = described.get(alarmName);
+      return alarm === undefined ? [] : [{ alarmName, actionLists: listsNaming(alarm, step.PolicyARN) }];
+    }),
+  }));
+}
+
 async function readVariantScaling(
   endpointName: string,
   variantName: string,
   registered: { MinCapacity?: number; MaxCapacity?: number; SuspendedState?: object },
+  recorded: VariantScaling | undefined,
 ): Promise<VariantScaling> {
   const resourceId = variantResourceId(endpointName, variantName);
   const [policies, actions] = await Promise.all([
@@ -73,24 +120,31 @@ async function readVariantScaling(
       new DescribeScheduledActionsCommand({ ServiceNamespace, ScalableDimension, ResourceId: resourceId }),
     ),
   ]);
+  // Exact ResourceId: only this variant's, whatever the service matches.
+  const own = (policies.ScalingPolicies ?? []).filter((policy) => policy.ResourceId === resourceId);
+  const stepPolicies = await readStepPolicies(variantName, own, recorded);
   return {
     variantName,
     minCapacity: registered.MinCapacity ?? 0,
     maxCapacity: registered.MaxCapacity ?? 0,
     // RoleARN is left out: SageMaker uses its service-linked role, and passing it would need iam:PassRole.
     targetSettings: registered.SuspendedState === undefined ? {} : { SuspendedState: registered.SuspendedState },
-    // Exact ResourceId: only this variant's, whatever the service matches.
-    policies: (policies.ScalingPolicies ?? []).filter((policy) => policy.ResourceId === resourceId).map(policyInput),
+    policies: own.map(policyInput),
     scheduledActions: (actions.ScheduledActions ?? [])
       .filter((action) => action.ResourceId === resourceId)
       .map(scheduledActionInput),
+    ...(stepPolicies.length === 0 ? {} : { stepPolicies }),
   };
 }
 
-/** The registrations of these variants, with their policies and scheduled actions, by variant name. */
+/**
+ * The registrations of these variants, with their policies, scheduled actions and the alarms that invoke
+ * their step policies, by variant name; `recorded` (what the rollout moved) names alarms to look at too.
+ */
 export async function readScaling(
   endpointName: string,
   variantNames: readonly string[],
+  recorded: readonly VariantScaling[] = [],
 ): Promise<Record<string, VariantScaling>> {
   const unique = [...new Set(variantNames)];
   const found: Record<string, VariantScaling> = {};
@@ -108,7 +162,14 @@ export async function readScaling(
       return registered === undefined ? [] : [{ name, registered }];
     });
     const read = await Promise.all(
-      registrations.map(({ name, registered }) => readVariantScaling(endpointName, name, registered)),
+      registrations.map(({ name, registered }) =>
+        readVariantScaling(
+          endpointName,
+          name,
+          registered,
+          recorded.find((scaling) => scaling.variantName === name),
+        ),
+      ),
     );
     for (const scaling of read) found[scaling.variantName] = scaling;
   }
@@ -167,8 +228,24 @@ export async function registerScaling(writer: Writer, endpointName: string, scal
     );
     for (const policy of variant.policies) {
       const input = { ...policy, ...resource } as PutScalingPolicyCommandInput;
-      await writer.write({ service: 'application-autoscaling', operation: 'PutScalingPolicy', input }, () =>
-        autoscaling.send(new PutScalingPolicyCommand(input)),
+      const answer = await writer.write(
+        { service: 'application-autoscaling', operation: 'PutScalingPolicy', input },
+        () => autoscaling.send(new PutScalingPolicyCommand(input)),
+      );
+      const step = variant.stepPolicies?.find((recorded) => recorded.policyName === policy.PolicyName);
+      const invoking = (step?.alarms ?? []).filter((alarm) => alarm.actionLists.length > 0);
+      if (step === undefined || invoking.length === 0) continue;
+      // A policy put after a delete has a new ARN: the alarms that invoked it name the old one, or none.
+      await repointAlarms(
+        writer,
+        invoking.map((alarm) => alarm.alarmName),
+        {
+          recorded: step,
+          // A plan (dry run) puts nothing, so there is no ARN yet.
+          policyArn: answer?.PolicyARN ?? `<the PolicyARN PutScalingPolicy returns for ${policy.PolicyName}>`,
+          variantName: variant.variantName,
+          resourceIdOf: (variantName) => variantResourceId(endpointName, variantName),
+        },
       );
     }
     for (const action of variant.scheduledActions) {

@@ -3,11 +3,14 @@ import {
   DeleteAlarmsCommand,
   DescribeAlarmHistoryCommand,
   DescribeAlarmsCommand,
+  type MetricAlarm,
   PutMetricAlarmCommand,
+  type PutMetricAlarmCommandInput,
 } from '@aws-sdk/client-cloudwatch';
 import type { RolloutPolicy } from '#shared/policy/policy-schema.ts';
 import type { AlarmReading, AlarmState } from '#shared/rollout/observed-state.ts';
 import { guardAlarmNamesFor } from '#shared/rollout/rollout-state.ts';
+import { type DescribedAlarm, type Repointing, repointedAlarm } from '#shared/rollout/scaling-alarms.ts';
 import type { Writer } from './aws-writes.ts';
 import { clientOptions } from './client-options.ts';
 
@@ -174,4 +177,54 @@ export async function deleteAlarms(writer: Writer, alarmNames: readonly string[]
   await writer.write({ service: 'cloudwatch', operation: 'DeleteAlarms', input }, () =>
     cloudwatch.send(new DeleteAlarmsCommand(input)),
   );
+}
+
+type NamedAlarm = DescribedAlarm & { readonly AlarmName: string };
+const named = (alarms: readonly MetricAlarm[] | undefined): NamedAlarm[] =>
+  (alarms ?? []).flatMap((alarm) => (alarm.AlarmName === undefined ? [] : [{ ...alarm, AlarmName: alarm.AlarmName }]));
+
+/** The metric alarms of these names that exist, every field as described. */
+export async function describeMetricAlarms(alarmNames: readonly string[]): Promise<NamedAlarm[]> {
+  const found: NamedAlarm[] = [];
+  for (let start = 0; start < alarmNames.length; start += namesPerCall) {
+    const page = await cloudwatch.send(
+      new DescribeAlarmsCommand({
+        AlarmNames: alarmNames.slice(start, start + namesPerCall),
+        MaxRecords: namesPerCall,
+      }),
+    );
+    found.push(...named(page.MetricAlarms));
+  }
+  return found;
+}
+
+/**
+ * The metric alarms with an action that starts with `actionPrefix` ("only those alarms that use a certain
+ * alarm action", API_DescribeAlarms): for a policy's ARN, the alarms that invoke it.
+ */
+export async function alarmsWithActionPrefix(actionPrefix: string): Promise<NamedAlarm[]> {
+  const found: NamedAlarm[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await cloudwatch.send(
+      new DescribeAlarmsCommand({ ActionPrefix: actionPrefix, MaxRecords: namesPerCall, NextToken }),
+    );
+    found.push(...named(page.MetricAlarms));
+    NextToken = page.NextToken;
+  } while (NextToken !== undefined);
+  return found;
+}
+
+/**
+ * Points the team's alarms that invoked a step scaling policy at its current ARN (scaling-alarms.ts), each
+ * read just before so that nothing else of it changes; one already pointing there, or deleted since, is left.
+ */
+export async function repointAlarms(writer: Writer, alarmNames: readonly string[], repointing: Repointing) {
+  for (const alarm of await describeMetricAlarms(alarmNames)) {
+    const input = repointedAlarm(alarm, repointing);
+    if (input === undefined) continue;
+    await writer.write({ service: 'cloudwatch', operation: 'PutMetricAlarm', input }, () =>
+      cloudwatch.send(new PutMetricAlarmCommand(input as PutMetricAlarmCommandInput)),
+    );
+  }
 }

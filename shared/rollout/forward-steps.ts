@@ -28,7 +28,7 @@ import {
   wait,
   weightsMatch,
 } from './rollout-step.ts';
-import { registeredOn, scalingForChallenger, stepScalingPolicies } from './scaling-moves.ts';
+import { registeredOn, scalingForChallenger, stepScalingNote } from './scaling-moves.ts';
 import { trafficSplit } from './traffic-split.ts';
 
 /**
@@ -326,15 +326,11 @@ function complete(group: GroupPolicy, rollout: Rollout, now: string, note: strin
   const { kept, released } = retainAfterCompletion(group, rollout);
   const transitional = transitionalConfigs(group, rollout);
   const scaling = challengerScaling(rollout);
-  const stepPolicies = stepScalingPolicies(scaling);
   const scalingNote =
     scaling === undefined
       ? ''
       : `\nAuto scaling moved to ${scaling.variantName} (min ${scaling.minCapacity}, max ${scaling.maxCapacity}).`;
-  const stepNote =
-    stepPolicies.length === 0
-      ? ''
-      : `\nStep scaling policies ${stepPolicies.join(', ')} were copied; the CloudWatch alarms that drive them still point at the old variant's policies: re-point them.`;
+  const stepNote = stepScalingNote(scaling);
   const next = moveTo(rollout, 'Completed', now, note, { retainedVersions: kept, reason: undefined });
   return {
     next,

@@ -17,7 +17,7 @@ import {
   transitionalConfigs,
   wait,
 } from './rollout-step.ts';
-import { missingScaling, registeredOn } from './scaling-moves.ts';
+import { missingScaling, registeredOn, scalingGaps } from './scaling-moves.ts';
 import { trafficSplit } from './traffic-split.ts';
 
 function rejection(group: GroupPolicy, rollout: Rollout): RolloutAction[] {
@@ -77,7 +77,11 @@ function verifyRestored(rollout: Rollout, endpoint: ObservedEndpoint, observed: 
   if (short.length > 0) actions.push({ kind: 'setCapacity', capacities: short });
   const lostScaling = missingScaling(rollout.incumbentScaling, observed.scaling);
   if (lostScaling.length > 0) {
-    problems.push(`auto scaling of ${lostScaling.map((scaling) => scaling.variantName).join(', ')} is not in place`);
+    // A step policy put back with a new ARN counts only once its alarms invoke it: registering re-points them.
+    for (const scaling of lostScaling) {
+      const gaps = scalingGaps(scaling, observed.scaling?.[scaling.variantName]).join(', ');
+      problems.push(`auto scaling of ${scaling.variantName} is not in place: ${gaps}`);
+    }
     actions.push({ kind: 'registerScaling', scaling: lostScaling });
   }
   return { problems, actions };

@@ -85,6 +85,24 @@ export interface VariantScaling {
   readonly policies: readonly Readonly<Record<string, unknown> & { PolicyName: string; PolicyType?: string }>[];
   /** PutScheduledAction inputs without the resource: ScheduledActionName, Schedule, ScalableTargetAction... */
   readonly scheduledActions: readonly Readonly<Record<string, unknown> & { ScheduledActionName: string }>[];
+  /** Each step scaling policy's ARN and the team's alarms that invoke it (absent on older records: none). */
+  readonly stepPolicies?: readonly StepPolicyAlarms[];
+}
+
+/** The action lists of a CloudWatch alarm; a step scaling policy is invoked by an alarm that names its ARN in one. */
+export type AlarmActionList = 'AlarmActions' | 'OKActions' | 'InsufficientDataActions';
+
+/**
+ * A step scaling policy as read, with the alarms that invoke it. The team creates those alarms (a target-tracking
+ * policy creates and owns its own); a policy put back after a delete has a new ARN, so they must be re-pointed.
+ */
+export interface StepPolicyAlarms {
+  readonly policyName: string;
+  readonly policyArn: string;
+  /** The variant the policy scaled when read: the one its ARN and its alarms' VariantName dimension name. */
+  readonly variantName: string;
+  /** Each alarm by name, with the lists that name the policy (none: it exists but no longer invokes the policy). */
+  readonly alarms: readonly { readonly alarmName: string; readonly actionLists: readonly AlarmActionList[] }[];
 }
 
 export interface RolloutHistoryEntry {

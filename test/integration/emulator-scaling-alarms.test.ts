@@ -7,6 +7,7 @@
  */
 import {
   ApplicationAutoScalingClient,
+  DeleteScalingPolicyCommand,
   DeregisterScalableTargetCommand,
   DescribeScalableTargetsCommand,
   DescribeScalingPoliciesCommand,
@@ -121,6 +122,58 @@ const putPolicy = ({ scaling }: Aws, variant: string, endpoint = 'endpoint') =>
       },
     }),
   );
+
+/** A step scaling policy on the variant (scale out by one), answering its ARN. */
+const putStepPolicy = async ({ scaling }: Aws, variant: string, adjustment = 1) =>
+  (
+    await scaling.send(
+      new PutScalingPolicyCommand({
+        ...target(variant),
+        PolicyName: `steps-${variant}`,
+        PolicyType: 'StepScaling',
+        StepScalingPolicyConfiguration: {
+          AdjustmentType: 'ChangeInCapacity',
+          StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: adjustment }],
+          Cooldown: 60,
+        },
+      }),
+    )
+  ).PolicyARN as string;
+
+const stepPolicyOf = async ({ scaling }: Aws, variant: string) =>
+  (
+    await scaling.send(
+      new DescribeScalingPoliciesCommand({ ServiceNamespace: 'sagemaker', ResourceId: target(variant).ResourceId }),
+    )
+  ).ScalingPolicies?.[0];
+
+const topic = 'arn:aws:sns:us-east-1:123456789012:pager';
+
+/** A team's alarm on the variant's load with these actions. */
+const putScalingAlarm = (
+  { cloudwatch }: Aws,
+  name: string,
+  actions: { AlarmActions?: string[]; OKActions?: string[] },
+) =>
+  cloudwatch.send(
+    new PutMetricAlarmCommand({
+      AlarmName: name,
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'InvocationsPerInstance',
+      Dimensions: [{ Name: 'EndpointName', Value: 'endpoint' }],
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 100,
+      ComparisonOperator: 'GreaterThanThreshold',
+      ...actions,
+    }),
+  );
+
+const actionsOf = async ({ cloudwatch }: Aws, name: string) => {
+  const [alarm] = (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms ?? [];
+  return alarm === undefined ? undefined : { AlarmActions: alarm.AlarmActions, OKActions: alarm.OKActions };
+};
 
 const putScheduledAction = ({ scaling }: Aws, variant: string) =>
   scaling.send(
@@ -281,6 +334,60 @@ describe('Application Auto Scaling fill-ins', () => {
     const targets = await aws.scaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker' }));
     expect(targets.ScalableTargets?.map((t) => t.ResourceId)).toEqual(['endpoint/other/variant/blue']);
     expect(await policyNames(aws)).toEqual(['scale-blue']);
+  });
+});
+
+describe('step scaling policies and the alarms that invoke them', () => {
+  it("lists as a step policy's Alarms the metric alarms that name its ARN in any action list", async () => {
+    await register(aws, 'blue');
+    const arn = await putStepPolicy(aws, 'blue');
+    await putScalingAlarm(aws, 'high', { AlarmActions: [topic, arn] });
+    await putScalingAlarm(aws, 'low', { OKActions: [arn] });
+    await putScalingAlarm(aws, 'paging-only', { AlarmActions: [topic] });
+
+    expect((await stepPolicyOf(aws, 'blue'))?.Alarms).toEqual([
+      { AlarmName: 'high', AlarmARN: alarmArn('high') },
+      { AlarmName: 'low', AlarmARN: alarmArn('low') },
+    ]);
+  });
+
+  it('deleting a step policy removes its action from its alarms, which stay; put again, it has a new ARN', async () => {
+    await register(aws, 'blue');
+    const first = await putStepPolicy(aws, 'blue');
+    await putScalingAlarm(aws, 'high', { AlarmActions: [topic, first], OKActions: [first] });
+
+    await aws.scaling.send(new DeleteScalingPolicyCommand({ ...target('blue'), PolicyName: 'steps-blue' }));
+
+    expect(await actionsOf(aws, 'high')).toEqual({ AlarmActions: [topic], OKActions: [] });
+    const second = await putStepPolicy(aws, 'blue');
+    expect(second).not.toBe(first);
+    expect(second).toMatch(
+      /^arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:[0-9a-f-]{36}:resource\/sagemaker\/endpoint\/endpoint\/variant\/blue:policyName\/steps-blue$/,
+    );
+    expect((await stepPolicyOf(aws, 'blue'))?.Alarms).toEqual([]);
+  });
+
+  it('deregistering the target removes its step policies’ actions from their alarms too', async () => {
+    await register(aws, 'blue');
+    const arn = await putStepPolicy(aws, 'blue');
+    await putScalingAlarm(aws, 'high', { AlarmActions: [arn, topic] });
+
+    await aws.scaling.send(new DeregisterScalableTargetCommand(target('blue')));
+
+    expect(await actionsOf(aws, 'high')).toEqual({ AlarmActions: [topic], OKActions: [] });
+  });
+
+  it('an update of a policy keeps its ARN and creation time, so its alarms still invoke it', async () => {
+    await register(aws, 'blue');
+    const arn = await putStepPolicy(aws, 'blue');
+    const created = (await stepPolicyOf(aws, 'blue'))?.CreationTime;
+
+    expect(await putStepPolicy(aws, 'blue', 2)).toBe(arn);
+    expect(await stepPolicyOf(aws, 'blue')).toMatchObject({
+      PolicyARN: arn,
+      CreationTime: created,
+      StepScalingPolicyConfiguration: { StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 2 }] },
+    });
   });
 });
 
@@ -620,6 +727,28 @@ describe('moto 5.2.1 capabilities (plain, without fill-ins)', () => {
     for (const variant of ['v-1', 'v-12']) await putPolicy(plainAws, variant);
 
     expect(await policyNames(plainAws, 'endpoint/endpoint/variant/v-12')).toEqual(['scale-v-1', 'scale-v-12']);
+  });
+
+  it(`moto still lists no Alarms for a step policy whose ARN an alarm names: ${fixed}`, async () => {
+    const arn = await putStepPolicy(plainAws, 'blue');
+    await putScalingAlarm(plainAws, 'high', { AlarmActions: [arn] });
+
+    expect((await stepPolicyOf(plainAws, 'blue'))?.Alarms).toEqual([]);
+  });
+
+  it(`moto still leaves a deleted step policy's ARN among its alarm's actions: ${fixed}`, async () => {
+    const arn = await putStepPolicy(plainAws, 'blue');
+    await putScalingAlarm(plainAws, 'high', { AlarmActions: [arn] });
+
+    await plainAws.scaling.send(new DeleteScalingPolicyCommand({ ...target('blue'), PolicyName: 'steps-blue' }));
+
+    expect((await actionsOf(plainAws, 'high'))?.AlarmActions).toEqual([arn]);
+  });
+
+  it(`moto still gives an updated scaling policy a new ARN: ${fixed}`, async () => {
+    const arn = await putStepPolicy(plainAws, 'blue');
+
+    expect(await putStepPolicy(plainAws, 'blue', 2)).not.toBe(arn);
   });
 
   it(`moto still lacks PutCompositeAlarm: ${fixed}`, async () => {

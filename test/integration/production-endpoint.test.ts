@@ -9,7 +9,12 @@ import {
   DescribeScalingPoliciesCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
-import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  ListTagsForResourceCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
 import {
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
@@ -23,7 +28,13 @@ import { modelPackageEvent } from '../../tools/event-builders.ts';
 import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
 import { subscribeToNotices } from '../../tools/notice-inbox.ts';
 import { abortRollout, rolloutStatus } from '../../tools/operator-commands.ts';
-import { createHealthAlarm, deployProductionEndpoint, productionShape } from '../../tools/production-endpoint.ts';
+import {
+  addStepScaling,
+  createHealthAlarm,
+  deployProductionEndpoint,
+  productionShape,
+  stepScalingShape,
+} from '../../tools/production-endpoint.ts';
 import { tagEndpoint } from '../../tools/registry-groups.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { rolloutStory } from '../support/rollout-story.ts';
@@ -337,6 +348,158 @@ describe('rollbacks on a production endpoint', () => {
     const record = await story.record();
     expect(record?.phase === 'RollingBack' || record?.phase === 'RolledBack').toBe(true);
     expect(record?.reason).toContain(`alarm ${healthAlarm} is in ALARM`);
+  });
+});
+
+describe('step scaling on a production endpoint: the team’s alarms follow the policy', () => {
+  const { policyName, onCall } = stepScalingShape;
+  const describeAlarm = async (name: string) =>
+    (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms?.[0];
+  const alarmTags = async (name: string) =>
+    (await cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: (await describeAlarm(name))?.AlarmArn })))
+      .Tags;
+  async function stepPolicyOn(variantName: string) {
+    const policies = await autoscaling.send(
+      new DescribeScalingPoliciesCommand({
+        ServiceNamespace: 'sagemaker',
+        ResourceId: `endpoint/${endpointName}/variant/${variantName}`,
+      }),
+    );
+    return policies.ScalingPolicies?.find((policy) => policy.PolicyName === policyName);
+  }
+  const variantDimensions = (variantName: string) => [
+    { Name: 'EndpointName', Value: endpointName },
+    { Name: 'VariantName', Value: variantName },
+  ];
+
+  /** The production endpoint with a step policy and the team's two alarms that invoke it, then v2 approved. */
+  async function startWithStepScaling() {
+    await createHealthAlarm(endpointName, healthAlarm);
+    await deployProductionEndpoint(groupName, endpointName, story.settle);
+    const step = await addStepScaling(endpointName, 'fraud-detector-1');
+    const [highLoad, slowAndBusy] = await Promise.all(step.alarmNames.map(describeAlarm));
+    if (highLoad === undefined || slowAndBusy === undefined) throw new Error('the team’s alarms are missing');
+    const policy = await stepPolicyOn('fraud-detector-1');
+    await story.approved(await story.registerApproved());
+    return { step, policy, highLoad, slowAndBusy };
+  }
+
+  /** From Finalizing (v1's scaling deregistered, the final update in flight), an alarm rolls the rollout back. */
+  async function rollBackWhileFinalizing() {
+    await tickUntilServing(100);
+    await story.tickUntil(['Finalizing']);
+    expect(await stepPolicyOn('fraud-detector-1')).toBeUndefined();
+    await setAlarm('fraud-prod-5xx', 'ALARM');
+    await story.alarm(healthAlarm);
+  }
+
+  it('a rollback after finalizing began puts the policy back and points its alarms at its new ARN, nothing else changed', async () => {
+    const { step, policy, highLoad, slowAndBusy } = await startWithStepScaling();
+    await rollBackWhileFinalizing();
+    // The delete took the policy's action off the alarms (API_DeleteScalingPolicy); the alarms stay.
+    expect((await describeAlarm(highLoad.AlarmName as string))?.AlarmActions).toEqual([onCall]);
+
+    await story.tickUntil(['RolledBack']);
+
+    const putBack = await stepPolicyOn('fraud-detector-1');
+    const newArn = putBack?.PolicyARN as string;
+    expect(newArn).not.toBe(step.policyArn);
+    expect(putBack).toEqual({
+      ...policy,
+      PolicyARN: newArn,
+      CreationTime: expect.any(Date),
+      Alarms: step.alarmNames.map((name) => ({ AlarmName: name, AlarmARN: expect.stringContaining(`:alarm:${name}`) })),
+    });
+    const updated = expect.any(Date);
+    expect(await describeAlarm(highLoad.AlarmName as string)).toEqual({
+      ...highLoad,
+      AlarmActions: [onCall, newArn],
+      AlarmConfigurationUpdatedTimestamp: updated,
+    });
+    expect(await describeAlarm(slowAndBusy.AlarmName as string)).toEqual({
+      ...slowAndBusy,
+      AlarmActions: [newArn],
+      AlarmConfigurationUpdatedTimestamp: updated,
+    });
+    expect(await alarmTags(highLoad.AlarmName as string)).toEqual([{ Key: 'team', Value: 'fraud' }]);
+  });
+
+  it('a completed rollout moves the policy to the new variant, its alarms invoking it there and watching that variant', async () => {
+    const notices = await subscribeToNotices(local.context().settings.notificationsTopicArn);
+    const { policy, highLoad, slowAndBusy } = await startWithStepScaling();
+
+    await story.tickUntil(['Completed']);
+
+    expect(await stepPolicyOn('fraud-detector-1')).toBeUndefined();
+    const moved = await stepPolicyOn('fraud-detector-2');
+    const arn = moved?.PolicyARN as string;
+    expect(arn).toMatch(
+      /:resource\/sagemaker\/endpoint\/fraud-prod\/variant\/fraud-detector-2:policyName\/scale-out-on-load$/,
+    );
+    expect(moved?.StepScalingPolicyConfiguration).toEqual(policy?.StepScalingPolicyConfiguration);
+    const updated = expect.any(Date);
+    expect(await describeAlarm(highLoad.AlarmName as string)).toEqual({
+      ...highLoad,
+      AlarmActions: [onCall, arn],
+      Dimensions: variantDimensions('fraud-detector-2'),
+      AlarmConfigurationUpdatedTimestamp: updated,
+    });
+    const [latency, milliseconds] = slowAndBusy.Metrics ?? [];
+    const metric = latency?.MetricStat?.Metric;
+    expect(await describeAlarm(slowAndBusy.AlarmName as string)).toEqual({
+      ...slowAndBusy,
+      AlarmActions: [arn],
+      Metrics: [
+        {
+          ...latency,
+          MetricStat: {
+            ...latency?.MetricStat,
+            Metric: { ...metric, Dimensions: variantDimensions('fraud-detector-2') },
+          },
+        },
+        milliseconds,
+      ],
+      AlarmConfigurationUpdatedTimestamp: updated,
+    });
+    const live = (await notices.received()).find((notice) => notice.subject.endsWith('is live'));
+    expect(live?.message).toContain(
+      `Step scaling policy ${policyName} moved to fraud-detector-2: alarms fraud-prod-high-load, fraud-prod-slow-and-busy now invoke it there (their metrics' VariantName fraud-detector-1 now fraud-detector-2).`,
+    );
+  });
+
+  it('a rollback whose re-pointing fails is not RolledBack, and says so, until the alarms invoke the policy again', async () => {
+    const notices = await subscribeToNotices(local.context().settings.notificationsTopicArn);
+    const { highLoad } = await startWithStepScaling();
+    await local.emulator.inject({
+      service: 'cloudwatch',
+      operation: 'PutMetricAlarm',
+      error: 'InternalFailure',
+      status: 500,
+      times: 1000,
+    });
+    await rollBackWhileFinalizing();
+
+    for (let tick = 0; tick < 15 && !(await story.record())?.noticesSent.includes('rollback-unverified'); tick += 1) {
+      await story.settle();
+      await story.tick();
+    }
+
+    const held = await story.record();
+    const putBack = await stepPolicyOn('fraud-detector-1');
+    expect(held?.phase).toBe('RollingBack');
+    expect(held?.waitingFor).toContain(
+      `alarm fraud-prod-high-load does not invoke step policy ${policyName} (${putBack?.PolicyARN})`,
+    );
+    expect((await describeAlarm(highLoad.AlarmName as string))?.AlarmActions).toEqual([onCall]);
+    expect((await notices.received()).map((notice) => notice.subject)).toContain(
+      'fraud-prod: fraud-detector v2 rollback not verified',
+    );
+
+    await local.emulator.disarm();
+    await story.tickUntil(['RolledBack']);
+
+    const repaired = await stepPolicyOn('fraud-detector-1');
+    expect((await describeAlarm(highLoad.AlarmName as string))?.AlarmActions).toEqual([onCall, repaired?.PolicyARN]);
   });
 });
 

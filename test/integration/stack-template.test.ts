@@ -278,16 +278,33 @@ describe('the functions’ IAM policies', () => {
     }
   });
 
-  it('write only alarms named like the guard alarms it creates', () => {
+  it('write the guard alarms it creates by name, and the team’s only where they invoke a variant’s scaling policy', () => {
     const [prefix] = guardAlarmNamesFor('fraud-prod', 'fraud-detector-2').errors.split('fraud-prod');
-    const writes = statementsOfRole(roleOf('deploy')).filter((statement) =>
-      actionsOf(statement).includes('cloudwatch:PutMetricAlarm'),
-    );
-    expect(writes).toHaveLength(1);
-    expect(writes[0]?.Resource).toEqual({
-      'Fn::Sub': `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${prefix}*`,
-    });
-    expect(actionsOf(writes[0] as Statement)).toEqual(['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms']);
+    const alarms = `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:`;
+    for (const name of reconcilers) {
+      const writes = statementsOfRole(roleOf(name)).filter((statement) =>
+        actionsOf(statement).includes('cloudwatch:PutMetricAlarm'),
+      );
+      expect(writes).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'],
+          Resource: { 'Fn::Sub': `${alarms}${prefix}*` },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['cloudwatch:PutMetricAlarm'],
+          Resource: { 'Fn::Sub': `${alarms}*` },
+          Condition: {
+            'ForAnyValue:StringLike': {
+              'cloudwatch:AlarmActions': {
+                'Fn::Sub': `arn:\${AWS::Partition}:autoscaling:\${AWS::Region}:\${AWS::AccountId}:scalingPolicy:*:resource/sagemaker/endpoint/*`,
+              },
+            },
+          },
+        },
+      ]);
+    }
   });
 
   it(`fit IAM's 10,240 characters per role with the sample policy and with ${fleetSize} groups`, () => {

@@ -61,7 +61,10 @@ export async function observe(
   const [endpoint, alarms, scaling, packageContainers, analysis] = await Promise.all([
     describeEndpoint(rollout.endpointName),
     observeAlarms(rollout, knownAlarms),
-    kind === 'scaling' ? readScaling(rollout.endpointName, variantNames) : Promise.resolve(undefined),
+    // What the rollout recorded names the alarms of its step policies: a stale one is seen, not missed.
+    kind === 'scaling'
+      ? readScaling(rollout.endpointName, variantNames, rollout.incumbentScaling)
+      : Promise.resolve(undefined),
     // Starting: a package of several containers becomes a pipeline model.
     kind === 'incumbent' ? readPackageContainers(rollout.packageArn) : Promise.resolve(undefined),
     analysisDue(group, rollout, now) ? readAnalysis(group, rollout, now) : Promise.resolve(undefined),

@@ -338,6 +338,37 @@ describe('finalizing and completing', () => {
       { ...scaling, variantName: 'fraud-detector-2' },
     ]);
   });
+
+  it('says in the completion notice which alarms now invoke the moved step scaling policy', () => {
+    const done = endpointWith(
+      [{ VariantName: 'fraud-detector-2', weight: 1, currentInstanceCount: 6 }],
+      'fraud-prod-v2-final',
+    );
+    const stepPolicies = [
+      {
+        policyName: 'scale-out',
+        policyArn:
+          'arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:1:resource/sagemaker/endpoint/fraud-prod/variant/fraud-detector-1:policyName/scale-out',
+        variantName: 'fraud-detector-1',
+        alarms: [{ alarmName: 'fraud-prod-high-load', actionLists: ['AlarmActions' as const] }],
+      },
+    ];
+    const withStep = { ...scaling, policies: [{ PolicyName: 'scale-out', PolicyType: 'StepScaling' }], stepPolicies };
+    const step = decideRolloutStep(
+      group,
+      { ...finalizing, updateRequestedAt: '2026-11-25T09:41:00Z', incumbentScaling: [withStep] },
+      { endpoint: done, scaling: {}, alarms: { 'fraud-prod-5xx': 'OK' } },
+      '2026-11-25T09:45:00Z',
+    );
+
+    expect(actionOf(step.actions, 'registerScaling')?.scaling[0]?.stepPolicies).toEqual(stepPolicies);
+    const lines = actionOf(step.actions, 'notify')?.message.split('\n') ?? [];
+    const moved = lines.indexOf('Auto scaling moved to fraud-detector-2 (min 2, max 10).');
+    expect(lines.slice(moved, moved + 2)).toEqual([
+      'Auto scaling moved to fraud-detector-2 (min 2, max 10).',
+      "Step scaling policy scale-out moved to fraud-detector-2: alarm fraud-prod-high-load now invokes it there (its metric's VariantName fraud-detector-1 now fraud-detector-2).",
+    ]);
+  });
 });
 
 describe('rolling back', () => {
@@ -391,6 +422,40 @@ describe('rolling back', () => {
     expect(kinds(first.actions)).toEqual(['setCapacity', 'registerScaling']);
     expect(kinds(second.actions)).toEqual(['setCapacity', 'registerScaling', 'notify']);
     expect(kinds(third.actions)).toEqual(['setCapacity', 'registerScaling']);
+  });
+
+  it('does not count a step policy put back with a new ARN as restored until its alarm invokes it', () => {
+    const stepPolicy = { PolicyName: 'scale-out', PolicyType: 'StepScaling', StepScalingPolicyConfiguration: {} };
+    const arn = (id: string) =>
+      `arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:${id}:resource/sagemaker/endpoint/fraud-prod/variant/fraud-detector-1:policyName/scale-out`;
+    const withStep = (id: string, actionLists: ('AlarmActions' | 'OKActions')[]): VariantScaling => ({
+      ...scaling,
+      policies: [...scaling.policies, stepPolicy],
+      stepPolicies: [
+        {
+          policyName: 'scale-out',
+          policyArn: arn(id),
+          variantName: 'fraud-detector-1',
+          alarms: [{ alarmName: 'fraud-prod-high-load', actionLists }],
+        },
+      ],
+    });
+    const moved = { ...rollingBack, incumbentScaling: [withStep('before', ['AlarmActions'])] };
+    const check = (observed: VariantScaling) =>
+      decideRolloutStep(
+        group,
+        moved,
+        { endpoint: restored, scaling: { 'fraud-detector-1': observed }, alarms: {} },
+        '2026-11-25T09:30:00Z',
+      );
+
+    const stale = check(withStep('after', []));
+    expect(stale.next.phase).toBe('RollingBack');
+    expect(stale.next.waitingFor).toBe(
+      `rollback not verified: auto scaling of fraud-detector-1 is not in place: alarm fraud-prod-high-load does not invoke step policy scale-out (${arn('after')})`,
+    );
+    expect(actionOf(stale.actions, 'registerScaling')?.scaling).toEqual(moved.incumbentScaling);
+    expect(check(withStep('after', ['AlarmActions'])).next.phase).toBe('RolledBack');
   });
 
   it('ends a deadline rollback Failed, not RolledBack, and does not reject the package', () => {

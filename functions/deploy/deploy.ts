@@ -11,7 +11,7 @@ import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { decisionTypes, queueEvent } from '#shared/rollout/decision-events.ts';
 import { decideOnApproval, type QueuedVersion } from '#shared/rollout/start-decision.ts';
 import { logger } from '#shared/runtime/logger.ts';
-import { ignoreWithWarning, type RunContext, type RunResult } from '#shared/runtime/run-context.ts';
+import { groupToActOn, ignoreWithWarning, type RunContext, type RunResult } from '#shared/runtime/run-context.ts';
 
 const attempts = 3;
 
@@ -23,7 +23,7 @@ export async function deployApprovedPackage(rawEvent: unknown, context: RunConte
   const notOurs = foreignEvent(event, home) ?? packageNotInGroup(packageArn, groupName, home);
   if (notOurs !== undefined) return ignoreWithWarning(notOurs);
 
-  const group = context.policy.group(groupName);
+  const group = groupToActOn(context.policy, groupName);
   if (group === undefined) {
     logger.info('ignored: the model package group is not in the policy');
     return { outcome: 'ignored: group not configured' };

@@ -18,7 +18,7 @@ import { isActive, type Phase, type Rollout } from '#shared/rollout/rollout-stat
 import { commandToAct, withTrafficRecorded } from '#shared/rollout/rollout-step.ts';
 import { decideOnApproval, type QueuedVersion, type StartDecision } from '#shared/rollout/start-decision.ts';
 import { logger } from '#shared/runtime/logger.ts';
-import type { DecisionMetric, RunContext } from '#shared/runtime/run-context.ts';
+import { type DecisionMetric, groupToActOn, type RunContext } from '#shared/runtime/run-context.ts';
 import { driverFor } from '#shared/targets/drivers.ts';
 import type { AlarmStates } from '#shared/targets/shared-reads.ts';
 import { beginRollout } from './begin-rollout.ts';
@@ -88,7 +88,7 @@ async function startQueued(
   now: string,
 ): Promise<StepOutcome> {
   const table = context.settings.rolloutsTableName;
-  const group = context.policy.group(queued.groupName);
+  const group = groupToActOn(context.policy, queued.groupName, { endpointName });
   const current = await describeModelPackage(queued.packageArn);
   const why = whyQueuedCannotStart(
     group !== undefined,
@@ -125,7 +125,7 @@ async function stepOnce(
     modelPackageGroup: rollout.groupName,
     packageVersion: rollout.packageVersion,
   };
-  const group = context.policy.group(rollout.groupName);
+  const group = groupToActOn(context.policy, rollout.groupName, rolloutKeys);
   if (group === undefined || group.endpointName !== endpointName) {
     // Safety first: a group removed from the policy is never acted on, even mid-rollout.
     logger.warn('rollout left as it is: its group is not in the policy for this endpoint', rolloutKeys);

@@ -198,7 +198,8 @@ try {
   console.log(`\n== the packaged stack (serverless package), IAM's quota ${inlinePolicyQuota} characters a role`);
   const stacks = [
     await stackRow('rollout.config.yml (2 groups)', undefined),
-    await stackRow('1000 groups', fleetPolicyYaml(1000)),
+    // Each with a delivery pipeline of its own: the largest a role gets.
+    await stackRow('1000 groups, a pipeline each', fleetPolicyYaml(1000, { deliveryPipelines: true })),
   ];
   printTable([
     [

@@ -22,13 +22,19 @@ const image = '123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:1';
 export const fleetGroup = (index: number) => `shop-${String(index).padStart(4, '0')}`;
 export const fleetEndpoint = (index: number) => `${fleetGroup(index)}-prod`;
 export const fleetAlarm = (index: number) => `${fleetEndpoint(index)}-5xx`;
+export const fleetPipeline = (index: number) => `${fleetGroup(index)}-delivery`;
 
-/** The policy of a fleet of `count` per-shop groups, each listed on its own (the hard case for IAM and the bundle). */
-export function fleetPolicyYaml(count: number): string {
+/**
+ * The policy of a fleet of `count` per-shop groups, each listed on its own (the hard case for IAM and the
+ * bundle); with `deliveryPipelines`, each with a delivery pipeline of its own (the hard case for the
+ * pipeline statement: the stack is packaged with it, never run).
+ */
+export function fleetPolicyYaml(count: number, { deliveryPipelines = false } = {}): string {
   const groups = Array.from(
     { length: count },
     (_, index) =>
-      `  ${fleetGroup(index)}:\n    endpointName: ${fleetEndpoint(index)}\n    rollout:\n      alarms: [${fleetAlarm(index)}]`,
+      `  ${fleetGroup(index)}:\n    endpointName: ${fleetEndpoint(index)}\n    rollout:\n      alarms: [${fleetAlarm(index)}]` +
+      (deliveryPipelines ? `\n    deliveryPipeline: { name: ${fleetPipeline(index)} }` : ''),
   );
   return [
     'defaults:',

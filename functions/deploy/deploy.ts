@@ -12,7 +12,13 @@ import { decisionTypes, queueEvent } from '#shared/rollout/decision-events.ts';
 import { decisionTime } from '#shared/rollout/rollout-clock.ts';
 import { decideOnApproval, type QueuedVersion } from '#shared/rollout/start-decision.ts';
 import { logger } from '#shared/runtime/logger.ts';
-import { ignoreWithWarning, type RunContext, type RunResult, wallClockOf } from '#shared/runtime/run-context.ts';
+import {
+  groupToActOn,
+  ignoreWithWarning,
+  type RunContext,
+  type RunResult,
+  wallClockOf,
+} from '#shared/runtime/run-context.ts';
 
 const attempts = 3;
 
@@ -24,7 +30,7 @@ export async function deployApprovedPackage(rawEvent: unknown, context: RunConte
   const notOurs = foreignEvent(event, home) ?? packageNotInGroup(packageArn, groupName, home);
   if (notOurs !== undefined) return ignoreWithWarning(notOurs);
 
-  const group = context.policy.group(groupName);
+  const group = groupToActOn(context.policy, groupName);
   if (group === undefined) {
     logger.info('ignored: the model package group is not in the policy');
     return { outcome: 'ignored: group not configured' };

@@ -8,7 +8,7 @@ import {
   transformJobStateChangeSchema,
 } from '#shared/events/event-schemas.ts';
 import { isActive, type Rollout } from '#shared/rollout/rollout-state.ts';
-import { ignoreWithWarning, type RunContext, type RunResult } from '#shared/runtime/run-context.ts';
+import { groupToActOn, ignoreWithWarning, type RunContext, type RunResult } from '#shared/runtime/run-context.ts';
 
 async function follow(context: RunContext, key: string, time: string, matches = (_: Rollout) => true) {
   const state = await readEndpointState(context.settings.rolloutsTableName, key);
@@ -36,7 +36,7 @@ export async function followSageMaker(rawEvent: unknown, context: RunContext): P
     const jobName = event.detail.TransformJobName;
     // A batch version's job is named <group>-v<version> (batch-transform/decisions.ts): its group's rollout.
     const groupName = /^(.+)-v\d+$/.exec(jobName)?.[1];
-    const group = groupName === undefined ? undefined : context.policy.group(groupName);
+    const group = groupName === undefined ? undefined : groupToActOn(context.policy, groupName);
     if (groupName === undefined || group?.batchTransform === undefined) {
       return { outcome: `ignored: ${jobName} is not a batch group's job` };
     }

@@ -9,7 +9,7 @@ import { recordOnce } from '#shared/aws/store.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { packageDecisionEvent } from '#shared/rollout/decision-events.ts';
 import { logger } from '#shared/runtime/logger.ts';
-import { ignoreWithWarning, type RunContext, type RunResult } from '#shared/runtime/run-context.ts';
+import { groupToActOn, ignoreWithWarning, type RunContext, type RunResult } from '#shared/runtime/run-context.ts';
 import { sendDecisionEvents, sendNotices } from './notices.ts';
 
 async function gatherEvidence(modelPackage: ModelPackage): Promise<PackageEvidence> {
@@ -48,7 +48,7 @@ export async function judgePackage(
   // Keys on each line: pipeline-events judges several packages at once with the same logger.
   const packageKeys = { modelPackageGroup: groupName, modelPackageArn: packageArn };
 
-  const group = context.policy.group(groupName);
+  const group = groupToActOn(context.policy, groupName, packageKeys);
   if (group === undefined) {
     logger.info('ignored: the model package group is not in the policy', packageKeys);
     return { outcome: 'ignored: group not configured' };

@@ -29,7 +29,7 @@ import {
 } from '#shared/rollout/rollout-step.ts';
 import { decideOnApproval, type QueuedVersion, type StartDecision } from '#shared/rollout/start-decision.ts';
 import { logger } from '#shared/runtime/logger.ts';
-import { type DecisionMetric, type RunContext, wallClockOf } from '#shared/runtime/run-context.ts';
+import { type DecisionMetric, groupToActOn, type RunContext, wallClockOf } from '#shared/runtime/run-context.ts';
 import { driverFor } from '#shared/targets/drivers.ts';
 import { type AlarmStates, readAlarmStates } from '#shared/targets/shared-reads.ts';
 import type { TargetDriver } from '#shared/targets/target.ts';
@@ -107,7 +107,7 @@ async function startQueued(
   now: string,
 ): Promise<StepOutcome> {
   const table = context.settings.rolloutsTableName;
-  const group = context.policy.group(queued.groupName);
+  const group = groupToActOn(context.policy, queued.groupName, { endpointName });
   const current = await describeModelPackage(queued.packageArn);
   const why = whyQueuedCannotStart(
     group !== undefined,
@@ -146,9 +146,9 @@ async function stepOnce(
     modelPackageGroup: rollout.groupName,
     packageVersion: rollout.packageVersion,
   };
-  const group = groupToActOn(context, rollout, endpointName);
+  const group = policyForRollout(context, rollout, endpointName, rolloutKeys);
   if (group === undefined) {
-    // Safety first: a group removed from the policy is never acted on, even mid-rollout (but see groupToActOn).
+    // Safety first: a group removed from the policy is never acted on, even mid-rollout (but see policyForRollout).
     logger.warn('rollout left as it is: its group is not in the policy for this endpoint', rolloutKeys);
     return { rollout, note: 'group not configured: left as it is', progressed: false };
   }
@@ -372,8 +372,13 @@ async function actToFinish(
  * a person's abort is carried out on the policy the rollout started with, back to the incumbent
  * (Argo Rollouts' abort to stable), so a removed group never strands an endpoint half-way.
  */
-function groupToActOn(context: RunContext, rollout: Rollout, endpointName: string): GroupPolicy | undefined {
-  const group = context.policy.group(rollout.groupName);
+function policyForRollout(
+  context: RunContext,
+  rollout: Rollout,
+  endpointName: string,
+  rolloutKeys: Record<string, unknown>,
+): GroupPolicy | undefined {
+  const group = groupToActOn(context.policy, rollout.groupName, rolloutKeys);
   if (group !== undefined && group.endpointName === endpointName) return group;
   const aborted = rollout.phase === 'RollingBack' && rollout.rollbackCause === 'operator';
   return aborted ? rollout.startedWithPolicy : undefined;

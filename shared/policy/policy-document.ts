@@ -1,6 +1,16 @@
 // The policy as data: validation, defaults and group patterns. No YAML here, so the Lambda bundles
 // (which receive the policy compiled in as JSON, see serverless.yml custom.esbuild.define) carry no YAML parser.
 import { BadInputError, describeZodError } from '#shared/errors.ts';
+import {
+  type Claimant,
+  claimOf,
+  describeClaimant,
+  type EndpointClaim,
+  type EndpointConflict,
+  endpointConflicts,
+  indexClaims,
+  type KeyIndex,
+} from './endpoint-claims.ts';
 import { completeGroup, type GroupPolicy, groupPolicySchema, policyFileSchema, targetKeys } from './policy-schema.ts';
 
 /** A group key with `*` in it: every group whose name it matches, `{group}` in its values replaced by the name. */
@@ -11,12 +21,32 @@ export interface GroupPattern {
   readonly specificity: number;
 }
 
+/**
+ * What the policy says of a group. `endpoint claimed twice`: a key configures it, but another key of the
+ * policy claims its endpoint too (two groups on one endpoint would replace each other's variants), so it is
+ * not acted on, like a group not configured, until the policy gives each group an endpoint of its own.
+ */
+export type GroupLookup =
+  | { readonly kind: 'configured'; readonly group: GroupPolicy }
+  | { readonly kind: 'not configured' }
+  | {
+      readonly kind: 'endpoint claimed twice';
+      readonly endpointName: string;
+      readonly claimant: Claimant;
+      readonly other: Claimant;
+      /** `endpoint churn-globex-prod is claimed by group churn-globex (pattern churn-*) and by group x` */
+      readonly reason: string;
+    };
+
 export interface Policy {
   /**
    * The policy of a model package group: its own entry, else the most specific pattern matching its name
-   * (the first in the file among equals). Undefined: the group is not configured and is never touched.
+   * (the first in the file among equals). Undefined: the group is not configured, or its endpoint is claimed
+   * twice (see lookup), and is never touched.
    */
   group(groupName: string): GroupPolicy | undefined;
+  /** The group's policy, or why there is none to act on: not configured, or its endpoint claimed twice. */
+  lookup(groupName: string): GroupLookup;
   /** The key of the file that configures the group: its own name, or the pattern that applies; undefined: none. */
   configuredBy(groupName: string): string | undefined;
   /** The groups the file lists by name. */
@@ -75,51 +105,58 @@ function validateGroup(entry: PlainObject, key: string, groupName: string): Grou
   return completeGroup(groupName, parsed.data);
 }
 
-/** Every problem of the file at once: each group validated, each pattern with a sample name, endpoints unique. */
-function checkEverything(entries: ReadonlyMap<string, PlainObject>, sourceName: string): void {
+/** Where a conflict is reported: the key that comes second in the file, naming the first. */
+function describeConflict({ claim, endpointName, claimant, other }: EndpointConflict): string {
+  const field = claim.shared ? 'multiModel.endpointName' : 'endpointName';
+  const whose =
+    claimant.groupName !== undefined && claimant.groupName !== claimant.key
+      ? ` of its group ${claimant.groupName}`
+      : '';
+  const owner =
+    other.groupName === other.key ? `group ${other.key}'s own` : `the own endpoint of ${describeClaimant(other)}`;
+  const clash = claim.shared && !other.shared ? `is ${owner}` : `is already used by ${describeClaimant(other)}`;
+  return `modelPackageGroups.${claim.key}.${field}: endpoint ${endpointName}${whose} ${clash}`;
+}
+
+/** How often `{group}` appears in a pattern's endpoint names: the group must be read back from the name. */
+function groupMentions(entry: PlainObject): { own: number; shared: number } {
+  const count = (value: unknown) => (typeof value === 'string' ? value.split('{group}').length - 1 : 0);
+  return { own: count(entry.endpointName), shared: count((entry.multiModel as PlainObject | undefined)?.endpointName) };
+}
+
+/**
+ * Every problem of the file at once: each group validated, each pattern with a sample name, and one group
+ * per endpoint (a multi-model endpoint's groups excepted), patterns included, without listing their groups.
+ */
+function checkEverything(entries: ReadonlyMap<string, PlainObject>, sourceName: string, keys: KeyIndex): void {
   const problems: string[] = [];
-  const groupByEndpoint = new Map<string, string>();
-  const sharedEndpoints: [string, string][] = [];
+  const claims: EndpointClaim[] = [];
   for (const [key, entry] of entries) {
     const isPattern = key.includes('*');
-    const endpointTemplate = entry.endpointName;
     // A multi-model or batch pattern's groups are keyed by their own names already.
     const ownEndpoint = entry.multiModel === undefined && entry.batchTransform === undefined;
-    if (isPattern && ownEndpoint && (typeof endpointTemplate !== 'string' || !endpointTemplate.includes('{group}'))) {
+    const mentions = groupMentions(entry);
+    if (isPattern && ownEndpoint && mentions.own !== 1) {
       problems.push(
-        `modelPackageGroups.${key}.endpointName: a pattern's endpoint name must contain {group} (one endpoint per group)`,
+        `modelPackageGroups.${key}.endpointName: a pattern's endpoint name must contain {group} once (one endpoint per group)`,
       );
+      continue;
+    }
+    if (isPattern && mentions.shared > 1) {
+      problems.push(`modelPackageGroups.${key}.multiModel.endpointName: {group} at most once`);
       continue;
     }
     // A pattern is checked as its shortest match would be, `*` matching nothing but one letter.
     const sample = key.replaceAll('*', 'x');
     try {
-      const group = validateGroup(
-        isPattern ? (instantiate(entry, sample) as PlainObject) : entry,
-        key,
-        isPattern ? sample : key,
-      );
-      if (isPattern) continue;
-      // One active rollout per endpoint: two groups on one endpoint would replace each other's variants.
-      const otherGroup = groupByEndpoint.get(group.endpointName);
-      if (otherGroup !== undefined) {
-        problems.push(
-          `modelPackageGroups.${key}.endpointName: endpoint ${group.endpointName} is already used by group ${otherGroup}`,
-        );
-      }
-      groupByEndpoint.set(group.endpointName, key);
-      if (group.multiModel !== undefined) sharedEndpoints.push([key, group.multiModel.endpointName]);
+      validateGroup(isPattern ? (instantiate(entry, sample) as PlainObject) : entry, key, isPattern ? sample : key);
+      const claim = claimOf(key, entry);
+      if (claim !== undefined) claims.push(claim);
     } catch (error) {
       problems.push((error as Error).message);
     }
   }
-  // A multi-model endpoint is shared by its groups, but by no group with an endpoint of its own.
-  for (const [key, shared] of sharedEndpoints) {
-    const owner = groupByEndpoint.get(shared);
-    if (owner !== undefined) {
-      problems.push(`modelPackageGroups.${key}.multiModel.endpointName: endpoint ${shared} is group ${owner}'s own`);
-    }
-  }
+  problems.push(...endpointConflicts(claims, keys).map(describeConflict));
   if (problems.length > 0) throw new BadInputError(`${sourceName}:\n${problems.join('\n')}`);
 }
 
@@ -139,35 +176,77 @@ export function parsePolicyDocument(raw: unknown, sourceName: string, checked: '
       mergeUnder(defaultsFor(defaults, own), own),
     ]),
   );
-  if (checked === 'all') checkEverything(entries, sourceName);
-
   const explicitGroups = [...entries.keys()].filter((key) => !key.includes('*'));
   const patterns = [...entries.keys()]
     .filter((key) => key.includes('*'))
     .map(compilePattern)
     // Most specific first; among equals the first in the file (sort is stable).
     .sort((a, b) => b.specificity - a.specificity);
-  const resolved = new Map<string, GroupPolicy | undefined>();
 
   function configuredBy(groupName: string): string | undefined {
     if (entries.has(groupName) && !groupName.includes('*')) return groupName;
     return patterns.find((candidate) => candidate.matches(groupName))?.pattern;
   }
 
-  function resolve(groupName: string): GroupPolicy | undefined {
+  const keys: KeyIndex = {
+    configuredBy,
+    explicitGroups,
+    preferredOver: (pattern) =>
+      patterns
+        .slice(
+          0,
+          patterns.findIndex((candidate) => candidate.pattern === pattern),
+        )
+        .map((winner) => winner.pattern),
+  };
+  if (checked === 'all') checkEverything(entries, sourceName, keys);
+
+  // Which key claims which endpoint: a map of the names and a regex per pattern, built at the first look-up.
+  let claimIndex: ReturnType<typeof indexClaims> | undefined;
+  const claims = () => {
+    claimIndex ??= indexClaims(
+      [...entries].flatMap(([key, entry]) => claimOf(key, entry) ?? []),
+      keys,
+    );
+    return claimIndex;
+  };
+
+  function resolve(groupName: string): GroupLookup {
     const key = configuredBy(groupName);
-    if (key === undefined) return undefined;
+    if (key === undefined) return { kind: 'not configured' };
     const entry = entries.get(key) as PlainObject;
-    return validateGroup(key === groupName ? entry : (instantiate(entry, groupName) as PlainObject), key, groupName);
+    const group = validateGroup(
+      key === groupName ? entry : (instantiate(entry, groupName) as PlainObject),
+      key,
+      groupName,
+    );
+    if (group.batchTransform !== undefined) return { kind: 'configured', group };
+    const endpointName = group.multiModel?.endpointName ?? group.endpointName;
+    const claimant: Claimant = { key, groupName, shared: group.multiModel !== undefined };
+    const other = claims().otherClaimant(claimant, endpointName);
+    if (other === undefined) return { kind: 'configured', group };
+    const reason = `endpoint ${endpointName} is claimed by ${describeClaimant(claimant)} and by ${describeClaimant(other)}`;
+    return { kind: 'endpoint claimed twice', endpointName, claimant, other, reason };
+  }
+
+  const resolved = new Map<string, GroupLookup>();
+  function lookup(groupName: string): GroupLookup {
+    let found = resolved.get(groupName);
+    if (found === undefined) {
+      found = resolve(groupName);
+      resolved.set(groupName, found);
+    }
+    return found;
   }
 
   return {
     explicitGroups,
     patterns,
     configuredBy,
+    lookup,
     group(groupName) {
-      if (!resolved.has(groupName)) resolved.set(groupName, resolve(groupName));
-      return resolved.get(groupName);
+      const found = lookup(groupName);
+      return found.kind === 'configured' ? found.group : undefined;
     },
   };
 }

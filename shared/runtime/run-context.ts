@@ -1,5 +1,6 @@
 import type { Writer } from '#shared/aws/aws-writes.ts';
 import type { Policy } from '#shared/policy/policy-document.ts';
+import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { logger } from './logger.ts';
 import type { Settings } from './settings.ts';
 
@@ -52,4 +53,27 @@ export interface RunResult {
 export function ignoreWithWarning(reason: string, keys: Record<string, unknown> = {}): RunResult {
   logger.warn(`ignored: ${reason}`, keys);
   return { outcome: `ignored: ${reason}` };
+}
+
+/**
+ * The policy of a group the functions may act on; undefined for a group not configured, and for one whose
+ * endpoint another key of the policy claims too (two groups on one endpoint would replace each other's
+ * variants). The caller treats both as not configured; the second also leaves a warning, since the policy
+ * needs fixing (npm run check names both keys).
+ */
+export function groupToActOn(
+  policy: Policy,
+  groupName: string,
+  keys: Record<string, unknown> = {},
+): GroupPolicy | undefined {
+  const found = policy.lookup(groupName);
+  if (found.kind === 'endpoint claimed twice') {
+    logger.warn(`group not acted on: ${found.reason} (one group per endpoint)`, {
+      ...keys,
+      modelPackageGroup: groupName,
+      endpointName: found.endpointName,
+      otherPolicyKey: found.other.key,
+    });
+  }
+  return found.kind === 'configured' ? found.group : undefined;
 }

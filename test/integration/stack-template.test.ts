@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guardAlarmNamesFor } from '#shared/rollout/rollout-state.ts';
-import { fleetGroup, fleetPolicyYaml } from '../../tools/fleet-seed.ts';
+import { fleetGroup, fleetPipeline, fleetPolicyYaml } from '../../tools/fleet-seed.ts';
 import {
   inlinePolicyCharacters,
   inlinePolicyQuota,
@@ -21,7 +21,8 @@ const run = promisify(execFile);
 const scratch = mkdtempSync(join(tmpdir(), 'sagemaker-rollout-stack-test-'));
 const packageDir = mkdtempSync(join(scratch, 'package-'));
 const templatePath = join(packageDir, 'cloudformation-template-update-stack.json');
-// The same stack for a fleet of a thousand per-shop groups, each listed by name (the hard case for IAM).
+// The same stack for a fleet of a thousand per-shop groups, each listed by name with a delivery pipeline of its
+// own (the hard case for IAM).
 const fleetDir = mkdtempSync(join(scratch, 'fleet-package-'));
 const fleetTemplatePath = join(fleetDir, 'cloudformation-template-update-stack.json');
 const fleetSize = 1000;
@@ -59,7 +60,7 @@ const packageStack = (directory: string, env: Record<string, string> = {}) =>
 
 beforeAll(async () => {
   const fleetPolicy = join(fleetDir, 'fleet.config.yml');
-  writeFileSync(fleetPolicy, fleetPolicyYaml(fleetSize));
+  writeFileSync(fleetPolicy, fleetPolicyYaml(fleetSize, { deliveryPipelines: true }));
   // One after the other: both build in the project's .esbuild folder.
   await packageStack(packageDir);
   await packageStack(fleetDir, { ROLLOUT_POLICY_FILE: fleetPolicy });
@@ -314,8 +315,8 @@ describe('the functions’ IAM policies', () => {
     const fleet = largest(fleetResources);
     expect(sample).toBeLessThanOrEqual(inlinePolicyQuota);
     expect(fleet).toBeLessThanOrEqual(inlinePolicyQuota);
-    // Only the model package list grows, and only to its limit of 30 globs.
-    expect(fleet - sample).toBeLessThan(30 * 80);
+    // Only the model package and delivery pipeline lists grow, and only to their limits of 30 and 10 globs.
+    expect(fleet - sample).toBeLessThan((30 + 10) * 80);
   });
 
   it(`approve and reject the versions of all ${fleetSize} groups through a few prefix globs, and no other group's`, () => {
@@ -330,6 +331,158 @@ describe('the functions’ IAM policies', () => {
     }
     expect(matchers.some((matcher) => matcher.test('fraud-detector/7'))).toBe(false);
     expect(matchers.some((matcher) => matcher.test('shop-1000/7'))).toBe(false);
+  });
+
+  it('leave on "*" only the actions that have no resource types, and read model packages only as model packages', () => {
+    // Service Authorization Reference: none of these has a resource type to scope it by.
+    const unscoped = new Set([
+      'sagemaker:ListModelPackages',
+      'cloudwatch:GetMetricData',
+      'application-autoscaling:DescribeScalableTargets',
+      'application-autoscaling:DescribeScalingPolicies',
+      'application-autoscaling:DescribeScheduledActions',
+    ]);
+    for (const name of allFunctions) {
+      const statements = statementsOfRole(roleOf(name));
+      const onEverything = statements.filter((statement) => [statement.Resource].flat().includes('*'));
+      expect({ name, actions: onEverything.flatMap(actionsOf).filter((action) => !unscoped.has(action)) }).toEqual({
+        name,
+        actions: [],
+      });
+      const describes = statements.filter((statement) =>
+        actionsOf(statement).includes('sagemaker:DescribeModelPackage'),
+      );
+      expect(describes).toHaveLength(1);
+      expect(describes[0]?.Resource).toEqual({
+        'Fn::Sub': `arn:\${AWS::Partition}:sagemaker:\${AWS::Region}:\${AWS::AccountId}:model-package/*`,
+      });
+    }
+  });
+
+  it('change auto scaling only of SageMaker variants’ instance counts', () => {
+    for (const name of reconcilers) {
+      const writes = statementsOfRole(roleOf(name)).filter((statement) =>
+        actionsOf(statement).includes('application-autoscaling:RegisterScalableTarget'),
+      );
+      expect(writes).toHaveLength(1);
+      expect(actionsOf(writes[0] as Statement).every((action) => !action.includes(':Describe'))).toBe(true);
+      expect(writes[0]?.Resource).toEqual({
+        'Fn::Sub': `arn:\${AWS::Partition}:application-autoscaling:\${AWS::Region}:\${AWS::AccountId}:scalable-target/*`,
+      });
+      expect(writes[0]?.Condition).toEqual({
+        StringEquals: {
+          'application-autoscaling:service-namespace': 'sagemaker',
+          'application-autoscaling:scalable-dimension': 'sagemaker:variant:DesiredInstanceCount',
+        },
+      });
+    }
+  });
+
+  it('read and write S3 objects only in buckets of the stack’s own account', () => {
+    const ownAccount = { StringEquals: { 's3:ResourceAccount': { Ref: 'AWS::AccountId' } } };
+    for (const name of allFunctions) {
+      const s3 = statementsOfRole(roleOf(name)).filter((statement) =>
+        actionsOf(statement).some((action) => action.startsWith('s3:')),
+      );
+      expect(s3.length).toBeGreaterThan(0);
+      for (const statement of s3)
+        expect({ name, condition: statement.Condition }).toEqual({ name, condition: ownAccount });
+    }
+    // The approval's evaluation report is one of those reads.
+    const reports = statementsOfRole(roleOf('approve')).filter((statement) =>
+      JSON.stringify(statement.Resource).includes(':s3:::sagemaker-*/*'),
+    );
+    expect(reports.map(actionsOf)).toEqual([['s3:GetObject']]);
+  });
+
+  it('make KMS grants only through SageMaker and only for AWS resources', () => {
+    const throughSageMaker = { 'kms:ViaService': { 'Fn::Sub': `sagemaker.\${AWS::Region}.amazonaws.com` } };
+    for (const name of reconcilers) {
+      const kms = statementsOfRole(roleOf(name)).filter((statement) =>
+        actionsOf(statement).some((action) => action.startsWith('kms:')),
+      );
+      const grant = kms.find((statement) => actionsOf(statement).includes('kms:CreateGrant'));
+      expect(actionsOf(grant as Statement)).toEqual(['kms:CreateGrant']);
+      expect(grant?.Condition).toEqual({
+        StringEquals: throughSageMaker,
+        Bool: { 'kms:GrantIsForAWSResource': 'true' },
+      });
+      // DescribeKey has no grant in its request: the same condition would deny it.
+      const others = kms.filter((statement) => statement !== grant);
+      expect(others.map(actionsOf)).toEqual([['kms:DescribeKey']]);
+      expect(others[0]?.Condition).toEqual({ StringEquals: throughSageMaker });
+    }
+  });
+
+  it(`start and read only the policy’s delivery pipelines, ${fleetSize} of them through a few prefix globs`, () => {
+    const pipelineArns = (from: Record<string, Resource>) =>
+      statementsOfRole(roleOf('deploy', from))
+        .filter((statement) => actionsOf(statement).some((action) => action.startsWith('codepipeline:')))
+        .map((statement) => {
+          expect(actionsOf(statement)).toEqual([
+            'codepipeline:StartPipelineExecution',
+            'codepipeline:GetPipelineExecution',
+          ]);
+          return resolved(statement.Resource) as string[];
+        });
+    // The sample policy has none: a name that no pipeline has.
+    expect(pipelineArns(resources)).toEqual([
+      ['arn:aws:codepipeline:ap-southeast-2:123456789012:sagemaker-rollout-no-delivery-pipeline'],
+    ]);
+    const [fleetArns = []] = pipelineArns(fleetResources);
+    expect(fleetArns.length).toBeLessThanOrEqual(10);
+    const matchers = fleetArns.map((arn) => {
+      expect(arn).toMatch(/^arn:aws:codepipeline:ap-southeast-2:123456789012:[^:*]+\*?$/);
+      return new RegExp(`^${arn.replaceAll('*', '.*')}$`);
+    });
+    const arnOf = (pipeline: string) => `arn:aws:codepipeline:ap-southeast-2:123456789012:${pipeline}`;
+    for (let index = 0; index < fleetSize; index += 1) {
+      expect(matchers.some((matcher) => matcher.test(arnOf(fleetPipeline(index))))).toBe(true);
+    }
+    expect(matchers.some((matcher) => matcher.test(arnOf('release-everything')))).toBe(false);
+  });
+
+  it('encrypt the notifications topic, and let only the functions’ roles publish to it, over TLS only', () => {
+    const topic = resources.NotificationsTopic as Resource;
+    // The AWS managed key serves only principals of the account through SNS: no alarm or rule may publish.
+    expect(topic.Properties.KmsMasterKeyId).toBe('alias/aws/sns');
+    expect(resourcesOfType('AWS::CloudWatch::Alarm')).toEqual([]);
+    for (const [, rule] of resourcesOfType('AWS::Events::Rule')) {
+      expect(JSON.stringify(rule.Properties.Targets)).not.toContain('NotificationsTopic');
+    }
+    for (const folder of ['shared', 'functions']) {
+      for (const file of readdirSync(folder, { recursive: true, encoding: 'utf8' })) {
+        if (file.endsWith('.ts')) expect(readFileSync(join(folder, file), 'utf8')).not.toContain('AlarmActions');
+      }
+    }
+
+    const topicPolicies = resourcesOfType('AWS::SNS::TopicPolicy');
+    expect(topicPolicies).toHaveLength(1);
+    const [[, topicPolicy]] = topicPolicies as [[string, Resource]];
+    expect(topicPolicy.Properties.Topics).toEqual([{ Ref: 'NotificationsTopic' }]);
+    const statements = (topicPolicy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
+    const functionRoles = resourcesOfType('AWS::Lambda::Function').map(([, lambda]) => lambda.Properties.Role);
+    expect(statements.filter((statement) => statement.Effect === 'Allow')).toEqual([
+      {
+        Sid: 'FunctionsPublish',
+        Effect: 'Allow',
+        Principal: { AWS: expect.arrayContaining(functionRoles) },
+        Action: 'sns:Publish',
+        Resource: { Ref: 'NotificationsTopic' },
+      },
+    ]);
+    const allowed = statements.find((statement) => statement.Effect === 'Allow') as { Principal: { AWS: unknown[] } };
+    expect(allowed.Principal.AWS).toHaveLength(allFunctions.length);
+    expect(statements.filter((statement) => statement.Effect === 'Deny')).toEqual([
+      {
+        Sid: 'TlsOnly',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:Publish',
+        Resource: { Ref: 'NotificationsTopic' },
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+    ]);
   });
 
   it(`keep a ${fleetSize}-group stack well inside CloudFormation's limits, with the worker's queue read one message and two workers at a time`, () => {

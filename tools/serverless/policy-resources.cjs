@@ -11,9 +11,12 @@ const { readFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 const { parse } = require('yaml');
 
-/** At most this many model package groups and execution roles in a statement's resources. */
+/** At most this many model package groups, execution roles and delivery pipelines in a statement's resources. */
 const groupGlobLimit = 30;
 const roleGlobLimit = 10;
+// Pipelines are few (one per team or per stage, rarely per group), and each ARN is long: with 10, a policy
+// of 1,000 groups with a pipeline each keeps its largest role at ~7,600 of the 10,240 characters.
+const pipelineGlobLimit = 10;
 
 function policyFile() {
   const named = process.env.ROLLOUT_POLICY_FILE;
@@ -32,10 +35,12 @@ function loadGroups() {
     const role = own?.executionRoleArn ?? defaults.executionRoleArn;
     const name = key.includes('*') ? '*' : key;
     const prefix = own?.multiModel?.modelPrefix ?? defaults.multiModel?.modelPrefix;
+    const pipeline = own?.deliveryPipeline?.name ?? defaults.deliveryPipeline?.name;
     return {
       key,
       executionRoleArn: typeof role === 'string' ? role.replaceAll('{group}', name) : role,
       modelPrefix: typeof prefix === 'string' ? prefix.replaceAll('{group}', name) : undefined,
+      deliveryPipeline: typeof pipeline === 'string' ? pipeline.replaceAll('{group}', name) : undefined,
     };
   });
 }
@@ -111,6 +116,19 @@ module.exports.modelPrefixResources = () => {
   const paths = prefixes.map((prefix) => prefix.replace(/^s3:\/\//, ''));
   const globs = globsWithin(paths.length > 0 ? paths : ['sagemaker-rollout-no-multi-model-group/'], groupGlobLimit);
   return globs.map((path) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${path.endsWith('*') ? path : `${path}*`}` }));
+};
+
+/**
+ * The policy's delivery pipelines (arn:aws:codepipeline:<region>:<account>:<name>): the only ones a rollout
+ * starts and reads. IAM wants at least one resource: without a pipeline in the policy, one that names nothing.
+ */
+module.exports.deliveryPipelineResources = () => {
+  const names = unique(
+    loadGroups().flatMap((group) => (group.deliveryPipeline === undefined ? [] : [group.deliveryPipeline])),
+  );
+  return globsWithin(names.length > 0 ? names : ['sagemaker-rollout-no-delivery-pipeline'], pipelineGlobLimit).map(
+    (glob) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:codepipeline:\${AWS::Region}:\${AWS::AccountId}:${glob}` }),
+  );
 };
 
 /** The policy as a JavaScript string literal of its JSON, for esbuild's `define`. */

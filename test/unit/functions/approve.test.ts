@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, type GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import {
@@ -13,11 +14,14 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { approveModelPackage } from '#functions/approve/approve.ts';
 import { liveWriter, planWriter } from '#shared/aws/aws-writes.ts';
 import { BadInputError } from '#shared/errors.ts';
 import { loadPolicyFile } from '#shared/policy/load-policy.ts';
+import { parsePolicyDocument } from '#shared/policy/policy-document.ts';
+import { logger } from '#shared/runtime/logger.ts';
 import type { DecisionMetric } from '#shared/runtime/run-context.ts';
 import { rolloutRecord } from '../../support/rollout-records.ts';
 import { sampleEvent } from '../../support/sample-events.ts';
@@ -263,6 +267,34 @@ describe('approve', () => {
     expect((await run(sampleEvent('model-package-manual-group'))).outcome).toBe('ignored: manual approval');
     expect((await run(sampleEvent('model-package-unconfigured-group'))).outcome).toBe('ignored: group not configured');
     expect(sagemaker.calls()).toHaveLength(0);
+  });
+
+  it('leaves untouched, with a warning, a group whose endpoint another key of the policy claims too', async () => {
+    // Prepare: the bundle's policy (checked on use) with a pattern whose group fraud-prod would be on fraud-prod too.
+    const document = parseYaml(readFileSync('rollout.config.yml', 'utf8'));
+    document.modelPackageGroups['fraud-*'] = { endpointName: '{group}' };
+    const claimedTwice = parsePolicyDocument(document, 'bundle', 'on use');
+    const warn = vi.spyOn(logger, 'warn');
+
+    // Act
+    const result = await approveModelPackage(sampleEvent('model-package-pending-approval'), {
+      policy: claimedTwice,
+      settings,
+      writer: liveWriter(),
+    });
+
+    // Assess
+    expect(result.outcome).toBe('ignored: group not configured');
+    expect(sagemaker.calls()).toHaveLength(0);
+    expect(warn).toHaveBeenCalledWith(
+      'group not acted on: endpoint fraud-prod is claimed by group fraud-detector and by group fraud-prod (pattern fraud-*) (one group per endpoint)',
+      expect.objectContaining({
+        modelPackageGroup: 'fraud-detector',
+        endpointName: 'fraud-prod',
+        otherPolicyKey: 'fraud-*',
+      }),
+    );
+    warn.mockRestore();
   });
 
   it('plans the writes without performing them in a dry run', async () => {

@@ -198,6 +198,141 @@ modelPackageGroups:
   });
 });
 
+describe('one group per endpoint', () => {
+  const policyWith = (groups: string) => `
+defaults:
+  executionRoleArn: arn:aws:iam::123456789012:role/SageMakerExecution
+  instanceType: ml.m5.large
+  initialInstanceCount: 1
+  approval: { mode: manual }
+  rollout: { strategy: canary, steps: [10, 100], bakeMinutes: 10 }
+modelPackageGroups:
+${groups}`;
+  const churnPattern = '  "churn-*": { endpointName: "{group}-prod" }\n';
+  const mme = (key: string) =>
+    `  ${key}: { multiModel: { endpointName: customers-mme, modelPrefix: "s3://models/churn/" } }\n`;
+
+  it('refuses a name whose endpoint a pattern gives one of its groups, naming both keys and the endpoint', () => {
+    const named = '  x: { endpointName: churn-globex-prod }\n';
+    expect(problemsOf(policyWith(churnPattern + named))).toContain(
+      'modelPackageGroups.x.endpointName: endpoint churn-globex-prod is already used by group churn-globex (pattern churn-*)',
+    );
+    expect(problemsOf(policyWith(named + churnPattern))).toContain(
+      'modelPackageGroups.churn-*.endpointName: endpoint churn-globex-prod of its group churn-globex is already used by group x',
+    );
+  });
+
+  it('refuses two patterns whose groups would share an endpoint, naming a shared endpoint and its two groups', () => {
+    const legacy = '  "legacy-*": { endpointName: "churn-{group}" }\n';
+    expect(problemsOf(policyWith(churnPattern + legacy))).toContain(
+      'modelPackageGroups.legacy-*.endpointName: endpoint churn-legacy-prod of its group legacy-prod is already used by group churn-legacy (pattern churn-*)',
+    );
+    // a-b is a-*'s (a-b-* needs the hyphen): a-b-x is the endpoint of a-b and of a-b-x.
+    const nested = '  "a-*": { endpointName: "{group}-x" }\n  "a-b-*": { endpointName: "{group}" }\n';
+    expect(problemsOf(policyWith(nested))).toContain(
+      'modelPackageGroups.a-b-*.endpointName: endpoint a-b-x of its group a-b-x is already used by group a-b (pattern a-*)',
+    );
+  });
+
+  it('accepts what only looks alike: a group listed by name on the pattern’s name for it, a pattern that wins', () => {
+    const policy = parsePolicy(
+      policyWith(
+        [
+          churnPattern,
+          '  churn-acme: { endpointName: churn-acme-prod }\n',
+          '  "churn-eu-*": { endpointName: "{group}-prod" }\n',
+          '  "eu-*": { endpointName: "eu-{group}" }\n',
+          '  "*": { endpointName: "{group}-prod" }\n',
+          // The one endpoint a-* and a-b-* could share is a-b's, and a-b is listed with its own.
+          '  "a-*": { endpointName: "{group}-x" }\n  "a-b-*": { endpointName: "{group}" }\n',
+          '  a-b: { endpointName: ab-main }\n',
+        ].join(''),
+      ),
+      'test.yml',
+    );
+    expect(policy.group('churn-acme')?.endpointName).toBe('churn-acme-prod');
+    expect(policy.group('churn-eu-7')?.endpointName).toBe('churn-eu-7-prod');
+    expect(policy.group('a-b-x')?.endpointName).toBe('a-b-x');
+  });
+
+  it('lets multi-model groups share their endpoint, but no group with an endpoint of its own join them', () => {
+    expect(parsePolicy(policyWith(mme('"*-churn"') + mme('acme-churn')), 't.yml').group('globex-churn')).toBeDefined();
+    expect(problemsOf(policyWith(`${mme('"*-churn"')}  customers-mme: { endpointName: customers-mme }\n`))).toContain(
+      'modelPackageGroups.customers-mme.endpointName: endpoint customers-mme is already used by the groups of pattern *-churn',
+    );
+    expect(problemsOf(policyWith(`${mme('"*-churn"')}  "customers-*": { endpointName: "{group}" }\n`))).toContain(
+      'modelPackageGroups.customers-*.endpointName: endpoint customers-mme of its group customers-mme is already used by the groups of pattern *-churn',
+    );
+  });
+
+  it('requires {group} once in a pattern’s endpoint name, so that the group can be read back from it', () => {
+    expect(problemsOf(policyWith('  "churn-*": { endpointName: "{group}-{group}" }\n'))).toContain(
+      "modelPackageGroups.churn-*.endpointName: a pattern's endpoint name must contain {group} once",
+    );
+  });
+
+  describe('at start, when a function resolves a group (the bundle’s policy is checked on use)', () => {
+    const onUse = (groups: Record<string, unknown>) =>
+      parsePolicyDocument(
+        {
+          defaults: {
+            executionRoleArn: 'arn:aws:iam::123456789012:role/SageMakerExecution',
+            instanceType: 'ml.m5.large',
+            initialInstanceCount: 1,
+            approval: { mode: 'manual' },
+            rollout: { strategy: 'canary', steps: [10, 100], bakeMinutes: 10 },
+          },
+          modelPackageGroups: groups,
+        },
+        'bundle',
+        'on use',
+      );
+
+    it('refuses both groups of an endpoint claimed twice, as not configured, and says why', () => {
+      const policy = onUse({ 'churn-*': { endpointName: '{group}-prod' }, x: { endpointName: 'churn-globex-prod' } });
+
+      expect(policy.lookup('churn-globex')).toEqual({
+        kind: 'endpoint claimed twice',
+        endpointName: 'churn-globex-prod',
+        claimant: { key: 'churn-*', groupName: 'churn-globex', shared: false },
+        other: { key: 'x', groupName: 'x', shared: false },
+        reason: 'endpoint churn-globex-prod is claimed by group churn-globex (pattern churn-*) and by group x',
+      });
+      expect(policy.group('churn-globex')).toBeUndefined();
+      expect(policy.lookup('x')).toMatchObject({ kind: 'endpoint claimed twice', other: { key: 'churn-*' } });
+      expect(policy.group('x')).toBeUndefined();
+      // The pattern's other groups have endpoints of their own.
+      expect(policy.group('churn-acme')?.endpointName).toBe('churn-acme-prod');
+      expect(policy.lookup('supplier-1')).toEqual({ kind: 'not configured' });
+    });
+
+    it('decides among 1,000 groups listed by name without listing a pattern’s groups', () => {
+      const shops = Object.fromEntries(
+        Array.from({ length: 1000 }, (_, index) => [`shop-${index}`, { endpointName: `shop-${index}-prod` }]),
+      );
+      const policy = onUse({
+        ...shops,
+        'shop-*': { endpointName: '{group}-prod' },
+        'shop-9-*': { endpointName: 'eu-{group}' },
+        x: { endpointName: 'shop-uk-prod' },
+      });
+
+      expect(policy.group('shop-12')?.endpointName).toBe('shop-12-prod');
+      expect(policy.group('shop-eu')?.endpointName).toBe('shop-eu-prod');
+      expect(policy.group('shop-9-prod')?.endpointName).toBe('eu-shop-9-prod');
+      expect(policy.lookup('shop-uk')).toMatchObject({ kind: 'endpoint claimed twice', other: { key: 'x' } });
+      expect(policy.lookup('shop-999')).toMatchObject({ kind: 'configured' });
+    });
+
+    it('lets multi-model groups share their endpoint', () => {
+      const multiModel = { endpointName: 'customers-mme', modelPrefix: 's3://models/churn/' };
+      const policy = onUse({ '*-churn': { multiModel }, 'acme-churn': { multiModel } });
+      expect(policy.group('acme-churn')?.endpointName).toBe('customers-mme/acme-churn');
+      expect(policy.group('globex-churn')?.endpointName).toBe('customers-mme/globex-churn');
+    });
+  });
+});
+
 describe('a serverless group', () => {
   const serverlessGroup = (rollout: string, serverless = '{ memorySizeInMB: 2048, maxConcurrency: 20 }') => `
 defaults:

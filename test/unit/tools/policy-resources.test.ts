@@ -9,6 +9,7 @@ const policyResources = createRequire(import.meta.url)('../../../tools/serverles
   globsWithin(names: readonly string[], limit: number): string[];
   executionRoleArns(): string[];
   modelPackageResources(): { 'Fn::Sub': string }[];
+  deliveryPipelineResources(): { 'Fn::Sub': string }[];
 };
 const { globsWithin } = policyResources;
 
@@ -77,6 +78,23 @@ describe('the policy file the statements are derived from', () => {
       'fraud-detector/*',
       'store-*/*',
     ]);
+  });
+
+  it('starts only the delivery pipelines the policy names, a pattern’s {group} standing for any name', () => {
+    const pipelines = () => policyResources.deliveryPipelineResources().map((arn) => arn['Fn::Sub'].split(':').at(-1));
+    usePolicy(
+      [
+        'defaults: { executionRoleArn: arn:aws:iam::123456789012:role/SageMakerExecution }',
+        'modelPackageGroups:',
+        '  fraud-detector: { endpointName: fraud-prod, deliveryPipeline: { name: fraud-release } }',
+        '  "store-*": { endpointName: "{group}-prod", deliveryPipeline: { name: "{group}-release" } }',
+        '  churn-model: { endpointName: churn-prod }',
+      ].join('\n'),
+    );
+    expect(pipelines()).toEqual(['fraud-release', '*-release']);
+    // None in the policy: IAM wants a resource, so one that names no pipeline.
+    usePolicy('modelPackageGroups:\n  fraud-detector: { endpointName: fraud-prod }\n');
+    expect(pipelines()).toEqual(['sagemaker-rollout-no-delivery-pipeline']);
   });
 
   it('names the group without an execution role', () => {

@@ -1,0 +1,167 @@
+// One group per endpoint (README "The policy"): two groups on one endpoint would replace each other's
+// variants. Each key of the policy claims the endpoint of the groups it configures; this module says which
+// key claims a given endpoint, and finds two keys that claim one, without listing a pattern's groups (a
+// pattern stands for any number of them: they are never enumerated).
+import { sharedEndpoint, type TemplateClaim } from './pattern-overlap.ts';
+
+/** The endpoint a key's groups deploy to: a fixed name, or in a pattern a template with `{group}`. */
+export interface EndpointClaim {
+  readonly key: string;
+  readonly template: string;
+  /** A multi-model endpoint, which its groups share (their rollouts are keyed `<endpoint>/<group>`). */
+  readonly shared: boolean;
+  /** A pattern's template turned into a regex that reads the group's name back from an endpoint name. */
+  readonly groupOf?: RegExp;
+}
+
+/** A key that claims an endpoint, and for a pattern the group it claims it for (none: all of its groups). */
+export interface Claimant {
+  readonly key: string;
+  readonly groupName?: string;
+  readonly shared: boolean;
+}
+
+/** What the claims are checked against: which key configures a group (a listed name, else a pattern). */
+export interface KeyIndex {
+  configuredBy(groupName: string): string | undefined;
+  /** Groups listed by name: a pattern configures none of them. */
+  readonly explicitGroups: readonly string[];
+  /** The patterns that win over `pattern` for a group both match (more specific, or earlier among equals). */
+  preferredOver(pattern: string): readonly string[];
+}
+
+// Model package group names: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackageGroup.html
+const groupNamePattern = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The key's claim from its entry (defaults merged in); a batch group has no endpoint, so none. */
+export function claimOf(key: string, entry: Readonly<Record<string, unknown>>): EndpointClaim | undefined {
+  const multiModel = entry.multiModel as { endpointName?: unknown } | undefined;
+  const shared = typeof multiModel === 'object' && multiModel !== null;
+  const template = shared
+    ? multiModel.endpointName
+    : entry.batchTransform === undefined
+      ? entry.endpointName
+      : undefined;
+  if (typeof template !== 'string') return undefined;
+  const parts = template.split('{group}');
+  if (!key.includes('*') || parts.length === 1) return { key, template, shared };
+  // The first `{group}` captures the name, any other must repeat it.
+  const source = parts
+    .map(escapeRegex)
+    .reduce((regex, part, index) => `${regex}${index === 1 ? '([a-zA-Z0-9-]+)' : '\\1'}${part}`);
+  return { key, template, shared, groupOf: new RegExp(`^${source}$`) };
+}
+
+/** Two groups may be on one endpoint only when it is a multi-model endpoint to both. */
+const mayShare = (a: { shared: boolean }, b: { shared: boolean }) => a.shared && b.shared;
+
+/** The claim's key's claimant of `endpointName`: the group it configures there, if any. */
+export function claimantOf(claim: EndpointClaim, endpointName: string, index: KeyIndex): Claimant | undefined {
+  const { key, shared } = claim;
+  if (claim.groupOf === undefined) {
+    if (claim.template !== endpointName) return undefined;
+    return key.includes('*') ? { key, shared } : { key, groupName: key, shared };
+  }
+  const groupName = claim.groupOf.exec(endpointName)?.[1];
+  // Only a group the pattern itself configures: a name listed on its own, or won by another pattern, is not its.
+  if (groupName === undefined || !groupNamePattern.test(groupName) || index.configuredBy(groupName) !== key) {
+    return undefined;
+  }
+  return { key, groupName, shared };
+}
+
+/** `group g1`, `group churn-globex (pattern churn-*)`, or `the groups of pattern *-churn`. */
+export function describeClaimant(claimant: Claimant): string {
+  if (claimant.groupName === undefined) return `the groups of pattern ${claimant.key}`;
+  return claimant.key === claimant.groupName
+    ? `group ${claimant.groupName}`
+    : `group ${claimant.groupName} (pattern ${claimant.key})`;
+}
+
+/**
+ * The claims by endpoint, for a group's check when it is first resolved: one map look-up for the names,
+ * and one regex per pattern, whatever the number of groups.
+ */
+export interface ClaimIndex {
+  /** Another key's claimant of the endpoint the group `self` deploys to, if one claims it too. */
+  otherClaimant(self: Claimant, endpointName: string): Claimant | undefined;
+}
+
+export function indexClaims(claims: readonly EndpointClaim[], index: KeyIndex): ClaimIndex {
+  const fixed = new Map<string, EndpointClaim[]>();
+  const templated: EndpointClaim[] = [];
+  for (const claim of claims) {
+    if (claim.groupOf !== undefined) templated.push(claim);
+    else fixed.set(claim.template, [...(fixed.get(claim.template) ?? []), claim]);
+  }
+  return {
+    otherClaimant(self, endpointName) {
+      for (const claim of [...(fixed.get(endpointName) ?? []), ...templated]) {
+        if (claim.key === self.key || mayShare(claim, self)) continue;
+        const claimant = claimantOf(claim, endpointName, index);
+        if (claimant !== undefined) return claimant;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** Two keys on one endpoint: `claimant` (for `claim`'s key) came second in the file, `other` first. */
+export interface EndpointConflict {
+  readonly claim: EndpointClaim;
+  readonly endpointName: string;
+  readonly claimant: Claimant;
+  readonly other: Claimant;
+}
+
+/** Every pair of keys (in file order) whose groups would share an endpoint, found without listing groups. */
+export function endpointConflicts(claims: readonly EndpointClaim[], index: KeyIndex): EndpointConflict[] {
+  const conflicts: EndpointConflict[] = [];
+  const earlier: EndpointClaim[] = [];
+  // A fixed name meets the earlier same names and every earlier pattern; a pattern meets everything earlier.
+  const earlierFixed = new Map<string, EndpointClaim[]>();
+  const earlierTemplated: EndpointClaim[] = [];
+  for (const claim of claims) {
+    const fixed = claim.groupOf === undefined;
+    const candidates = fixed ? [...(earlierFixed.get(claim.template) ?? []), ...earlierTemplated] : earlier;
+    for (const other of candidates) {
+      if (mayShare(claim, other)) continue;
+      const conflict = conflictBetween(claim, other, index);
+      if (conflict !== undefined) conflicts.push(conflict);
+    }
+    earlier.push(claim);
+    if (fixed) earlierFixed.set(claim.template, [...(earlierFixed.get(claim.template) ?? []), claim]);
+    else earlierTemplated.push(claim);
+  }
+  return conflicts;
+}
+
+function conflictBetween(claim: EndpointClaim, other: EndpointClaim, index: KeyIndex): EndpointConflict | undefined {
+  // A fixed name on either side: does the other key configure a group there?
+  const fixedSide = claim.groupOf === undefined ? claim : other.groupOf === undefined ? other : undefined;
+  if (fixedSide !== undefined) {
+    const endpointName = fixedSide.template;
+    const claimant = claimantOf(claim, endpointName, index);
+    const otherClaimant = claimantOf(other, endpointName, index);
+    return claimant === undefined || otherClaimant === undefined
+      ? undefined
+      : { claim, endpointName, claimant, other: otherClaimant };
+  }
+  // Two templates: search the names both can give.
+  const found = sharedEndpoint(templateOf(claim), templateOf(other), index);
+  return found === undefined
+    ? undefined
+    : {
+        claim,
+        endpointName: found.endpointName,
+        claimant: { key: claim.key, groupName: found.groupNames[0], shared: claim.shared },
+        other: { key: other.key, groupName: found.groupNames[1], shared: other.shared },
+      };
+}
+
+function templateOf(claim: EndpointClaim): TemplateClaim {
+  const [prefix = '', suffix = ''] = claim.template.split('{group}');
+  return { pattern: claim.key, prefix, suffix };
+}

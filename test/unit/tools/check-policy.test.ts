@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const scratch = mkdtempSync(join(tmpdir(), 'sagemaker-rollout-check-policy-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('npm run check (tools/check-policy.ts)', () => {
+  // Runs the tool in a tsx process of its own: seconds on a busy machine, hence the longer timeout.
+  it('refuses a policy whose keys would put two groups on one endpoint, naming both keys and the endpoint', async () => {
+    // Prepare
+    const file = join(scratch, 'shared-endpoints.config.yml');
+    writeFileSync(
+      file,
+      [
+        'defaults:',
+        '  executionRoleArn: arn:aws:iam::123456789012:role/SageMakerExecution',
+        '  instanceType: ml.m5.large',
+        '  initialInstanceCount: 1',
+        '  approval: { mode: manual }',
+        '  rollout: { strategy: canary, steps: [10, 100], bakeMinutes: 10 }',
+        'modelPackageGroups:',
+        '  "churn-*": { endpointName: "{group}-prod" }',
+        '  x: { endpointName: churn-globex-prod }',
+        '  "legacy-*": { endpointName: "churn-{group}" }',
+        '',
+      ].join('\n'),
+    );
+
+    // Act
+    const failure = await promisify(execFile)('npx', ['tsx', 'tools/check-policy.ts', file]).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+
+    // Assess: exit code 2 is bad input, every problem at once.
+    expect(failure?.code).toBe(2);
+    expect(failure?.stderr).toContain(
+      'modelPackageGroups.x.endpointName: endpoint churn-globex-prod is already used by group churn-globex (pattern churn-*)',
+    );
+    expect(failure?.stderr).toContain(
+      'modelPackageGroups.legacy-*.endpointName: endpoint churn-legacy-prod of its group legacy-prod is already used by group churn-legacy (pattern churn-*)',
+    );
+  }, 30_000);
+});

@@ -174,7 +174,10 @@ async function stepOnce(
     // The tick's alarm states may be a minute old: read them again at the moment of the write, and never
     // give the new version more traffic while one says no. Decide again with what was read.
     const freshAlarms = await readAlarmStates(rollout.watchedAlarms);
-    const forbidden = alarmsForbidTraffic(rollout, group.rollout.insufficientDataIsOk, freshAlarms.readings);
+    const freshStates = Object.fromEntries(
+      rollout.watchedAlarms.map((name) => [name, freshAlarms.readings[name]?.state] as const),
+    );
+    const forbidden = alarmsForbidTraffic(rollout, group.rollout.insufficientDataIsOk, freshStates);
     if (forbidden !== undefined) {
       logger.warn('traffic not moved: a watched alarm says no', { ...rolloutKeys, forbidden });
       const note = `traffic not moved: ${forbidden}`;

@@ -220,12 +220,8 @@ export function baking(
   const steps = group.rollout.steps;
   const percent = steps[rollout.stepIndex] ?? 100;
   const traffic = rollout.stage === 'canary' ? moveTraffic(rollout, endpoint, percent) : undefined;
-  if (traffic !== undefined) {
-    // Capacity may always be added; traffic moves only while every watched alarm allows it.
-    const held = traffic.kind === 'setWeights' ? holdForAlarms(group, rollout, observed) : undefined;
-    if (held !== undefined) return held;
-    return { next: rollout, actions: [traffic], note: trafficNote(traffic, rollout, percent) };
-  }
+  // Capacity may always be added; the core holds the weights while a watched alarm says no.
+  if (traffic !== undefined) return { next: rollout, actions: [traffic], note: trafficNote(traffic, rollout, percent) };
   const guards = missingGuards(rollout, observed);
   if (guards.length > 0) return { next: rollout, actions: guards, note: 'restoring the guard alarms' };
   if (rollout.bakeStartedAt === undefined) {

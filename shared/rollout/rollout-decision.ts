@@ -8,7 +8,16 @@ import type { TargetDecisions } from '#shared/targets/target.ts';
 import { bakeMinutesOf } from './analysis.ts';
 import type { Observed } from './observed-state.ts';
 import { isActive, type Rollout } from './rollout-state.ts';
-import { fail, firingAlarm, type RolloutStep, wait } from './rollout-step.ts';
+import {
+  alarmsForbidTraffic,
+  fail,
+  firingAlarm,
+  holdForMissingAlarms,
+  missingPolicyAlarms,
+  movesTrafficForward,
+  type RolloutStep,
+  wait,
+} from './rollout-step.ts';
 
 export type { RolloutAction, RolloutStep } from './rollout-step.ts';
 
@@ -123,6 +132,19 @@ export function decideRolloutStep(
       observed,
     );
   }
-  const step = decisions.step(group, rollout, observed, now);
+  const step = holdTrafficForAlarms(group, rollout, observed, decisions.step(group, rollout, observed, now));
   return withAlarmTransitionsSeen(enforceDeadline(decisions, group, rollout, observed, step, now), rollout, observed);
+}
+
+/**
+ * On every target, a step that gives the new version traffic (or more of it) is held while a watched
+ * alarm says no: in ALARM, without data where the policy does not take that as OK, or missing. The
+ * engine reads the alarms again at the moment of the write and applies the same rule.
+ */
+function holdTrafficForAlarms(group: GroupPolicy, rollout: Rollout, observed: Observed, step: RolloutStep) {
+  if (!movesTrafficForward(step) || observed.alarmsPartial) return step;
+  const forbidden = alarmsForbidTraffic(rollout, group.rollout.insufficientDataIsOk, observed.alarms);
+  if (forbidden === undefined) return step;
+  const missing = missingPolicyAlarms(rollout, observed);
+  return missing.length > 0 ? holdForMissingAlarms(rollout, missing) : wait(rollout, `holding: ${forbidden}`);
 }

@@ -230,10 +230,10 @@ export function movesTrafficForward(step: RolloutStep): boolean {
 export function alarmsForbidTraffic(
   rollout: Rollout,
   insufficientDataIsOk: boolean,
-  readings: Readonly<Record<string, { readonly state: AlarmState } | undefined>>,
+  states: Readonly<Record<string, AlarmState | undefined>>,
 ): string | undefined {
   for (const name of rollout.watchedAlarms) {
-    const state = readings[name]?.state;
+    const state = states[name];
     if (state === 'ALARM') return `alarm ${name} is in ALARM`;
     if (state === 'INSUFFICIENT_DATA' && !insufficientDataIsOk) return `alarm ${name} has no data yet`;
     if (state === undefined && !rollout.guardAlarms.includes(name)) return `alarm ${name} does not exist`;

@@ -24,21 +24,14 @@ describe('readMetric', () => {
       expect(readMetric(reportRule, evidence)).toEqual({ value });
     });
 
-    it.each([
-      ['0.91'],
-      ['0x1'],
-      ['0b1'],
-      [' 9e-1\n'],
-      [''],
-      ['Infinity'],
-      [null],
-      [true],
-      [[0.9]],
-    ])('does not take %j for a number: only JSON numbers count', (value) => {
-      expect(readMetric(reportRule, inReport(value))).toEqual({
-        missing: `metrics.auc.value in the evaluation report is not a JSON number: ${JSON.stringify(value)}`,
-      });
-    });
+    it.each([['0.91'], ['0x1'], ['0b1'], [' 9e-1\n'], [''], ['Infinity'], [null], [true], [[0.9]]])(
+      'does not take %j for a number: only JSON numbers count',
+      (value) => {
+        expect(readMetric(reportRule, inReport(value))).toEqual({
+          missing: `metrics.auc.value in the evaluation report is not a JSON number: ${JSON.stringify(value)}`,
+        });
+      },
+    );
 
     it('does not take a number too large to be finite (1e400 parses to Infinity)', () => {
       const evidence = { report: { report: JSON.parse('{"metrics": {"auc": {"value": 1e400}}}') }, metadata: {} };

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, type GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import {
@@ -12,13 +11,12 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { deployApprovedPackage } from '#functions/deploy/deploy.ts';
 import { liveWriter } from '#shared/aws/aws-writes.ts';
 import { loadPolicyFile, type Policy } from '#shared/policy/load-policy.ts';
-import { parsePolicyDocument } from '#shared/policy/policy-document.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
 import type { DecisionMetric } from '#shared/runtime/run-context.ts';
+import { samplePolicyWith } from '../../support/policy-variants.ts';
 import { rolloutRecord } from '../../support/rollout-records.ts';
 import { sampleEvent } from '../../support/sample-events.ts';
 
@@ -30,11 +28,10 @@ const eventbridge = mockClient(EventBridgeClient);
 
 const policy = loadPolicyFile('rollout.config.yml');
 /** The sample policy with fraud-detector trusting approval at registration. */
-function trustingPolicy(): Policy {
-  const raw = parseYaml(readFileSync('rollout.config.yml', 'utf8'));
-  raw.modelPackageGroups['fraud-detector'].approval.trustRegistrationApproval = true;
-  return parsePolicyDocument(raw, 'trusting.yml');
-}
+const trustingPolicy = () =>
+  samplePolicyWith((raw) => {
+    Object.assign(raw.modelPackageGroups['fraud-detector']?.approval ?? {}, { trustRegistrationApproval: true });
+  });
 const settings = {
   stackName: 'sagemaker-rollout-test',
   parameterPrefix: '/sagemaker-rollout/test',

@@ -6,11 +6,13 @@ import { DescribeModelPackageCommand, SageMakerClient } from '@aws-sdk/client-sa
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { modelPackageEvent } from '../../tools/event-builders.ts';
 import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
+import { abortRollout } from '../../tools/operator-commands.ts';
 import { deployProductionEndpoint } from '../../tools/production-endpoint.ts';
 import { replayEvent } from '../../tools/replay.ts';
 import { deployByHand, imageAndArtifactOf } from '../support/hand-deployed-endpoint.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { samplePolicyWith } from '../support/policy-variants.ts';
+import { rolloutStory } from '../support/rollout-story.ts';
 import { sampleEvent } from '../support/sample-events.ts';
 
 let local: LocalStack;
@@ -176,6 +178,23 @@ describe('the champion of an endpoint deployed by hand (no rollout yet)', () => 
 
     expect(verdict.outcome).toBe('rejected');
     expect(verdict.description).toContain('= 0.87 (min 0.85, champion 0.9 + 0.005): FAIL, does not beat the champion');
+  });
+
+  it('is still the version deployed by hand after the stack’s first rollout there was rolled back', async () => {
+    const story = rolloutStory(local);
+    await story.createWatchedAlarms();
+    await deployProductionEndpoint('fraud-detector', 'fraud-prod', story.settle); // v1, AUC 0.9
+    await story.approved(await story.registerApproved()); // v2
+    await story.tickUntil(['Baking']);
+    await abortRollout(local.context(), 'fraud-prod', 'test', 'customer complaint', story.now());
+    await story.tickUntil(['RolledBack']);
+    const v3 = await fraudVersion(0.902);
+
+    const verdict = await judged(v3);
+
+    // The record retained no version (none completed): its incumbent, recorded when v2 started, is the champion.
+    expect(verdict.outcome).toBe('rejected');
+    expect(verdict.description).toContain('= 0.902 (min 0.85, champion 0.9 + 0.005): FAIL, does not beat the champion');
   });
 
   it('leaves the version pending, saying why and what a person can do, when what serves is no version of the group', async () => {

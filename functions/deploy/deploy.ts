@@ -1,7 +1,8 @@
-// primary adapter (EventBridge: Model Package State Change, Approved) -> use case (decideOnApproval, reconcile) -> secondary adapters
+// primary adapter (EventBridge: Model Package State Change, Approved) -> use case (decideOnApproval, judgeBeforeDeploying, reconcile) -> secondary adapters
 import { type EndpointRolloutState, queueVersion, readEndpointState } from '#shared/aws/rollout-store.ts';
 import { describeModelPackage } from '#shared/aws/sagemaker.ts';
 import { beginRollout } from '#shared/engine/begin-rollout.ts';
+import { judgeBeforeDeploying } from '#shared/engine/judge-before-deploying.ts';
 import { sendDecisionEvents } from '#shared/engine/notices.ts';
 import { reconcileEndpoint, supersedeQueued } from '#shared/engine/reconcile.ts';
 import { RaceLostError } from '#shared/errors.ts';
@@ -50,24 +51,37 @@ export async function deployApprovedPackage(rawEvent: unknown, context: RunConte
   };
   logger.appendKeys({ endpointName: group.endpointName, packageVersion: approved.packageVersion });
 
-  const begun = await startOrQueue(context, groupName, group, approved, event.time);
+  // Versions only move forward: an approval that would change nothing is ignored before it is judged, so a
+  // duplicate or late event never judges (let alone rejects) a version that was already rolled out.
+  const state = await readEndpointState(context.settings.rolloutsTableName, group.endpointName);
+  const before = decideOnApproval(approved, state.rollout, state.queued);
+  if (before.kind === 'ignore') {
+    logger.info('start decided', { decision: before });
+    return { outcome: `ignored: ${before.reason}` };
+  }
+  const judged = await judgeBeforeDeploying(context, groupName, group, modelPackage, event.time);
+  if ('outcome' in judged) return judged;
+  logger.info('deploying an approved version', { approvedBecause: judged.deploy });
+
+  const begun = await startOrQueue(context, groupName, group, approved, event.time, state);
   if ('outcome' in begun) return begun;
   // Take the first step now, from the record just written (no need to read it back).
   const report = await reconcileEndpoint(context, group.endpointName, event.time, { state: begun.state });
   return { outcome: `started: ${report.notes.join('; ')}` };
 }
 
-/** Starts a rollout of the version, queues it, or ignores it, deciding again when another writer got there first. */
+/** Starts a rollout of the version, queues it, or ignores it, deciding again (from a new read) when another writer got there first. */
 async function startOrQueue(
   context: RunContext,
   groupName: string,
   group: GroupPolicy,
   approved: QueuedVersion,
   now: string,
+  stateRead: EndpointRolloutState,
 ): Promise<RunResult | { state: EndpointRolloutState }> {
   const table = context.settings.rolloutsTableName;
   for (let attempt = 1; ; attempt += 1) {
-    const { rollout, queued } = await readEndpointState(table, group.endpointName);
+    const { rollout, queued } = attempt === 1 ? stateRead : await readEndpointState(table, group.endpointName);
     // A late approval event never dates the endpoint's new record before its last one.
     const at = decisionTime(now, rollout, wallClockOf(context));
     const decision = decideOnApproval(approved, rollout, queued);

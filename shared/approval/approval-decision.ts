@@ -9,6 +9,15 @@ export interface RuleCheck {
   readonly explanation: string;
 }
 
+/**
+ * What a candidate is compared with: the serving version's evidence, nothing (no champion yet: the bounds
+ * alone judge), or a version that serves but could not be identified (nothing to compare with: never approves).
+ */
+export type ChampionEvidence = PackageEvidence | { readonly unidentified: string } | undefined;
+
+/** How ApprovalDescription starts when approve (or deploy, judging for it) approved by the rules. */
+export const approvedByRules = 'sagemaker-rollout approved automatically';
+
 export type ApprovalDecision =
   | { readonly verdict: 'Approved' | 'Rejected'; readonly checks: readonly RuleCheck[]; readonly description: string }
   /** Evidence is missing: the package stays PendingManualApproval and a person is told why. */
@@ -18,7 +27,7 @@ function formatNumber(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
 }
 
-function checkRule(rule: MetricRule, candidate: PackageEvidence, champion: PackageEvidence | undefined): RuleCheck {
+function checkRule(rule: MetricRule, candidate: PackageEvidence, champion: ChampionEvidence): RuleCheck {
   const label = rule.source === 'metadata' ? `metadata ${rule.metric}` : rule.metric;
   const reading = readMetric(rule, candidate);
   if ('missing' in reading) return { rule, passed: undefined, explanation: `${label}: MISSING (${reading.missing})` };
@@ -35,36 +44,37 @@ function checkRule(rule: MetricRule, candidate: PackageEvidence, champion: Packa
     if (value > rule.max) failures.push(`above max ${formatNumber(rule.max)}`);
   }
 
+  // Why the champion comparison could not be made; a bound the value fails still rejects.
+  let uncompared: string | undefined;
   if (rule.beatChampionBy !== undefined) {
     if (champion === undefined) {
       bounds.push('no champion yet');
+    } else if ('unidentified' in champion) {
+      uncompared =
+        `champion UNKNOWN (${champion.unidentified}): ` +
+        'a person compares it with the version that serves and approves or rejects it by hand';
     } else {
       const championReading = readMetric(rule, champion);
       if ('missing' in championReading) {
-        return {
-          rule,
-          passed: undefined,
-          explanation: `${label} = ${formatNumber(value)}: champion value MISSING (${championReading.missing})`,
-        };
+        uncompared = `champion value MISSING (${championReading.missing})`;
+      } else {
+        const higherIsBetter = rule.min !== undefined;
+        const target = higherIsBetter
+          ? championReading.value + rule.beatChampionBy
+          : championReading.value - rule.beatChampionBy;
+        bounds.push(
+          `champion ${formatNumber(championReading.value)} ${higherIsBetter ? '+' : '-'} ${formatNumber(rule.beatChampionBy)}`,
+        );
+        const beaten = higherIsBetter ? value >= target : value <= target;
+        if (!beaten) failures.push(`does not beat the champion by ${formatNumber(rule.beatChampionBy)}`);
       }
-      const higherIsBetter = rule.min !== undefined;
-      const target = higherIsBetter
-        ? championReading.value + rule.beatChampionBy
-        : championReading.value - rule.beatChampionBy;
-      bounds.push(
-        `champion ${formatNumber(championReading.value)} ${higherIsBetter ? '+' : '-'} ${formatNumber(rule.beatChampionBy)}`,
-      );
-      const beaten = higherIsBetter ? value >= target : value <= target;
-      if (!beaten) failures.push(`does not beat the champion by ${formatNumber(rule.beatChampionBy)}`);
     }
   }
 
-  const verdict = failures.length === 0 ? 'pass' : `FAIL, ${failures.join(', ')}`;
-  return {
-    rule,
-    passed: failures.length === 0,
-    explanation: `${label} = ${formatNumber(value)} (${bounds.join(', ')}): ${verdict}`,
-  };
+  const seen = `${label} = ${formatNumber(value)} (${bounds.join(', ')})`;
+  if (failures.length > 0) return { rule, passed: false, explanation: `${seen}: FAIL, ${failures.join(', ')}` };
+  if (uncompared !== undefined) return { rule, passed: undefined, explanation: `${seen}: ${uncompared}` };
+  return { rule, passed: true, explanation: `${seen}: pass` };
 }
 
 /**
@@ -74,7 +84,7 @@ function checkRule(rule: MetricRule, candidate: PackageEvidence, champion: Packa
 export function decideApproval(
   rules: readonly MetricRule[],
   candidate: PackageEvidence,
-  champion: PackageEvidence | undefined,
+  champion: ChampionEvidence,
 ): ApprovalDecision {
   const checks = rules.map((rule) => checkRule(rule, candidate, champion));
   const lines = checks.map((check) => check.explanation).join('; ');
@@ -85,5 +95,5 @@ export function decideApproval(
     const reason = rules.length === 0 ? 'no rule to judge by' : lines;
     return { verdict: 'NeedsHuman', checks, description: `sagemaker-rollout could not judge: ${reason}` };
   }
-  return { verdict: 'Approved', checks, description: `sagemaker-rollout approved automatically: ${lines}` };
+  return { verdict: 'Approved', checks, description: `${approvedByRules}: ${lines}` };
 }

@@ -18,28 +18,43 @@ function valueAtPath(document: unknown, path: string): unknown {
   return current;
 }
 
-function asFiniteNumber(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value === 'string' && value.trim() !== '') {
-    const parsed = Number(value);
-    return Number.isFinite(parsed) ? parsed : undefined;
-  }
-  return undefined;
+// JSON's number grammar (RFC 8259 section 6), whole string: no hex, binary, "Infinity", blanks or signs JSON lacks.
+const jsonNumber = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+
+/** A report value counts only as a JSON number (what JSON.parse made a number); a string there is not one. */
+function reportNumber(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-/** Reads one rule's metric; anything but a finite number is "missing", and a missing metric never approves. */
+/** Metadata values are always strings: one counts only when it is written exactly as a JSON number. */
+function metadataNumber(value: string): number | undefined {
+  if (!jsonNumber.test(value)) return undefined;
+  const parsed = Number(value);
+  // 1e400 is a JSON number too, but not a finite one.
+  return Number.isFinite(parsed) ? parsed : undefined;
+}
+
+/** How a value that is not a number is shown in a reason: quoted, so blanks show, and short. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+}
+
+/** Reads one rule's metric; anything but a finite JSON number is "missing", and a missing metric never approves. */
 export function readMetric(rule: MetricRule, evidence: PackageEvidence): MetricReading {
   if (rule.source === 'metadata') {
     const raw = evidence.metadata[rule.metric];
     if (raw === undefined) return { missing: `CustomerMetadataProperties has no ${rule.metric}` };
-    const value = asFiniteNumber(raw);
+    const value = metadataNumber(raw);
     return value === undefined
-      ? { missing: `CustomerMetadataProperties.${rule.metric} is not a number: ${raw}` }
+      ? { missing: `CustomerMetadataProperties.${rule.metric} is not a number: ${shown(raw)}` }
       : { value };
   }
   if ('unreadable' in evidence.report) return { missing: evidence.report.unreadable };
   const raw = valueAtPath(evidence.report.report, rule.metric);
   if (raw === undefined) return { missing: `the evaluation report has no ${rule.metric}` };
-  const value = asFiniteNumber(raw);
-  return value === undefined ? { missing: `${rule.metric} in the evaluation report is not a number` } : { value };
+  const value = reportNumber(raw);
+  return value === undefined
+    ? { missing: `${rule.metric} in the evaluation report is not a JSON number: ${shown(raw)}` }
+    : { value };
 }

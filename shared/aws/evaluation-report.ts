@@ -17,7 +17,19 @@ export function parseS3Uri(uri: string): { bucket: string; key: string } | undef
   return match?.[1] && match[2] ? { bucket: match[1], key: match[2] } : undefined;
 }
 
-/** Reads the evaluation report JSON that a SageMaker Pipelines evaluation step wrote. */
+/**
+ * The largest report read: an evaluation step writes a few kilobytes. A larger object is not what the rules
+ * expect, and reading it would cost the function's memory and time; a person looks at it instead.
+ */
+export const reportSizeLimitBytes = 5 * 1024 * 1024;
+
+function tooLarge(s3Uri: string, size: number): ReportReading {
+  return {
+    unreadable: `the report ${s3Uri} is ${size} bytes, over the limit of ${reportSizeLimitBytes} bytes (5 MB): not read`,
+  };
+}
+
+/** Reads the evaluation report JSON that a SageMaker Pipelines evaluation step wrote, if it is at most the limit. */
 export async function readEvaluationReport(s3Uri: string | undefined): Promise<ReportReading> {
   if (s3Uri === undefined) return { unreadable: 'the package has no ModelMetrics.ModelQuality.Statistics report' };
   const location = parseS3Uri(s3Uri);
@@ -25,7 +37,16 @@ export async function readEvaluationReport(s3Uri: string | undefined): Promise<R
   let text: string;
   try {
     const object = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
+    // GetObject answers with the headers; the body is read only on demand, so an oversize one is left unread.
+    const size = object.ContentLength;
+    if (size !== undefined && size > reportSizeLimitBytes) {
+      (object.Body as { destroy?: () => void } | undefined)?.destroy?.();
+      return tooLarge(s3Uri, size);
+    }
     text = (await object.Body?.transformToString()) ?? '';
+    // S3 always gives the length; should an answer lack it, the limit still holds for what is parsed.
+    const readSize = Buffer.byteLength(text);
+    if (size === undefined && readSize > reportSizeLimitBytes) return tooLarge(s3Uri, readSize);
   } catch (error) {
     const name = (error as Error).name;
     if (permanentS3Errors.has(name)) return { unreadable: `cannot read ${s3Uri}: ${name}` };

@@ -50,6 +50,27 @@ export async function findNewestApprovedPackage(
   return champion?.ModelPackageArn ? describeModelPackage(champion.ModelPackageArn) : undefined;
 }
 
+/** Every version of the group, whatever its status, newest first. */
+export async function listVersionArns(groupName: string): Promise<string[]> {
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const listed = await sagemaker.send(
+      new ListModelPackagesCommand({
+        ModelPackageGroupName: groupName,
+        ModelPackageType: 'Versioned',
+        SortBy: 'CreationTime',
+        SortOrder: 'Descending',
+        MaxResults: 100,
+        NextToken: nextToken,
+      }),
+    );
+    arns.push(...(listed.ModelPackageSummaryList ?? []).flatMap((summary) => summary.ModelPackageArn ?? []));
+    nextToken = listed.NextToken;
+  } while (nextToken); // an empty token ends the listing too
+  return arns;
+}
+
 // ApprovalDescription is limited to 1024 characters:
 // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateModelPackage.html
 const approvalDescriptionLimit = 1024;

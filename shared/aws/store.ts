@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Writer } from './aws-writes.ts';
 import { clientOptions } from './client-options.ts';
 
@@ -32,4 +32,12 @@ export async function recordOnce(
     if ((error as Error).name === 'ConditionalCheckFailedException') return false;
     throw error;
   }
+}
+
+/** Whether a fact was recorded (by recordOnce), read strongly consistent. */
+export async function isRecorded(tableName: string, key: { pk: string; sk: string }): Promise<boolean> {
+  const found = await dynamodb.send(
+    new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true, ProjectionExpression: 'pk' }),
+  );
+  return found.Item !== undefined;
 }

@@ -1,6 +1,7 @@
 // Judges one pending package of a configured auto group by the policy's rules: shared by approve (its
 // event) and pipeline-events (the packages a training pipeline registered, when their events were lost).
-import { decideApproval } from '#shared/approval/approval-decision.ts';
+// deploy judges with the same code a package registered already Approved (judge-before-deploying.ts).
+import { type ApprovalDecision, type ChampionEvidence, decideApproval } from '#shared/approval/approval-decision.ts';
 import { findChampion } from '#shared/approval/champion.ts';
 import type { PackageEvidence } from '#shared/approval/metric-values.ts';
 import { readEvaluationReport } from '#shared/aws/evaluation-report.ts';
@@ -24,10 +25,60 @@ async function gatherChampionEvidence(
   groupName: string,
   group: GroupPolicy,
   candidateArn: string,
-): Promise<PackageEvidence | undefined> {
+): Promise<ChampionEvidence> {
   if (!group.approval.rules.some((rule) => rule.beatChampionBy !== undefined)) return undefined;
   const champion = await findChampion(context.settings.rolloutsTableName, groupName, group, candidateArn);
-  return champion === undefined ? undefined : gatherEvidence(champion);
+  if ('modelPackage' in champion) return gatherEvidence(champion.modelPackage);
+  return 'unidentified' in champion ? champion : undefined;
+}
+
+/** The rules' verdict on one package of the group, from its evidence and the champion's. Reads only. */
+export async function decideByRules(
+  context: RunContext,
+  groupName: string,
+  group: GroupPolicy,
+  modelPackage: ModelPackage,
+): Promise<ApprovalDecision> {
+  const packageArn = modelPackage.ModelPackageArn ?? '';
+  return decideApproval(
+    group.approval.rules,
+    await gatherEvidence(modelPackage),
+    await gatherChampionEvidence(context, groupName, group, packageArn),
+  );
+}
+
+/** The record that lets one of several deliveries tell people of a verdict on a package. */
+export function verdictNoticeKey(packageArn: string, notice: string): { pk: string; sk: string } {
+  return { pk: `PACKAGE#${packageArn}`, sk: `NOTICE#${notice}` };
+}
+
+/** Tells people and other tools of a verdict, once for any number of deliveries (the record `notice`). */
+export async function announceVerdict(
+  context: RunContext,
+  modelPackage: ModelPackage,
+  decision: ApprovalDecision,
+  message: { readonly notice: string; readonly subject: string; readonly preface?: string; readonly next: string },
+  now: string,
+): Promise<void> {
+  const packageArn = modelPackage.ModelPackageArn ?? '';
+  const checks = decision.checks.map((check) => `- ${check.explanation}`).join('\n');
+  const firstTime = await recordOnce(
+    context.writer,
+    context.settings.rolloutsTableName,
+    verdictNoticeKey(packageArn, message.notice),
+    { recordedAt: now, reason: decision.description },
+  );
+  if (!firstTime) return;
+  const preface = message.preface === undefined ? '' : `${message.preface}\n\n`;
+  await sendNotices(context, [
+    { subject: message.subject, message: `${packageArn}\n\n${preface}${checks}\n\n${message.next}` },
+  ]);
+  const pkg = {
+    groupName: modelPackage.ModelPackageGroupName ?? '',
+    packageArn,
+    packageVersion: modelPackage.ModelPackageVersion ?? null,
+  };
+  await sendDecisionEvents(context, [packageDecisionEvent(decision.verdict, pkg, decision.description, now)]);
 }
 
 /** What a person can do about a package decision, as the one command to run. */
@@ -75,33 +126,25 @@ export async function judgePackage(
     );
   }
 
-  const decision = decideApproval(
-    group.approval.rules,
-    await gatherEvidence(modelPackage),
-    await gatherChampionEvidence(context, groupName, group, packageArn),
-  );
+  const decision = await decideByRules(context, groupName, group, modelPackage);
   logger.info('approval decided', { ...packageKeys, verdict: decision.verdict, reason: decision.description });
 
-  const verdictLabel = decision.verdict === 'NeedsHuman' ? 'needs a human' : decision.verdict;
-  const notification = {
-    subject: `${groupName} v${modelPackage.ModelPackageVersion ?? '?'}: ${verdictLabel}`,
-    message: `${packageArn}\n\n${decision.checks.map((check) => `- ${check.explanation}`).join('\n')}\n\n${nextCommand(decision.verdict, packageArn, group)}`,
-  };
   if (decision.verdict !== 'NeedsHuman') {
     await setApprovalStatus(context.writer, packageArn, decision.verdict, decision.description);
   }
   // Two deliveries of one event can both get this far; the conditional record lets one of them notify.
-  const firstTime = await recordOnce(
-    context.writer,
-    context.settings.rolloutsTableName,
-    { pk: `PACKAGE#${packageArn}`, sk: `NOTICE#${decision.verdict}` },
-    { recordedAt: now, reason: decision.description },
+  const verdictLabel = decision.verdict === 'NeedsHuman' ? 'needs a human' : decision.verdict;
+  await announceVerdict(
+    context,
+    modelPackage,
+    decision,
+    {
+      notice: decision.verdict,
+      subject: `${groupName} v${modelPackage.ModelPackageVersion ?? '?'}: ${verdictLabel}`,
+      next: nextCommand(decision.verdict, packageArn, group),
+    },
+    now,
   );
-  if (firstTime) {
-    await sendNotices(context, [notification]);
-    const pkg = { groupName, packageArn, packageVersion: modelPackage.ModelPackageVersion ?? null };
-    await sendDecisionEvents(context, [packageDecisionEvent(decision.verdict, pkg, decision.description, now)]);
-  }
   context.countDecision?.(`Approval${decision.verdict}`);
   const outcomes = { Approved: 'approved', Rejected: 'rejected', NeedsHuman: 'left pending: evidence missing' };
   return { outcome: outcomes[decision.verdict] };

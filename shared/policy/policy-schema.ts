@@ -55,7 +55,7 @@ const metricRule = z
     source: z._default(z.enum(['report', 'metadata']), 'report'),
     min: z.optional(z.number()),
     max: z.optional(z.number()),
-    /** The candidate must beat the champion (newest Approved package of the group) by this much. */
+    /** The candidate must beat the champion (the version the endpoint serves: champion.ts) by this much. */
     beatChampionBy: z.optional(nonNegative),
   })
   .check(z.superRefine(checkMetricRule));
@@ -64,6 +64,11 @@ const approval = z
   .strictObject({
     mode: z.enum(['auto', 'manual']),
     rules: z._default(z.array(metricRule), []),
+    /**
+     * In an auto group, whether a version registered already Approved is deployed as it is (true), or judged by
+     * the rules first (false, the default): a registration step's approval is not evidence.
+     */
+    trustRegistrationApproval: z._default(z.boolean(), false),
   })
   .check(
     z.superRefine((value, ctx) => {

@@ -27,7 +27,7 @@ describe('decision events', () => {
       return arn;
     };
     await story.establishIncumbent();
-    // v1 has an AUC of 0.95; the policy wants a challenger better by 0.005.
+    // v1 has an AUC of 0.91 (rolloutStory.registerApproved); the policy wants a challenger better by 0.005.
     const v2 = await pending(binaryClassificationReport(0.97, 0.02));
     await pending(binaryClassificationReport(0.5, 0.3));
     await pending(undefined);

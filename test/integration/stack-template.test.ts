@@ -52,9 +52,11 @@ function actionsOf(statement: Statement): string[] {
 
 const roleOf = (functionName: string, from = resources) => roleIn(functionName, from);
 
-const packageStack = (directory: string, env: Record<string, string> = {}) =>
+const reportBuckets = 'team-evaluation-*';
+
+const packageStack = (directory: string, env: Record<string, string> = {}, options: string[] = []) =>
   // `serverless package` works offline with dummy credentials and no login (osls).
-  run('npx', ['serverless', 'package', '--stage', 'ci', '--package', directory], {
+  run('npx', ['serverless', 'package', '--stage', 'ci', '--package', directory, ...options], {
     env: { ...process.env, AWS_ACCESS_KEY_ID: 'dummy', AWS_SECRET_ACCESS_KEY: 'dummy', TMPDIR: scratch, ...env },
   });
 
@@ -63,7 +65,10 @@ beforeAll(async () => {
   writeFileSync(fleetPolicy, fleetPolicyYaml(fleetSize, { deliveryPipelines: true }));
   // One after the other: both build in the project's .esbuild folder.
   await packageStack(packageDir);
-  await packageStack(fleetDir, { ROLLOUT_POLICY_FILE: fleetPolicy });
+  // The fleet's report buckets differ from its artifact buckets, so the two grants can be told apart.
+  await packageStack(fleetDir, { ROLLOUT_POLICY_FILE: fleetPolicy }, [
+    `--param=evaluationReportBucketPattern=${reportBuckets}`,
+  ]);
   resources = JSON.parse(readFileSync(templatePath, 'utf8')).Resources;
   fleetResources = JSON.parse(readFileSync(fleetTemplatePath, 'utf8')).Resources;
 }, 120_000);
@@ -276,6 +281,22 @@ describe('the functions’ IAM policies', () => {
           });
         }
       }
+    }
+  });
+
+  it('read evaluation reports, and only them, where packages are judged: approve, deploy and pipeline-events', () => {
+    const reports = { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${reportBuckets}/*` };
+    const readers = allFunctions.filter((name) =>
+      statementsOfRole(roleOf(name, fleetResources)).some(
+        (statement) => JSON.stringify(statement.Resource) === JSON.stringify(reports),
+      ),
+    );
+    expect(readers).toEqual(['approve', 'deploy', 'pipeline-events']);
+    for (const name of readers) {
+      const grants = statementsOfRole(roleOf(name, fleetResources)).filter(
+        (statement) => JSON.stringify(statement.Resource) === JSON.stringify(reports),
+      );
+      expect(grants.map(actionsOf)).toEqual([['s3:GetObject']]);
     }
   });
 

@@ -101,6 +101,31 @@ describe('decideApproval', () => {
       expect(decision.description).toContain('no champion yet');
     });
 
+    it('never approves when a version serves that could not be identified, saying why and what a person can do', () => {
+      const unidentified = { unidentified: 'the endpoint fraud-prod serves model by-hand, which has no container' };
+      const decision = decideApproval([beatBy, fprRule], evidence(0.99), unidentified);
+      expect(decision.verdict).toBe('NeedsHuman');
+      expect(decision.checks.map((check) => check.passed)).toEqual([undefined, true]);
+      expect(decision.checks[0]?.explanation).toBe(
+        'binary_classification_metrics.auc.value = 0.99 (min 0.85): champion UNKNOWN (the endpoint fraud-prod serves ' +
+          'model by-hand, which has no container): a person compares it with the version that serves and approves ' +
+          'or rejects it by hand',
+      );
+    });
+
+    it('still rejects a value below its bound when the champion cannot be compared', () => {
+      const unidentified = { unidentified: 'the endpoint fraud-prod serves model by-hand, which has no container' };
+      expect(decideApproval([beatBy], evidence(0.8), unidentified).verdict).toBe('Rejected');
+      expect(decideApproval([beatBy], evidence(0.8), { report: { report: {} }, metadata: {} }).verdict).toBe(
+        'Rejected',
+      );
+    });
+
+    it('does not need a champion for a rule without beatChampionBy', () => {
+      const unidentified = { unidentified: 'unknown' };
+      expect(decideApproval([aucRule], evidence(0.9), unidentified).verdict).toBe('Approved');
+    });
+
     it('leaves the package for a person when the champion has no value to compare with', () => {
       const decision = decideApproval([beatBy], evidence(0.95), { report: { report: {} }, metadata: {} });
       expect(decision.verdict).toBe('NeedsHuman');

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseS3Uri, readEvaluationReport } from '#shared/aws/evaluation-report.ts';
+import { parseS3Uri, readEvaluationReport, reportSizeLimitBytes } from '#shared/aws/evaluation-report.ts';
 
 const s3 = mockClient(S3Client);
 
@@ -120,5 +120,49 @@ describe('readEvaluationReport', () => {
     s3.on(GetObjectCommand).resolves({ Body: body('[1, 2, 3]') });
 
     expect(await readEvaluationReport(reportUri)).toEqual({ report: [1, 2, 3] });
+  });
+
+  describe('size limit (5 MB)', () => {
+    /** A body that records whether it was read or released. */
+    function watchedBody(text: string) {
+      const seen = { read: false, destroyed: false };
+      const streamed = {
+        transformToString: async () => {
+          seen.read = true;
+          return text;
+        },
+        destroy: () => {
+          seen.destroyed = true;
+        },
+      } as unknown as GetObjectCommandOutput['Body'];
+      return { streamed, seen };
+    }
+
+    it('does not read a report over the limit, and names its size and the limit', async () => {
+      const { streamed, seen } = watchedBody('{}');
+      s3.on(GetObjectCommand).resolves({ Body: streamed, ContentLength: reportSizeLimitBytes + 1 });
+
+      expect(await readEvaluationReport(reportUri)).toEqual({
+        unreadable: `the report ${reportUri} is 5242881 bytes, over the limit of 5242880 bytes (5 MB): not read`,
+      });
+      expect(seen).toEqual({ read: false, destroyed: true });
+    });
+
+    it('reads a report of exactly the limit', async () => {
+      const { streamed, seen } = watchedBody('{"auc": 0.9}');
+      s3.on(GetObjectCommand).resolves({ Body: streamed, ContentLength: reportSizeLimitBytes });
+
+      expect(await readEvaluationReport(reportUri)).toEqual({ report: { auc: 0.9 } });
+      expect(seen.read).toBe(true);
+    });
+
+    it('still holds the limit when an answer gives no length', async () => {
+      const oversize = `{"padding": "${'x'.repeat(reportSizeLimitBytes)}"}`;
+      s3.on(GetObjectCommand).resolves({ Body: body(oversize) });
+
+      expect(await readEvaluationReport(reportUri)).toEqual({
+        unreadable: `the report ${reportUri} is ${oversize.length} bytes, over the limit of 5242880 bytes (5 MB): not read`,
+      });
+    });
   });
 });

@@ -212,6 +212,92 @@ describe('approve', () => {
     expect(sagemaker).not.toHaveReceivedCommand(ListModelPackagesCommand);
   });
 
+  describe('on an endpoint deployed by hand from an image and an artifact', () => {
+    const image = '123456789012.dkr.ecr.us-east-1.amazonaws.com/fraud-detector:latest';
+    function servingByHand(container: { Image: string; ModelDataUrl: string }) {
+      sagemaker.on(DescribeEndpointCommand).resolves({
+        EndpointName: 'fraud-prod',
+        EndpointStatus: 'InService',
+        EndpointConfigName: 'hand-made',
+        ProductionVariants: [{ VariantName: 'main', CurrentWeight: 1, CurrentInstanceCount: 2 }],
+        CreationTime: new Date(),
+      });
+      sagemaker.on(DescribeEndpointConfigCommand).resolves({
+        EndpointConfigName: 'hand-made',
+        ProductionVariants: [{ VariantName: 'main', ModelName: 'hand-made-model' }],
+      });
+      sagemaker.on(ListTagsCommand).resolves({ Tags: [] });
+      sagemaker.on(DescribeModelCommand).resolves({ ModelName: 'hand-made-model', PrimaryContainer: container });
+    }
+    /** Versions 2 (auc 0.9, the one serving) and 3 (auc 0.86, the newest Approved), each with its artifact. */
+    function registered() {
+      for (const [version, auc] of [
+        [2, 0.9],
+        [3, 0.86],
+      ] as const) {
+        approvedPackage(version, auc);
+        sagemaker.on(DescribeModelPackageCommand, { ModelPackageName: championArn(version) }).resolves(
+          pendingPackage({
+            ModelPackageArn: championArn(version),
+            ModelPackageVersion: version,
+            ModelApprovalStatus: 'Approved',
+            ModelMetrics: {
+              ModelQuality: {
+                Statistics: {
+                  ContentType: 'application/json',
+                  S3Uri: `s3://sagemaker-rollout-demo/fraud-detector/${version}/evaluation.json`,
+                },
+              },
+            },
+            InferenceSpecification: {
+              Containers: [{ Image: image, ModelDataUrl: `s3://sagemaker-rollout-demo/v${version}/model.tar.gz` }],
+              SupportedContentTypes: ['text/csv'],
+              SupportedResponseMIMETypes: ['text/csv'],
+            },
+          }),
+        );
+      }
+      sagemaker.on(ListModelPackagesCommand).resolves({
+        ModelPackageSummaryList: [3, 2, 1].map((version) => ({
+          ModelPackageArn: championArn(version),
+          ModelPackageGroupName: 'fraud-detector',
+          CreationTime: new Date(),
+          ModelPackageStatus: 'Completed' as const,
+        })),
+      });
+    }
+
+    it('compares with the version whose image and artifact it serves, not the newest Approved one', async () => {
+      registered();
+      servingByHand({ Image: image, ModelDataUrl: 's3://sagemaker-rollout-demo/v2/model.tar.gz' });
+      s3.on(GetObjectCommand, { Key: 'fraud-detector/1/evaluation.json' }).resolves({ Body: reportBody(0.87, 0.05) });
+
+      expect((await run()).outcome).toBe('rejected');
+      expect(sagemaker).toHaveReceivedCommandWith(UpdateModelPackageCommand, {
+        ModelApprovalStatus: 'Rejected',
+        ApprovalDescription: expect.stringContaining(
+          'auc.value = 0.87 (min 0.85, champion 0.9 + 0.005): FAIL, does not beat the champion by 0.005',
+        ),
+      });
+    });
+
+    it('leaves the package pending, saying why and what a person can do, when no version matches what serves', async () => {
+      registered();
+      servingByHand({ Image: image, ModelDataUrl: 's3://team-bucket/retrained/model.tar.gz' });
+
+      expect((await run()).outcome).toBe('left pending: evidence missing');
+      expect(sagemaker).not.toHaveReceivedCommand(UpdateModelPackageCommand);
+      const notice = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+      expect(notice?.Subject).toBe('fraud-detector v1: needs a human');
+      expect(notice?.Message).toContain(
+        `champion UNKNOWN (the endpoint fraud-prod serves model hand-made-model (image ${image}, artifact ` +
+          's3://team-bucket/retrained/model.tar.gz), which matches no version of fraud-detector): a person compares ' +
+          'it with the version that serves and approves or rejects it by hand',
+      );
+      expect(notice?.Message?.split('\n').at(-1)).toMatch(/^To approve it by hand: aws sagemaker update-model-package/);
+    });
+  });
+
   it('compares with the newest other Approved package when there is no endpoint yet', async () => {
     const championArn = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/fraud-detector/0';
     sagemaker.on(ListModelPackagesCommand).resolves({

@@ -107,6 +107,23 @@ modelPackageGroups:
     );
   });
 
+  it('judges versions registered already Approved unless the policy trusts approval at registration', () => {
+    const groupOf = (group: string) =>
+      parsePolicy(`modelPackageGroups:\n  fraud-detector:${group}\n`, 'test.yml').group('fraud-detector');
+    expect(groupOf(validGroup)?.approval.trustRegistrationApproval).toBe(false);
+    const trusting = validGroup.replace('mode: auto', 'mode: auto\n      trustRegistrationApproval: true');
+    expect(groupOf(trusting)?.approval.trustRegistrationApproval).toBe(true);
+
+    const misspelt = validGroup.replace('mode: auto', 'mode: auto\n      trustRegistrationApprovals: true');
+    expect(problemsOf(`modelPackageGroups:\n  fraud-detector:${misspelt}\n`)).toContain(
+      'modelPackageGroups.fraud-detector.approval.trustRegistrationApprovals: unknown key',
+    );
+    const notBoolean = validGroup.replace('mode: auto', 'mode: auto\n      trustRegistrationApproval: "yes"');
+    expect(problemsOf(`modelPackageGroups:\n  fraud-detector:${notBoolean}\n`)).toContain(
+      'modelPackageGroups.fraud-detector.approval.trustRegistrationApproval:',
+    );
+  });
+
   it('requires steps that increase and end at 100', () => {
     expect(problemsOf(`modelPackageGroups:\n  g1:${validGroup.replace('[10, 50, 100]', '[50, 10]')}\n`)).toMatch(
       /modelPackageGroups\.g1\.rollout\.steps\[1\]: steps must increase[\s\S]*steps: the last step must be 100/,

@@ -227,8 +227,10 @@ export function baking(
   if (rollout.bakeStartedAt === undefined) {
     const next = { ...rollout, bakeStartedAt: now };
     // All of the traffic on the new version: its auto scaling protects it from now, not from completion.
+    // Step policies wait for completion: the team's alarms that drive them move with them then.
     const scaling = rollout.stage === 'canary' && percent === 100 ? challengerScaling(rollout) : undefined;
-    const actions: RolloutAction[] = scaling === undefined ? [] : [{ kind: 'registerScaling', scaling: [scaling] }];
+    const early = scaling && { ...scaling, policies: scaling.policies.filter((p) => p.PolicyType !== 'StepScaling') };
+    const actions: RolloutAction[] = early === undefined ? [] : [{ kind: 'registerScaling', scaling: [early] }];
     return { next, actions, note: `serving ${percent}%: the bake starts` };
   }
   if (rollout.paused) return wait(rollout, 'paused: holding this step');

@@ -10,6 +10,7 @@ import {
   type ObservedEndpoint,
   observationKind,
 } from '#shared/rollout/observed-state.ts';
+import { decisionTime, futureToleranceMs, latestRecordedTime } from '#shared/rollout/rollout-clock.ts';
 import { decideRolloutStep, type RolloutAction, type RolloutStep } from '#shared/rollout/rollout-decision.ts';
 import {
   challengerVariantName,
@@ -21,6 +22,7 @@ import {
   type VariantScaling,
   type VariantSpec,
 } from '#shared/rollout/rollout-state.ts';
+import { weightsSetBy } from '#shared/rollout/rollout-step.ts';
 import type { VariantWeight } from '#shared/rollout/traffic-split.ts';
 import { plainChallengerPlan } from '../../support/rollout-records.ts';
 
@@ -158,8 +160,9 @@ class FakeSageMaker {
     liveWeights: readonly number[] | undefined,
     liveInstances: readonly number[],
     scaledVariants: number,
+    policyAlarmsAtStart: AlarmState = 'OK',
   ) {
-    for (const name of policyAlarmNames) this.alarms.set(name, 'OK');
+    for (const name of policyAlarmNames) this.alarms.set(name, policyAlarmsAtStart);
     if (incumbents.length === 0) return;
     this.models.add(incumbentModel).add(experimentModel);
     this.configs.set(incumbentConfigName, { variants: incumbents, shadowVariants: [] });
@@ -437,6 +440,8 @@ interface Tick {
   readonly faultAt?: number;
   /** Auto scaling acts on the registered variants before this tick. */
   readonly autoScale?: boolean;
+  /** The tick's event is dated this many minutes before the wall clock (late) or, negative, after it. */
+  readonly eventOffsetMinutes?: number;
 }
 
 interface Scenario {
@@ -451,12 +456,17 @@ interface Scenario {
   readonly scaledVariants: number;
   readonly packageVersion: number;
   readonly paused: boolean;
+  /** The policy's alarms as the team has them when the rollout starts (new alarms have no data yet). */
+  readonly policyAlarmsAtStart?: AlarmState;
   readonly ticks: readonly Tick[];
 }
 
 interface StepRecord {
   readonly tick: number;
+  /** The time the step was decided at (the event's, bounded by the record and the wall clock). */
   readonly now: string;
+  /** The wall clock when it was decided. */
+  readonly wallMs: number;
   readonly before: Rollout;
   readonly observed: Observed;
   readonly step: RolloutStep;
@@ -531,6 +541,7 @@ function run(scenario: Scenario): Trace {
     scenario.liveWeights,
     scenario.liveInstances,
     scenario.scaledVariants,
+    scenario.policyAlarmsAtStart,
   );
   const alarmNames = [...policy.rollout.alarms, ...rollout.guardAlarms];
   const steps: StepRecord[] = [];
@@ -548,7 +559,10 @@ function run(scenario: Scenario): Trace {
     for (let attempt = 0; attempt < stepsPerReconcile; attempt += 1) {
       const before = rollout;
       const observed = world.observe(before);
-      const step = decideRolloutStep(policy, before, observed, iso(nowMs));
+      // As the engine does: the event's time, never before the record's, never after the wall clock.
+      const eventMs = nowMs - (tick.eventOffsetMinutes ?? 0) * minute;
+      const at = decisionTime(iso(eventMs), before, nowMs);
+      const step = decideRolloutStep(policy, before, observed, at);
       // As the engine does: into a final phase, act first and record only if every action succeeded;
       // otherwise record first (optimistic lock: the version goes up by one), act second.
       const final = step.next !== before && terminal.includes(step.next.phase);
@@ -565,7 +579,7 @@ function run(scenario: Scenario): Trace {
         }
       }
       if (final && failed === undefined) rollout = { ...step.next, version: before.version + 1 };
-      steps.push({ tick: tickIndex, now: iso(nowMs), before, observed, step, ...(failed ? { failed } : {}) });
+      steps.push({ tick: tickIndex, now: at, wallMs: nowMs, before, observed, step, ...(failed ? { failed } : {}) });
       capture(nowMs);
       if (failed !== undefined) break;
       if (step.next === before || step.actions.length > 0) break;
@@ -657,6 +671,12 @@ function tickArb(options: { failures: boolean; alarmStates: fc.Arbitrary<AlarmSt
       ? fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.nat({ max: 4 }) })
       : fc.constant(undefined),
     autoScale: fc.boolean(),
+    // Mostly on time; sometimes minutes late (a retried delivery), rarely dated in the future.
+    eventOffsetMinutes: fc.oneof(
+      { weight: 8, arbitrary: fc.constant(0) },
+      { weight: 2, arbitrary: fc.integer({ min: 1, max: 30 }) },
+      { weight: 1, arbitrary: fc.integer({ min: -600, max: -1 }) },
+    ),
   });
 }
 
@@ -682,6 +702,7 @@ function scenarioArb(
     paused:
       options.paused ??
       fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+    policyAlarmsAtStart: fc.constantFrom<AlarmState>('OK', 'OK', 'OK', 'INSUFFICIENT_DATA'),
     ticks: fc.array(
       tickArb({
         failures: options.failures ?? true,
@@ -1101,6 +1122,85 @@ describe('decideRolloutStep: regressions', () => {
           ],
         ],
       },
+    );
+  });
+});
+
+/** The challenger's share of the traffic the step's actions set, or undefined when they set no weights. */
+function challengerShareSet(step: RolloutStep, challenger: string): number | undefined {
+  const weights = weightsSetBy(step.actions);
+  if (weights === undefined) return undefined;
+  const total = sum(Object.values(weights));
+  return total === 0 ? 0 : ((weights[challenger] ?? 0) / total) * 100;
+}
+
+function challengerShareObserved(observed: Observed, challenger: string): number {
+  const variants = observed.endpoint?.variants ?? [];
+  const total = sum(variants.map((variant) => variant.weight));
+  const mine = variants.find((variant) => variant.VariantName === challenger)?.weight ?? 0;
+  return total === 0 ? 0 : (mine / total) * 100;
+}
+
+describe('decideRolloutStep: alarms, clocks and deadlines, against the simulated endpoint', () => {
+  it('never gives the new version more traffic while a watched alarm is in ALARM, without data where that is not OK, or missing', () => {
+    fc.assert(
+      fc.property(scenarioArb(), (scenario) => {
+        const trace = run(scenario);
+        for (const record of trace.steps) {
+          const share = challengerShareSet(record.step, trace.challenger);
+          if (share === undefined || share <= challengerShareObserved(record.observed, trace.challenger) + 0.5)
+            continue;
+          for (const name of record.before.watchedAlarms) {
+            const state = record.observed.alarms[name];
+            expect(state).not.toBe('ALARM');
+            if (!scenario.policy.rollout.insufficientDataIsOk) expect(state).not.toBe('INSUFFICIENT_DATA');
+            if (!record.before.guardAlarms.includes(name)) expect(state).toBeDefined();
+          }
+        }
+      }),
+      runs,
+    );
+  });
+
+  it("never moves a record's clock backwards, nor past the wall clock, however late or early its events", () => {
+    fc.assert(
+      fc.property(scenarioArb(), (scenario) => {
+        const trace = run(scenario);
+        for (const record of trace.steps) {
+          const before = latestRecordedTime(record.before) ?? 0;
+          const after = latestRecordedTime(record.step.next) ?? 0;
+          expect(after).toBeGreaterThanOrEqual(before);
+          expect(after).toBeLessThanOrEqual(record.wallMs + futureToleranceMs);
+          // A bake never starts before its step began (a late tick must not date it back).
+          const { bakeStartedAt, phaseSince, phase } = record.step.next;
+          if (phase === 'Baking' && bakeStartedAt !== undefined) {
+            expect(Date.parse(bakeStartedAt)).toBeGreaterThanOrEqual(Date.parse(phaseSince));
+          }
+        }
+      }),
+      runs,
+    );
+  });
+
+  it('brings every rollout that is not paused to an end within its deadlines once time passes, whatever happened', () => {
+    fc.assert(
+      fc.property(scenarioArb({ paused: fc.constant(false), maxTicks: 30 }), (scenario) => {
+        const { steps, progressDeadlineMinutes, bakeMinutes } = scenario.policy.rollout;
+        // Afterwards SageMaker settles every update and the alarms stay as they are: each step has a bake
+        // and a deadline to end in, a rollback its deadline to verify or finish.
+        const quiet: Tick = {
+          minutesPassed: progressDeadlineMinutes + bakeMinutes + 1,
+          settle: true,
+          failUpdate: false,
+          alarmChanges: [],
+        };
+        const trace = run({
+          ...scenario,
+          ticks: [...scenario.ticks, ...Array.from({ length: 2 * steps.length + 6 }, () => quiet)],
+        });
+        expect(terminal).toContain(trace.rollout.phase);
+      }),
+      { numRuns: 100 },
     );
   });
 });

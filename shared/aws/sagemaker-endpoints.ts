@@ -24,7 +24,7 @@ import type {
 } from '#shared/rollout/observed-state.ts';
 import type { Tag, VariantSpec } from '#shared/rollout/rollout-state.ts';
 import type { ModelPlan } from '#shared/rollout/rollout-step.ts';
-import { withStackTag } from '#shared/rollout/stack-ownership.ts';
+import { modelOwnership, withStackTag } from '#shared/rollout/stack-ownership.ts';
 import type { VariantWeight } from '#shared/rollout/traffic-split.ts';
 import type { Writer } from './aws-writes.ts';
 import { sagemaker } from './sagemaker.ts';
@@ -124,9 +124,19 @@ export async function createModelFromPackage(writer: Writer, model: ModelPlan, s
       : { Containers: model.containers.map((container) => ({ ...container })) }),
     Tags: withStackTag(model.tags, stackName),
   } as CreateModelCommandInput;
-  await writer.write({ service: 'sagemaker', operation: 'CreateModel', input }, () =>
-    tolerate(() => sagemaker.send(new CreateModelCommand(input)), alreadyExists),
-  );
+  await writer.write({ service: 'sagemaker', operation: 'CreateModel', input }, async () => {
+    try {
+      await sagemaker.send(new CreateModelCommand(input));
+    } catch (error) {
+      if (!isValidation(error, alreadyExists)) throw error;
+      // A retried step finds its own model; a model of the same name made by anyone else is never used.
+      const existing = await describeModel(model.modelName);
+      const owner = existing && modelOwnership(existing, stackName, model.packageArn);
+      if (owner?.by !== 'this rollout') {
+        throw new Error(`model ${model.modelName} exists and is not this rollout's (${owner?.why ?? 'gone since'})`);
+      }
+    }
+  });
 }
 
 export async function createEndpointConfig(writer: Writer, plan: EndpointConfigPlan, stackName: string) {

@@ -71,6 +71,14 @@ function firstStepConfig(rollout: Rollout, configName: string, firstPercent: num
 
 export function start(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
   const endpoint = observed.endpoint;
+  const taken = observed.challengerModelTaken;
+  if (taken?.by === 'someone else') {
+    return fail(
+      rollout,
+      now,
+      `cannot roll out: a model named ${rollout.challengerModel} exists that this stack did not create (${taken.why}); it is never reused nor deleted. Rename or delete it, then approve a newer version; the endpoint was not touched`,
+    );
+  }
   if (endpoint === undefined) {
     const challenger = withPackageContainers(group, firstDeploymentPlan(group), observed.packageContainers);
     return firstDeployment(group, rollout, now, finalConfig, { challenger });
@@ -132,7 +140,14 @@ function updateDidNotLand(
     const reason = `the endpoint update failed and SageMaker kept ${endpoint.configName}: ${endpoint.failureReason}`;
     // On the incumbent's own config nothing of ours serves: done. On one of our configs the new
     // version still serves or shadows, unguarded from here on: take the endpoint back to the incumbent.
-    if (endpoint.configName === rollout.incumbentConfigName) return fail(rollout, now, reason);
+    if (endpoint.configName === rollout.incumbentConfigName) {
+      // Nothing of ours serves: what this rollout created for it goes, as a rollback's clean-up would.
+      const created: RolloutAction[] = [
+        { kind: 'deleteEndpointConfigs', configNames: transitionalConfigs(group, rollout) },
+        { kind: 'deleteModels', modelNames: [rollout.challengerModel] },
+      ];
+      return fail(rollout, now, reason, created);
+    }
     return beginRollback(group, rollout, endpoint, observed, now, reason, 'failed-update');
   }
   // Our record says we asked, but the endpoint never changed: the invocation stopped between two writes.

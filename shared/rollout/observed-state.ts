@@ -95,6 +95,13 @@ export interface Observed {
   readonly analysis?: AnalysisReading;
   /** CodePipeline execution status while AwaitingPipeline. */
   readonly pipelineStatus?: string;
+  /**
+   * Starting: whose model already carries the name the new version's model would take (absent: none does).
+   * A model this stack did not create for this package is never reused nor deleted.
+   */
+  readonly challengerModelTaken?:
+    | { readonly by: 'this rollout' }
+    | { readonly by: 'someone else'; readonly why: string };
   /** Starting: the package's containers (InferenceSpecification.Containers), when it has several. */
   readonly packageContainers?: readonly Readonly<Record<string, unknown>>[];
   /** Multi-model, starting: the package's model artifact (InferenceSpecification.Containers[0].ModelDataUrl). */

@@ -365,6 +365,15 @@ describe('failures', () => {
         expect(await story.traffic()).toEqual({ 'fraud-detector-1': 100 });
       }
       expect(await alarmExists(guard5xx(2))).toBe(false);
+      if (mode === 'rollback') {
+        // Nothing of v2 serves: the model and config it created for the canary are gone too.
+        await expect(sagemaker.send(new DescribeModelCommand({ ModelName: 'fraud-prod-v2' }))).rejects.toThrow(
+          /Could not find/,
+        );
+        await expect(
+          sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'fraud-prod-v2-canary' })),
+        ).rejects.toThrow(/Could not find/);
+      }
       story.wait(60);
       await story.tick();
       expect((await story.record())?.phase).toBe('Failed');

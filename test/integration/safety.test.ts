@@ -5,6 +5,7 @@
  * handlers against the emulator; races are interleaved deterministically at each write of one side.
  */
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CreateModelCommand, DescribeModelCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { advanceRollouts } from '#functions/advance/advance.ts';
 import { rollBackOnAlarm } from '#functions/rollback/rollback.ts';
@@ -20,6 +21,7 @@ import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { endpointName, rolloutStory } from '../support/rollout-story.ts';
 
 const cloudwatch = new CloudWatchClient({});
+const sagemaker = new SageMakerClient({});
 const policyAlarm = 'fraud-prod-5xx';
 const challenger = 'fraud-detector-2';
 const alice = 'arn:aws:sts::123456789012:assumed-role/oncall/alice';
@@ -356,5 +358,31 @@ describe('deadlines everywhere, abort always possible', () => {
     await story.tick();
     expect(await notices.received()).toEqual([]);
     expect((await story.record())?.waitingFor).toBe('alarm fraud-prod-5xx is in ALARM before the rollout started');
+  });
+});
+
+describe('names the stack creates', () => {
+  it('never reuses nor deletes a model of the name it wants that it did not create, and touches nothing', async () => {
+    const incumbent = await story.establishIncumbent();
+    // The team made a model by hand with the very name the stack would give v2's model.
+    await sagemaker.send(
+      new CreateModelCommand({
+        ModelName: 'fraud-prod-v2',
+        ExecutionRoleArn: 'arn:aws:iam::123456789012:role/SageMakerExecution',
+        PrimaryContainer: { ModelPackageName: incumbent },
+      }),
+    );
+    const endpointBefore = await story.endpoint();
+
+    await story.approved(await story.registerApproved());
+
+    const rollout = await story.record();
+    expect(rollout?.phase).toBe('Failed');
+    expect(rollout?.reason).toMatch(
+      /^cannot roll out: a model named fraud-prod-v2 exists that this stack did not create \(it has no stack tag\)/,
+    );
+    const theirs = await sagemaker.send(new DescribeModelCommand({ ModelName: 'fraud-prod-v2' }));
+    expect(theirs.PrimaryContainer?.ModelPackageName).toBe(incumbent);
+    expect((await story.endpoint()).EndpointConfigName).toBe(endpointBefore.EndpointConfigName);
   });
 });

@@ -1,5 +1,5 @@
 import { readScaling } from '#shared/aws/autoscaling.ts';
-import { describeEndpoint } from '#shared/aws/sagemaker-endpoints.ts';
+import { describeEndpoint, describeModel } from '#shared/aws/sagemaker-endpoints.ts';
 import { readMetrics } from '#shared/aws/variant-metrics.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { analysisDue, analysisReads, readingFrom } from '#shared/rollout/analysis.ts';
@@ -10,6 +10,7 @@ import {
   observationKind,
 } from '#shared/rollout/observed-state.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
+import { modelOwnership } from '#shared/rollout/stack-ownership.ts';
 import type { Settings } from '#shared/runtime/settings.ts';
 import {
   observeAlarms,
@@ -58,7 +59,7 @@ export async function observe(
   const kind = observationKind(rollout.phase);
   if (kind === 'pipeline') return observePipeline(rollout, group);
   const variantNames = [...rollout.incumbentVariants.map((variant) => variant.VariantName), rollout.challengerVariant];
-  const [endpoint, alarms, scaling, packageContainers, analysis] = await Promise.all([
+  const [endpoint, alarms, scaling, packageContainers, analysis, takenModel] = await Promise.all([
     describeEndpoint(rollout.endpointName),
     observeAlarms(rollout, knownAlarms),
     // What the rollout recorded names the alarms of its step policies: a stale one is seen, not missed.
@@ -68,6 +69,7 @@ export async function observe(
     // Starting: a package of several containers becomes a pipeline model.
     kind === 'incumbent' ? readPackageContainers(rollout.packageArn) : Promise.resolve(undefined),
     analysisDue(group, rollout, now) ? readAnalysis(group, rollout, now) : Promise.resolve(undefined),
+    kind === 'incumbent' ? describeModel(rollout.challengerModel) : Promise.resolve(undefined),
   ]);
   const starting =
     kind === 'incumbent' && endpoint !== undefined
@@ -79,6 +81,9 @@ export async function observe(
     ...(starting === undefined ? {} : starting),
     ...(scaling === undefined ? {} : { scaling }),
     ...(packageContainers === undefined ? {} : { packageContainers }),
+    ...(takenModel === undefined
+      ? {}
+      : { challengerModelTaken: modelOwnership(takenModel, settings.stackName, rollout.packageArn) }),
     ...(analysis === undefined ? {} : { analysis }),
   };
 }

@@ -1,7 +1,6 @@
 // One reconcile of one endpoint: read the record and the world, decide (pure), record, then act.
 // Shared by deploy (first step at once), advance (every minute) and rollback (an alarm fired).
 import { unwatchAlarms } from '#shared/aws/alarm-watchers.ts';
-import { lastAlarmSince } from '#shared/aws/cloudwatch.ts';
 import {
   type EndpointRolloutState,
   readEndpointState,
@@ -16,24 +15,17 @@ import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { decisionTypes, queueEvent } from '#shared/rollout/decision-events.ts';
 import { type AlarmReading, type Observed, observationKind } from '#shared/rollout/observed-state.ts';
 import { decisionTime } from '#shared/rollout/rollout-clock.ts';
-import { alarmsToLookBack, decideRolloutStep } from '#shared/rollout/rollout-decision.ts';
+import { decideRolloutStep } from '#shared/rollout/rollout-decision.ts';
 import { isActive, type Phase, type Rollout } from '#shared/rollout/rollout-state.ts';
-import {
-  alarmsForbidTraffic,
-  commandToAct,
-  movesTrafficForward,
-  type NotifyAction,
-  notify,
-  type RolloutAction,
-  withTrafficRecorded,
-} from '#shared/rollout/rollout-step.ts';
+import { commandToAct, movesTrafficForward, withTrafficRecorded } from '#shared/rollout/rollout-step.ts';
 import { decideOnApproval, type QueuedVersion, type StartDecision } from '#shared/rollout/start-decision.ts';
 import { logger } from '#shared/runtime/logger.ts';
 import { type DecisionMetric, groupToActOn, type RunContext, wallClockOf } from '#shared/runtime/run-context.ts';
 import { driverFor } from '#shared/targets/drivers.ts';
-import { type AlarmStates, readAlarmStates } from '#shared/targets/shared-reads.ts';
-import type { TargetDriver } from '#shared/targets/target.ts';
+import type { AlarmStates } from '#shared/targets/shared-reads.ts';
+import { alarmsNowForbidTraffic, withMissedAlarms } from './alarm-guards.ts';
 import { beginRollout } from './begin-rollout.ts';
+import { actToFinish } from './final-actions.ts';
 import { announceTransition, sendDecisionEvents, sendNotices } from './notices.ts';
 
 export interface ReconcileReport {
@@ -173,11 +165,7 @@ async function stepOnce(
   if (movesTraffic) {
     // The tick's alarm states may be a minute old: read them again at the moment of the write, and never
     // give the new version more traffic while one says no. Decide again with what was read.
-    const freshAlarms = await readAlarmStates(rollout.watchedAlarms);
-    const freshStates = Object.fromEntries(
-      rollout.watchedAlarms.map((name) => [name, freshAlarms.readings[name]?.state] as const),
-    );
-    const forbidden = alarmsForbidTraffic(rollout, group.rollout.insufficientDataIsOk, freshStates);
+    const { forbidden, freshAlarms } = await alarmsNowForbidTraffic(rollout, group);
     if (forbidden !== undefined) {
       logger.warn('traffic not moved: a watched alarm says no', { ...rolloutKeys, forbidden });
       const note = `traffic not moved: ${forbidden}`;
@@ -306,67 +294,6 @@ async function mayWaitForRollback(context: RunContext, waitsSoFar: number): Prom
   if ((context.remainingTimeMs?.() ?? Number.POSITIVE_INFINITY) < reserveForRollbackMs + rollbackWaitMs) return false;
   await context.pause(rollbackWaitMs);
   return true;
-}
-
-/** The observation with the watched alarms that went to ALARM since the rollout last looked (alarm history). */
-async function withMissedAlarms(rollout: Rollout, observed: Observed, rollbackable: boolean): Promise<Observed> {
-  const lookBack = alarmsToLookBack(rollout, observed, rollbackable);
-  if (lookBack.length === 0) return observed;
-  const found = await Promise.all(
-    lookBack.map(async ({ name, since }) => [name, await lastAlarmSince(name, since)] as const),
-  );
-  const missedAlarms = Object.fromEntries(found.flatMap(([name, missed]) => (missed ? [[name, missed]] : [])));
-  return Object.keys(missedAlarms).length === 0 ? observed : { ...observed, missedAlarms };
-}
-
-/**
- * The final actions of a rollout (clean-up, rejection), all of them or none: a failure is retried on the
- * next tick. Until the progress deadline: past it, a final action that keeps failing (a rejection IAM
- * denies, a model that cannot be deleted) no longer holds the endpoint's queue. Each action is then
- * tried once on its own, the rollout ends as decided, and a loud notice names what failed for people.
- */
-async function actToFinish(
-  context: RunContext,
-  driver: TargetDriver,
-  group: GroupPolicy,
-  rollout: Rollout,
-  next: Rollout,
-  actions: readonly RolloutAction[],
-  now: string,
-): Promise<{ next: Rollout; notices: NotifyAction[] }> {
-  try {
-    await driver.act(context, group, next, actions);
-    return { next, notices: [] };
-  } catch (error) {
-    const dueAt = Date.parse(rollout.phaseSince) + group.rollout.progressDeadlineMinutes * 60_000;
-    if (Date.parse(now) <= dueAt) throw error;
-  }
-  const failed: string[] = [];
-  for (const action of actions) {
-    try {
-      await driver.act(context, group, next, [action]);
-    } catch (error) {
-      failed.push(`${action.kind} (${(error as Error).name}: ${(error as Error).message})`);
-    }
-  }
-  if (failed.length === 0) return { next, notices: [] };
-  logger.error('final actions failed past the deadline; the rollout ends without them', {
-    endpointName: rollout.endpointName,
-    rolloutId: rollout.rolloutId,
-    failed,
-  });
-  const what = failed.join('; ');
-  const withNote = { ...next, history: [...next.history, { at: now, phase: next.phase, note: `not done: ${what}` }] };
-  return {
-    next: withNote,
-    notices: [
-      notify(
-        next,
-        `${next.phase}, with final actions that failed`,
-        `The rollout ended ${next.phase} (${next.reason ?? 'as decided'}), but these final actions failed on every try until its progress deadline and were given up: ${what}. Do them by hand (e.g. the package's status, the models and configs named above), then check with npx rollout status ${rollout.endpointName}.`,
-      ),
-    ],
-  };
 }
 
 /**

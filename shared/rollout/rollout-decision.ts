@@ -87,15 +87,25 @@ export function alarmsToLookBack(
   });
 }
 
-/** The step, with the alarm changes looked at in this reconcile remembered on the record. */
-function withAlarmTransitionsSeen(step: RolloutStep, rollout: Rollout, observed: Observed): RolloutStep {
-  // Nothing read of the alarms' changes (an alarm's event alone, a pipeline wait): nothing to remember.
+/**
+ * The step, with the alarm changes seen in this reconcile remembered on the record: when the step writes
+ * the record anyway, or when a change was looked up in an alarm's history (so it is read once). A quiet
+ * tick with nothing looked up writes nothing.
+ */
+function withAlarmTransitionsSeen(
+  step: RolloutStep,
+  rollout: Rollout,
+  observed: Observed,
+  rollbackable: boolean,
+): RolloutStep {
   if (observed.alarmTransitions === undefined) return step;
   const seen = rollout.alarmTransitionsSeen ?? {};
   const changed = rollout.watchedAlarms.filter((name) => {
     const at = observed.alarmTransitions?.[name];
     return at !== undefined && at !== seen[name];
   });
+  const writing = step.next !== rollout;
+  if (!writing && (changed.length === 0 || alarmsToLookBack(rollout, observed, rollbackable).length === 0)) return step;
   if (changed.length === 0 && rollout.alarmTransitionsSeen !== undefined) return step;
   const updates = Object.fromEntries(changed.map((name) => [name, observed.alarmTransitions?.[name] ?? '']));
   return { ...step, next: { ...step.next, alarmTransitionsSeen: { ...seen, ...updates } } };
@@ -124,16 +134,15 @@ export function decideRolloutStep(
   decisions: TargetDecisions = realTimeDecisions,
 ): RolloutStep {
   if (!isActive(rollout)) return wait(rollout, `${rollout.phase}: nothing more to do`);
+  const rollbackable = decisions.rollbackablePhases.includes(rollout.phase);
   const reason = alarmReason(rollout, observed);
-  if (reason !== undefined && decisions.rollbackablePhases.includes(rollout.phase)) {
-    return withAlarmTransitionsSeen(
-      decisions.rollback(group, rollout, observed, now, reason, 'alarm'),
-      rollout,
-      observed,
-    );
+  if (reason !== undefined && rollbackable) {
+    const rollback = decisions.rollback(group, rollout, observed, now, reason, 'alarm');
+    return withAlarmTransitionsSeen(rollback, rollout, observed, rollbackable);
   }
   const step = holdTrafficForAlarms(group, rollout, observed, decisions.step(group, rollout, observed, now));
-  return withAlarmTransitionsSeen(enforceDeadline(decisions, group, rollout, observed, step, now), rollout, observed);
+  const bounded = enforceDeadline(decisions, group, rollout, observed, step, now);
+  return withAlarmTransitionsSeen(bounded, rollout, observed, rollbackable);
 }
 
 /**

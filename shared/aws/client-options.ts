@@ -3,6 +3,11 @@
 // also slows the client down once it is throttled. A call that times out may still have happened on
 // AWS's side: the reconciler decides from what it reads next, never from the call's fate.
 // https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
+//
+// The timeout is enforced: @smithy/node-http-handler 4.x only logs a warning when `requestTimeout` passes
+// unless `throwOnRequestTimeout` is set; with it, the request is destroyed and rejected as a TimeoutError,
+// which the SDK's retry strategy counts as transient, so a hung call is given up on and tried again within
+// the invocation instead of holding it until Lambda's own timeout.
 import { awsCallTimeoutOverrideMs } from '#shared/runtime/settings.ts';
 
 interface ServiceTuning {
@@ -36,6 +41,10 @@ export function clientOptions(service: keyof typeof tuning) {
   return {
     ...(process.env.AWS_RETRY_MODE ? {} : { retryMode }),
     ...(process.env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts }),
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: awsCallTimeoutOverrideMs ?? requestTimeoutMs },
+    requestHandler: {
+      connectionTimeout: 3_000,
+      requestTimeout: awsCallTimeoutOverrideMs ?? requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
   };
 }

@@ -89,7 +89,7 @@ export interface Observed {
   readonly analysis?: AnalysisReading;
   /** CodePipeline execution status while AwaitingPipeline. */
   readonly pipelineStatus?: string;
-  /** Starting: the package's containers (InferenceSpecification.Containers), when it has several. */
+  /** Starting: the package's containers (InferenceSpecification.Containers), the model is built from them. */
   readonly packageContainers?: readonly Readonly<Record<string, unknown>>[];
   /** Multi-model, starting: the package's model artifact (InferenceSpecification.Containers[0].ModelDataUrl). */
   readonly modelArtifactUrl?: string;

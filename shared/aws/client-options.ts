@@ -20,8 +20,11 @@ interface ServiceTuning {
 
 const tuning = {
   // SageMaker's control plane throttles at a few calls a second per account: adaptive mode spaces the
-  // calls of a tick that reconciles many endpoints once the first throttling answer arrives.
-  sagemaker: { retryMode: 'adaptive', maxAttempts: 6, requestTimeoutMs: 15_000 },
+  // calls of a tick that reconciles many endpoints once the first throttling answer arrives. Its calls
+  // answer in about a second; 8 s an attempt lets six hung attempts and their backoff (about 3 s) end
+  // within the functions' 60 s (serverless.yml), so the invocation fails with the SDK's TimeoutError
+  // rather than by Lambda's timeout.
+  sagemaker: { retryMode: 'adaptive', maxAttempts: 6, requestTimeoutMs: 8_000 },
   dynamodb: { retryMode: 'standard', maxAttempts: 6, requestTimeoutMs: 5_000 },
   cloudwatch: { retryMode: 'standard', maxAttempts: 5, requestTimeoutMs: 10_000 },
   autoscaling: { retryMode: 'standard', maxAttempts: 5, requestTimeoutMs: 10_000 },

@@ -31,8 +31,20 @@ const packageContainerFields = [
   'ModelPackageName',
   'InferenceSpecificationName',
 ];
-// How it runs: the incumbent container's, kept (Environment merged, see environmentFor).
-const keptContainerFields = ['ContainerHostname', 'ImageConfig', 'Mode', 'MultiModelConfig', 'Environment'];
+// How it runs: the incumbent container's, kept (Environment merged, see environmentFor). ImageConfig says
+// where images are pulled from (a private registry in the VPC); ContainerMetricsConfig where its metrics
+// are scraped.
+const keptContainerFields = [
+  'ContainerHostname',
+  'ImageConfig',
+  'Mode',
+  'MultiModelConfig',
+  'ContainerMetricsConfig',
+  'Environment',
+];
+
+/** Every ContainerDefinition field this version knows, by kind (a unit test checks the SDK's list against it). */
+export const containerFields = { fromPackage: packageContainerFields, kept: keptContainerFields } as const;
 
 // The fields of a package's container that make a model's container of several.
 // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ModelPackageContainerDefinition.html

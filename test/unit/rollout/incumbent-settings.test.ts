@@ -1,6 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { groupPolicySchema } from '#shared/policy/policy-schema.ts';
-import { codePathVariables, environmentFor } from '#shared/rollout/challenger-model.ts';
+import { codePathVariables, containerFields, environmentFor } from '#shared/rollout/challenger-model.ts';
 import { firstDeploymentPlan, planFromIncumbent } from '#shared/rollout/incumbent-settings.ts';
 import type { ObservedEndpoint, ObservedIncumbent } from '#shared/rollout/observed-state.ts';
 
@@ -260,6 +263,22 @@ describe('the new model, from the incumbent model and the package', () => {
         C: 'policy',
       },
     );
+  });
+
+  it('classifies every ContainerDefinition field of the bundled SDK: an upgrade that adds one fails here', () => {
+    // The SDK's own type declarations: what DescribeModel can return to the functions.
+    const typesDirectory = join(
+      dirname(createRequire(import.meta.url).resolve('@aws-sdk/client-sagemaker')),
+      '../dist-types/models',
+    );
+    const declarations = readdirSync(typesDirectory).map((file) => readFileSync(join(typesDirectory, file), 'utf8'));
+    const body = declarations
+      .map((text) => /export interface ContainerDefinition \{([\s\S]*?)\n\}/.exec(text)?.[1])
+      .find((found) => found !== undefined);
+    const sdkFields = [...(body ?? '').matchAll(/^ {4}([A-Z][A-Za-z]+)\?:/gm)].map((match) => match[1]);
+
+    expect(sdkFields.length).toBeGreaterThan(10);
+    expect([...containerFields.fromPackage, ...containerFields.kept].sort()).toEqual(sdkFields.sort());
   });
 
   it.each([

@@ -19,6 +19,8 @@ export interface SeededPackage {
   readonly generatedBy?: string;
   /** Containers of its inference specification: more than one is a serial inference pipeline (default 1). */
   readonly containers?: number;
+  /** Each container's own Environment, in order, as a training pipeline registers it (default: none). */
+  readonly environments?: readonly (Readonly<Record<string, string>> | undefined)[];
 }
 
 /**
@@ -39,9 +41,11 @@ export async function registerModelPackage(seed: SeededPackage): Promise<string>
   // Each version's own artifacts, as a training job leaves them: a multi-model rollout copies them.
   const containers = Array.from({ length: seed.containers ?? 1 }, (_, index) => {
     const step = (seed.containers ?? 1) > 1 ? `-step${index + 1}` : '';
+    const environment = seed.environments?.[index];
     return {
       Image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${seed.groupName}${step}:latest`,
       ModelDataUrl: `s3://${demoBucket}/${folder}/model${step}.tar.gz`,
+      ...(environment === undefined ? {} : { Environment: { ...environment } }),
     };
   });
   for (const container of containers) {

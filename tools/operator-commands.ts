@@ -27,7 +27,7 @@ function describeRollout(rollout: Rollout): string {
   return `${rollout.endpointName}: v${rollout.packageVersion} ${rollout.phase}${step}${pointer}${paused} since ${rollout.phaseSince}${reason}${waiting}`;
 }
 
-/** Refused before any AWS call: a name that cannot be an endpoint of the policy, or an empty reason. */
+/** Refused before any AWS call: a name that cannot be an endpoint of the policy. */
 export function checkedEndpointName(endpointName: string): string {
   // A group without an endpoint of its own is named <shared endpoint>/<group> or batch/<group>.
   const [endpoint = '', group, ...rest] = endpointName.split('/');
@@ -42,9 +42,22 @@ export function checkedEndpointName(endpointName: string): string {
   return endpointName;
 }
 
+/**
+ * A person's reason is a sentence or two, like the texts AWS bounds near it (an ApprovalDescription holds
+ * 1,024 characters, a CloudWatch StateReason 1,023): a longer one is refused rather than cut, since the
+ * person is there to shorten it. It is recorded on the rollout and sent to the topic.
+ */
+export const maxReasonLength = 1_000;
+
 export function checkedText(what: string, text: string): string {
   const trimmed = text.trim();
   if (trimmed === '') throw new BadInputError(`${what} must not be empty (it is recorded and sent to the topic)`);
+  const length = Array.from(trimmed).length;
+  if (length > maxReasonLength) {
+    throw new BadInputError(
+      `${what} is ${length.toLocaleString('en-US')} characters; at most ${maxReasonLength.toLocaleString('en-US')} (it is recorded and sent to the topic)`,
+    );
+  }
   return trimmed;
 }
 

@@ -6,7 +6,13 @@ import { judgePackage } from '#shared/engine/judge-package.ts';
 import { sendNotices } from '#shared/engine/notices.ts';
 import { reconcileEndpoint } from '#shared/engine/reconcile.ts';
 import { BadInputError } from '#shared/errors.ts';
-import { foreignEvent, type Home, homeOf } from '#shared/events/event-origin.ts';
+import {
+  foreignEvent,
+  foreignResource,
+  type Home,
+  homeOf,
+  trainingPipelineGroup,
+} from '#shared/events/event-origin.ts';
 import {
   type DeliveryPipelineExecution,
   deliveryPipelineExecutionSchema,
@@ -26,6 +32,10 @@ const concurrentPackages = 8;
  */
 async function onTrainingPipeline(event: TrainingPipelineExecution, context: RunContext): Promise<RunResult> {
   const { pipelineExecutionArn, currentPipelineExecutionStatus: status } = event.detail;
+  const owner = trainingPipelineGroup(event.detail, homeOf(context.settings), (name) =>
+    context.policy.configuredBy(name),
+  );
+  if ('notOurs' in owner) return ignoreWithWarning(owner.notOurs);
   if (status === 'Failed') {
     const first = await recordOnce(
       context.writer,
@@ -36,7 +46,7 @@ async function onTrainingPipeline(event: TrainingPipelineExecution, context: Run
     if (first) {
       await sendNotices(context, [
         {
-          subject: 'training pipeline failed',
+          subject: `${owner.groupName}: training pipeline failed`,
           message: `${pipelineExecutionArn} ended Failed; no new model version comes from it.`,
         },
       ]);
@@ -58,22 +68,33 @@ async function onTrainingPipeline(event: TrainingPipelineExecution, context: Run
   return { outcome: outcomes.length === 0 ? 'no pending package from this execution' : outcomes.join(' | ') };
 }
 
-/** A delivery pipeline finished: the rollout waiting for it continues or fails (the reconciler reads the status). */
-function foreignOr(event: { account: string; region: string }, home: Home): RunResult | undefined {
-  const notOurs = foreignEvent(event, home);
+/** An event from another account or region, or naming a resource outside this stack's: not ours. */
+function foreignOr(
+  event: { account: string; region: string; resources: readonly string[] },
+  home: Home,
+): RunResult | undefined {
+  const notOurs = foreignEvent(event, home) ?? foreignResource(event.resources, home);
   return notOurs === undefined ? undefined : ignoreWithWarning(notOurs);
 }
 
+/** A delivery pipeline finished: the rollout waiting for it continues or fails (the reconciler reads the status). */
 async function onDeliveryPipeline(event: DeliveryPipelineExecution, context: RunContext): Promise<RunResult> {
-  const executionId = event.detail['execution-id'];
+  const { pipeline, 'execution-id': executionId } = event.detail;
   // By key, not by reading every active rollout. An index that lags the rollout's first write only
   // delays the rollout to the next tick, which reads the execution's status itself.
   const table = context.settings.rolloutsTableName;
   const endpointName = await endpointAwaitingExecution(table, executionId);
   const state = endpointName === undefined ? {} : await readEndpointState(table, endpointName);
   const rollout = state.rollout;
+  // A pipeline the stack does not own, or a run of one it did not start: nothing here waits for it.
   if (rollout?.phase !== 'AwaitingPipeline' || rollout.pipelineExecutionId !== executionId) {
-    return { outcome: 'ignored: no rollout waits for this execution' };
+    return ignoreWithWarning(`no rollout waits for execution ${executionId} of pipeline ${pipeline}`);
+  }
+  const deliveryPipeline = context.policy.group(rollout.groupName)?.deliveryPipeline?.name;
+  if (deliveryPipeline !== pipeline) {
+    return ignoreWithWarning(
+      `execution ${executionId} is awaited from ${deliveryPipeline ?? 'no pipeline'} (${rollout.endpointName}), not from ${pipeline}`,
+    );
   }
   const report = await reconcileEndpoint(context, rollout.endpointName, event.time, { state });
   return { outcome: `${report.endpointName}: ${report.notes.join('; ')}` };

@@ -3,6 +3,11 @@
 // also slows the client down once it is throttled. A call that times out may still have happened on
 // AWS's side: the reconciler decides from what it reads next, never from the call's fate.
 // https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
+//
+// The timeout is enforced: @smithy/node-http-handler 4.x only logs a warning when `requestTimeout` passes
+// unless `throwOnRequestTimeout` is set; with it, the request is destroyed and rejected as a TimeoutError,
+// which the SDK's retry strategy counts as transient, so a hung call is given up on and tried again within
+// the invocation instead of holding it until Lambda's own timeout.
 import { awsCallTimeoutOverrideMs } from '#shared/runtime/settings.ts';
 
 interface ServiceTuning {
@@ -15,8 +20,11 @@ interface ServiceTuning {
 
 const tuning = {
   // SageMaker's control plane throttles at a few calls a second per account: adaptive mode spaces the
-  // calls of a tick that reconciles many endpoints once the first throttling answer arrives.
-  sagemaker: { retryMode: 'adaptive', maxAttempts: 6, requestTimeoutMs: 15_000 },
+  // calls of a tick that reconciles many endpoints once the first throttling answer arrives. Its calls
+  // answer in about a second; 8 s an attempt lets six hung attempts and their backoff (about 3 s) end
+  // within the functions' 60 s (serverless.yml), so the invocation fails with the SDK's TimeoutError
+  // rather than by Lambda's timeout.
+  sagemaker: { retryMode: 'adaptive', maxAttempts: 6, requestTimeoutMs: 8_000 },
   dynamodb: { retryMode: 'standard', maxAttempts: 6, requestTimeoutMs: 5_000 },
   cloudwatch: { retryMode: 'standard', maxAttempts: 5, requestTimeoutMs: 10_000 },
   autoscaling: { retryMode: 'standard', maxAttempts: 5, requestTimeoutMs: 10_000 },
@@ -36,6 +44,10 @@ export function clientOptions(service: keyof typeof tuning) {
   return {
     ...(process.env.AWS_RETRY_MODE ? {} : { retryMode }),
     ...(process.env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts }),
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: awsCallTimeoutOverrideMs ?? requestTimeoutMs },
+    requestHandler: {
+      connectionTimeout: 3_000,
+      requestTimeout: awsCallTimeoutOverrideMs ?? requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
   };
 }

@@ -4,6 +4,7 @@ import { isActive, type Rollout } from '#shared/rollout/rollout-state.ts';
 import type { QueuedVersion } from '#shared/rollout/start-decision.ts';
 import type { Writer } from './aws-writes.ts';
 import { dynamodb } from './store.ts';
+import { boundedItem } from './stored-strings.ts';
 
 /**
  * Items per endpoint: pk = endpoint name, sk = ROLLOUT (the latest rollout, active or finished)
@@ -104,7 +105,8 @@ export async function saveRollout(
   next: Rollout,
   read: Rollout | undefined,
 ): Promise<Rollout> {
-  const stored = { ...next, version: (read?.version ?? 0) + 1 };
+  // What is stored, and what the caller goes on deciding from: every text bounded (stored-strings.ts).
+  const stored = boundedItem({ ...next, version: (read?.version ?? 0) + 1 });
   const command = new PutCommand({
     TableName: tableName,
     Item: { ...stored, pk: next.endpointName, sk: 'ROLLOUT', activeMarker: isActive(next) ? activeMarker : undefined },
@@ -121,7 +123,11 @@ export async function saveRollout(
 export async function archiveRollout(writer: Writer, tableName: string, rollout: Rollout): Promise<void> {
   const input = {
     TableName: tableName,
-    Item: { ...rollout, pk: `HISTORY#${rollout.endpointName}`, sk: `${rollout.phaseSince}#${rollout.rolloutId}` },
+    Item: {
+      ...boundedItem(rollout),
+      pk: `HISTORY#${rollout.endpointName}`,
+      sk: `${rollout.phaseSince}#${rollout.rolloutId}`,
+    },
   };
   await writer.write({ service: 'dynamodb', operation: 'PutItem', input }, () => dynamodb.send(new PutCommand(input)));
 }
@@ -142,11 +148,9 @@ export async function recordSuperseded(
   const input = {
     TableName: tableName,
     Item: {
-      ...superseded,
+      ...boundedItem({ ...superseded, phase: 'Superseded', reason: supersededReason(superseded, byVersion) }),
       pk: `HISTORY#${endpointName}`,
       sk: `${now}#superseded-v${superseded.packageVersion}`,
-      phase: 'Superseded',
-      reason: supersededReason(superseded, byVersion),
     },
   };
   await writer.write({ service: 'dynamodb', operation: 'PutItem', input }, () => dynamodb.send(new PutCommand(input)));
@@ -163,7 +167,7 @@ export async function queueVersion(
   const command = new PutCommand({
     TableName: tableName,
     // Marked like an active rollout, so the reconciler also finds a queue whose starter was interrupted.
-    Item: { ...queued, pk: endpointName, sk: 'QUEUED', activeMarker },
+    Item: { ...boundedItem(queued), pk: endpointName, sk: 'QUEUED', activeMarker },
     ConditionExpression: replacing === undefined ? 'attribute_not_exists(pk)' : 'packageArn = :replacing',
     ...(replacing === undefined ? {} : { ExpressionAttributeValues: { ':replacing': replacing.packageArn } }),
   });

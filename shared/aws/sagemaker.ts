@@ -9,6 +9,7 @@ import { sagemakerRateLimited } from '#shared/runtime/settings.ts';
 import { rateLimit } from './api-rate-limits.ts';
 import type { Writer } from './aws-writes.ts';
 import { clientOptions } from './client-options.ts';
+import { boundedText } from './stored-strings.ts';
 
 export const sagemaker = new SageMakerClient(clientOptions('sagemaker'));
 rateLimit(sagemaker, sagemakerRateLimited);
@@ -85,10 +86,7 @@ export async function setApprovalStatus(
     ModelPackageArn: modelPackageArn,
     ModelApprovalStatus: status,
     // Status and description travel together: the emulator (like moto) resets fields an update omits.
-    ApprovalDescription:
-      description.length > approvalDescriptionLimit
-        ? `${description.slice(0, approvalDescriptionLimit - 1)}…`
-        : description,
+    ApprovalDescription: boundedText(description, approvalDescriptionLimit),
   };
   await writer.write({ service: 'sagemaker', operation: 'UpdateModelPackage', input }, () =>
     sagemaker.send(new UpdateModelPackageCommand(input)),

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Writer } from './aws-writes.ts';
 import { clientOptions } from './client-options.ts';
+import { boundedItem } from './stored-strings.ts';
 
 export const dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient(clientOptions('dynamodb')), {
   marshallOptions: { removeUndefinedValues: true },
@@ -20,7 +21,8 @@ export async function recordOnce(
 ): Promise<boolean> {
   const input = {
     TableName: tableName,
-    Item: { ...attributes, ...key },
+    // The key is an identity, never cut; the attributes are bounded like every stored text.
+    Item: { ...boundedItem(attributes), ...key },
     ConditionExpression: 'attribute_not_exists(pk)',
   };
   try {

@@ -4,6 +4,28 @@ import * as z from 'zod/mini';
 
 const nonEmptyText = z.string().check(z.minLength(1, 'expected a non-empty string'));
 
+/**
+ * A name or ARN no longer than the AWS API reference allows for that field, checked first: a 200 KB "ARN"
+ * is bad input named here (exit 2), not a call AWS refuses later (exit 1, and Lambda's retries).
+ */
+function identifier(maxLength: number, what: string) {
+  return z.string().check(
+    z.maxLength(maxLength, {
+      error: (issue) =>
+        `expected at most ${maxLength} characters (${what}), got ${typeof issue.input === 'string' ? issue.input.length : '?'}`,
+      abort: true,
+    }),
+    z.minLength(1, 'expected a non-empty string'),
+  );
+}
+
+// The documented maxima: an ARN of any AWS resource in an event's resources (EventBridge's
+// PutEventsRequestEntry.Resources), SageMaker's model-package, pipeline and pipeline-execution ARNs
+// (API_DescribeModelPackage, API_DescribePipelineExecution): 2048; a CloudWatch alarm name
+// (API_PutMetricAlarm): 255; a CodePipeline pipeline name (API_PipelineDeclaration): 100; a SageMaker
+// entity name (a model package group, an endpoint, a transform job: API_CreateEndpoint...): 63.
+const maxArnLength = 2048;
+
 // The EventBridge envelope: https://docs.aws.amazon.com/eventbridge/latest/ref/overiew-event-structure.html
 const envelope = z.object({
   version: z.string(),
@@ -13,17 +35,15 @@ const envelope = z.object({
   account: z.string().check(z.regex(/^\d{12}$/, 'expected a 12-digit account id')),
   time: z.iso.datetime({ offset: true, error: 'expected an ISO 8601 time such as 2026-11-25T09:00:00Z' }),
   region: nonEmptyText,
-  resources: z.array(z.string()),
+  resources: z.array(identifier(maxArnLength, "an ARN, as EventBridge's PutEvents allows")),
 });
 
-const modelPackageArn = z
-  .string()
-  .check(
-    z.regex(
-      /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}\/\d+$/,
-      'expected a versioned model-package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)',
-    ),
-  );
+const modelPackageArn = identifier(maxArnLength, 'a model-package ARN, as SageMaker allows').check(
+  z.regex(
+    /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}\/\d+$/,
+    'expected a versioned model-package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)',
+  ),
+);
 
 export const approvalStatuses = ['PendingManualApproval', 'Approved', 'Rejected'] as const;
 
@@ -32,7 +52,7 @@ export const modelPackageStateChangeSchema = z.extend(envelope, {
   'detail-type': z.literal('SageMaker Model Package State Change'),
   source: z.literal('aws.sagemaker'),
   detail: z.object({
-    ModelPackageGroupName: nonEmptyText,
+    ModelPackageGroupName: identifier(63, 'a model package group name'),
     ModelPackageVersion: z.optional(z.int().check(z.minimum(1, 'expected a version >= 1'))),
     ModelPackageArn: modelPackageArn,
     ModelApprovalStatus: z.enum(approvalStatuses),
@@ -44,7 +64,7 @@ export const alarmStateChangeSchema = z.extend(envelope, {
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   source: z.literal('aws.cloudwatch'),
   detail: z.object({
-    alarmName: nonEmptyText,
+    alarmName: identifier(255, 'a CloudWatch alarm name'),
     state: z.object({ value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']), reason: z._default(z.string(), '') }),
     previousState: z.optional(z.object({ value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']) })),
   }),
@@ -60,8 +80,8 @@ export const trainingPipelineExecutionSchema = z.extend(envelope, {
   'detail-type': z.literal('SageMaker Model Building Pipeline Execution Status Change'),
   source: z.literal('aws.sagemaker'),
   detail: z.object({
-    pipelineArn: nonEmptyText,
-    pipelineExecutionArn: nonEmptyText,
+    pipelineArn: identifier(maxArnLength, 'a SageMaker pipeline ARN'),
+    pipelineExecutionArn: identifier(maxArnLength, 'a SageMaker pipeline execution ARN'),
     currentPipelineExecutionStatus: nonEmptyText,
     executionStartTime: z.optional(z.iso.datetime({ offset: true, error: 'expected an ISO 8601 time' })),
   }),
@@ -72,8 +92,8 @@ export const deliveryPipelineExecutionSchema = z.extend(envelope, {
   'detail-type': z.literal('CodePipeline Pipeline Execution State Change'),
   source: z.literal('aws.codepipeline'),
   detail: z.object({
-    pipeline: nonEmptyText,
-    'execution-id': nonEmptyText,
+    pipeline: identifier(100, 'a CodePipeline pipeline name'),
+    'execution-id': identifier(36, 'a CodePipeline execution id'),
     state: nonEmptyText,
   }),
 });
@@ -84,7 +104,7 @@ export const endpointDeploymentStateChangeSchema = z.extend(envelope, {
   'detail-type': z.literal('SageMaker Endpoint Deployment State Change'),
   source: z.literal('aws.sagemaker'),
   detail: z.object({
-    EndpointName: nonEmptyText,
+    EndpointName: identifier(63, 'a SageMaker endpoint name'),
     EndpointStatus: z.optional(z.string()),
   }),
 });
@@ -95,7 +115,7 @@ export const transformJobStateChangeSchema = z.extend(envelope, {
   'detail-type': z.literal('SageMaker Transform Job State Change'),
   source: z.literal('aws.sagemaker'),
   detail: z.object({
-    TransformJobName: nonEmptyText,
+    TransformJobName: identifier(63, 'a SageMaker transform job name'),
     TransformJobStatus: z.optional(z.string()),
   }),
 });

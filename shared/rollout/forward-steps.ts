@@ -4,7 +4,7 @@ import { abTestVerdict, bakeMinutesOf, isAbTestSplit } from './analysis.ts';
 import { challengerInstancesAt, challengerShortfall, withLiveBaseline } from './capacity.ts';
 import { canaryConfig, type EndpointConfigPlan, finalConfig, shadowConfig } from './endpoint-configs.ts';
 import { abTestUnderway, judgeEvidence, rollBackOnEvidence, waitForEvidence, withAnalysis } from './evidence-steps.ts';
-import { firstDeploymentPlan, planFromIncumbent, withPackageContainers } from './incumbent-settings.ts';
+import { firstDeploymentPlan, planFromIncumbent } from './incumbent-settings.ts';
 import type { Observed, ObservedEndpoint } from './observed-state.ts';
 import { beginRollback } from './rollback-steps.ts';
 import { configNameFor, type RetainedVersion, type Rollout, type VariantScaling } from './rollout-state.ts';
@@ -80,7 +80,7 @@ export function start(group: GroupPolicy, rollout: Rollout, observed: Observed, 
     );
   }
   if (endpoint === undefined) {
-    const challenger = withPackageContainers(group, firstDeploymentPlan(group), observed.packageContainers);
+    const challenger = firstDeploymentPlan(group, observed.packageContainers);
     return firstDeployment(group, rollout, now, finalConfig, { challenger });
   }
   const held = holdBeforeStart(rollout, endpoint, observed);
@@ -92,7 +92,7 @@ export function start(group: GroupPolicy, rollout: Rollout, observed: Observed, 
     return wait(rollout, `waiting: the endpoint's config ${endpoint.configName} shows no production variant to keep`);
   }
   if (incumbent.endpointOwner.kind !== 'this stack') return holdForOwnership(rollout, incumbent.endpointOwner);
-  const planned = planFromIncumbent(group, incumbent, endpoint);
+  const planned = planFromIncumbent(group, incumbent, endpoint, observed.packageContainers);
   if ('refused' in planned) {
     return fail(
       rollout,
@@ -104,7 +104,6 @@ export function start(group: GroupPolicy, rollout: Rollout, observed: Observed, 
   const withIncumbent: Rollout = {
     ...rollout,
     ...planned,
-    challenger: withPackageContainers(group, planned.challenger, observed.packageContainers),
     incumbentConfigName: endpoint.configName,
     incumbentScaling: registeredOn(
       observed.scaling,

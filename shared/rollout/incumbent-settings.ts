@@ -1,31 +1,19 @@
 // What a rollout copies from what serves, so no setting people configured is dropped: every field of
 // the incumbent's endpoint config, of its primary variant and of its model is carried to the configs
-// and the model we write, except the few that name the incumbent itself. What cannot be carried
-// refuses the rollout with the field's name. Pure.
+// and the model we write, except the few that name the incumbent itself (the model: challenger-model.ts).
+// What cannot be carried refuses the rollout with the field's name. Pure.
 import { type GroupPolicy, type ServerlessTarget, targetOf } from '#shared/policy/policy-schema.ts';
+import { challengerModel, containerRefusal } from './challenger-model.ts';
 import type { DescribedModel, ObservedEndpoint, ObservedIncumbent } from './observed-state.ts';
 import type { ChallengerPlan, Tag, VariantSpec } from './rollout-state.ts';
+
+/** The containers of the package's inference specification, in order, as DescribeModelPackage gives them. */
+export type PackageContainers = readonly Readonly<Record<string, unknown>>[];
 
 // Fields that identify a variant or size it; everything else (InstanceType, VolumeSizeInGB,
 // ModelDataDownloadTimeoutInSeconds, RoutingConfig, ManagedInstanceScaling...) is the challenger's too.
 // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html
 const variantIdentity = ['VariantName', 'ModelName', 'InitialInstanceCount', 'InitialVariantWeight'];
-// CreateModel fields that the new version brings itself, or that the policy decides (the role:
-// iam:PassRole allows only the policy's). https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModel.html
-const modelIdentity = ['ModelName', 'ModelArn', 'CreationTime', 'PrimaryContainer', 'Containers', 'ExecutionRoleArn'];
-// Output-only fields of DescribeModel that CreateModel does not take.
-const modelOutputOnly = ['DeploymentRecommendation'];
-// Container fields that name the model's image and artifacts: the new package brings its own.
-// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html
-const containerIdentity = [
-  'Image',
-  'ImageConfig',
-  'ModelDataUrl',
-  'ModelDataSource',
-  'AdditionalModelDataSources',
-  'ModelPackageName',
-  'InferenceSpecificationName',
-];
 
 export interface IncumbentPlan {
   readonly incumbentVariants: readonly VariantSpec[];
@@ -37,29 +25,9 @@ function omit(fields: Readonly<Record<string, unknown>>, names: readonly string[
   return Object.fromEntries(Object.entries(fields).filter(([name]) => !names.includes(name)));
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Tags with the `aws:` prefix are AWS's own: they cannot be set, so they are not copied. */
 export function userTags(tags: readonly Tag[]): Tag[] {
   return tags.filter((tag) => !tag.Key.startsWith('aws:'));
-}
-
-/** The policy's `model` overrides over what the incumbent model had (or nothing, for a first deployment). */
-function modelOverrides(group: GroupPolicy, incumbentContainer: Record<string, unknown>) {
-  const { environment, vpcConfig, enableNetworkIsolation } = group.model;
-  const incumbentEnvironment = isRecord(incumbentContainer.Environment) ? incumbentContainer.Environment : {};
-  const mergedEnvironment = { ...incumbentEnvironment, ...environment };
-  return {
-    model: {
-      ...(vpcConfig === undefined
-        ? {}
-        : { VpcConfig: { SecurityGroupIds: vpcConfig.securityGroupIds, Subnets: vpcConfig.subnets } }),
-      ...(enableNetworkIsolation === undefined ? {} : { EnableNetworkIsolation: enableNetworkIsolation }),
-    },
-    container: Object.keys(mergedEnvironment).length > 0 ? { Environment: mergedEnvironment } : {},
-  };
 }
 
 /** CreateEndpointConfig's ProductionVariantServerlessConfig from the policy's `serverless`. */
@@ -71,15 +39,16 @@ export function serverlessConfigOf(target: ServerlessTarget): Record<string, num
   };
 }
 
-/** A first deployment has no incumbent: the policy describes the whole of it. */
-export function firstDeploymentPlan(group: GroupPolicy): ChallengerPlan {
-  const overrides = modelOverrides(group, {});
+/**
+ * A first deployment has no incumbent: the policy describes the whole of it, with the package's containers
+ * (absent until the rollout starts and reads them).
+ */
+export function firstDeploymentPlan(group: GroupPolicy, packageContainers?: PackageContainers): ChallengerPlan {
   const target = targetOf(group);
   const common = {
     configSettings: {},
     configTags: [],
-    modelSettings: overrides.model,
-    containerSettings: overrides.container,
+    ...challengerModel(group, undefined, packageContainers),
     modelTags: [],
     capacity: 'full',
   } as const;
@@ -125,55 +94,16 @@ function refusal(incumbent: ObservedIncumbent, primaryModel: DescribedModel | un
 /** Why the incumbent's model cannot be carried to a new version's; undefined when it can. */
 export function modelRefusal(model: DescribedModel | undefined): string | undefined {
   if (model === undefined) return 'the model of its primary variant no longer exists';
-  const container = isRecord(model.fields.PrimaryContainer) ? model.fields.PrimaryContainer : {};
-  if (container.Mode === 'MultiModel') return 'its model has PrimaryContainer.Mode MultiModel (a multi-model endpoint)';
-  return undefined;
+  return containerRefusal(model);
 }
 
-/** What the new model carries from the incumbent's: every field but identity, with the policy's `model` overrides. */
+/** What the new model carries from the incumbent's (see challenger-model.ts), and the incumbent model's tags. */
 export function modelCarryOver(
   group: GroupPolicy,
   model: DescribedModel,
-): Pick<ChallengerPlan, 'modelSettings' | 'containerSettings' | 'modelTags'> {
-  const container = isRecord(model.fields.PrimaryContainer) ? model.fields.PrimaryContainer : {};
-  const overrides = modelOverrides(group, container);
-  return {
-    modelSettings: { ...omit(model.fields, [...modelIdentity, ...modelOutputOnly]), ...overrides.model },
-    containerSettings: { ...omit(container, containerIdentity), ...overrides.container },
-    modelTags: userTags(model.tags),
-  };
-}
-
-// The fields of a package's container that make a model's container: what runs and what it loads.
-// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ModelPackageContainerDefinition.html
-const pipelineContainerFields = ['ContainerHostname', 'Image', 'ModelDataUrl', 'ModelDataSource', 'Environment'];
-
-/**
- * A package with several containers becomes a model with Containers in the package's order, run Serial
- * (an inference pipeline) or Direct as the policy says, else as the incumbent model ran, else Serial. The
- * policy's environment is merged into each container's. One container: the plan as it is.
- * https://docs.aws.amazon.com/sagemaker/latest/dg/inference-pipelines.html
- */
-export function withPackageContainers(
-  group: GroupPolicy,
-  plan: ChallengerPlan,
-  packageContainers: readonly Readonly<Record<string, unknown>>[] | undefined,
-): ChallengerPlan {
-  if (packageContainers === undefined || packageContainers.length < 2) return plan;
-  const environment = group.model.environment ?? {};
-  const containers = packageContainers.map((container) => {
-    const fields = Object.fromEntries(
-      Object.entries(container).filter(([name]) => pipelineContainerFields.includes(name)),
-    );
-    const own = isRecord(fields.Environment) ? fields.Environment : {};
-    const merged = { ...own, ...environment };
-    return Object.keys(merged).length > 0 ? { ...fields, Environment: merged } : fields;
-  });
-  const incumbentMode = isRecord(plan.modelSettings.InferenceExecutionConfig)
-    ? plan.modelSettings.InferenceExecutionConfig.Mode
-    : undefined;
-  const mode = group.model.inferenceExecution ?? incumbentMode ?? 'Serial';
-  return { ...plan, containers, modelSettings: { ...plan.modelSettings, InferenceExecutionConfig: { Mode: mode } } };
+  packageContainers: PackageContainers | undefined,
+): Pick<ChallengerPlan, 'modelSettings' | 'containerSettings' | 'containers' | 'modelTags'> {
+  return { ...challengerModel(group, model, packageContainers), modelTags: userTags(model.tags) };
 }
 
 /** A variant's fields besides those that identify or size it. */
@@ -196,6 +126,7 @@ export function planFromIncumbent(
   group: GroupPolicy,
   incumbent: ObservedIncumbent,
   endpoint: ObservedEndpoint,
+  packageContainers?: PackageContainers,
 ): IncumbentPlan | { readonly refused: string } {
   const variants = incumbent.config.variants;
   const primary = primaryVariant(variants, endpoint);
@@ -233,7 +164,7 @@ export function planFromIncumbent(
       },
       configSettings: incumbent.config.settings,
       configTags: userTags(incumbent.config.tags),
-      ...modelCarryOver(group, primaryModel),
+      ...modelCarryOver(group, primaryModel, packageContainers),
       baselineInstanceCount: Math.max(1, baselineInstanceCount),
       capacity: group.rollout.capacity,
       minInstanceCount: group.rollout.challenger.minInstanceCount,

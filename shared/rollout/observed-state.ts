@@ -102,7 +102,7 @@ export interface Observed {
   readonly challengerModelTaken?:
     | { readonly by: 'this rollout' }
     | { readonly by: 'someone else'; readonly why: string };
-  /** Starting: the package's containers (InferenceSpecification.Containers), when it has several. */
+  /** Starting: the package's containers (InferenceSpecification.Containers), the model is built from them. */
   readonly packageContainers?: readonly Readonly<Record<string, unknown>>[];
   /** Multi-model, starting: the package's model artifact (InferenceSpecification.Containers[0].ModelDataUrl). */
   readonly modelArtifactUrl?: string;

@@ -67,12 +67,15 @@ export async function observePipeline(rollout: Rollout, group: GroupPolicy): Pro
   return { endpoint: undefined, alarms: {}, pipelineStatus };
 }
 
-/** A package's containers when it has several (a serial pipeline); undefined for the usual one. */
+/**
+ * A package's containers, in order: several make a pipeline model; the Environment of each decides which of
+ * the incumbent's variables are carried (challenger-model.ts). Undefined when the package says nothing.
+ */
 export async function readPackageContainers(
   packageArn: string,
 ): Promise<readonly Readonly<Record<string, unknown>>[] | undefined> {
   const containers = (await describeModelPackage(packageArn))?.InferenceSpecification?.Containers ?? [];
-  return containers.length > 1 ? containers.map((container) => ({ ...container })) : undefined;
+  return containers.length > 0 ? containers.map((container) => ({ ...container })) : undefined;
 }
 
 function ownerOf(tags: readonly Tag[], stackName: string): ObservedIncumbent['endpointOwner'] {

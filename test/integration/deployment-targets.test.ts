@@ -11,8 +11,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeEndpointConfigCommand, DescribeModelCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  type DescribeModelCommandOutput,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { withStackTag } from '#shared/rollout/stack-ownership.ts';
 import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
 import { asyncShape, deployAsyncEndpoint } from '../../tools/production-endpoint.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
@@ -224,6 +233,84 @@ describe('an asynchronous endpoint', () => {
   });
 });
 
+/** Every leaf of a DescribeModel answer by its path (Containers[0].Environment.A), without its CreationTime. */
+function fieldsOf(model: DescribeModelCommandOutput): Record<string, unknown> {
+  const { $metadata, CreationTime, PrimaryContainer, ...fields } = model;
+  // moto shows an empty PrimaryContainer beside Containers; AWS would leave it out.
+  const leaves: Record<string, unknown> = {};
+  const walk = (value: unknown, path: string): void => {
+    if (typeof value !== 'object' || value === null) {
+      leaves[path] = value;
+      return;
+    }
+    for (const [key, inner] of Object.entries(value)) {
+      walk(inner, Array.isArray(value) ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`);
+    }
+  };
+  walk({ ...fields, ...(Object.keys(PrimaryContainer ?? {}).length > 0 ? { PrimaryContainer } : {}) }, '');
+  return leaves;
+}
+
+/**
+ * v1 of fraud-pipeline as a team deployed it: two containers pulled from a private registry in the VPC
+ * (ImageConfig Vpc), each with its own Environment (the first with its script-mode code path), run Serial
+ * in a VPC with network isolation, then handed over to the stack with its tag.
+ */
+async function deployPipelineByHand(stackName: string) {
+  await registerModelPackage({ groupName: 'fraud-pipeline', approvalStatus: 'Approved', containers: 2 });
+  const imageConfig = { RepositoryAccessMode: 'Vpc' as const };
+  await sagemaker.send(
+    new CreateModelCommand({
+      ModelName: 'pipeline-prod-v1',
+      ExecutionRoleArn: 'arn:aws:iam::123456789012:role/SageMakerExecution',
+      Containers: [
+        {
+          ContainerHostname: 'preprocess',
+          Image: 'registry.internal:5000/fraud-preprocess:1',
+          ModelDataUrl: 's3://sagemaker-rollout-demo/fraud-pipeline/v1/preprocess.tar.gz',
+          ImageConfig: imageConfig,
+          Environment: {
+            SAGEMAKER_PROGRAM: 'preprocess.py',
+            SAGEMAKER_SUBMIT_DIRECTORY: 's3://sagemaker-rollout-demo/fraud-pipeline/v1/sourcedir.tar.gz',
+            FEATURE_SET: '2026-q3',
+          },
+        },
+        {
+          ContainerHostname: 'model',
+          Image: 'registry.internal:5000/fraud-xgboost:1',
+          ModelDataUrl: 's3://sagemaker-rollout-demo/fraud-pipeline/v1/model.tar.gz',
+          ImageConfig: imageConfig,
+          Environment: { SAGEMAKER_PROGRAM: 'inference.py', SAGEMAKER_MODEL_SERVER_WORKERS: '4' },
+        },
+      ],
+      InferenceExecutionConfig: { Mode: 'Serial' },
+      VpcConfig: { SecurityGroupIds: ['sg-0fraud0001'], Subnets: ['subnet-0aaa0001'] },
+      EnableNetworkIsolation: true,
+    }),
+  );
+  await sagemaker.send(
+    new CreateEndpointConfigCommand({
+      EndpointConfigName: 'pipeline-prod-v1-final',
+      ProductionVariants: [
+        {
+          VariantName: 'fraud-pipeline-1',
+          ModelName: 'pipeline-prod-v1',
+          InstanceType: 'ml.m5.large',
+          InitialInstanceCount: 1,
+        },
+      ],
+    }),
+  );
+  await sagemaker.send(
+    new CreateEndpointCommand({
+      EndpointName: 'pipeline-prod',
+      EndpointConfigName: 'pipeline-prod-v1-final',
+      Tags: withStackTag([], stackName),
+    }),
+  );
+  await local.emulator.settle();
+}
+
 describe('a serial inference pipeline', () => {
   it('rolls a two-container package out as a model with Containers, run Serial, on a real-time endpoint', async () => {
     const pipeline = rolloutStory(local, { groupName: 'fraud-pipeline', endpointName: 'pipeline-prod' });
@@ -259,6 +346,55 @@ describe('a serial inference pipeline', () => {
       'Finalizing',
       'Completed',
     ]);
+    expect(await pipeline.traffic()).toEqual({ 'fraud-pipeline-2': 100 });
+  });
+  it("keeps every container's ImageConfig and Environment of a hand-made pipeline, field by field", async () => {
+    const pipeline = rolloutStory(local, { groupName: 'fraud-pipeline', endpointName: 'pipeline-prod' });
+    await deployPipelineByHand(local.context().settings.stackName);
+    // v2 brings its own code path for its first container (a new preprocessing script), none for the second.
+    const packageArn = await registerModelPackage({
+      groupName: 'fraud-pipeline',
+      evaluationReport: binaryClassificationReport(0.9, 0.05),
+      approvalStatus: 'Approved',
+      containers: 2,
+      environments: [{ SAGEMAKER_PROGRAM: 'preprocess_v2.py', SAGEMAKER_SUBMIT_DIRECTORY: '/opt/ml/model/code' }],
+    });
+    await pipeline.approved(packageArn);
+    await pipeline.tickUntil(['Completed']);
+
+    const before = fieldsOf(await sagemaker.send(new DescribeModelCommand({ ModelName: 'pipeline-prod-v1' })));
+    const after = fieldsOf(await sagemaker.send(new DescribeModelCommand({ ModelName: 'pipeline-prod-v2' })));
+    const differing = Object.keys({ ...before, ...after }).filter((path) => before[path] !== after[path]);
+    expect(differing.sort()).toEqual(
+      [
+        'ModelName',
+        'ModelArn',
+        // What runs and what it loads: the package's.
+        'Containers[0].Image',
+        'Containers[0].ModelDataUrl',
+        'Containers[1].Image',
+        'Containers[1].ModelDataUrl',
+        // The package's own code path, not v1's.
+        'Containers[0].Environment.SAGEMAKER_PROGRAM',
+        'Containers[0].Environment.SAGEMAKER_SUBMIT_DIRECTORY',
+      ].sort(),
+    );
+    expect(after).toMatchObject({
+      'Containers[0].ContainerHostname': 'preprocess',
+      'Containers[0].ImageConfig.RepositoryAccessMode': 'Vpc',
+      'Containers[0].Environment.SAGEMAKER_PROGRAM': 'preprocess_v2.py',
+      'Containers[0].Environment.SAGEMAKER_SUBMIT_DIRECTORY': '/opt/ml/model/code',
+      'Containers[0].Environment.FEATURE_SET': '2026-q3',
+      'Containers[1].ContainerHostname': 'model',
+      'Containers[1].ImageConfig.RepositoryAccessMode': 'Vpc',
+      'Containers[1].Environment.SAGEMAKER_MODEL_SERVER_WORKERS': '4',
+      'Containers[1].Environment.SAGEMAKER_PROGRAM': 'inference.py',
+      'InferenceExecutionConfig.Mode': 'Serial',
+      EnableNetworkIsolation: true,
+    });
+    expect(after['Containers[1].Image']).toBe(
+      '123456789012.dkr.ecr.us-east-1.amazonaws.com/fraud-pipeline-step2:latest',
+    );
     expect(await pipeline.traffic()).toEqual({ 'fraud-pipeline-2': 100 });
   });
 });

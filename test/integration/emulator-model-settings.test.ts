@@ -5,6 +5,7 @@
  * still drops it.
  */
 import {
+  type ContainerDefinition,
   CreateEndpointConfigCommand,
   type CreateEndpointConfigCommandInput,
   CreateModelCommand,
@@ -73,6 +74,30 @@ describe('model and endpoint config settings fill-in', () => {
     ).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining("'Parallel'") });
   });
 
+  it("DescribeModel returns each container's ImageConfig and Environment as CreateModel was given them", async () => {
+    const containers: ContainerDefinition[] = [
+      {
+        ContainerHostname: 'pre',
+        Image: IMAGE,
+        ImageConfig: {
+          RepositoryAccessMode: 'Vpc',
+          RepositoryAuthConfig: {
+            RepositoryCredentialsProviderArn: 'arn:aws:lambda:us-east-1:123456789012:function:c',
+          },
+        },
+        Environment: { STEP: 'pre' },
+      },
+      { ContainerHostname: 'model', Image: IMAGE, Environment: { STEP: 'model', WORKERS: '4' } },
+    ];
+    await createModel(aws, 'pipeline', { PrimaryContainer: undefined, Containers: containers });
+    await createModel(aws, 'single', { PrimaryContainer: containers[0] });
+
+    const pipeline = await aws.sagemaker.send(new DescribeModelCommand({ ModelName: 'pipeline' }));
+    expect(pipeline.Containers).toEqual(containers);
+    const single = await aws.sagemaker.send(new DescribeModelCommand({ ModelName: 'single' }));
+    expect(single.PrimaryContainer).toEqual(containers[0]);
+  });
+
   it('DescribeEndpointConfig returns what CreateEndpointConfig was given', async () => {
     await createModel(aws);
     const kept = {
@@ -111,6 +136,20 @@ describe('moto 5.2.1 capabilities (plain, without fill-ins)', () => {
 
     const model = await plainAws.sagemaker.send(new DescribeModelCommand({ ModelName: 'model' }));
     expect(model.EnableNetworkIsolation).toBe(false);
+  });
+
+  it("moto keeps a container's ImageConfig and every container's Environment: if this fails, fill them in", async () => {
+    const containers: ContainerDefinition[] = [
+      { Image: IMAGE, ImageConfig: { RepositoryAccessMode: 'Vpc' }, Environment: { STEP: 'pre' } },
+      { Image: IMAGE, Environment: { STEP: 'model' } },
+    ];
+    await createModel(plainAws, 'pipeline', { PrimaryContainer: undefined, Containers: containers });
+    await createModel(plainAws, 'single', { PrimaryContainer: containers[0] });
+
+    const pipeline = await plainAws.sagemaker.send(new DescribeModelCommand({ ModelName: 'pipeline' }));
+    expect(pipeline.Containers).toEqual(containers);
+    const single = await plainAws.sagemaker.send(new DescribeModelCommand({ ModelName: 'single' }));
+    expect(single.PrimaryContainer).toEqual(containers[0]);
   });
 
   it(`moto still drops an endpoint config's ExplainerConfig: ${fixed}`, async () => {

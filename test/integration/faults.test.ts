@@ -36,6 +36,13 @@ const sagemakerFault = (operation: string, times: number, error = 'InternalFailu
 /** More failures than the SageMaker client's 6 attempts: the call fails in this invocation. */
 const everyAttempt = 6;
 
+/** Far longer than the call timeout the tests set (1.5 s): an answer a client waiting for it would notice. */
+const hungForMs = 10_000;
+
+/** The next `times` calls of a SageMaker operation hang for hungForMs before moto answers them. */
+const hangSageMaker = (operation: string, times: number) =>
+  local.emulator.inject({ service: 'sagemaker', operation, delayMs: hungForMs, times });
+
 async function shares() {
   return story.traffic();
 }
@@ -201,12 +208,14 @@ describe('faults on each path of a rollout', () => {
     story.wait(1);
     await story.tick(); // instances for 100%
     await story.settle();
-    // The weights call is answered after the client gave up (1.5 s): it happened all the same.
+    // The weights call is answered after the client gave up (1.5 s): it happened all the same, and the
+    // SDK's retry sent it again (SageMaker refuses whichever lands while the other's update is in flight).
     expect(awsCallTimeoutOverrideMs).toBe(1500);
     await local.emulator.inject({
       service: 'sagemaker',
       operation: 'UpdateEndpointWeightsAndCapacities',
       delayMs: 2_000,
+      times: 1,
     });
 
     await story.tick();
@@ -219,6 +228,39 @@ describe('faults on each path of a rollout', () => {
     expect(
       (await story.tickUntil(['Completed'])).history.filter((entry) => entry.note.startsWith('step 2')),
     ).toHaveLength(1);
+  });
+
+  it('a hung SageMaker call is given up on after the call timeout and retried: the rollback happens in the same invocation', async () => {
+    await overProduction();
+    await bakingAt(50);
+    await hangSageMaker('DescribeEndpoint', 1);
+    const started = Date.now();
+
+    const report = await story.alarm('fraud-prod-5xx');
+
+    // Waiting for the answer would have taken hungForMs; the client gave up at 1.5 s and asked again.
+    expect(Date.now() - started).toBeLessThan(hungForMs);
+    expect(report.actions.map((action) => action.operation)).toContain('UpdateEndpointWeightsAndCapacities');
+    expect(await local.emulator.injected()).toEqual([]);
+    await story.settle();
+    expect(await shares()).toEqual({ 'fraud-detector-1': 100, 'fraud-detector-2': 0 });
+  });
+
+  it('a SageMaker call that hangs on every attempt fails the invocation with a timeout; the retried event rolls back', async () => {
+    await overProduction();
+    await bakingAt(50);
+    await hangSageMaker('DescribeEndpoint', everyAttempt);
+
+    const report = await local.send(sampleEvent('alarm-fraud-prod-5xx-alarm'));
+
+    expect(report.status).toBe('failed'); // Lambda retries the event
+    expect(report.outcome).toContain('exceeded the configured 1500 ms requestTimeout');
+    expect(await local.emulator.injected()).toEqual([]); // every attempt was made, each one given up on
+    expect(report.actions).toEqual([]); // the endpoint was never read, so nothing was decided or written
+    expect((await story.record())?.phase).toBe('Baking');
+    await story.alarm('fraud-prod-5xx'); // Lambda's retry of the event
+    await story.settle();
+    expect(await shares()).toEqual({ 'fraud-detector-1': 100, 'fraud-detector-2': 0 });
   });
 
   it('approve: a slow S3 is retried; one that keeps failing leaves the package pending for the retry', async () => {

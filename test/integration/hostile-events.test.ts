@@ -36,8 +36,38 @@ const samples = [
   'model-package-approved',
   'model-package-pending-approval',
   'sagemaker-pipeline-execution-succeeded',
+  'sagemaker-pipeline-execution-failed',
   'scheduled-tick',
 ] as const;
+
+const pipelineSamples = [
+  'codepipeline-execution-succeeded',
+  'sagemaker-pipeline-execution-succeeded',
+  'sagemaker-pipeline-execution-failed',
+] as const;
+
+/** Each kind of event's names and ARNs, with the most AWS documents for them (see event-schemas.ts). */
+const identifierFields: Record<string, [string[], number][]> = {
+  'alarm-fraud-prod-5xx-alarm': [
+    [['detail', 'alarmName'], 255],
+    [['resources', '0'], 2048],
+  ],
+  'codepipeline-execution-succeeded': [
+    [['detail', 'pipeline'], 100],
+    [['detail', 'execution-id'], 36],
+    [['resources', '0'], 2048],
+  ],
+  'model-package-approved': [
+    [['detail', 'ModelPackageArn'], 2048],
+    [['detail', 'ModelPackageGroupName'], 63],
+  ],
+  'model-package-pending-approval': [[['detail', 'ModelPackageArn'], 2048]],
+  'sagemaker-pipeline-execution-succeeded': [
+    [['detail', 'pipelineArn'], 2048],
+    [['detail', 'pipelineExecutionArn'], 2048],
+  ],
+  'sagemaker-pipeline-execution-failed': [[['detail', 'pipelineExecutionArn'], 2048]],
+};
 
 /** The fields each kind of event is validated on: changing one's type must make the event bad input. */
 const validatedFields: Record<string, string[][]> = {
@@ -67,6 +97,10 @@ const validatedFields: Record<string, string[][]> = {
   ],
   'sagemaker-pipeline-execution-succeeded': [
     ['detail', 'pipelineExecutionArn'],
+    ['detail', 'currentPipelineExecutionStatus'],
+  ],
+  'sagemaker-pipeline-execution-failed': [
+    ['detail', 'pipelineArn'],
     ['detail', 'currentPipelineExecutionStatus'],
   ],
   'scheduled-tick': [['detail-type'], ['time']],
@@ -174,6 +208,57 @@ const hostileEvent: fc.Arbitrary<Hostile> = fc.oneof(
       event[key] = lookalike(String(event[key]), at);
       return { event, kind: `look-alike ${key}`, expected: 'bad input' as const };
     }),
+  fc
+    .record({
+      sample: fc.constantFrom(...pipelineSamples),
+      change: fc.constantFrom(':999999999999:', ':eu-west-1:', 'arn:aws-cn:', 'not-an-arn'),
+      at: fc.nat(),
+    })
+    .map(({ sample, change, at }) => {
+      // The envelope is ours; one of the resources it names is not.
+      const event = sampleEvent(sample);
+      const resources = event.resources as string[];
+      const index = at % resources.length;
+      const arn = resources[index] ?? '';
+      resources[index] =
+        change === 'not-an-arn'
+          ? 'fraud-detector-training'
+          : change === 'arn:aws-cn:'
+            ? arn.replace('arn:aws:', change)
+            : arn.replace(change.startsWith(':9') ? ':123456789012:' : ':us-east-1:', change);
+      return { event, kind: 'foreign resource', expected: 'ignored' as const };
+    }),
+  fc
+    .record({
+      sample: fc.constantFrom(...pipelineSamples),
+      name: fc.oneof(
+        fc.constantFrom('payroll-training', 'frauds-training', 'fraud', 'detector-fraud'),
+        fc.stringMatching(/^[a-z][a-z0-9]{0,20}(-[a-z0-9]{1,8}){0,2}$/).filter((name) => !isOurs(name)),
+      ),
+    })
+    .map(({ sample, name }) => {
+      // Another team's pipeline, in this account: its failure is not ours to announce, its run not ours to follow.
+      const event = sampleEvent(sample);
+      if (sample === 'codepipeline-execution-succeeded') {
+        event.detail.pipeline = name;
+        event.resources = [`arn:aws:codepipeline:us-east-1:123456789012:${name}`];
+      } else {
+        const pipelineArn = `arn:aws:sagemaker:us-east-1:123456789012:pipeline/${name}`;
+        Object.assign(event.detail, { pipelineArn, pipelineExecutionArn: `${pipelineArn}/execution/abc123def456` });
+        event.resources = [pipelineArn, `${pipelineArn}/execution/abc123def456`];
+      }
+      return { event, kind: 'pipeline not ours', expected: 'ignored' as const };
+    }),
+  fc
+    .record({ sample: fc.constantFrom(...Object.keys(identifierFields)), at: fc.nat(), over: fc.nat(200 * 1024) })
+    .map(({ sample, at, over }) => {
+      // A name or ARN longer than AWS allows: bad input, never a call that AWS would refuse.
+      const event = sampleEvent(sample);
+      const fields = identifierFields[sample] ?? [];
+      const [path, max] = fields[at % fields.length] ?? [['id'], 0];
+      setPath(event, path, `${String(getPath(event, path))}${'7'.repeat(max + 1 + over)}`);
+      return { event, kind: `too long at ${path.join('.')}`, expected: 'bad input' as const };
+    }),
   fc.constantFrom(...samples).map((sample) => {
     const event = sampleEvent(sample);
     event.detail.note = 'x'.repeat(300 * 1024);
@@ -189,6 +274,15 @@ const hostileEvent: fc.Arbitrary<Hostile> = fc.oneof(
     };
   }),
 );
+
+/** Whether a pipeline of this name is a group's of rollout.config.yml (by name, see event-origin.ts) or a delivery pipeline. */
+function isOurs(name: string): boolean {
+  const words = name.split('-');
+  return (
+    words.some((_, count) => local.policy.configuredBy(words.slice(0, count + 1).join('-')) !== undefined) ||
+    local.policy.explicitGroups.some((group) => local.policy.group(group)?.deliveryPipeline?.name === name)
+  );
+}
 
 /** Everything an accepted event could change, read back. */
 async function world() {
@@ -284,7 +378,10 @@ describe('hostile events', () => {
       expect.arrayContaining([
         'another account',
         'deep nesting',
+        'foreign resource',
         'huge string',
+        'pipeline not ours',
+        'too long',
         'look-alike detail-type',
         'not an object',
         'wrong type',

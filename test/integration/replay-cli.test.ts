@@ -112,6 +112,10 @@ describe('rollout replay (the command)', () => {
       oversized: changedPendingEvent('oversized.json', (event) => {
         event.detail.padding = 'x'.repeat(300 * 1024);
       }),
+      // Within EventBridge's 256 KB, and a model-package ARN by its pattern, but 100 times what SageMaker allows.
+      hugeArn: changedPendingEvent('huge-arn.json', (event) => {
+        event.detail.ModelPackageArn = `${event.detail.ModelPackageArn}${'0'.repeat(200 * 1024)}`;
+      }),
     };
 
     const result = await rollout(['replay', '--json', ...Object.values(badFiles)]);
@@ -121,8 +125,10 @@ describe('rollout replay (the command)', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as { outcome: string; actions: unknown[] });
-    expect(lines).toHaveLength(5);
-    const [malformed, missingField, wrongArnKind, unknownDetailType, oversized] = lines.map((line) => line.outcome);
+    expect(lines).toHaveLength(6);
+    const [malformed, missingField, wrongArnKind, unknownDetailType, oversized, hugeArn] = lines.map(
+      (line) => line.outcome,
+    );
     expect(malformed).toMatch(new RegExp(`^error: ${badFiles.malformed}: not JSON`));
     expect(missingField).toContain(`${badFiles.missingField}: invalid event:\ndetail.ModelPackageArn:`);
     expect(wrongArnKind).toContain('detail.ModelPackageArn: expected a versioned model-package ARN');
@@ -130,7 +136,11 @@ describe('rollout replay (the command)', () => {
       'detail-type: no function listens to aws.sagemaker / SageMaker Model Package Something Else',
     );
     expect(oversized).toMatch(/larger than EventBridge's 262144-byte event limit/);
+    expect(hugeArn).toBe(
+      `error: ${badFiles.hugeArn}: invalid event:\ndetail.ModelPackageArn: expected at most 2048 characters (a model-package ARN, as SageMaker allows), got 204871`,
+    );
     expect(lines.every((line) => line.actions.length === 0)).toBe(true);
+    expect((await rollout(['replay', badFiles.hugeArn])).code).toBe(2); // on its own too: bad input, not a failure
 
     const described = await new SageMakerClient({}).send(
       new DescribeModelPackageCommand({ ModelPackageName: packageArn }),
@@ -231,12 +241,19 @@ describe('rollout replay (the command)', () => {
     expect(described.ModelApprovalStatus).toBe('PendingManualApproval');
   });
 
-  it('refuses operator commands with an empty name or reason, exit 2, before any call', async () => {
+  it('refuses operator commands with an empty name, or an empty or too long reason, exit 2, before any call', async () => {
     const paused = await rollout(['pause', '']);
     const aborted = await rollout(['abort', 'fraud-prod', '--reason', '']);
+    // 100 KB: Linux passes no single argument over 128 KB to a program.
+    const essay = await rollout(['promote', 'fraud-prod', '--reason', 'why '.repeat(25 * 1024)]);
 
     expect(paused).toMatchObject({ code: 2, stderr: expect.stringContaining('rollout: endpoint "": expected') });
     expect(aborted).toMatchObject({ code: 2, stderr: expect.stringContaining('--reason must not be empty') });
+    expect(essay).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--reason is 102,399 characters; at most 1,000'),
+    });
+    expect(essay.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('exits 1 when AWS cannot be reached', async () => {

@@ -9,7 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { deployApprovedPackage } from '#functions/deploy/deploy.ts';
 import { type AwsWrite, liveWriter, type Writer } from '#shared/aws/aws-writes.ts';
 import { listRolloutHistory } from '#shared/aws/rollout-store.ts';
-import { modelPackageEvent } from '../../tools/event-builders.ts';
+import { alarmStateChange, modelPackageEvent } from '../../tools/event-builders.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { endpointName, rolloutStory } from '../support/rollout-story.ts';
 import { sampleEvent } from '../support/sample-events.ts';
@@ -267,6 +267,28 @@ describe('rollback', () => {
     story.wait(120);
     await story.tick();
     expect((await story.record())?.phase).toBe('RolledBack');
+  });
+
+  it('rolls back on an alarm event whose reason is 150 KB, storing it cut to 2,048 characters', async () => {
+    await story.establishIncumbent();
+    await story.approved(await story.registerApproved());
+    await bakeUntilServing(10);
+    const event = alarmStateChange('fraud-prod-5xx', 'ALARM', story.now());
+    (event.detail.state as { reason: string }).reason = `Threshold Crossed: ${'x'.repeat(150 * 1024)}`;
+
+    const report = await local.send(event);
+
+    // Unbounded, the first write (reason and note: 300 KB) fitted DynamoDB's 400 KB and no later one did: the
+    // rollback was never verified or finished, and the record was stuck in RollingBack.
+    expect(report.status, report.outcome).toBe('handled');
+    const rollingBack = await story.record();
+    expect(rollingBack?.phase).toBe('RollingBack');
+    expect(rollingBack?.reason).toHaveLength(2048);
+    expect(rollingBack?.reason).toMatch(/^alarm fraud-prod-5xx is in ALARM: Threshold Crossed: x+…$/);
+    expect(rollingBack?.history.at(-1)?.note.endsWith('x…')).toBe(true);
+    const rolledBack = await story.tickUntil(['RolledBack']);
+    expect(rolledBack.reason).toBe(rollingBack?.reason);
+    expect(await story.traffic()).toEqual({ 'fraud-detector-1': 100 });
   });
 
   it('records the rollback while the endpoint is Updating and completes it once SageMaker accepts changes', async () => {

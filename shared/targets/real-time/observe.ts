@@ -66,7 +66,7 @@ export async function observe(
     kind === 'scaling'
       ? readScaling(rollout.endpointName, variantNames, rollout.incumbentScaling)
       : Promise.resolve(undefined),
-    // Starting: a package of several containers becomes a pipeline model.
+    // Starting: the new model is built from the package's containers (several make a pipeline model).
     kind === 'incumbent' ? readPackageContainers(rollout.packageArn) : Promise.resolve(undefined),
     analysisDue(group, rollout, now) ? readAnalysis(group, rollout, now) : Promise.resolve(undefined),
     kind === 'incumbent' ? describeModel(rollout.challengerModel) : Promise.resolve(undefined),

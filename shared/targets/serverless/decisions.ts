@@ -5,7 +5,7 @@
 // with SageMaker's reason). https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails.html
 import { type GroupPolicy, targetOf } from '#shared/policy/policy-schema.ts';
 import { awaitingPipeline, creating, firstDeployment, retainAfterCompletion } from '#shared/rollout/forward-steps.ts';
-import { firstDeploymentPlan, withPackageContainers } from '#shared/rollout/incumbent-settings.ts';
+import { firstDeploymentPlan } from '#shared/rollout/incumbent-settings.ts';
 import type { Observed, ObservedEndpoint } from '#shared/rollout/observed-state.ts';
 import { configNameFor, type Rollout } from '#shared/rollout/rollout-state.ts';
 import {
@@ -33,7 +33,7 @@ function finalConfigName(rollout: Rollout): string {
 function start(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
   const endpoint = observed.endpoint;
   if (endpoint === undefined) {
-    const challenger = withPackageContainers(group, firstDeploymentPlan(group), observed.packageContainers);
+    const challenger = firstDeploymentPlan(group, observed.packageContainers);
     return firstDeployment(group, rollout, now, serverlessConfig, {
       challengerVariant: firstServerlessVariant,
       challenger,
@@ -47,7 +47,7 @@ function start(group: GroupPolicy, rollout: Rollout, observed: Observed, now: st
   if (incumbent.endpointOwner.kind !== 'this stack') return holdForOwnership(rollout, incumbent.endpointOwner);
   const target = targetOf(group);
   if (target.kind !== 'serverless') return fail(rollout, now, 'the group is no longer serverless');
-  const planned = planFromServerlessIncumbent(group, target, incumbent);
+  const planned = planFromServerlessIncumbent(group, target, incumbent, observed.packageContainers);
   if ('refused' in planned) {
     return fail(
       rollout,
@@ -61,7 +61,7 @@ function start(group: GroupPolicy, rollout: Rollout, observed: Observed, now: st
     .TrafficRoutingConfiguration.Type;
   const note = `deploying with SageMaker's guardrails (${routing.toLowerCase().replaceAll('_', '-')})`;
   const next = moveTo(rollout, 'Deploying', now, note, {
-    challenger: withPackageContainers(group, planned.challenger, observed.packageContainers),
+    challenger: planned.challenger,
     challengerVariant: planned.variantName,
     incumbentConfigName: endpoint.configName,
     incumbentVariants: [planned.incumbentVariant],

@@ -6,6 +6,7 @@ import type { EndpointConfigPlan } from '#shared/rollout/endpoint-configs.ts';
 import {
   modelCarryOver,
   modelRefusal,
+  type PackageContainers,
   serverlessConfigOf,
   userTags,
   variantSettingsOf,
@@ -33,6 +34,7 @@ export function planFromServerlessIncumbent(
   group: GroupPolicy,
   target: ServerlessTarget,
   incumbent: ObservedIncumbent,
+  packageContainers?: PackageContainers,
 ): ServerlessPlan | { readonly refused: string } {
   const { variants, shadowVariants } = incumbent.config;
   const [variant, ...others] = variants;
@@ -53,7 +55,7 @@ export function planFromServerlessIncumbent(
       variantSettings: { ...variantSettingsOf(variant), ServerlessConfig: serverlessConfigOf(target) },
       configSettings: incumbent.config.settings,
       configTags: userTags(incumbent.config.tags),
-      ...modelCarryOver(group, model),
+      ...modelCarryOver(group, model, packageContainers),
       baselineInstanceCount: 0,
       capacity: 'full',
       minInstanceCount: 0,

@@ -190,6 +190,28 @@ describe('starting a rollout over a production endpoint', () => {
     expect(kinds(step.actions)).toEqual(['notify']);
   });
 
+  it('refuses an incumbent container field it does not know, naming it in the notice', () => {
+    const model = incumbent.models['fraud-prod-v1'];
+    if (model === undefined) throw new Error('no incumbent model');
+    const container = { ...(model.fields.PrimaryContainer as object), FutureContainerField: 's3://m/v1-extra/' };
+    const withUnknown = {
+      ...incumbent,
+      models: { 'fraud-prod-v1': { ...model, fields: { ...model.fields, PrimaryContainer: container } } },
+    };
+    const step = decideRolloutStep(
+      group,
+      starting,
+      { ...observedAtStart, incumbent: withUnknown },
+      '2026-11-25T09:01:00Z',
+    );
+
+    expect(step.next.phase).toBe('Failed');
+    expect(kinds(step.actions)).toEqual(['notify']);
+    const notice = actionOf(step.actions, 'notify');
+    expect(notice?.subject).toContain('failed');
+    expect(notice?.message).toContain('PrimaryContainer.FutureContainerField');
+  });
+
   it('does not start while a watched alarm does not exist, and says so once', () => {
     const missing = { ...observedAtStart, alarms: {} };
     const first = decideRolloutStep(group, starting, missing, '2026-11-25T09:01:00Z');

@@ -4,7 +4,15 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { liveWriter } from '#shared/aws/aws-writes.ts';
 import { BadInputError } from '#shared/errors.ts';
 import { loadPolicyFile } from '#shared/policy/load-policy.ts';
-import { abortRollout, pauseRollout, resumeRollout, rolloutStatus } from '../../../tools/operator-commands.ts';
+import {
+  abortRollout,
+  checkedText,
+  maxReasonLength,
+  pauseRollout,
+  promoteRollout,
+  resumeRollout,
+  rolloutStatus,
+} from '../../../tools/operator-commands.ts';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
 const context = {
@@ -50,5 +58,24 @@ describe('operator commands refuse bad names and reasons before any AWS call', (
       );
     }
     expect(dynamodb.calls()).toHaveLength(0);
+  });
+
+  it('abort and promote with a reason over 1,000 characters (a record holds 400 KB)', async () => {
+    const long = 'x'.repeat(150 * 1024);
+    for (const run of [
+      () => abortRollout(context, 'fraud-prod', 'ann', long, now),
+      () => promoteRollout(context, 'fraud-prod', 'ann', long, now),
+    ]) {
+      await expect(run()).rejects.toThrow(BadInputError);
+      await expect(run()).rejects.toThrow('--reason is 153,600 characters; at most 1,000');
+    }
+    expect(dynamodb.calls()).toHaveLength(0);
+  });
+
+  it('takes a reason of exactly 1,000 characters, counted as people count them (an emoji is one)', () => {
+    expect(maxReasonLength).toBe(1000);
+    expect(checkedText('--reason', 'y'.repeat(1000))).toHaveLength(1000);
+    expect(checkedText('--reason', '🙂'.repeat(1000))).toHaveLength(2000); // 1,000 characters, 2,000 UTF-16 units
+    expect(() => checkedText('--reason', 'y'.repeat(1001))).toThrow('--reason is 1,001 characters; at most 1,000');
   });
 });

@@ -351,6 +351,24 @@ describe('rollbacks on a production endpoint', () => {
   });
 });
 
+describe('a composite alarm in ALARM as a version would start', () => {
+  it('holds the version untouched and tells people at once, naming the composite', async () => {
+    const notices = await subscribeToNotices(local.context().settings.notificationsTopicArn);
+    await createHealthAlarm(endpointName, healthAlarm);
+    await deployProductionEndpoint(groupName, endpointName, story.settle);
+    await setAlarm('fraud-prod-5xx', 'ALARM'); // the team's composite health alarm follows its child
+    const configBefore = (await story.endpoint()).EndpointConfigName;
+
+    await story.approved(await story.registerApproved());
+
+    expect((await notices.received()).map((notice) => notice.subject)).toEqual([
+      `fraud-prod: fraud-detector v2 is waiting: alarm ${healthAlarm} is in ALARM`,
+    ]);
+    expect((await story.record())?.waitingFor).toBe(`alarm ${healthAlarm} is in ALARM before the rollout started`);
+    expect((await story.endpoint()).EndpointConfigName).toBe(configBefore);
+  });
+});
+
 describe('step scaling on a production endpoint: the team’s alarms follow the policy', () => {
   const { policyName, onCall } = stepScalingShape;
   const describeAlarm = async (name: string) =>

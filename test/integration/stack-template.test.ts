@@ -112,6 +112,29 @@ describe('the packaged stack (serverless package)', () => {
     expect(rules.map(([, rule]) => rule.Properties.ScheduleExpression).filter(Boolean)).toEqual(['rate(1 minute)']);
   });
 
+  it('lets no event arrive later than decisions can take: a tick at most a minute, anything else an hour', () => {
+    // A late event decides at its record's time (rollout-clock.ts); bounding its age bounds what that can cost.
+    const [[, schedule]] = resourcesOfType('AWS::Events::Rule').filter(
+      ([, rule]) => rule.Properties.ScheduleExpression !== undefined,
+    ) as [[string, Resource]];
+    const [tickTarget] = schedule.Properties.Targets as { RetryPolicy: Record<string, number> }[];
+    expect(tickTarget?.RetryPolicy.MaximumEventAgeInSeconds).toBe(60);
+    const ages = Object.fromEntries(
+      resourcesOfType('AWS::Lambda::EventInvokeConfig').map(([name, config]) => [
+        name.replace(/LambdaEvConf$/, ''),
+        config.Properties.MaximumEventAgeInSeconds,
+      ]),
+    );
+    expect(ages).toEqual({
+      Approve: 3600,
+      Deploy: 3600,
+      Advance: 60,
+      Rollback: 3600,
+      PipelineDashevents: 3600,
+      EndpointDashevents: 3600,
+    });
+  });
+
   it('gives each function its own role, with no wildcard action', () => {
     const lambdas = resourcesOfType('AWS::Lambda::Function');
     const roleNames = lambdas.map(

@@ -181,14 +181,6 @@ export function blockingAlarm(group: GroupPolicy, rollout: Rollout, observed: Ob
   return rollout.watchedAlarms.find((name) => observed.alarms[name] === 'INSUFFICIENT_DATA');
 }
 
-/** A watched alarm that does not exist, or has no data where the policy does not take that as OK, holds the step. */
-function holdForAlarms(group: GroupPolicy, rollout: Rollout, observed: Observed): RolloutStep | undefined {
-  const missing = missingPolicyAlarms(rollout, observed);
-  if (missing.length > 0) return holdForMissingAlarms(rollout, missing);
-  const holding = blockingAlarm(group, rollout, observed);
-  return holding === undefined ? undefined : wait(rollout, `holding: alarm ${holding} has no data yet`);
-}
-
 /** Capacity first, then traffic: the challenger has its share of instances before its share of requests. */
 function moveTraffic(rollout: Rollout, endpoint: ObservedEndpoint, percent: number): RolloutAction | undefined {
   const shortfall = challengerShortfall(rollout, endpoint, percent);
@@ -248,8 +240,10 @@ export function baking(
     return { next, actions, note: `serving ${percent}%: the bake starts` };
   }
   if (rollout.paused) return wait(rollout, 'paused: holding this step');
-  const held = holdForAlarms(group, rollout, observed);
-  if (held !== undefined) return held;
+  const missing = missingPolicyAlarms(rollout, observed);
+  if (missing.length > 0) return holdForMissingAlarms(rollout, missing);
+  const holding = blockingAlarm(group, rollout, observed);
+  if (holding !== undefined) return wait(rollout, `holding: alarm ${holding} has no data yet`);
   // A person promoted it while every alarm was OK: the steps still go out one by one, at full capacity.
   if (rollout.promotedBy !== undefined) return nextStep(group, rollout, endpoint, now, []);
   const bakeMinutes = bakeMinutesOf(group, rollout);

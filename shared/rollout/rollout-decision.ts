@@ -104,9 +104,9 @@ function withAlarmTransitionsSeen(
     const at = observed.alarmTransitions?.[name];
     return at !== undefined && at !== seen[name];
   });
-  const writing = step.next !== rollout;
-  if (!writing && (changed.length === 0 || alarmsToLookBack(rollout, observed, rollbackable).length === 0)) return step;
+  // Nothing new to remember; or a step that writes nothing and looked nothing up: no write of its own for it.
   if (changed.length === 0 && rollout.alarmTransitionsSeen !== undefined) return step;
+  if (step.next === rollout && alarmsToLookBack(rollout, observed, rollbackable).length === 0) return step;
   const updates = Object.fromEntries(changed.map((name) => [name, observed.alarmTransitions?.[name] ?? '']));
   return { ...step, next: { ...step.next, alarmTransitionsSeen: { ...seen, ...updates } } };
 }

@@ -17,7 +17,7 @@ import {
   type ScheduledAction,
 } from '@aws-sdk/client-application-auto-scaling';
 import type { StepPolicyAlarms, VariantScaling } from '#shared/rollout/rollout-state.ts';
-import { listsNaming } from '#shared/rollout/scaling-alarms.ts';
+import { listsNaming } from '#shared/targets/real-time/scaling-alarms.ts';
 import type { Writer } from './aws-writes.ts';
 import { clientOptions } from './client-options.ts';
 import { alarmsWithActionPrefix, describeMetricAlarms, repointAlarms } from './cloudwatch.ts';

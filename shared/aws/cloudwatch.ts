@@ -10,7 +10,7 @@ import {
 import type { RolloutPolicy } from '#shared/policy/policy-schema.ts';
 import type { AlarmReading, AlarmState } from '#shared/rollout/observed-state.ts';
 import { guardAlarmNamesFor } from '#shared/rollout/rollout-state.ts';
-import { type DescribedAlarm, type Repointing, repointedAlarm } from '#shared/rollout/scaling-alarms.ts';
+import { type DescribedAlarm, type Repointing, repointedAlarm } from '#shared/targets/real-time/scaling-alarms.ts';
 import type { Writer } from './aws-writes.ts';
 import { clientOptions } from './client-options.ts';
 

@@ -14,8 +14,6 @@ import {
   type UpdateEndpointCommandInput,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
-import type { VariantCapacity } from '#shared/rollout/capacity.ts';
-import type { EndpointConfigPlan } from '#shared/rollout/endpoint-configs.ts';
 import type {
   DescribedEndpointConfig,
   DescribedModel,
@@ -25,7 +23,9 @@ import type {
 import type { Tag, VariantSpec } from '#shared/rollout/rollout-state.ts';
 import type { ModelPlan } from '#shared/rollout/rollout-step.ts';
 import { modelOwnership, withStackTag } from '#shared/rollout/stack-ownership.ts';
-import type { VariantWeight } from '#shared/rollout/traffic-split.ts';
+import type { EndpointConfigPlan } from '#shared/targets/endpoints/endpoint-configs.ts';
+import type { VariantCapacity } from '#shared/targets/real-time/capacity.ts';
+import type { VariantWeight } from '#shared/targets/real-time/traffic-split.ts';
 import type { Writer } from './aws-writes.ts';
 import { sagemaker } from './sagemaker.ts';
 

@@ -3,10 +3,10 @@ import { guardAlarmNames } from '#shared/aws/cloudwatch.ts';
 import { startDeliveryPipeline } from '#shared/aws/codepipeline.ts';
 import { archiveRollout, saveRollout } from '#shared/aws/rollout-store.ts';
 import { type GroupPolicy, targetOf } from '#shared/policy/policy-schema.ts';
-import { firstDeploymentPlan } from '#shared/rollout/incumbent-settings.ts';
 import { challengerVariantName, modelNameFor, type Rollout } from '#shared/rollout/rollout-state.ts';
 import type { ApprovedVersion } from '#shared/rollout/start-decision.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
+import { firstDeploymentPlan } from '#shared/targets/endpoints/incumbent-settings.ts';
 import { announceTransition } from './notices.ts';
 
 /**

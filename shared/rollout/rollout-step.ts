@@ -1,8 +1,9 @@
 // The vocabulary of rollout decisions: what a step returns, the actions it may ask for, and the small
 // pure helpers every phase uses. Pure: no AWS, no clock.
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
-import type { VariantCapacity } from './capacity.ts';
-import type { EndpointConfigPlan } from './endpoint-configs.ts';
+import type { EndpointConfigPlan } from '#shared/targets/endpoints/endpoint-configs.ts';
+import type { VariantCapacity } from '#shared/targets/real-time/capacity.ts';
+import type { VariantWeight } from '#shared/targets/real-time/traffic-split.ts';
 import type { AlarmState, Observed, ObservedEndpoint, ObservedIncumbent } from './observed-state.ts';
 import {
   configNameFor,
@@ -14,7 +15,6 @@ import {
   type VariantScaling,
 } from './rollout-state.ts';
 import { stackTagKey } from './stack-ownership.ts';
-import type { VariantWeight } from './traffic-split.ts';
 
 /** CreateModel from the package, with the settings the rollout carries over (VPC, isolation, environment). */
 export interface ModelPlan {

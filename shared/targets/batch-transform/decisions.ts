@@ -3,7 +3,7 @@
 // use). A job that fails or is stopped leaves the published model as it was.
 // https://docs.aws.amazon.com/sagemaker/latest/dg/batch-transform.html
 import { type GroupPolicy, targetOf } from '#shared/policy/policy-schema.ts';
-import { awaitingPipeline, retainAfterCompletion } from '#shared/rollout/forward-steps.ts';
+import { awaitingPipeline, retainAfterCompletion } from '#shared/rollout/common-steps.ts';
 import type { Observed } from '#shared/rollout/observed-state.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
 import {

@@ -5,7 +5,7 @@
 // bakeMinutes is how long the group's alarms may still send clients back to the previous version.
 // https://docs.aws.amazon.com/sagemaker/latest/dg/multi-model-endpoints.html
 import { type GroupPolicy, targetOf } from '#shared/policy/policy-schema.ts';
-import { awaitingPipeline, blockingAlarm, retainAfterCompletion } from '#shared/rollout/forward-steps.ts';
+import { awaitingPipeline, blockingAlarm, retainAfterCompletion } from '#shared/rollout/common-steps.ts';
 import type { Observed } from '#shared/rollout/observed-state.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
 import {

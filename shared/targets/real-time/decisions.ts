@@ -1,14 +1,15 @@
 // A real-time endpoint on instances: the new version is a second production variant beside the
 // incumbent, stepped by weights (capacity first), finalized to a config of its own, rolled back by
-// weights and the incumbent's config. The steps themselves live in rollout/forward-steps.ts and
-// rollout/rollback-steps.ts; this is their order by phase.
+// weights and the incumbent's config. The steps themselves live in forward-steps.ts and
+// rollback-steps.ts, beside this file; this is their order by phase.
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
-import { awaitingPipeline, baking, creating, deploying, finalizing, start } from '#shared/rollout/forward-steps.ts';
+import { awaitingPipeline } from '#shared/rollout/common-steps.ts';
 import type { Observed } from '#shared/rollout/observed-state.ts';
-import { beginRollback, rollingBack } from '#shared/rollout/rollback-steps.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
 import { fail, type RolloutStep, wait } from '#shared/rollout/rollout-step.ts';
+import { beginRollback, rollingBack } from '#shared/targets/real-time/rollback-steps.ts';
 import type { TargetDecisions } from '../target.ts';
+import { baking, creating, deploying, finalizing, start } from './forward-steps.ts';
 
 function step(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
   const endpoint = observed.endpoint;

@@ -4,8 +4,7 @@
 // Deploying until the endpoint serves the new config (Completed) or SageMaker rolled it back (RolledBack,
 // with SageMaker's reason). https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails.html
 import { type GroupPolicy, targetOf } from '#shared/policy/policy-schema.ts';
-import { awaitingPipeline, creating, firstDeployment, retainAfterCompletion } from '#shared/rollout/forward-steps.ts';
-import { firstDeploymentPlan } from '#shared/rollout/incumbent-settings.ts';
+import { awaitingPipeline, retainAfterCompletion } from '#shared/rollout/common-steps.ts';
 import type { Observed, ObservedEndpoint } from '#shared/rollout/observed-state.ts';
 import { configNameFor, type Rollout } from '#shared/rollout/rollout-state.ts';
 import {
@@ -22,6 +21,8 @@ import {
   rollingBackNotice,
   wait,
 } from '#shared/rollout/rollout-step.ts';
+import { firstDeploymentPlan } from '#shared/targets/endpoints/incumbent-settings.ts';
+import { creating, firstDeployment } from '#shared/targets/real-time/forward-steps.ts';
 import type { RollbackCause, TargetDecisions } from '../target.ts';
 import { deploymentConfigFor } from './deployment-config.ts';
 import { firstServerlessVariant, planFromServerlessIncumbent, serverlessConfig } from './plan.ts';

@@ -2,7 +2,9 @@
 // fields (its name kept: guardrails require the new config to keep it), the model's settings and tags.
 // The policy's `serverless` sets the memory and concurrency. Pure.
 import type { GroupPolicy, ServerlessTarget } from '#shared/policy/policy-schema.ts';
-import type { EndpointConfigPlan } from '#shared/rollout/endpoint-configs.ts';
+import type { ObservedIncumbent } from '#shared/rollout/observed-state.ts';
+import type { ChallengerPlan, Rollout, VariantSpec } from '#shared/rollout/rollout-state.ts';
+import type { EndpointConfigPlan } from '#shared/targets/endpoints/endpoint-configs.ts';
 import {
   modelCarryOver,
   modelRefusal,
@@ -10,9 +12,7 @@ import {
   serverlessConfigOf,
   userTags,
   variantSettingsOf,
-} from '#shared/rollout/incumbent-settings.ts';
-import type { ObservedIncumbent } from '#shared/rollout/observed-state.ts';
-import type { ChallengerPlan, Rollout, VariantSpec } from '#shared/rollout/rollout-state.ts';
+} from '#shared/targets/endpoints/incumbent-settings.ts';
 
 /** The variant name of a first serverless deployment, kept by every version after it. */
 export const firstServerlessVariant = 'AllTraffic';

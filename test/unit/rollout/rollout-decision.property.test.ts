@@ -23,7 +23,7 @@ import {
   type VariantSpec,
 } from '#shared/rollout/rollout-state.ts';
 import { weightsSetBy } from '#shared/rollout/rollout-step.ts';
-import type { VariantWeight } from '#shared/rollout/traffic-split.ts';
+import type { VariantWeight } from '#shared/targets/real-time/traffic-split.ts';
 import { plainChallengerPlan } from '../../support/rollout-records.ts';
 
 // ---------------------------------------------------------------------------------------------

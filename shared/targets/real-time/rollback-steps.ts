@@ -1,10 +1,8 @@
 // The steps that take a rollout back: weights (and the incumbents' instances) back at once, then the
 // incumbent's own config, then a check that the endpoint is as it was before a rollback counts as done.
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
-import { incumbentShortfalls } from './capacity.ts';
-import { restoreConfig } from './endpoint-configs.ts';
-import type { Observed, ObservedEndpoint } from './observed-state.ts';
-import { configNameFor, type Rollout } from './rollout-state.ts';
+import type { Observed, ObservedEndpoint } from '#shared/rollout/observed-state.ts';
+import { configNameFor, type Rollout } from '#shared/rollout/rollout-state.ts';
 import {
   guardCleanup,
   holdWithNotice,
@@ -16,7 +14,9 @@ import {
   sharesOf,
   transitionalConfigs,
   wait,
-} from './rollout-step.ts';
+} from '#shared/rollout/rollout-step.ts';
+import { restoreConfig } from '#shared/targets/endpoints/endpoint-configs.ts';
+import { incumbentShortfalls } from './capacity.ts';
 import { missingScaling, registeredOn, scalingGaps } from './scaling-moves.ts';
 import { trafficSplit } from './traffic-split.ts';
 

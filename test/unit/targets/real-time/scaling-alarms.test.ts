@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StepPolicyAlarms } from '#shared/rollout/rollout-state.ts';
-import { listsNaming, type Repointing, repointedAlarm } from '#shared/rollout/scaling-alarms.ts';
+import { listsNaming, type Repointing, repointedAlarm } from '#shared/targets/real-time/scaling-alarms.ts';
 
 const policyArn = (id: string, variant = 'fraud-detector-1', name = 'scale-out') =>
   `arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:${id}:resource/sagemaker/endpoint/fraud-prod/variant/${variant}:policyName/${name}`;

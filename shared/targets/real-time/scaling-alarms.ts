@@ -4,7 +4,7 @@
 // CloudWatch alarm". So an alarm must be re-pointed whenever a step policy is put back or moved. Pure.
 // https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PutScalingPolicy.html
 // https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeleteScalingPolicy.html
-import type { AlarmActionList, StepPolicyAlarms } from './rollout-state.ts';
+import type { AlarmActionList, StepPolicyAlarms } from '#shared/rollout/rollout-state.ts';
 import { renameVariantDimension } from './scaling-moves.ts';
 
 export const alarmActionLists: readonly AlarmActionList[] = ['AlarmActions', 'OKActions', 'InsufficientDataActions'];

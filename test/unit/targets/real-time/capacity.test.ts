@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { ObservedEndpoint } from '#shared/rollout/observed-state.ts';
+import type { ChallengerPlan } from '#shared/rollout/rollout-state.ts';
 import {
   challengerInstancesAt,
   challengerShortfall,
@@ -7,10 +9,8 @@ import {
   incumbentShortfalls,
   servingInstanceCount,
   withLiveBaseline,
-} from '#shared/rollout/capacity.ts';
-import type { ObservedEndpoint } from '#shared/rollout/observed-state.ts';
-import type { ChallengerPlan } from '#shared/rollout/rollout-state.ts';
-import { plainChallengerPlan, rolloutRecord } from '../../support/rollout-records.ts';
+} from '#shared/targets/real-time/capacity.ts';
+import { plainChallengerPlan, rolloutRecord } from '../../../support/rollout-records.ts';
 
 const plan = (changes: Partial<ChallengerPlan>): ChallengerPlan => ({ ...plainChallengerPlan, ...changes });
 

@@ -1,13 +1,9 @@
 // The steps that take a rollout forward: start, deploy, bake each step, finalize, complete.
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
-import { abTestVerdict, bakeMinutesOf, isAbTestSplit } from './analysis.ts';
-import { challengerInstancesAt, challengerShortfall, withLiveBaseline } from './capacity.ts';
-import { canaryConfig, type EndpointConfigPlan, finalConfig, shadowConfig } from './endpoint-configs.ts';
-import { abTestUnderway, judgeEvidence, rollBackOnEvidence, waitForEvidence, withAnalysis } from './evidence-steps.ts';
-import { firstDeploymentPlan, planFromIncumbent } from './incumbent-settings.ts';
-import type { Observed, ObservedEndpoint } from './observed-state.ts';
-import { beginRollback } from './rollback-steps.ts';
-import { configNameFor, type RetainedVersion, type Rollout, type VariantScaling } from './rollout-state.ts';
+import { abTestVerdict, bakeMinutesOf, isAbTestSplit } from '#shared/rollout/analysis.ts';
+import { blockingAlarm, retainAfterCompletion } from '#shared/rollout/common-steps.ts';
+import type { Observed, ObservedEndpoint } from '#shared/rollout/observed-state.ts';
+import { configNameFor, type Rollout, type VariantScaling } from '#shared/rollout/rollout-state.ts';
 import {
   changedSinceRequest,
   createChallengerModel,
@@ -27,7 +23,17 @@ import {
   transitionalConfigs,
   wait,
   weightsMatch,
-} from './rollout-step.ts';
+} from '#shared/rollout/rollout-step.ts';
+import {
+  canaryConfig,
+  type EndpointConfigPlan,
+  finalConfig,
+  shadowConfig,
+} from '#shared/targets/endpoints/endpoint-configs.ts';
+import { firstDeploymentPlan, planFromIncumbent } from '#shared/targets/endpoints/incumbent-settings.ts';
+import { challengerInstancesAt, challengerShortfall, withLiveBaseline } from './capacity.ts';
+import { abTestUnderway, judgeEvidence, rollBackOnEvidence, waitForEvidence, withAnalysis } from './evidence-steps.ts';
+import { beginRollback } from './rollback-steps.ts';
 import { registeredOn, scalingForChallenger, stepScalingNote } from './scaling-moves.ts';
 import { trafficSplit } from './traffic-split.ts';
 
@@ -176,11 +182,6 @@ export function deploying(
   return updateDidNotLand(group, rollout, endpoint, observed, now, requestUpdate(group, rollout, plan));
 }
 
-export function blockingAlarm(group: GroupPolicy, rollout: Rollout, observed: Observed): string | undefined {
-  if (group.rollout.insufficientDataIsOk) return undefined;
-  return rollout.watchedAlarms.find((name) => observed.alarms[name] === 'INSUFFICIENT_DATA');
-}
-
 /** Capacity first, then traffic: the challenger has its share of instances before its share of requests. */
 function moveTraffic(rollout: Rollout, endpoint: ObservedEndpoint, percent: number): RolloutAction | undefined {
   const shortfall = challengerShortfall(rollout, endpoint, percent);
@@ -309,25 +310,6 @@ function nextStep(
   return { next, actions: notices, note: 'finalizing' };
 }
 
-export function retainAfterCompletion(
-  group: GroupPolicy,
-  rollout: Rollout,
-): { kept: RetainedVersion[]; released: RetainedVersion[] } {
-  const current = {
-    packageVersion: rollout.packageVersion,
-    packageArn: rollout.packageArn,
-    modelName: rollout.challengerModel,
-    configName: rollout.targetConfigName,
-  };
-  const all = [
-    current,
-    ...rollout.retainedVersions.filter((version) => version.packageVersion !== rollout.packageVersion),
-  ];
-  // The current version plus the configured number before it; the previous one is always among them.
-  const keep = 1 + group.rollout.keepPreviousVersions;
-  return { kept: all.slice(0, keep), released: all.slice(keep) };
-}
-
 function complete(group: GroupPolicy, rollout: Rollout, now: string, note: string): RolloutStep {
   const { kept, released } = retainAfterCompletion(group, rollout);
   const transitional = transitionalConfigs(group, rollout);
@@ -396,15 +378,4 @@ export function creating(
     return fail(rollout, now, `endpoint creation failed: ${endpoint.failureReason ?? 'no reason given'}`);
   if (endpoint.status !== 'InService') return wait(rollout, `waiting: the endpoint is ${endpoint.status}`);
   return complete(group, rollout, now, 'completed: first deployment of the endpoint');
-}
-
-export function awaitingPipeline(rollout: Rollout, pipelineStatus: string | undefined, now: string): RolloutStep {
-  if (pipelineStatus === 'Succeeded') {
-    const note = 'the delivery pipeline succeeded';
-    return { next: moveTo(rollout, 'Starting', now, note), actions: [], note };
-  }
-  if (pipelineStatus === 'Failed' || pipelineStatus === 'Stopped' || pipelineStatus === 'Superseded') {
-    return fail(rollout, now, `the delivery pipeline ended ${pipelineStatus}; the endpoint was not touched`);
-  }
-  return wait(rollout, `waiting for the delivery pipeline (${pipelineStatus ?? 'unknown'})`);
 }

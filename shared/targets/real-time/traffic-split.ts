@@ -1,4 +1,4 @@
-import type { VariantSpec } from './rollout-state.ts';
+import type { VariantSpec } from '#shared/rollout/rollout-state.ts';
 
 export interface VariantWeight {
   readonly VariantName: string;

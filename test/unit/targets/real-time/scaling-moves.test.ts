@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { StepPolicyAlarms, VariantScaling } from '#shared/rollout/rollout-state.ts';
-import { missingScaling, scalingForChallenger, scalingGaps, stepScalingNote } from '#shared/rollout/scaling-moves.ts';
+import {
+  missingScaling,
+  scalingForChallenger,
+  scalingGaps,
+  stepScalingNote,
+} from '#shared/targets/real-time/scaling-moves.ts';
 
 const customMetric = {
   PolicyName: 'cpu',

@@ -2,7 +2,7 @@
 // instance type of) a variant still registered as a scalable target, so the documented order is:
 // delete the policies and deregister, update, register the new variant and put the policies back.
 // https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html  Pure.
-import type { StepPolicyAlarms, VariantScaling, VariantSpec } from './rollout-state.ts';
+import type { StepPolicyAlarms, VariantScaling, VariantSpec } from '#shared/rollout/rollout-state.ts';
 
 export type ObservedScaling = Readonly<Record<string, VariantScaling>>;
 

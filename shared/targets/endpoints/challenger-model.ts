@@ -3,8 +3,8 @@
 // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModel.html
 // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
-import type { DescribedModel } from './observed-state.ts';
-import type { ChallengerPlan } from './rollout-state.ts';
+import type { DescribedModel } from '#shared/rollout/observed-state.ts';
+import type { ChallengerPlan } from '#shared/rollout/rollout-state.ts';
 
 type Fields = Readonly<Record<string, unknown>>;
 type Environment = Readonly<Record<string, string>>;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { VariantSpec } from '#shared/rollout/rollout-state.ts';
-import { trafficSplit, type VariantWeight } from '#shared/rollout/traffic-split.ts';
+import { trafficSplit, type VariantWeight } from '#shared/targets/real-time/traffic-split.ts';
 
 const challenger = 'fraud-detector-7';
 const percents = [0, 1, 33, 50, 99, 100] as const;

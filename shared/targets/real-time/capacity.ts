@@ -1,8 +1,8 @@
 // How many instances each side needs, so the endpoint never serves a share of its traffic on fewer
 // instances than that share had before the rollout. Pure.
-import type { ObservedEndpoint } from './observed-state.ts';
-import type { ChallengerPlan, Rollout } from './rollout-state.ts';
-import { sharesOf } from './rollout-step.ts';
+import type { ObservedEndpoint } from '#shared/rollout/observed-state.ts';
+import type { ChallengerPlan, Rollout } from '#shared/rollout/rollout-state.ts';
+import { sharesOf } from '#shared/rollout/rollout-step.ts';
 
 /** The incumbents' live instance count now: what serves with weight, as DescribeEndpoint reports it. */
 export function servingInstanceCount(endpoint: ObservedEndpoint, variantNames: readonly string[]): number {

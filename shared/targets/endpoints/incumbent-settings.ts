@@ -3,9 +3,9 @@
 // and the model we write, except the few that name the incumbent itself (the model: challenger-model.ts).
 // What cannot be carried refuses the rollout with the field's name. Pure.
 import { type GroupPolicy, type ServerlessTarget, targetOf } from '#shared/policy/policy-schema.ts';
+import type { DescribedModel, ObservedEndpoint, ObservedIncumbent } from '#shared/rollout/observed-state.ts';
+import type { ChallengerPlan, Tag, VariantSpec } from '#shared/rollout/rollout-state.ts';
 import { challengerModel, containerRefusal } from './challenger-model.ts';
-import type { DescribedModel, ObservedEndpoint, ObservedIncumbent } from './observed-state.ts';
-import type { ChallengerPlan, Tag, VariantSpec } from './rollout-state.ts';
 
 /** The containers of the package's inference specification, in order, as DescribeModelPackage gives them. */
 export type PackageContainers = readonly Readonly<Record<string, unknown>>[];

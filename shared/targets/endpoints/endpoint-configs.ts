@@ -1,6 +1,6 @@
-import { challengerInstancesAt } from './capacity.ts';
-import type { Rollout, Tag, VariantSpec } from './rollout-state.ts';
-import { trafficSplit } from './traffic-split.ts';
+import type { Rollout, Tag, VariantSpec } from '#shared/rollout/rollout-state.ts';
+import { challengerInstancesAt } from '#shared/targets/real-time/capacity.ts';
+import { trafficSplit } from '#shared/targets/real-time/traffic-split.ts';
 
 /**
  * An endpoint config a rollout writes, as data. Every one carries the incumbent config's settings

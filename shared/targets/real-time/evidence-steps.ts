@@ -9,11 +9,11 @@ import {
   bakeMinutesOf,
   isAbTestSplit,
   judgeAnalysis,
-} from './analysis.ts';
-import type { Observed, ObservedEndpoint } from './observed-state.ts';
+} from '#shared/rollout/analysis.ts';
+import type { Observed, ObservedEndpoint } from '#shared/rollout/observed-state.ts';
+import type { Rollout } from '#shared/rollout/rollout-state.ts';
+import { notify, type RolloutStep, wait } from '#shared/rollout/rollout-step.ts';
 import { beginRollback } from './rollback-steps.ts';
-import type { Rollout } from './rollout-state.ts';
-import { notify, type RolloutStep, wait } from './rollout-step.ts';
 
 /** The verdict on what this tick read; undefined: the policy asks for no analysis. */
 export function judgeEvidence(

@@ -3,9 +3,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { groupPolicySchema } from '#shared/policy/policy-schema.ts';
-import { codePathVariables, containerFields, environmentFor } from '#shared/rollout/challenger-model.ts';
-import { firstDeploymentPlan, planFromIncumbent } from '#shared/rollout/incumbent-settings.ts';
 import type { ObservedEndpoint, ObservedIncumbent } from '#shared/rollout/observed-state.ts';
+import { codePathVariables, containerFields, environmentFor } from '#shared/targets/endpoints/challenger-model.ts';
+import { firstDeploymentPlan, planFromIncumbent } from '#shared/targets/endpoints/incumbent-settings.ts';
 
 const group = groupPolicySchema.parse({
   endpointName: 'e',

@@ -5,13 +5,14 @@
 import type { Writer } from '#shared/aws/aws-writes.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import type { AlarmReading, Observed } from '#shared/rollout/observed-state.ts';
+import type { RollbackCause } from '#shared/rollout/rollout-outcome.ts';
 import type { Phase, Rollout } from '#shared/rollout/rollout-state.ts';
 import type { RolloutAction, RolloutStep } from '#shared/rollout/rollout-step.ts';
 import type { Settings } from '#shared/runtime/settings.ts';
 
 export type TargetKind = 'real-time' | 'serverless' | 'multi-model' | 'batch-transform';
 
-export type RollbackCause = NonNullable<Rollout['rollbackCause']>;
+export type { RollbackCause } from '#shared/rollout/rollout-outcome.ts';
 
 /** What a target's phases do. Pure: no AWS, no clock. */
 export interface TargetDecisions {

@@ -5,17 +5,10 @@
 import { type GroupPolicy, targetOf } from '#shared/policy/policy-schema.ts';
 import { awaitingPipeline, retainAfterCompletion } from '#shared/rollout/common-steps.ts';
 import type { Observed } from '#shared/rollout/observed-state.ts';
+import { endRollback, type RollbackCause } from '#shared/rollout/rollout-outcome.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
-import {
-  createChallengerModel,
-  fail,
-  moveTo,
-  notify,
-  type RolloutAction,
-  type RolloutStep,
-  wait,
-} from '#shared/rollout/rollout-step.ts';
-import type { RollbackCause, TargetDecisions } from '../target.ts';
+import { createChallengerModel, fail, moveTo, notify, type RolloutStep, wait } from '#shared/rollout/rollout-step.ts';
+import type { TargetDecisions } from '../target.ts';
 
 /** The parameter scheduled batch jobs read, by the group: `<prefix>/batch-model/<group>` once the driver prefixes it. */
 export const batchModelParameterOf = (groupName: string) => `batch-model/${groupName}`;
@@ -114,12 +107,10 @@ function running(group: GroupPolicy, rollout: Rollout, observed: Observed, now: 
       note,
     };
   }
+  // A job that fails says nothing the rules can judge (an empty input prefix, a container error): the
+  // rollout failed, the version is not rejected (rollout-outcome.ts).
   const reason = `transform job ${name} ended ${job.status}: ${job.failureReason ?? 'no reason given'}`;
-  const rejection: RolloutAction[] = group.rollout.rejectOnRollback
-    ? [{ kind: 'rejectPackage', reason: `sagemaker-rollout: ${reason}` }]
-    : [];
   return fail(rollout, now, `${reason}; the published batch model is unchanged`, [
-    ...rejection,
     { kind: 'deleteModels', modelNames: [rollout.challengerModel] },
   ]);
 }
@@ -134,29 +125,29 @@ function step(group: GroupPolicy, rollout: Rollout, observed: Observed, now: str
       return running(group, rollout, observed, now);
     case 'RollingBack':
       // A person aborted it (operator-commands.ts records RollingBack): stop the job.
-      return stop(rollout, observed, now, rollout.reason ?? 'aborted', rollout.rollbackCause ?? 'operator');
+      return stop(group, rollout, observed, now, rollout.reason ?? 'aborted', rollout.rollbackCause ?? 'operator');
     default:
       return wait(rollout, `${rollout.phase}: nothing to do`);
   }
 }
 
 /** The job is stopped if it runs; the published batch model stays as it was. */
-function stop(rollout: Rollout, observed: Observed, now: string, reason: string, cause: RollbackCause): RolloutStep {
+function stop(
+  group: GroupPolicy,
+  rollout: Rollout,
+  observed: Observed,
+  now: string,
+  reason: string,
+  cause: RollbackCause,
+): RolloutStep {
   const name = rollout.transformJobName;
   const inFlight = observed.transformJob?.status === 'InProgress';
-  const phase = cause === 'operator' ? 'RolledBack' : 'Failed';
-  return {
-    next: moveTo(rollout, phase, now, `stopped: ${reason}`, { reason, rollbackCause: cause }),
-    actions: [
-      ...(name !== undefined && inFlight ? [{ kind: 'stopTransformJob', jobName: name } as const] : []),
-      notify(
-        rollout,
-        phase === 'Failed' ? 'failed' : 'was stopped',
-        `The published batch model is unchanged. Reason: ${reason}`,
-      ),
-    ],
+  return endRollback(group, { ...rollout, reason, rollbackCause: cause }, now, {
+    serves: 'The published batch model is unchanged',
+    restore: name !== undefined && inFlight ? [{ kind: 'stopTransformJob', jobName: name }] : [],
+    cleanup: [],
     note: `stopped: ${reason}`,
-  };
+  });
 }
 
 export const batchTransformDecisions: TargetDecisions = {
@@ -164,5 +155,5 @@ export const batchTransformDecisions: TargetDecisions = {
   rollbackablePhases: [],
   deadlinePhases: ['Starting'],
   step,
-  rollback: (_group, rollout, observed, now, reason, cause) => stop(rollout, observed, now, reason, cause),
+  rollback: (group, rollout, observed, now, reason, cause) => stop(group, rollout, observed, now, reason, cause),
 };

@@ -7,6 +7,7 @@
 import { type GroupPolicy, targetOf } from '#shared/policy/policy-schema.ts';
 import { awaitingPipeline, blockingAlarm, retainAfterCompletion } from '#shared/rollout/common-steps.ts';
 import type { Observed } from '#shared/rollout/observed-state.ts';
+import { endRollback, type RollbackCause } from '#shared/rollout/rollout-outcome.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
 import {
   elapsedMinutes,
@@ -22,7 +23,7 @@ import {
   type RolloutStep,
   wait,
 } from '#shared/rollout/rollout-step.ts';
-import type { RollbackCause, TargetDecisions } from '../target.ts';
+import type { TargetDecisions } from '../target.ts';
 
 /** The SSM parameter clients read: `<prefix>/target-model/<group>`. */
 export function targetModelParameter(parameterPrefix: string, groupName: string): string {
@@ -149,33 +150,16 @@ function rollBack(
 ): RolloutStep {
   const target = mme(group);
   const previous = rollout.previousTargetModel;
-  const phase = cause === 'deadline' ? 'Failed' : 'RolledBack';
-  const next = moveTo(rollout, phase, now, `rolled back: ${reason}`, { reason, rollbackCause: cause });
-  const rejection: RolloutAction[] =
-    cause === 'alarm' && group.rollout.rejectOnRollback
-      ? [
-          {
-            kind: 'rejectPackage',
-            reason: `sagemaker-rollout rolled back ${rollout.groupName} on ${target.endpointName}: ${reason}`,
-          },
-        ]
-      : [];
-  return {
-    next,
-    actions: [
+  return endRollback(group, { ...rollout, reason, rollbackCause: cause }, now, {
+    serves: `Clients are told to use ${previous ?? 'no model (this was the first version)'} again`,
+    restore: [
       previous === undefined
         ? ({ kind: 'deleteParameter', name: parameterOfGroup(rollout) } as const)
         : publish(rollout, previous, `sagemaker-rollout: ${rollout.groupName} rolled back`),
-      ...rejection,
-      { kind: 'deleteArtifacts', uris: [`${target.modelPrefix}${rollout.targetModel}`] },
-      notify(
-        rollout,
-        phase === 'Failed' ? 'failed' : 'was rolled back',
-        `Clients are told to use ${previous ?? 'no model (this was the first version)'} again. Reason: ${reason}`,
-      ),
     ],
+    cleanup: [{ kind: 'deleteArtifacts', uris: [`${target.modelPrefix}${rollout.targetModel}`] }],
     note: `clients use ${previous ?? 'no model'} again`,
-  };
+  });
 }
 
 function step(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {

@@ -2,12 +2,12 @@
 // incumbent's own config, then a check that the endpoint is as it was before a rollback counts as done.
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import type { Observed, ObservedEndpoint } from '#shared/rollout/observed-state.ts';
+import { endRollback } from '#shared/rollout/rollout-outcome.ts';
 import { configNameFor, type Rollout } from '#shared/rollout/rollout-state.ts';
 import {
   guardCleanup,
   holdWithNotice,
   moveTo,
-  notify,
   type RolloutAction,
   type RolloutStep,
   rollingBackNotice,
@@ -20,42 +20,19 @@ import { incumbentShortfalls } from './capacity.ts';
 import { missingScaling, registeredOn, scalingGaps } from './scaling-moves.ts';
 import { trafficSplit } from './traffic-split.ts';
 
-function rejection(group: GroupPolicy, rollout: Rollout): RolloutAction[] {
-  // Only the evidence says the model is bad: an alarm, or its metrics against the incumbent's.
-  const evidence = rollout.rollbackCause === 'alarm' || rollout.rollbackCause === 'analysis';
-  if (!group.rollout.rejectOnRollback || !evidence) return [];
-  return [
-    {
-      kind: 'rejectPackage',
-      reason: `sagemaker-rollout rolled back ${rollout.endpointName}: ${rollout.reason ?? 'rolled back'}`,
-    },
-  ];
-}
-
 /** The endpoint serves the incumbent again, verified: the rollout ends, cleans up and says so. */
 function finishRollback(group: GroupPolicy, rollout: Rollout, endpoint: ObservedEndpoint, now: string): RolloutStep {
-  const reason = rollout.reason ?? 'rolled back';
-  // A rollback for a missed deadline says nothing of the model: the rollout failed, not the version.
-  const phase = rollout.rollbackCause === 'deadline' ? 'Failed' : 'RolledBack';
-  const next = moveTo(rollout, phase, now, `rolled back: ${reason}`);
   const reachedFinal = rollout.history.some((entry) => entry.phase === 'Finalizing');
   const final = reachedFinal ? [configNameFor(rollout.endpointName, rollout.packageVersion, 'final')] : [];
-  return {
-    next,
-    actions: [
-      // Rejected once the incumbent serves again; a final step is retried until all of it succeeds.
-      ...rejection(group, rollout),
+  return endRollback(group, rollout, now, {
+    serves: `All traffic is back on ${endpoint.configName}, verified: the incumbent variants alone, at their instance counts, their auto scaling in place`,
+    cleanup: [
       ...guardCleanup(rollout),
       { kind: 'deleteEndpointConfigs', configNames: [...transitionalConfigs(group, rollout), ...final] },
       { kind: 'deleteModels', modelNames: [rollout.challengerModel] },
-      notify(
-        rollout,
-        phase === 'Failed' ? 'failed' : 'was rolled back',
-        `All traffic is back on ${endpoint.configName}, verified: the incumbent variants alone, at their instance counts, their auto scaling in place. Reason: ${reason}`,
-      ),
     ],
     note: `rolled back to ${endpoint.configName}`,
-  };
+  });
 }
 
 /** What still differs from the endpoint as it was before the rollout, and the actions that repair it. */

@@ -6,6 +6,7 @@
 import { type GroupPolicy, targetOf } from '#shared/policy/policy-schema.ts';
 import { awaitingPipeline, retainAfterCompletion } from '#shared/rollout/common-steps.ts';
 import type { Observed, ObservedEndpoint } from '#shared/rollout/observed-state.ts';
+import { endRollback } from '#shared/rollout/rollout-outcome.ts';
 import { configNameFor, type Rollout } from '#shared/rollout/rollout-state.ts';
 import {
   changedSinceRequest,
@@ -16,14 +17,13 @@ import {
   holdForOwnership,
   moveTo,
   notify,
-  type RolloutAction,
   type RolloutStep,
   rollingBackNotice,
   wait,
 } from '#shared/rollout/rollout-step.ts';
 import { firstDeploymentPlan } from '#shared/targets/endpoints/incumbent-settings.ts';
 import { creating, firstDeployment } from '#shared/targets/real-time/forward-steps.ts';
-import type { RollbackCause, TargetDecisions } from '../target.ts';
+import type { TargetDecisions } from '../target.ts';
 import { deploymentConfigFor } from './deployment-config.ts';
 import { firstServerlessVariant, planFromServerlessIncumbent, serverlessConfig } from './plan.ts';
 
@@ -98,33 +98,16 @@ function complete(group: GroupPolicy, rollout: Rollout, now: string): RolloutSte
   };
 }
 
-function rejection(group: GroupPolicy, rollout: Rollout, cause: RollbackCause): RolloutAction[] {
-  if (!group.rollout.rejectOnRollback || cause !== 'alarm') return [];
-  return [
-    { kind: 'rejectPackage', reason: `sagemaker-rollout rolled back ${rollout.endpointName}: ${rollout.reason}` },
-  ];
-}
-
 /** The endpoint serves the old version again: the rollout ends, removes what it made and says why. */
 function rolledBack(group: GroupPolicy, rollout: Rollout, endpoint: ObservedEndpoint, now: string): RolloutStep {
-  const cause = rollout.rollbackCause ?? 'failed-update';
-  const reason = rollout.reason ?? 'rolled back';
-  // Only an alarm says the model is bad; a timeout, a failed update or a person does not.
-  const phase = cause === 'alarm' || cause === 'operator' ? 'RolledBack' : 'Failed';
-  return {
-    next: moveTo(rollout, phase, now, `rolled back: ${reason}`, { waitingFor: undefined }),
-    actions: [
-      ...rejection(group, rollout, cause),
+  return endRollback(group, rollout, now, {
+    serves: `The endpoint serves ${endpoint.configName} again`,
+    cleanup: [
       { kind: 'deleteEndpointConfigs', configNames: [rollout.targetConfigName] },
       { kind: 'deleteModels', modelNames: [rollout.challengerModel] },
-      notify(
-        rollout,
-        phase === 'Failed' ? 'failed' : 'was rolled back',
-        `The endpoint serves ${endpoint.configName} again. Reason: ${reason}`,
-      ),
     ],
     note: `rolled back to ${endpoint.configName}`,
-  };
+  });
 }
 
 /** Which watched alarm SageMaker's reason, or CloudWatch, says was firing: the rollback is the model's fault. */

@@ -6,13 +6,15 @@ import { announceTransition } from '#shared/engine/notices.ts';
 import { reconcileEndpoint } from '#shared/engine/reconcile.ts';
 import { BadInputError, RaceLostError } from '#shared/errors.ts';
 import { endpointName as endpointNameSchema } from '#shared/policy/policy-schema.ts';
+import { applyOperatorCommand, type OperatorCommand } from '#shared/rollout/operator-commands.ts';
 import { decisionTime } from '#shared/rollout/rollout-clock.ts';
 import { isActive, type Rollout } from '#shared/rollout/rollout-state.ts';
 import { type RunContext, wallClockOf } from '#shared/runtime/run-context.ts';
+import { driverFor } from '#shared/targets/drivers.ts';
 import { type StatusView, statusLines, statusView, waitingWords } from './status-view.ts';
 
 function describeRollout(rollout: Rollout): string {
-  const stepped = (rollout.target ?? 'real-time') === 'real-time' && rollout.stage === 'canary';
+  const stepped = driverFor(rollout).decisions.capabilities.weights && rollout.stage === 'canary';
   const step = rollout.phase === 'Baking' && stepped ? ` step ${rollout.stepIndex + 1}` : '';
   // What clients or scheduled jobs are pointed at, for the targets that point rather than shift traffic.
   const pointer =
@@ -117,14 +119,17 @@ async function changeActive(
   context: RunContext,
   endpointName: string,
   commandTime: string,
-  change: (rollout: Rollout, at: string) => Rollout,
+  command: OperatorCommand,
+  who: string,
   retry = false,
 ): Promise<Rollout> {
   for (let attempt = 1; ; attempt += 1) {
     const rollout = await activeRollout(context, endpointName);
     const at = decisionTime(commandTime, rollout, wallClockOf(context));
+    const outcome = applyOperatorCommand(driverFor(rollout).decisions.capabilities, rollout, command, who, at);
+    if ('refused' in outcome) throw new BadInputError(outcome.refused);
     try {
-      return await saveChange(context, rollout, change(rollout, at), at);
+      return await saveChange(context, rollout, outcome.next, at);
     } catch (error) {
       if (!(error instanceof RaceLostError)) throw error;
       if (!retry || attempt >= abortAttempts) throw raceLost(endpointName);
@@ -132,26 +137,13 @@ async function changeActive(
   }
 }
 
-function withNote(rollout: Rollout, at: string, note: string, changes: Partial<Rollout>, actor: string): Rollout {
-  const entry = { at, phase: changes.phase ?? rollout.phase, note, actor };
-  return { ...rollout, ...changes, history: [...rollout.history, entry] };
-}
-
-/** Holds the rollout at its current step; alarms still roll it back. */
+/** Holds the rollout at its current step, where its target can be held; alarms still roll it back. */
 export async function pauseRollout(context: RunContext, endpointName: string, who: string, now: string) {
-  return describeRollout(
-    await changeActive(context, endpointName, now, (rollout, at) =>
-      rollout.paused ? rollout : withNote(rollout, at, `paused by ${who}`, { paused: true }, who),
-    ),
-  );
+  return describeRollout(await changeActive(context, endpointName, now, { kind: 'pause' }, who));
 }
 
 export async function resumeRollout(context: RunContext, endpointName: string, who: string, now: string) {
-  return describeRollout(
-    await changeActive(context, endpointName, now, (rollout, at) =>
-      rollout.paused ? withNote(rollout, at, `resumed by ${who}`, { paused: false }, who) : rollout,
-    ),
-  );
+  return describeRollout(await changeActive(context, endpointName, now, { kind: 'resume' }, who));
 }
 
 /** The first step of what a command decided, taken at once rather than at the next tick. */
@@ -169,28 +161,7 @@ export async function abortRollout(
   now: string,
 ) {
   const why = checkedText('--reason', reason);
-  await changeActive(
-    context,
-    endpointName,
-    now,
-    (rollout, at) => {
-      if (rollout.phase === 'RollingBack') return rollout;
-      if (rollout.phase === 'Creating') {
-        throw new BadInputError(`endpoint ${endpointName}: a first deployment has no earlier version to roll back to`);
-      }
-      const note = `aborted by ${who}: ${why}`;
-      // Before the endpoint was touched there is nothing to roll back: the rollout simply fails.
-      const untouched = rollout.phase === 'AwaitingPipeline' || rollout.phase === 'Starting';
-      return withNote(
-        rollout,
-        at,
-        note,
-        { phase: untouched ? 'Failed' : 'RollingBack', phaseSince: at, reason: note, rollbackCause: 'operator' },
-        who,
-      );
-    },
-    true,
-  );
+  await changeActive(context, endpointName, now, { kind: 'abort', reason: why }, who, true);
   return actNow(context, endpointName, now);
 }
 
@@ -208,17 +179,11 @@ export async function promoteRollout(
 ) {
   const why = checkedText('--reason', reason);
   const rollout = await activeRollout(context, endpointName);
-  if ((rollout.target ?? 'real-time') !== 'real-time') {
-    throw new BadInputError(
-      `endpoint ${endpointName}: promote moves a real-time endpoint's traffic; a ${rollout.target} rollout has no steps to skip`,
-    );
-  }
-  if (rollout.phase !== 'Deploying' && rollout.phase !== 'Baking') {
-    throw new BadInputError(
-      `endpoint ${endpointName}: v${rollout.packageVersion} is ${rollout.phase}; only a rollout that is deploying or baking can be promoted`,
-    );
-  }
-  if (rollout.promotedBy !== undefined) return describeRollout(rollout);
+  const at = decisionTime(now, rollout, wallClockOf(context));
+  const capabilities = driverFor(rollout).decisions.capabilities;
+  const outcome = applyOperatorCommand(capabilities, rollout, { kind: 'promote', reason: why }, who, at);
+  if ('refused' in outcome) throw new BadInputError(outcome.refused);
+  if (outcome.next === rollout) return describeRollout(rollout);
   const alarmNames = [...new Set([...rollout.watchedAlarms, ...rollout.guardAlarms])];
   const readings = await readAlarms(alarmNames);
   const notOk = alarmNames.filter((name) => readings[name]?.state !== 'OK');
@@ -226,12 +191,8 @@ export async function promoteRollout(
     const states = notOk.map((name) => `${name} is ${readings[name]?.state ?? 'missing'}`).join(', ');
     throw new BadInputError(`endpoint ${endpointName}: not promoted: ${states}; promote needs every alarm OK`);
   }
-  const note = `promoted by ${who}: ${why}`;
-  const at = decisionTime(now, rollout, wallClockOf(context));
-  await saveChange(context, rollout, withNote(rollout, at, note, { promotedBy: who, paused: false }, who), at).catch(
-    (error: unknown) => {
-      throw error instanceof RaceLostError ? raceLost(endpointName) : error;
-    },
-  );
+  await saveChange(context, rollout, outcome.next, at).catch((error: unknown) => {
+    throw error instanceof RaceLostError ? raceLost(endpointName) : error;
+  });
   return actNow(context, endpointName, now);
 }

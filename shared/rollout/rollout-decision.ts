@@ -3,11 +3,10 @@
 // What is the same for every target is decided here (a finished rollout, an alarm, the deadline);
 // what each phase does on the target is the target's (targets/target.ts).
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
-import { realTimeDecisions } from '#shared/targets/real-time/decisions.ts';
 import type { TargetDecisions } from '#shared/targets/target.ts';
 import { bakeMinutesOf } from './analysis.ts';
 import type { Observed } from './observed-state.ts';
-import { isActive, type Rollout } from './rollout-state.ts';
+import { isActive, type Phase, type Rollout } from './rollout-state.ts';
 import {
   alarmsForbidTraffic,
   fail,
@@ -33,19 +32,26 @@ function madeProgress(before: Rollout, after: Rollout): boolean {
   );
 }
 
+/** A rollback repairs until it is verified (and says so once); a pipeline run has CodePipeline's own limits. */
+const phasesWithoutDeadline: ReadonlySet<Phase> = new Set(['AwaitingPipeline', 'RollingBack']);
+
 /**
  * When the current step must be done: its traffic in place `progressDeadlineMinutes` after it began,
- * or, once it bakes, that long after its bake ends (a missing alarm can hold it no longer).
+ * or, once it bakes, that long after its bake ends (a missing alarm can hold it no longer). A target
+ * adds the time AWS's own clock allows in the phase (a guardrail deployment, a running job).
  */
-export function progressDueAt(group: GroupPolicy, rollout: Rollout): number {
-  const deadline = group.rollout.progressDeadlineMinutes * minute;
+export function progressDueAt(group: GroupPolicy, rollout: Rollout, allowanceMinutes = 0): number {
+  const deadline = (group.rollout.progressDeadlineMinutes + allowanceMinutes) * minute;
   if (rollout.phase === 'Baking' && rollout.bakeStartedAt !== undefined) {
     return Date.parse(rollout.bakeStartedAt) + bakeMinutesOf(group, rollout) * minute + deadline;
   }
   return Date.parse(rollout.phaseSince) + deadline;
 }
 
-/** A step that is stuck past its deadline (an endpoint held Updating, a refused call, a missing alarm) is given up. */
+/**
+ * A step that is stuck past its deadline (an endpoint held Updating, a refused call, a missing alarm) is
+ * given up, in every phase of every target: only a person's pause stops the clock.
+ */
 function enforceDeadline(
   decisions: TargetDecisions,
   group: GroupPolicy,
@@ -54,14 +60,36 @@ function enforceDeadline(
   step: RolloutStep,
   now: string,
 ): RolloutStep {
-  // A paused rollout is held by a person, not stuck.
-  if (!decisions.deadlinePhases.includes(rollout.phase) || rollout.paused || madeProgress(rollout, step.next))
-    return step;
-  if (Date.parse(now) <= progressDueAt(group, rollout)) return step;
-  const reason = `progress deadline exceeded: no progress in ${rollout.phase} within ${group.rollout.progressDeadlineMinutes} min (${step.note})`;
+  if (phasesWithoutDeadline.has(rollout.phase) || rollout.paused || madeProgress(rollout, step.next)) return step;
+  const allowance = decisions.phaseAllowanceMinutes?.(group, rollout, observed) ?? 0;
+  if (Date.parse(now) <= progressDueAt(group, rollout, allowance)) return step;
+  const minutes = group.rollout.progressDeadlineMinutes + allowance;
+  const reason = `progress deadline exceeded: no progress in ${rollout.phase} within ${minutes} min (${step.note})`;
   // Before the endpoint was touched there is nothing to roll back.
   if (rollout.phase === 'Starting') return fail(rollout, now, `${reason}; the endpoint was not touched`);
   return decisions.rollback(group, rollout, observed, now, reason, 'deadline');
+}
+
+/**
+ * A paused rollout stays where it is: no new phase, step or stage, and no traffic beyond what the step
+ * already decided (which may still arrive where the target says so). Waits, repairs, the bake's clock,
+ * rollbacks and failures go on: a pause never keeps an unhealthy version serving.
+ */
+function holdWhilePaused(decisions: TargetDecisions, rollout: Rollout, step: RolloutStep): RolloutStep {
+  if (!rollout.paused || !isActive(step.next) || step.next.phase === 'RollingBack') return step;
+  const samePlace =
+    step.next.phase === rollout.phase && step.next.stepIndex === rollout.stepIndex && step.next.stage === rollout.stage;
+  const traffic = movesTrafficForward(step);
+  if (samePlace && (!traffic || decisions.capabilities.settlesWhilePaused.includes(rollout.phase))) return step;
+  // The step's traffic arrived: recording it starts no new step.
+  const arrived =
+    rollout.phase === 'Deploying' &&
+    step.next.phase === 'Baking' &&
+    step.next.stepIndex === rollout.stepIndex &&
+    step.next.stage === rollout.stage &&
+    !traffic;
+  if (arrived) return step;
+  return wait(rollout, `paused: holding ${rollout.phase} (${step.note} when resumed)`);
 }
 
 /**
@@ -125,13 +153,13 @@ function alarmReason(rollout: Rollout, observed: Observed): string | undefined {
   return `alarm ${missed} went to ALARM at ${at} and is ${state} now (its state change reached no function)${reason ? `: ${reason}` : ''}`;
 }
 
-/** `decisions`: the rollout's target (a real-time endpoint unless said otherwise). */
+/** `decisions`: the rollout's target (targets/drivers.ts). */
 export function decideRolloutStep(
   group: GroupPolicy,
   rollout: Rollout,
   observed: Observed,
   now: string,
-  decisions: TargetDecisions = realTimeDecisions,
+  decisions: TargetDecisions,
 ): RolloutStep {
   if (!isActive(rollout)) return wait(rollout, `${rollout.phase}: nothing more to do`);
   const rollbackable = decisions.rollbackablePhases.includes(rollout.phase);
@@ -140,7 +168,8 @@ export function decideRolloutStep(
     const rollback = decisions.rollback(group, rollout, observed, now, reason, 'alarm');
     return withAlarmTransitionsSeen(rollback, rollout, observed, rollbackable);
   }
-  const step = holdTrafficForAlarms(group, rollout, observed, decisions.step(group, rollout, observed, now));
+  const proposed = decisions.step(group, rollout, observed, now);
+  const step = holdTrafficForAlarms(group, rollout, observed, holdWhilePaused(decisions, rollout, proposed));
   const bounded = enforceDeadline(decisions, group, rollout, observed, step, now);
   return withAlarmTransitionsSeen(bounded, rollout, observed, rollbackable);
 }

@@ -14,13 +14,38 @@ export type TargetKind = 'real-time' | 'serverless' | 'multi-model' | 'batch-tra
 
 export type { RollbackCause } from '#shared/rollout/rollout-outcome.ts';
 
+/**
+ * What a target can and cannot do, as data: the core refuses what it cannot, with `describedAs` and the
+ * target's own explanation, and holds a paused rollout by these rules (rollout/rollout-decision.ts).
+ */
+export interface TargetCapabilities {
+  /** The target in a few words, for messages: "a serverless endpoint (SageMaker's deployment guardrails)". */
+  readonly describedAs: string;
+  /** The rollout sets the new version's share of traffic step by step (else the switch is whole, or SageMaker's). */
+  readonly weights: boolean;
+  /** SageMaker rolls back by itself on the group's alarms while it deploys (deployment guardrails). */
+  readonly nativeRollback: boolean;
+  /** Phases in which `rollout pause` holds the rollout; elsewhere it is refused with `pauseRefused`. */
+  readonly pausablePhases: readonly Phase[];
+  readonly pauseRefused: string;
+  /** Phases in which the traffic of the step already decided may still arrive while paused (it is not a new step). */
+  readonly settlesWhilePaused: readonly Phase[];
+  /** Phases in which `rollout promote` skips the remaining bakes; elsewhere it is refused with `promoteRefused`. */
+  readonly promotablePhases: readonly Phase[];
+  readonly promoteRefused: string;
+}
+
 /** What a target's phases do. Pure: no AWS, no clock. */
 export interface TargetDecisions {
+  readonly capabilities: TargetCapabilities;
   /** Phases in which a watched alarm in ALARM makes the core roll back. */
   readonly rollbackablePhases: readonly Phase[];
-  /** Phases that must make progress within the policy's `progressDeadlineMinutes`. */
-  readonly deadlinePhases: readonly Phase[];
-  /** The next record and the actions of an active rollout in its phase (alarms and deadline aside). */
+  /**
+   * Minutes beyond the progress deadline that AWS's own clock may take in this phase (a guardrail deployment's
+   * MaximumExecutionTimeoutInSeconds, a transform job's run); undefined: the progress deadline alone.
+   */
+  phaseAllowanceMinutes?(group: GroupPolicy, rollout: Rollout, observed: Observed): number | undefined;
+  /** The next record and the actions of an active rollout in its phase (alarms, pause and deadline aside). */
   step(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep;
   /** From wherever the rollout is, back to what served before, for `reason`. */
   rollback(

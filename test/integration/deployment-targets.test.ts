@@ -86,7 +86,9 @@ describe('a serverless endpoint', () => {
           WaitIntervalInSeconds: 600,
         },
         TerminationWaitInSeconds: 600,
-        MaximumExecutionTimeoutInSeconds: 4800,
+        // Every wait AWS documents: the canary's bake, the final bake, the termination wait (3 × 600 s),
+        // and the progress deadline (60 min) for provisioning.
+        MaximumExecutionTimeoutInSeconds: 5400,
       },
       AutoRollbackConfiguration: { Alarms: [{ AlarmName: alarmName }] },
     });

@@ -115,6 +115,18 @@ function running(group: GroupPolicy, rollout: Rollout, observed: Observed, now: 
   ]);
 }
 
+/**
+ * How long a job SageMaker accepted may run before the core stops it: CreateTransformJob has no stopping
+ * condition of its own, so a hung job would hold every newer version. Until the job exists (SageMaker
+ * refused it, or its input prefix holds nothing yet) the progress deadline alone applies.
+ */
+export const jobRuntimeLimitMinutes = 24 * 60;
+
+function jobAllowanceMinutes(_group: GroupPolicy, rollout: Rollout, observed: Observed): number | undefined {
+  const running = observed.transformJob !== null && observed.transformJob !== undefined;
+  return rollout.phase === 'Deploying' && running ? jobRuntimeLimitMinutes : undefined;
+}
+
 function step(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
   switch (rollout.phase) {
     case 'AwaitingPipeline':
@@ -151,9 +163,20 @@ function stop(
 }
 
 export const batchTransformDecisions: TargetDecisions = {
-  // No traffic: an alarm has nothing to move back. A job ends by itself, within its own limits.
+  capabilities: {
+    describedAs: 'a batch transform job (no endpoint)',
+    weights: false,
+    nativeRollback: false,
+    pausablePhases: ['AwaitingPipeline', 'Starting'],
+    pauseRefused:
+      'SageMaker runs a transform job to its end and cannot hold one part-way; `rollout abort` stops it and leaves the published batch model as it was',
+    settlesWhilePaused: [],
+    promotablePhases: [],
+    promoteRefused: 'a transform job has no traffic steps to skip',
+  },
+  // No traffic: an alarm has nothing to move back.
   rollbackablePhases: [],
-  deadlinePhases: ['Starting'],
+  phaseAllowanceMinutes: (group, rollout, observed) => jobAllowanceMinutes(group, rollout, observed),
   step,
   rollback: (group, rollout, observed, now, reason, cause) => stop(group, rollout, observed, now, reason, cause),
 };

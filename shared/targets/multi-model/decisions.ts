@@ -118,7 +118,6 @@ function deploying(group: GroupPolicy, rollout: Rollout, observed: Observed, now
 }
 
 function baking(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
-  if (rollout.paused) return wait(rollout, 'paused: holding the bake');
   const missing = missingPolicyAlarms(rollout, observed);
   if (missing.length > 0) return holdForMissingAlarms(rollout, missing);
   const holding = blockingAlarm(group, rollout, observed);
@@ -180,9 +179,19 @@ function step(group: GroupPolicy, rollout: Rollout, observed: Observed, now: str
 }
 
 export const multiModelDecisions: TargetDecisions = {
+  capabilities: {
+    describedAs: 'a multi-model endpoint (clients choose the version by TargetModel)',
+    weights: false,
+    nativeRollback: false,
+    pausablePhases: ['AwaitingPipeline', 'Starting', 'Deploying', 'Baking'],
+    pauseRefused: 'the switch is done',
+    settlesWhilePaused: [],
+    promotablePhases: [],
+    promoteRefused:
+      'clients are switched to the new version whole, at once; there are no traffic steps to skip (its bake ends by itself, or abort it)',
+  },
   // Endpoint-level alarms are shared by every group on the endpoint: only a group whose switch bakes reacts.
   rollbackablePhases: ['Baking'],
-  deadlinePhases: ['Starting', 'Deploying'],
   step,
   rollback(group, rollout, _observed, now, reason, cause) {
     // Before clients were told, there is nothing to tell them again: the copy is removed, the rollout fails.

@@ -44,9 +44,18 @@ function step(group: GroupPolicy, rollout: Rollout, observed: Observed, now: str
 }
 
 export const realTimeDecisions: TargetDecisions = {
+  capabilities: {
+    describedAs: 'a real-time endpoint (a second production variant beside the incumbent)',
+    weights: true,
+    nativeRollback: false,
+    pausablePhases: ['AwaitingPipeline', 'Starting', 'Deploying', 'Baking', 'Finalizing'],
+    pauseRefused: 'a first deployment creates the endpoint; there is no traffic to hold (abort is refused too)',
+    // The weights or capacity of the step already recorded still arrive; its bake then waits for resume.
+    settlesWhilePaused: ['Deploying', 'Baking'],
+    promotablePhases: ['Deploying', 'Baking'],
+    promoteRefused: 'only a rollout that is deploying or baking can be promoted',
+  },
   rollbackablePhases: ['Deploying', 'Baking', 'Finalizing'],
-  // A pipeline run has its own clock, and a rollback repairs until it is verified.
-  deadlinePhases: ['Starting', 'Deploying', 'Baking', 'Finalizing'],
   step,
   rollback: (group, rollout, observed, now, reason, cause) =>
     beginRollback(group, rollout, observed.endpoint, observed, now, reason, cause),

@@ -24,7 +24,7 @@ import {
 import { firstDeploymentPlan } from '#shared/targets/endpoints/incumbent-settings.ts';
 import { creating, firstDeployment } from '#shared/targets/real-time/forward-steps.ts';
 import type { TargetDecisions } from '../target.ts';
-import { deploymentConfigFor } from './deployment-config.ts';
+import { deploymentConfigFor, executionTimeoutFor } from './deployment-config.ts';
 import { firstServerlessVariant, planFromServerlessIncumbent, serverlessConfig } from './plan.ts';
 
 function finalConfigName(rollout: Rollout): string {
@@ -193,10 +193,26 @@ function step(group: GroupPolicy, rollout: Rollout, observed: Observed, now: str
 }
 
 export const serverlessDecisions: TargetDecisions = {
+  capabilities: {
+    describedAs: "a serverless endpoint (SageMaker's deployment guardrails)",
+    weights: false,
+    nativeRollback: true,
+    pausablePhases: ['AwaitingPipeline', 'Starting'],
+    pauseRefused:
+      "SageMaker is carrying out the deployment: it shifts the traffic by the policy's steps (canary, linear or all at once), bakes, and rolls back by itself when a watched alarm fires; a deployment it runs cannot be held part-way. `rollout abort` restores the incumbent's config once SageMaker's deployment ends",
+    settlesWhilePaused: [],
+    promotablePhases: [],
+    promoteRefused:
+      "SageMaker shifts the traffic by the deployment config sent at the start; there are no steps of the rollout's to skip",
+  },
   // While SageMaker deploys, its auto-rollback acts on the group's alarms; the rollout records what it did.
   rollbackablePhases: [],
-  // SageMaker's MaximumExecutionTimeoutInSeconds bounds the deployment; held at its start, the deadline applies.
-  deadlinePhases: ['Starting'],
+  // SageMaker gives up a deployment after MaximumExecutionTimeoutInSeconds and rolls back itself: the core
+  // waits that long, and the progress deadline on top, only once SageMaker has accepted the update.
+  phaseAllowanceMinutes: (group, rollout, observed) =>
+    rollout.phase === 'Deploying' && observed.endpoint !== undefined && changedSinceRequest(rollout, observed.endpoint)
+      ? Math.ceil(executionTimeoutFor(group.rollout) / 60)
+      : undefined,
   step,
   rollback(group, rollout, observed, now, reason, cause) {
     const next = moveTo(rollout, 'RollingBack', now, `rolling back: ${reason}`, {

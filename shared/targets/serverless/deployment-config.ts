@@ -39,15 +39,25 @@ export function trafficShiftsFor(rollout: Pick<RolloutPolicy, 'strategy' | 'step
 }
 
 /**
- * How long SageMaker may take before it gives up and rolls back: every bake, the termination wait, and the
- * policy's progress deadline for provisioning on top.
+ * Every wait AWS documents for a blue/green deployment, in seconds: a bake after each traffic shift (the
+ * canary's, each linear step's), the final bake once all traffic moved, and the termination wait before
+ * the old fleet goes. https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-blue-green-canary.html
+ */
+export function deploymentWaitsFor(rollout: Pick<RolloutPolicy, 'strategy' | 'steps' | 'bakeMinutes'>): number {
+  const wait = Math.min(longestWait, rollout.bakeMinutes * 60);
+  const bakes = trafficShiftsFor(rollout).waits + 1;
+  return bakes * wait + wait;
+}
+
+/**
+ * How long SageMaker may take before it gives up and rolls back: every wait, and the policy's progress
+ * deadline for provisioning on top. The policy check refuses a plan whose waits alone exceed 28,800 s.
  */
 export function executionTimeoutFor(
   rollout: Pick<RolloutPolicy, 'strategy' | 'steps' | 'bakeMinutes' | 'progressDeadlineMinutes'>,
 ): number {
-  const wait = Math.min(longestWait, rollout.bakeMinutes * 60);
-  const expected = (trafficShiftsFor(rollout).waits + 1) * wait + rollout.progressDeadlineMinutes * 60;
-  return Math.max(executionTimeoutRange.least, expected);
+  const expected = deploymentWaitsFor(rollout) + rollout.progressDeadlineMinutes * 60;
+  return Math.min(executionTimeoutRange.most, Math.max(executionTimeoutRange.least, expected));
 }
 
 export function deploymentConfigFor(rollout: RolloutPolicy): Record<string, unknown> {
@@ -56,7 +66,7 @@ export function deploymentConfigFor(rollout: RolloutPolicy): Record<string, unkn
       TrafficRoutingConfiguration: trafficShiftsFor(rollout).routing,
       // The bake at full traffic, before SageMaker removes the old fleet (and can no longer roll back to it).
       TerminationWaitInSeconds: Math.min(longestWait, rollout.bakeMinutes * 60),
-      MaximumExecutionTimeoutInSeconds: Math.min(executionTimeoutRange.most, executionTimeoutFor(rollout)),
+      MaximumExecutionTimeoutInSeconds: executionTimeoutFor(rollout),
     },
     ...(rollout.alarms.length === 0
       ? {}

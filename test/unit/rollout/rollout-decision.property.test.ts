@@ -11,7 +11,11 @@ import {
   observationKind,
 } from '#shared/rollout/observed-state.ts';
 import { decisionTime, futureToleranceMs, latestRecordedTime } from '#shared/rollout/rollout-clock.ts';
-import { decideRolloutStep, type RolloutAction, type RolloutStep } from '#shared/rollout/rollout-decision.ts';
+import {
+  decideRolloutStep as decideForTarget,
+  type RolloutAction,
+  type RolloutStep,
+} from '#shared/rollout/rollout-decision.ts';
 import {
   challengerVariantName,
   configNameFor,
@@ -23,8 +27,13 @@ import {
   type VariantSpec,
 } from '#shared/rollout/rollout-state.ts';
 import { weightsSetBy } from '#shared/rollout/rollout-step.ts';
+import { realTimeDecisions } from '#shared/targets/real-time/decisions.ts';
 import type { VariantWeight } from '#shared/targets/real-time/traffic-split.ts';
 import { plainChallengerPlan } from '../../support/rollout-records.ts';
+
+/** The core deciding for a real-time endpoint. */
+const decideRolloutStep = (group: GroupPolicy, rollout: Rollout, observed: Observed, now: string) =>
+  decideForTarget(group, rollout, observed, now, realTimeDecisions);
 
 // ---------------------------------------------------------------------------------------------
 // Names and the incumbent (version 1, already live)

@@ -1,11 +1,16 @@
 // decideRolloutStep on a production-shaped endpoint: 6 × ml.c5.2xlarge scaled out from a config that
 // says 2, auto scaling on the incumbent, data capture, a KMS key, tags and a VPC model.
 import { describe, expect, it } from 'vitest';
-import { groupPolicySchema } from '#shared/policy/policy-schema.ts';
+import { type GroupPolicy, groupPolicySchema } from '#shared/policy/policy-schema.ts';
 import type { Observed, ObservedEndpoint, ObservedIncumbent } from '#shared/rollout/observed-state.ts';
-import { decideRolloutStep, type RolloutAction } from '#shared/rollout/rollout-decision.ts';
+import { decideRolloutStep as decideForTarget, type RolloutAction } from '#shared/rollout/rollout-decision.ts';
 import type { Rollout, VariantScaling } from '#shared/rollout/rollout-state.ts';
+import { realTimeDecisions } from '#shared/targets/real-time/decisions.ts';
 import { rolloutRecord } from '../../support/rollout-records.ts';
+
+/** The core deciding for a real-time endpoint. */
+const decideRolloutStep = (group: GroupPolicy, rollout: Rollout, observed: Observed, now: string) =>
+  decideForTarget(group, rollout, observed, now, realTimeDecisions);
 
 const group = groupPolicySchema.parse({
   endpointName: 'fraud-prod',

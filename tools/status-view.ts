@@ -2,6 +2,7 @@
 // endpoint (the --json output), printed for people by statusLines.
 import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { readAlarms } from '#shared/aws/cloudwatch.ts';
+import { deploymentOf } from '#shared/aws/endpoint-deployment.ts';
 import { type EarlierVersion, listRolloutHistory, readEndpointState } from '#shared/aws/rollout-store.ts';
 import { sagemaker } from '#shared/aws/sagemaker.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
@@ -10,6 +11,11 @@ import { stackActor } from '#shared/rollout/decision-events.ts';
 import { progressDueAt } from '#shared/rollout/rollout-decision.ts';
 import { isActive, type Rollout } from '#shared/rollout/rollout-state.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
+import {
+  readServerlessServing,
+  type ServedConfig,
+  type ServerlessServing,
+} from '#shared/targets/serverless/served-versions.ts';
 import { eventTime } from './event-builders.ts';
 
 export interface VariantTraffic {
@@ -23,7 +29,10 @@ export interface VariantTraffic {
 export interface StatusView {
   readonly endpointName: string;
   readonly groupName: string;
-  /** The version serving (all of the traffic, or the incumbent's share during a rollout). */
+  /**
+   * The version serving (all of the traffic, or the incumbent's share during a rollout); on a serverless endpoint,
+   * the version of the config SageMaker reports serving (the old one until its deployment ends).
+   */
   readonly liveVersion: number | null;
   /** The version of the endpoint's latest rollout, active or not. */
   readonly rolloutVersion: number;
@@ -36,6 +45,8 @@ export interface StatusView {
   readonly step: { readonly index: number; readonly of: number; readonly percent: number } | null;
   readonly endpointStatus: string | null;
   readonly traffic: readonly VariantTraffic[];
+  /** A serverless endpoint as SageMaker reports it: the version serving, a deployment in flight, a rollback's reason. */
+  readonly serverless: ServerlessServing | null;
   /** A multi-model group: the object clients are told to use (TargetModel); a batch group: its transform job. */
   readonly targetModel: string | null;
   readonly transformJobName: string | null;
@@ -91,17 +102,24 @@ async function describeTraffic(rollout: Rollout, incumbent: number | null) {
       if (error.name === 'ValidationException') return undefined;
       throw error;
     });
+  // A serverless rollout keeps the variant's name: which version it runs is read from its config, not its name.
+  const serverless =
+    rollout.target === 'serverless' && endpoint !== undefined
+      ? await readServerlessServing(rollout.endpointName, rollout.groupName, deploymentOf(endpoint))
+      : null;
   const variants = endpoint?.ProductionVariants ?? [];
   const total = variants.reduce((sum, variant) => sum + (variant.CurrentWeight ?? 0), 0);
   const incumbents = new Set(rollout.incumbentVariants.map((variant) => variant.VariantName));
   const traffic = variants.map((variant): VariantTraffic => {
     const name = variant.VariantName ?? '';
     const version =
-      name === rollout.challengerVariant
-        ? rollout.packageVersion
-        : incumbents.has(name)
-          ? incumbent
-          : versionFromName(rollout.groupName, name);
+      serverless !== null
+        ? (serverless.serving?.version ?? null)
+        : name === rollout.challengerVariant
+          ? rollout.packageVersion
+          : incumbents.has(name)
+            ? incumbent
+            : versionFromName(rollout.groupName, name);
     return {
       variant: name,
       version,
@@ -109,10 +127,10 @@ async function describeTraffic(rollout: Rollout, incumbent: number | null) {
       instanceCount: variant.CurrentInstanceCount ?? null,
     };
   });
-  return { endpointStatus: endpoint?.EndpointStatus ?? null, traffic };
+  return { endpointStatus: endpoint?.EndpointStatus ?? null, traffic, serverless };
 }
 
-/** Reads the record, the endpoint and the alarms: 4 to 5 calls. */
+/** Reads the record, the endpoint and the alarms: 4 to 5 calls; on a serverless endpoint, 3 more a config it names. */
 export async function statusView(context: RunContext, endpointName: string): Promise<StatusView | undefined> {
   const table = context.settings.rolloutsTableName;
   const { rollout, queued } = await readEndpointState(table, endpointName);
@@ -121,10 +139,10 @@ export async function statusView(context: RunContext, endpointName: string): Pro
   const earlier = await listRolloutHistory(table, endpointName, 5);
   const active = isActive(rollout);
   const incumbent = incumbentVersion(rollout, earlier);
-  const { endpointStatus, traffic } =
+  const { endpointStatus, traffic, serverless } =
     (rollout.target ?? 'real-time') === 'real-time' || rollout.target === 'serverless'
       ? await describeTraffic(rollout, incumbent)
-      : { endpointStatus: null, traffic: [] };
+      : { endpointStatus: null, traffic: [], serverless: null };
   // Before the rollout has read the incumbent, what serves is what the endpoint's variants are named.
   const serving = incumbent ?? traffic.find((variant) => variant.version !== rollout.packageVersion)?.version ?? null;
   const alarmNames = [...new Set([...rollout.watchedAlarms, ...(active ? rollout.guardAlarms : [])])];
@@ -134,7 +152,12 @@ export async function statusView(context: RunContext, endpointName: string): Pro
   return {
     endpointName,
     groupName: rollout.groupName,
-    liveVersion: rollout.phase === 'Completed' ? rollout.packageVersion : serving,
+    liveVersion:
+      rollout.target === 'serverless'
+        ? (serverless?.serving?.version ?? null)
+        : rollout.phase === 'Completed'
+          ? rollout.packageVersion
+          : serving,
     rolloutVersion: rollout.packageVersion,
     rollingOutVersion: active ? rollout.packageVersion : null,
     phase: rollout.phase,
@@ -143,6 +166,7 @@ export async function statusView(context: RunContext, endpointName: string): Pro
     step: stepped ? { index: rollout.stepIndex + 1, of: steps.length, percent: steps[rollout.stepIndex] ?? 100 } : null,
     endpointStatus,
     traffic,
+    serverless,
     targetModel: rollout.targetModel ?? null,
     transformJobName: rollout.transformJobName ?? null,
     alarms: alarmNames.map((name) => ({ name, state: readings[name]?.state ?? 'MISSING' })),
@@ -176,9 +200,39 @@ function clock(at: string): string {
   return at.replace(/\.\d{3}Z$/, 'Z');
 }
 
+const versionOf = (version: number | null) => (version === null ? '?' : `v${version}`);
+
+/** `v2 (config search-prod-v2-final, model search-prod-v2)`, and why the model does not tell its version. */
+function describeServed(served: ServedConfig): string {
+  const model = served.modelName === null ? '' : `, model ${served.modelName}`;
+  const unidentified =
+    served.unidentified === null
+      ? ''
+      : `; ${served.version === null ? 'unidentified' : 'by the config name'}: ${served.unidentified}`;
+  return `${versionOf(served.version)} (config ${served.configName}${model}${unidentified})`;
+}
+
+/** What SageMaker says of a serverless endpoint, whatever the record says. */
+function serverlessLines(serverless: ServerlessServing, endpointStatus: string | null): string[] {
+  const { serving, deploying, failureReason } = serverless;
+  const lines = [`  serving   ${serving === null ? 'nothing yet' : describeServed(serving)}`];
+  if (deploying !== null) {
+    const started = deploying.startedAt === null ? '' : ` since ${clock(deploying.startedAt)}`;
+    const status = deploying.status === null ? '' : `: ${deploying.status}`;
+    lines.push(`  deploying ${describeServed(deploying)} by SageMaker${started}${status}`);
+  }
+  if (failureReason !== null) {
+    lines.push(
+      endpointStatus === 'Failed'
+        ? `  failed    the endpoint is Failed: ${failureReason}`
+        : `  rollback  SageMaker rolled its last update back, ${versionOf(serving?.version ?? null)} serves again: ${failureReason}`,
+    );
+  }
+  return lines;
+}
+
 /** The view as a person reads it: what serves, what moves, what guards it, what comes next and why. */
 export function statusLines(view: StatusView): string[] {
-  const versionOf = (version: number | null) => (version === null ? '?' : `v${version}`);
   const rolling = view.rollingOutVersion === null ? '' : `, rolling out v${view.rollingOutVersion}`;
   const step = view.step === null ? '' : ` step ${view.step.index} of ${view.step.of} (${view.step.percent}%)`;
   const paused = view.paused ? ' (paused)' : '';
@@ -186,6 +240,7 @@ export function statusLines(view: StatusView): string[] {
     `${view.endpointName} (${view.groupName}): live ${versionOf(view.liveVersion)}${rolling}`,
     `  phase     ${view.phase}${step}${paused} since ${clock(view.phaseSince)}${view.reason === null ? '' : `: ${view.reason}`}`,
   ];
+  if (view.serverless !== null) lines.push(...serverlessLines(view.serverless, view.endpointStatus));
   if (view.traffic.length > 0) {
     const split = view.traffic
       .map((variant) => {

@@ -23,6 +23,7 @@ import {
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { withStackTag } from '#shared/rollout/stack-ownership.ts';
 import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
+import { rolloutStatus, rolloutStatusViews } from '../../tools/operator-commands.ts';
 import { asyncShape, deployAsyncEndpoint } from '../../tools/production-endpoint.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { rolloutStory } from '../support/rollout-story.ts';
@@ -172,6 +173,123 @@ describe('a serverless endpoint', () => {
 
     expect((await story.record())?.phase).toBe('RolledBack');
     expect((await story.endpoint()).EndpointConfigName).toBe('search-prod-v1-final');
+  });
+});
+
+describe('rollout status on a serverless endpoint, as SageMaker reports it', () => {
+  const status = async () => {
+    const [view] = await rolloutStatusViews(local.context(), endpointName);
+    return { view, lines: await rolloutStatus(local.context(), endpointName) };
+  };
+  /** A config the rollout made for `version`, its model made from the package. */
+  const served = (version: number) => ({
+    configName: `search-prod-v${version}-final`,
+    modelName: `search-prod-v${version}`,
+    packageArn: `arn:aws:sagemaker:us-east-1:123456789012:model-package/search-ranker/${version}`,
+    version,
+    unidentified: null,
+  });
+  const clock = (at: Date | undefined) => at?.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+  it('names the version serving and the one SageMaker deploys while the endpoint is Updating', async () => {
+    await deployingV2();
+    const pending = (await story.endpoint()).PendingDeploymentSummary;
+
+    const provisioning = await status();
+
+    expect(provisioning.view).toMatchObject({
+      liveVersion: 1,
+      rollingOutVersion: 2,
+      endpointStatus: 'Updating',
+      traffic: [{ variant: 'AllTraffic', version: 1, weightPercent: 100 }],
+      serverless: {
+        serving: served(1),
+        deploying: {
+          ...served(2),
+          startedAt: pending?.StartTime?.toISOString(),
+          status: 'Creating: Creating the new fleet.',
+        },
+        failureReason: null,
+      },
+    });
+
+    expect((await local.emulator.advanceDeployment(endpointName)).stage).toBe('canary-baking');
+    const baking = await status();
+
+    const canary = 'Baking: Canary of 20% of the capacity receiving 20% of the traffic; baking 600 s.';
+    expect(baking.view?.serverless?.deploying?.status).toBe(canary);
+    expect(baking.view?.liveVersion).toBe(1);
+    expect(baking.lines.slice(0, 5)).toEqual([
+      'search-prod (search-ranker): live v1, rolling out v2',
+      expect.stringMatching(/^ {2}phase {5}Deploying since /),
+      '  serving   v1 (config search-prod-v1-final, model search-prod-v1)',
+      `  deploying v2 (config search-prod-v2-final, model search-prod-v2) by SageMaker since ${clock(pending?.StartTime)}: ${canary}`,
+      '  traffic   AllTraffic (v1) 100% [endpoint Updating]',
+    ]);
+  });
+
+  it('names the new version as soon as SageMaker has shifted all traffic, before the rollout has seen it', async () => {
+    await deployingV2();
+    await local.emulator.settle(); // SageMaker's canary runs to its end
+    expect((await story.record())?.phase).toBe('Deploying');
+
+    const shifted = await status();
+
+    expect(shifted.view).toMatchObject({
+      liveVersion: 2,
+      endpointStatus: 'InService',
+      traffic: [{ variant: 'AllTraffic', version: 2, weightPercent: 100 }],
+      serverless: { serving: served(2), deploying: null, failureReason: null },
+    });
+    expect(shifted.lines[2]).toBe('  serving   v2 (config search-prod-v2-final, model search-prod-v2)');
+    expect(shifted.lines.filter((line) => /^ {2}(deploying|rollback|failed) /.test(line))).toEqual([]);
+
+    await story.tick();
+    const completed = await status();
+
+    expect(completed.view).toMatchObject({
+      phase: 'Completed',
+      liveVersion: 2,
+      rollingOutVersion: null,
+      serverless: { serving: served(2), deploying: null, failureReason: null },
+    });
+    expect(completed.lines[0]).toBe('search-prod (search-ranker): live v2');
+  });
+
+  it('names the old version again, with SageMaker’s reason, after its auto-rollback on the group’s alarm', async () => {
+    await deployingV2();
+    await local.emulator.advanceDeployment(endpointName); // the canary bakes
+    await cloudwatch.send(
+      new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: 'ALARM', StateReason: 'test: errors' }),
+    );
+    expect((await local.emulator.advanceDeployment(endpointName)).stage).toBe('rolled-back');
+    const failureReason = (await story.endpoint()).FailureReason;
+    expect(failureReason).toContain(alarmName);
+    expect((await story.record())?.phase).toBe('Deploying');
+
+    const rolledBackBySageMaker = await status();
+
+    expect(rolledBackBySageMaker.view).toMatchObject({
+      liveVersion: 1,
+      endpointStatus: 'InService',
+      traffic: [{ variant: 'AllTraffic', version: 1, weightPercent: 100 }],
+      serverless: { serving: served(1), deploying: null, failureReason },
+    });
+    expect(rolledBackBySageMaker.lines.slice(2, 4)).toEqual([
+      '  serving   v1 (config search-prod-v1-final, model search-prod-v1)',
+      `  rollback  SageMaker rolled its last update back, v1 serves again: ${failureReason}`,
+    ]);
+
+    // The rollout follows: it ends RolledBack and deletes v2's config and model; the endpoint still says why.
+    await story.tick();
+    const recorded = await status();
+
+    expect(recorded.view).toMatchObject({
+      phase: 'RolledBack',
+      liveVersion: 1,
+      rollingOutVersion: null,
+      serverless: { serving: served(1), deploying: null, failureReason },
+    });
   });
 });
 

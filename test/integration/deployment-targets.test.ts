@@ -176,6 +176,54 @@ describe('a serverless endpoint', () => {
   });
 });
 
+describe('a serverless rollout the core bounds and steers', () => {
+  it('refuses a pause while SageMaker deploys, saying what SageMaker does, and changes nothing', async () => {
+    const { pauseRollout } = await import('../../tools/operator-commands.ts');
+    await deployingV2();
+    const before = await story.record();
+
+    await expect(pauseRollout(local.context(), endpointName, 'alice', story.now())).rejects.toThrow(
+      "endpoint search-prod: not paused: v2 is Deploying on a serverless endpoint (SageMaker's deployment guardrails); SageMaker is carrying out the deployment",
+    );
+    expect(await story.record()).toEqual(before);
+  });
+
+  it('gives up an update SageMaker refuses at the progress deadline, and the next version can start', async () => {
+    await story.establishIncumbent();
+    // SageMaker refuses every UpdateEndpoint of v2 (a quota, a bad setting): the endpoint never changes.
+    await local.emulator.inject({
+      service: 'sagemaker',
+      operation: 'UpdateEndpoint',
+      error: 'ValidationException',
+      status: 400,
+      times: 100,
+    });
+    const v2 = await story.registerApproved();
+    const { modelPackageEvent } = await import('../../tools/event-builders.ts');
+    const report = await local.send(modelPackageEvent('Approved', v2, story.now()));
+    // The record says Deploying before the call; the refused call fails this invocation (EventBridge retries).
+    expect(report).toMatchObject({ status: 'failed', outcome: expect.stringContaining('ValidationException') });
+    expect((await story.record())?.phase).toBe('Deploying');
+
+    story.wait(30);
+    await story.tick();
+    expect((await story.record())?.phase).toBe('Deploying');
+    story.wait(31);
+    await story.tick();
+
+    const record = await story.record();
+    expect(record?.phase).toBe('Failed');
+    expect(record?.reason).toContain('progress deadline exceeded: no progress in Deploying within 60 min');
+    expect((await story.endpoint()).EndpointConfigName).toBe('search-prod-v1-final');
+    // Not the model's fault: the version is not rejected, and the one after it starts.
+    expect((await story.packageStatus(v2)).status).toBe('Approved');
+    await local.emulator.disarm();
+    await story.approved(await story.registerApproved());
+    expect((await story.record())?.packageVersion).toBe(3);
+    expect((await story.record())?.phase).toBe('Deploying');
+  });
+});
+
 describe('rollout status on a serverless endpoint, as SageMaker reports it', () => {
   const status = async () => {
     const [view] = await rolloutStatusViews(local.context(), endpointName);

@@ -213,6 +213,51 @@ describe('a batch group', () => {
     );
   });
 
+  it('gives up a job SageMaker refuses (no input under the prefix yet) at the progress deadline, not holding newer versions', async () => {
+    const tick = rolloutStory(local, { groupName, endpointName: key });
+    const v1 = await registerModelPackage({
+      groupName,
+      evaluationReport: binaryClassificationReport(0.9, 0.05),
+      approvalStatus: 'Approved',
+    });
+    const refused = await local.send(modelPackageEvent('Approved', v1, '2026-11-25T09:00:00Z'));
+    expect(refused).toMatchObject({
+      status: 'failed',
+      outcome: expect.stringContaining('No S3 objects found under S3 URL'),
+    });
+    expect((await record(key))?.phase).toBe('Deploying');
+
+    // Each tick repairs (creates the job again), still refused, until the deadline gives it up.
+    tick.wait(30);
+    expect((await tick.tick()).outcome).toContain('No S3 objects found under S3 URL');
+    expect((await record(key))?.phase).toBe('Deploying');
+    tick.wait(31);
+    await tick.tick();
+
+    expect(await record(key)).toMatchObject({
+      phase: 'Failed',
+      reason: expect.stringContaining('progress deadline exceeded: no progress in Deploying within 60 min'),
+    });
+    expect(await parameter(`batch-model/${groupName}`)).toBeUndefined();
+    await withInput();
+    await approve(2, '2026-11-25T10:05:00Z');
+  });
+
+  it('refuses a pause while its job runs, saying why, and stops the job on abort', async () => {
+    const { abortRollout, pauseRollout } = await import('../../tools/operator-commands.ts');
+    await withInput();
+    await approve(1, '2026-11-25T09:00:00Z');
+
+    await expect(pauseRollout(local.context(), key, 'alice', '2026-11-25T09:01:00Z')).rejects.toThrow(
+      'not paused: v1 is Deploying on a batch transform job (no endpoint); SageMaker runs a transform job to its end and cannot hold one part-way',
+    );
+    expect((await record(key))?.paused).toBe(false);
+    await abortRollout(local.context(), key, 'alice', 'wrong input week', '2026-11-25T09:02:00Z');
+    expect((await record(key))?.phase).toBe('RolledBack');
+    const job = await sagemaker.send(new DescribeTransformJobCommand({ TransformJobName: `${groupName}-v1` }));
+    expect(['Stopping', 'Stopped']).toContain(job.TransformJobStatus);
+  });
+
   it('leaves the published model as it was when a job fails, found by the tick when its event was lost', async () => {
     await withInput();
     await approve(1, '2026-11-25T09:00:00Z');

@@ -8,6 +8,7 @@ import { BadInputError, RaceLostError } from '#shared/errors.ts';
 import { endpointName as endpointNameSchema } from '#shared/policy/policy-schema.ts';
 import { applyOperatorCommand, type OperatorCommand } from '#shared/rollout/operator-commands.ts';
 import { decisionTime } from '#shared/rollout/rollout-clock.ts';
+import { planOf } from '#shared/rollout/rollout-plan.ts';
 import { isActive, type Rollout } from '#shared/rollout/rollout-state.ts';
 import { type RunContext, wallClockOf } from '#shared/runtime/run-context.ts';
 import { driverFor } from '#shared/targets/drivers.ts';
@@ -97,7 +98,7 @@ async function activeRollout(context: RunContext, endpointName: string): Promise
 async function saveChange(context: RunContext, read: Rollout, changed: Rollout, at: string): Promise<Rollout> {
   if (changed === read) return read;
   const saved = await saveRollout(context.writer, context.settings.rolloutsTableName, changed, read);
-  await announceTransition(context, context.policy.group(read.groupName), read, saved, at);
+  await announceTransition(context, planOf(read)?.group ?? context.policy.group(read.groupName), read, saved, at);
   return saved;
 }
 

@@ -9,8 +9,10 @@ import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { type AnalysisResult, analysisReport, bakeMinutesOf } from '#shared/rollout/analysis.ts';
 import { stackActor } from '#shared/rollout/decision-events.ts';
 import { progressDueAt } from '#shared/rollout/rollout-decision.ts';
+import { planDrift, planOf } from '#shared/rollout/rollout-plan.ts';
 import { isActive, type Rollout } from '#shared/rollout/rollout-state.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
+import { executionTimeoutFor } from '#shared/targets/serverless/deployment-config.ts';
 import {
   readServerlessServing,
   type ServedConfig,
@@ -57,6 +59,8 @@ export interface StatusView {
   /** When the current step must be done by, or the rollout fails back (ISO); null when paused or not active. */
   readonly deadlineAt: string | null;
   readonly reason: string | null;
+  /** The plan the rollout runs on (its hash), and what changed in the policy since, if anything. */
+  readonly plan: { readonly hash: string; readonly policyChanged: string | null } | null;
   readonly lastAnalysis: AnalysisResult | null;
   readonly queuedVersion: number | null;
   /** The record's decisions, ordered by time. */
@@ -130,12 +134,21 @@ async function describeTraffic(rollout: Rollout, incumbent: number | null) {
   return { endpointStatus: endpoint?.EndpointStatus ?? null, traffic, serverless };
 }
 
+/** While SageMaker runs a guardrail deployment, the core allows it its own timeout before the deadline (serverless/decisions.ts). */
+function sageMakerAllowance(group: GroupPolicy, rollout: Rollout, serverless: ServerlessServing | null): number {
+  const deploying = rollout.phase === 'Deploying' && serverless?.deploying != null;
+  return deploying ? Math.ceil(executionTimeoutFor(group.rollout) / 60) : 0;
+}
+
 /** Reads the record, the endpoint and the alarms: 4 to 5 calls; on a serverless endpoint, 3 more a config it names. */
 export async function statusView(context: RunContext, endpointName: string): Promise<StatusView | undefined> {
   const table = context.settings.rolloutsTableName;
   const { rollout, queued } = await readEndpointState(table, endpointName);
   if (rollout === undefined) return undefined;
-  const group = context.policy.group(rollout.groupName);
+  // Steps, bake and deadline as the rollout runs them: its frozen plan, not the policy as it is now.
+  const plan = planOf(rollout);
+  const live = context.policy.group(rollout.groupName);
+  const group = plan?.group ?? live;
   const earlier = await listRolloutHistory(table, endpointName, 5);
   const active = isActive(rollout);
   const incumbent = incumbentVersion(rollout, earlier);
@@ -172,8 +185,13 @@ export async function statusView(context: RunContext, endpointName: string): Pro
     alarms: alarmNames.map((name) => ({ name, state: readings[name]?.state ?? 'MISSING' })),
     nextStepAt: active ? nextStepAt(group, rollout) : null,
     waitingFor: rollout.waitingFor ?? (rollout.paused ? 'paused' : null),
-    deadlineAt: active && !rollout.paused && group !== undefined ? eventTime(progressDueAt(group, rollout)) : null,
+    deadlineAt:
+      active && !rollout.paused && group !== undefined
+        ? eventTime(progressDueAt(group, rollout, sageMakerAllowance(group, rollout, serverless)))
+        : null,
     reason: rollout.reason ?? null,
+    plan:
+      plan === undefined ? null : { hash: plan.hash, policyChanged: active ? (planDrift(plan, live) ?? null) : null },
     lastAnalysis: rollout.analyses?.at(-1) ?? null,
     queuedVersion: queued?.packageVersion ?? null,
     history: [...rollout.history]
@@ -262,6 +280,7 @@ export function statusLines(view: StatusView): string[] {
     if (view.deadlineAt !== null)
       lines.push(`  deadline  ${clock(view.deadlineAt)} (no progress by then: it rolls back and fails)`);
   }
+  if (view.plan?.policyChanged) lines.push(`  plan      ${view.plan.policyChanged}`);
   if (view.queuedVersion !== null) lines.push(`  queued    v${view.queuedVersion}`);
   const analysis = view.lastAnalysis;
   if (analysis !== null) {

@@ -21,6 +21,7 @@ import {
   type TrainingPipelineExecution,
   trainingPipelineExecutionSchema,
 } from '#shared/events/event-schemas.ts';
+import { planOf } from '#shared/rollout/rollout-plan.ts';
 import { mapSettled } from '#shared/runtime/bounded-concurrency.ts';
 import { ignoreWithWarning, type RunContext, type RunResult } from '#shared/runtime/run-context.ts';
 
@@ -90,7 +91,8 @@ async function onDeliveryPipeline(event: DeliveryPipelineExecution, context: Run
   if (rollout?.phase !== 'AwaitingPipeline' || rollout.pipelineExecutionId !== executionId) {
     return ignoreWithWarning(`no rollout waits for execution ${executionId} of pipeline ${pipeline}`);
   }
-  const deliveryPipeline = context.policy.group(rollout.groupName)?.deliveryPipeline?.name;
+  // The run was started from the rollout's plan: the pipeline it names, even if the policy changed since.
+  const deliveryPipeline = (planOf(rollout)?.group ?? context.policy.group(rollout.groupName))?.deliveryPipeline?.name;
   if (deliveryPipeline !== pipeline) {
     return ignoreWithWarning(
       `execution ${executionId} is awaited from ${deliveryPipeline ?? 'no pipeline'} (${rollout.endpointName}), not from ${pipeline}`,

@@ -3,6 +3,7 @@ import { guardAlarmNames } from '#shared/aws/cloudwatch.ts';
 import { startDeliveryPipeline } from '#shared/aws/codepipeline.ts';
 import { archiveRollout, saveRollout } from '#shared/aws/rollout-store.ts';
 import { type GroupPolicy, targetOf } from '#shared/policy/policy-schema.ts';
+import { freezePlan } from '#shared/rollout/rollout-plan.ts';
 import { challengerVariantName, modelNameFor, type Rollout } from '#shared/rollout/rollout-state.ts';
 import type { ApprovedVersion } from '#shared/rollout/start-decision.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
@@ -67,7 +68,7 @@ export async function beginRollout(
       },
     ],
     retainedVersions: previous?.retainedVersions ?? [],
-    startedWithPolicy: group,
+    plan: freezePlan(group),
     version: 0,
     ...(pipelineExecutionId === undefined ? {} : { pipelineExecutionId }),
   };

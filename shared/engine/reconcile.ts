@@ -16,6 +16,7 @@ import { decisionTypes, queueEvent } from '#shared/rollout/decision-events.ts';
 import { type AlarmReading, type Observed, observationKind } from '#shared/rollout/observed-state.ts';
 import { decisionTime } from '#shared/rollout/rollout-clock.ts';
 import { decideRolloutStep } from '#shared/rollout/rollout-decision.ts';
+import { planOf } from '#shared/rollout/rollout-plan.ts';
 import { isActive, type Phase, type Rollout } from '#shared/rollout/rollout-state.ts';
 import { commandToAct, movesTrafficForward, withTrafficRecorded } from '#shared/rollout/rollout-step.ts';
 import { decideOnApproval, type QueuedVersion, type StartDecision } from '#shared/rollout/start-decision.ts';
@@ -297,10 +298,11 @@ async function mayWaitForRollback(context: RunContext, waitsSoFar: number): Prom
 }
 
 /**
- * The group's policy to act on the rollout with: the policy's, while it still configures this endpoint.
- * A group removed from the policy (or moved to another endpoint) is left alone, with one exception:
- * a person's abort is carried out on the policy the rollout started with, back to the incumbent
- * (Argo Rollouts' abort to stable), so a removed group never strands an endpoint half-way.
+ * The group's policy to act on the rollout with: the plan it started with (rollout-plan.ts), while the
+ * policy still configures the group for this endpoint; an edit of the group's policy does not re-target
+ * it. A group removed from the policy (or moved to another endpoint) is left alone, with one exception:
+ * a person's abort is carried out on the plan, back to the incumbent (Argo Rollouts' abort to stable), so
+ * a removed group never strands an endpoint half-way.
  */
 function policyForRollout(
   context: RunContext,
@@ -308,10 +310,11 @@ function policyForRollout(
   endpointName: string,
   rolloutKeys: Record<string, unknown>,
 ): GroupPolicy | undefined {
-  const group = groupToActOn(context.policy, rollout.groupName, rolloutKeys);
-  if (group !== undefined && group.endpointName === endpointName) return group;
+  const live = groupToActOn(context.policy, rollout.groupName, rolloutKeys);
+  const plan = planOf(rollout)?.group;
+  if (live !== undefined && live.endpointName === endpointName) return plan ?? live;
   const aborted = rollout.phase === 'RollingBack' && rollout.rollbackCause === 'operator';
-  return aborted ? rollout.startedWithPolicy : undefined;
+  return aborted ? plan : undefined;
 }
 
 /** A finished rollout's alarms no longer lead to it; a watcher left behind expires by itself, so a failure only warns. */

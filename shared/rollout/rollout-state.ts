@@ -1,5 +1,6 @@
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import type { AnalysisResult } from './analysis.ts';
+import type { RolloutPlan } from './rollout-plan.ts';
 
 /**
  * The rollout record: what we want the endpoint to look like, and how far we are. One per endpoint,
@@ -188,9 +189,11 @@ export interface Rollout {
   /** Versions whose model and final config are kept for a manual rollback, newest first. */
   readonly retainedVersions: readonly RetainedVersion[];
   /**
-   * The group's policy when the rollout began: used only to carry out a person's abort after the group
-   * left the policy (engine/reconcile.ts groupToActOn). Absent on records written before it was kept.
+   * The plan the rollout runs on, frozen when it started (rollout-plan.ts): steps, bake, strategy, alarms,
+   * analysis, deadlines, capacity rules, guard thresholds. Absent on records written before it was kept.
    */
+  readonly plan?: RolloutPlan;
+  /** What records written before `plan` kept of it (read by planOf, never written). */
   readonly startedWithPolicy?: GroupPolicy;
   /** Optimistic lock: every write requires the version it read. */
   readonly version: number;

@@ -12,12 +12,15 @@ import { rollBackOnAlarm } from '#functions/rollback/rollback.ts';
 import { type AwsWrite, liveWriter, type Writer } from '#shared/aws/aws-writes.ts';
 import { listRolloutHistory } from '#shared/aws/rollout-store.ts';
 import type { Policy } from '#shared/policy/policy-document.ts';
+import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import { planHash } from '#shared/rollout/rollout-plan.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
 import { countFunctionCalls } from '../../tools/call-counter.ts';
 import { alarmStateChange, scheduledTick } from '../../tools/event-builders.ts';
 import { subscribeToNotices } from '../../tools/notice-inbox.ts';
-import { abortRollout, promoteRollout } from '../../tools/operator-commands.ts';
+import { abortRollout, promoteRollout, rolloutStatus } from '../../tools/operator-commands.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
+import { samplePolicyWith } from '../support/policy-variants.ts';
 import { endpointName, rolloutStory } from '../support/rollout-story.ts';
 
 const cloudwatch = new CloudWatchClient({});
@@ -384,5 +387,32 @@ describe('names the stack creates', () => {
     const theirs = await sagemaker.send(new DescribeModelCommand({ ModelName: 'fraud-prod-v2' }));
     expect(theirs.PrimaryContainer?.ModelPackageName).toBe(incumbent);
     expect((await story.endpoint()).EndpointConfigName).toBe(endpointBefore.EndpointConfigName);
+  });
+});
+
+describe('a policy edited while a rollout runs', () => {
+  it('does not re-target the running rollout: it finishes on the plan it started with, and status says so', async () => {
+    await canaryDueToStep();
+    const planned = await story.record();
+    expect(planned?.plan?.group.rollout.steps).toEqual([10, 50, 100]);
+    // The team deploys a policy with other steps mid-rollout. Read live, step index 1 would be 100%.
+    const edited = samplePolicyWith((raw) => {
+      const group = raw.modelPackageGroups['fraud-detector'];
+      if (group !== undefined) group.rollout = { ...(group.rollout as object), steps: [25, 100], bakeMinutes: 60 };
+    });
+
+    await advanceRollouts(scheduledTick(story.now()), invocation(liveWriter(), edited));
+
+    expect(await desiredChallengerShare()).toBe(50);
+    const rollout = await story.record();
+    expect(rollout).toMatchObject({ phase: 'Baking', stepIndex: 1 });
+    expect(rollout?.plan?.hash).toBe(planned?.plan?.hash);
+    const lines = await rolloutStatus(invocation(liveWriter(), edited), endpointName);
+    expect(lines.join('\n')).toContain(
+      `plan      the policy changed since this rollout started (plan ${planned?.plan?.hash}, policy now ${planHash(edited.group('fraud-detector') as GroupPolicy)}): it finishes on its plan`,
+    );
+    expect(lines.join('\n')).toContain('step 2 of 3 (50%)');
+    // The policy as it was says nothing changed.
+    expect((await rolloutStatus(invocation(), endpointName)).join('\n')).not.toContain('policy changed');
   });
 });

@@ -32,6 +32,7 @@ function view(fields: Partial<StatusView>): StatusView {
     waitingFor: null,
     deadlineAt: null,
     reason: null,
+    plan: null,
     lastAnalysis: null,
     queuedVersion: null,
     history: [],

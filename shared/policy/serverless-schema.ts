@@ -86,11 +86,25 @@ export function checkServerlessRollout(
  * The policy can ask for three of them, in `model`: refused here, each with AWS's rule. The rest it cannot
  * express; the planner refuses them in what serves (targets/serverless/plan.ts), and the emulator as SageMaker.
  */
-export const serverlessExclusions = {
-  vpcConfig: 'Serverless Inference does not support VPC configuration',
-  enableNetworkIsolation: 'Serverless Inference does not support network isolation',
-  inferenceExecution:
-    'it says how the containers of an inference pipeline run, and Serverless Inference does not support inference pipelines',
+/** AWS's excluded features the policy, the planner or both refuse, named as AWS's page names them. */
+const excludedFeatures = {
+  vpcConfig: 'VPC configuration',
+  networkIsolation: 'network isolation',
+  inferencePipelines: 'inference pipelines',
+  dataCapture: 'data capture',
+  privateDockerRegistries: 'private Docker registries',
+} as const;
+
+/** `Serverless Inference does not support VPC configuration`: the reason given with every refusal. */
+export function serverlessExclusion(feature: keyof typeof excludedFeatures): string {
+  return `Serverless Inference does not support ${excludedFeatures[feature]}`;
+}
+
+/** The model settings a policy can give that a serverless endpoint cannot have, and why. */
+const excludedModelSettings = {
+  vpcConfig: serverlessExclusion('vpcConfig'),
+  enableNetworkIsolation: serverlessExclusion('networkIsolation'),
+  inferenceExecution: `it says how the containers of an inference pipeline run, and ${serverlessExclusion('inferencePipelines')}`,
 } as const;
 
 export function checkServerlessModel(
@@ -103,7 +117,7 @@ export function checkServerlessModel(
     enableNetworkIsolation: model.enableNetworkIsolation === true,
     inferenceExecution: model.inferenceExecution !== undefined,
   };
-  for (const key of Object.keys(serverlessExclusions) as (keyof typeof serverlessExclusions)[]) {
-    if (asked[key]) addProblem(ctx, `not on a serverless endpoint: ${serverlessExclusions[key]}`, ['model', key]);
+  for (const key of Object.keys(excludedModelSettings) as (keyof typeof excludedModelSettings)[]) {
+    if (asked[key]) addProblem(ctx, `not on a serverless endpoint: ${excludedModelSettings[key]}`, ['model', key]);
   }
 }

@@ -12,10 +12,26 @@ What moto 5.2.1 does differently from SageMaker, and what this module changes:
   InitialInstanceCount: ServerlessConfig "Specifies a serverless endpoint
   configuration instead of an instance-based endpoint configuration".
   https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html
-* moto accepts a serverless config with several production variants, or with
-  data capture. Serverless Inference does not support "data capture, multiple
-  production variants" (Feature exclusions).
+* moto accepts a serverless config with several production variants, with
+  data capture, or whose model SageMaker cannot serve serverless. AWS's
+  Feature exclusions: "Some of the features currently available for SageMaker
+  Real-time Inference are not supported for Serverless Inference, including
+  GPUs, AWS marketplace model packages, private Docker registries, Multi-Model
+  Endpoints, KMS keys, VPC configuration, network isolation, data capture,
+  multiple production variants, Model Monitor, and inference pipelines."
+  Here a serverless variant is refused beside another variant, with a
+  DataCaptureConfig, and with a model that has a VpcConfig, network isolation,
+  several containers (an inference pipeline), a MultiModel container or an
+  image from a private registry (ImageConfig RepositoryAccessMode Vpc).
   https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html#serverless-endpoints-how-it-works-exclusions
+* moto has no UpdateEndpoint (sagemaker_endpoints.py fills it in). SageMaker
+  refuses one that would make an instance-based endpoint serverless: "You cannot
+  convert your instance-based, real-time endpoint to a serverless endpoint. If
+  you try to update your real-time endpoint to serverless, you receive a
+  ValidationError message. You can convert a serverless endpoint to real-time,
+  but once you make the update, you cannot roll it back to serverless." (same
+  page). The other way is allowed. SageMaker's wording of these refusals is not
+  published: the messages below name the resource and the field.
 * UpdateEndpointWeightsAndCapacities accepts a DesiredInstanceCount for a
   serverless variant, which has no instances; its capacity is changed with
   ServerlessUpdateConfig.
@@ -41,14 +57,15 @@ INSTANCE_FIELDS = ("InstanceType", "InitialInstanceCount")
 
 
 def install() -> None:
-    """Call after sagemaker_endpoints.install: wraps its CreateEndpointConfig and
-    UpdateEndpointWeightsAndCapacities."""
+    """Call after sagemaker_endpoints.install: wraps its CreateEndpointConfig,
+    UpdateEndpoint and UpdateEndpointWeightsAndCapacities."""
     backend = SageMakerModelBackend
     create, weights = backend.create_endpoint_config, backend.update_endpoint_weights_and_capacities
     backend.create_endpoint_config = _checking_serverless_configs(create)  # type: ignore[method-assign]
     backend.update_endpoint_weights_and_capacities = (  # type: ignore[method-assign]
         _refusing_serverless_instance_counts(weights)
     )
+    backend.update_endpoint = _refusing_conversion_to_serverless(backend.update_endpoint)  # type: ignore[attr-defined]
 
 
 def _checking_serverless_configs(original: Any) -> Any:
@@ -58,6 +75,7 @@ def _checking_serverless_configs(original: Any) -> Any:
         if any(v.get("ServerlessConfig") is not None for v in variants):
             arn = FakeEndpointConfig.arn_formatter(name, self.account_id, self.region_name)
             _check(arn, variants, kwargs.get("data_capture_config"))
+            _check_models(self, variants)
         return original(self, *args, **kwargs)
 
     return create_endpoint_config
@@ -107,6 +125,63 @@ def _check(config_arn: str, variants: list[dict[str, Any]], data_capture: dict[s
             f'Endpoint configuration "{config_arn}" has a DataCaptureConfig and a serverless production '
             "variant: serverless endpoints do not support data capture."
         )
+
+
+def _check_models(backend: SageMakerModelBackend, variants: list[dict[str, Any]]) -> None:
+    """The model of a serverless variant: what Serverless Inference does not
+    support. A model that does not exist is left to moto's own check."""
+    for variant in variants:
+        model = backend._models.get(variant.get("ModelName"))
+        if variant.get("ServerlessConfig") is None or model is None:
+            continue
+        excluded = _model_exclusion(model)
+        if excluded is not None:
+            raise ValidationError(
+                f'Model "{model.arn}" of serverless production variant "{variant.get("VariantName")}" {excluded}.'
+            )
+
+
+def _model_exclusion(model: Any) -> str | None:
+    if model.vpc_config:
+        return "has a VpcConfig: serverless endpoints do not support VPC configuration"
+    if getattr(model, "enable_network_isolation", False):
+        return "has EnableNetworkIsolation: serverless endpoints do not support network isolation"
+    containers = model.containers or []
+    if len(containers) > 1:
+        return (
+            f"has {len(containers)} containers (an inference pipeline): serverless endpoints do not support "
+            "inference pipelines"
+        )
+    for container in containers or [model.primary_container or {}]:
+        if container.get("Mode") == "MultiModel":
+            return "has a container in Mode MultiModel: serverless endpoints do not support multi-model endpoints"
+        if (container.get("ImageConfig") or {}).get("RepositoryAccessMode") == "Vpc":
+            return (
+                "has a container whose ImageConfig RepositoryAccessMode is Vpc: serverless endpoints do not "
+                "support private Docker registries"
+            )
+    return None
+
+
+def _refusing_conversion_to_serverless(original: Any) -> Any:
+    def update_endpoint(
+        self: SageMakerModelBackend, endpoint_name: str, endpoint_config_name: str, **kwargs: Any
+    ) -> str:
+        endpoint = self.endpoints.get(endpoint_name)
+        config = self.endpoint_configs.get(endpoint_config_name)
+        # The missing endpoint or config, and an endpoint not InService, keep their own errors.
+        if endpoint is not None and config is not None and endpoint.endpoint_status == "InService":
+            serverless_now = any("CurrentServerlessConfig" in v for v in endpoint.production_variants)
+            to_serverless = any(v.get("ServerlessConfig") is not None for v in config.production_variants)
+            if to_serverless and not serverless_now:
+                raise ValidationError(
+                    f'Cannot update endpoint "{endpoint.arn}" to endpoint configuration '
+                    f'"{config.endpoint_config_arn}": an instance-based endpoint cannot be converted to a '
+                    "serverless endpoint."
+                )
+        return original(self, endpoint_name, endpoint_config_name, **kwargs)
+
+    return update_endpoint
 
 
 def _shape(serverless: dict[str, Any], path: str, errors: list[str]) -> None:

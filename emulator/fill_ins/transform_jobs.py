@@ -11,7 +11,12 @@ What moto 5.2.1 does differently from SageMaker, and what this module changes:
 * StopTransformJob is not implemented (moto answers HTTP 500).
 * CreateTransformJob checks nothing: an unknown ModelName, a name already used,
   a missing TransformInput or an instance count of 0 are all accepted (and a
-  second job with the same name replaces the first).
+  second job with the same name replaces the first). Nor MaxPayloadInMB, which
+  the service model bounds only below (0): "The value of MaxPayloadInMB cannot
+  be greater than 100 MB. If you specify the MaxConcurrentTransforms parameter,
+  the value of (MaxConcurrentTransforms * MaxPayloadInMB) also cannot exceed
+  100 MB." (API_CreateTransformJob). Checked here when both are given, as the
+  sentence says; SageMaker's wording of the refusal is not published.
 * DescribeTransformJob answers FailureReason "" and LabelingJobArn "" for every
   job; SageMaker leaves out what does not apply.
 
@@ -45,6 +50,9 @@ from .state import EmulatorState
 # TransformJobStatus: InProgress | Completed | Failed | Stopping | Stopped
 # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeTransformJob.html
 ENDED_STATUSES = ("Completed", "Failed", "Stopped")
+
+# MaxPayloadInMB's ceiling, alone and times MaxConcurrentTransforms (API_CreateTransformJob).
+MAX_PAYLOAD_MB = 100
 
 
 def install(state: EmulatorState) -> None:
@@ -115,6 +123,7 @@ def _create_transform_job(
     state: EmulatorState, self: SageMakerModelBackend, original_create: Any, **kwargs: Any
 ) -> FakeTransformJob:
     name = kwargs["transform_job_name"]
+    _check_payload(kwargs.get("max_payload_in_mb"), kwargs.get("max_concurrent_transforms"))
     # "The name must be unique within an Amazon Web Services Region in an Amazon
     # Web Services account" (API_CreateTransformJob); the error is ResourceInUse,
     # worded as SageMaker words it for the other job kinds.
@@ -152,6 +161,21 @@ def _create_transform_job(
 
     state.schedule(_key(self, name), finish)
     return job
+
+
+def _check_payload(payload: int | None, concurrent: int | None) -> None:
+    if payload is None:
+        return
+    if payload > MAX_PAYLOAD_MB:
+        raise ValidationError(
+            f"MaxPayloadInMB {payload} is not valid: the value of MaxPayloadInMB cannot be greater than "
+            f"{MAX_PAYLOAD_MB} MB."
+        )
+    if concurrent is not None and concurrent * payload > MAX_PAYLOAD_MB:
+        raise ValidationError(
+            f"MaxConcurrentTransforms {concurrent} * MaxPayloadInMB {payload} is {concurrent * payload} MB: the "
+            f"value of (MaxConcurrentTransforms * MaxPayloadInMB) cannot exceed {MAX_PAYLOAD_MB} MB."
+        )
 
 
 def _check_input_objects(backend: SageMakerModelBackend, transform_input: dict[str, Any], role_arn: str) -> None:

@@ -70,13 +70,25 @@ function mergeUnder(defaults: PlainObject, own: PlainObject): PlainObject {
   return merged;
 }
 
-/** A group that names its target drops the defaults' other target: a serverless group has no instance type. */
+// How a rollout steps traffic: meaningless where the switch is whole (a multi-model or batch group), which
+// refuses them when it gives them itself (policy-schema.ts, checkRolloutOn).
+const trafficShapeKeys = ['strategy', 'steps', 'weightPercent', 'durationHours', 'shadowMinutes'];
+
+/**
+ * A group that names its target drops the defaults' other target: a serverless group has no instance type.
+ * A group that switches whole drops the defaults' traffic shape: a fleet's canary does not make its multi-model
+ * and batch groups say all-at-once.
+ */
 function defaultsFor(defaults: PlainObject, own: PlainObject): PlainObject {
   const kinds = Object.values(targetKeys);
   const ownKind = kinds.find((keys) => keys.some((key) => key in own));
-  if (ownKind === undefined) return defaults;
-  const others = kinds.filter((keys) => keys !== ownKind).flat() as string[];
-  return Object.fromEntries(Object.entries(defaults).filter(([key]) => !others.includes(key)));
+  const others = kinds.filter((keys) => ownKind !== undefined && keys !== ownKind).flat() as string[];
+  const kept = Object.fromEntries(Object.entries(defaults).filter(([key]) => !others.includes(key)));
+  const kind = ownKind ?? kinds.find((keys) => keys.some((key) => key in kept));
+  const switchesWhole = kind === targetKeys.multiModel || kind === targetKeys.batchTransform;
+  if (!switchesWhole || !isPlainObject(kept.rollout)) return kept;
+  const rollout = Object.fromEntries(Object.entries(kept.rollout).filter(([key]) => !trafficShapeKeys.includes(key)));
+  return { ...kept, rollout };
 }
 
 /** `{group}` in every string of the entry becomes the group's name (endpoint names, alarm names...). */

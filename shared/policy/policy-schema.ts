@@ -1,11 +1,15 @@
-import '#shared/zod-english.ts';
 import * as z from 'zod/mini';
-
-type Refinement<Value> = (value: Value, ctx: z.core.$RefinementCtx<Value>) => void;
-
-function addProblem(ctx: z.core.$RefinementCtx, message: string, path: PropertyKey[]): void {
-  ctx.addIssue({ code: 'custom', message, path });
-}
+import { batchTransform } from './batch-transform-schema.ts';
+import {
+  addProblem,
+  instanceType,
+  nonEmptyText,
+  nonNegative,
+  positiveInteger,
+  type Refinement,
+  s3Prefix,
+} from './schema-values.ts';
+import { checkServerlessModel, checkServerlessRollout, serverless } from './serverless-schema.ts';
 
 const iamRoleArn = z
   .string()
@@ -26,9 +30,6 @@ export const endpointName = z
       'expected a SageMaker endpoint name of at most 48 letters, digits and hyphens',
     ),
   );
-
-const nonEmptyText = z.string().check(z.minLength(1, 'expected a non-empty string'));
-const nonNegative = z.number().check(z.minimum(0, 'expected a number >= 0'));
 
 const checkMetricRule: Refinement<{
   min?: number | undefined;
@@ -81,10 +82,9 @@ const approval = z
 const trafficPercent = z
   .int()
   .check(z.minimum(1, 'expected a percentage from 1'), z.maximum(100, 'expected a percentage up to 100'));
-const positiveInteger = (least: number) => z.int().check(z.minimum(least, `expected a whole number >= ${least}`));
 
 const checkSteps: Refinement<{
-  strategy: string;
+  strategy?: string | undefined;
   steps: number[];
   weightPercent?: number | undefined;
   durationHours?: number | undefined;
@@ -114,10 +114,6 @@ const checkSteps: Refinement<{
     addProblem(ctx, 'linear steps must be equal increments, e.g. [25, 50, 75, 100]', ['steps']);
   }
 };
-
-const instanceType = z
-  .string()
-  .check(z.regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'expected an instance type such as ml.m5.large'));
 
 // CloudWatch's statistics: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html
 const statistic = z
@@ -167,10 +163,16 @@ const analysis = z.strictObject({
   metrics: z._default(z.array(customMetric), []),
 });
 
+const strategies = ['canary', 'linear', 'all-at-once', 'shadow', 'ab-test'] as const;
+export type Strategy = (typeof strategies)[number];
+
 const rolloutShape = z
   .strictObject({
-    /** ab-test: `weightPercent` for `durationHours`, then a verdict; steps are [weightPercent, 100]. */
-    strategy: z.enum(['canary', 'linear', 'all-at-once', 'shadow', 'ab-test']),
+    /**
+     * ab-test: `weightPercent` for `durationHours`, then a verdict; steps are [weightPercent, 100]. Required of a
+     * group that steps traffic (real-time, serverless); a multi-model or batch group switches whole (all-at-once).
+     */
+    strategy: z.optional(z.enum(strategies)),
     weightPercent: z.optional(
       z.int().check(z.minimum(1, 'expected a percentage from 1'), z.maximum(99, 'expected a percentage up to 99')),
     ),
@@ -247,76 +249,6 @@ const deliveryPipeline = z.strictObject({
   name: nonEmptyText,
 });
 
-// ProductionVariantServerlessConfig: memory 1024-6144 MB in 1 GB steps, concurrency 1-200, provisioned
-// concurrency at most the maximum. https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariantServerlessConfig.html
-const serverless = z
-  .strictObject({
-    memorySizeInMB: z
-      .int()
-      .check(
-        z.refine((value) => value >= 1024 && value <= 6144 && value % 1024 === 0, 'expected 1024, 2048, ... or 6144'),
-      ),
-    maxConcurrency: z.int().check(z.minimum(1, 'expected 1 to 200'), z.maximum(200, 'expected 1 to 200')),
-    provisionedConcurrency: z.optional(z.int().check(z.minimum(1, 'expected a whole number >= 1'))),
-  })
-  .check(
-    z.superRefine((value, ctx) => {
-      if (value.provisionedConcurrency !== undefined && value.provisionedConcurrency > value.maxConcurrency) {
-        addProblem(ctx, `at most maxConcurrency (${value.maxConcurrency})`, ['provisionedConcurrency']);
-      }
-    }),
-  );
-
-/**
- * A serverless endpoint holds one production variant: the new version goes out with SageMaker's deployment
- * guardrails, which step the traffic themselves. Only what a blue/green traffic routing can say is allowed:
- * https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-blue-green.html
- */
-function checkServerlessRollout(rollout: z.infer<typeof rolloutSchema>, ctx: z.core.$RefinementCtx): void {
-  const { strategy, steps } = rollout;
-  if (strategy === 'shadow') {
-    addProblem(ctx, 'a serverless endpoint cannot hold a shadow variant: use canary, linear or all-at-once', [
-      'rollout',
-      'strategy',
-    ]);
-  }
-  if (strategy === 'canary' && steps.length !== 2) {
-    addProblem(ctx, 'a serverless canary is one step and then 100 ([x, 100]): SageMaker shifts traffic itself', [
-      'rollout',
-      'steps',
-    ]);
-  }
-  if (strategy === 'canary' && (steps[0] ?? 0) > 50) {
-    addProblem(ctx, "a serverless canary is at most 50% (SageMaker's canary size)", ['rollout', 'steps', 0]);
-  }
-  if (strategy === 'linear' && ((steps[0] ?? 0) < 10 || (steps[0] ?? 0) > 50)) {
-    addProblem(ctx, "a serverless linear step is 10% to 50% (SageMaker's linear step size)", ['rollout', 'steps', 0]);
-  }
-  // AutoRollbackConfiguration.Alarms: at most 10. https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AutoRollbackConfig.html
-  if (rollout.alarms.length > 10) {
-    addProblem(ctx, "at most 10 on a serverless endpoint (SageMaker's auto-rollback alarms)", ['rollout', 'alarms']);
-  }
-  // A bake per step (the last is the termination wait), and the deadline for provisioning.
-  const hours = (rollout.steps.length * rollout.bakeMinutes + rollout.progressDeadlineMinutes) / 60;
-  if (hours > 8) {
-    addProblem(
-      ctx,
-      `the deployment would take ${hours.toFixed(1)} h, past SageMaker's 8 h limit: fewer steps or a shorter bake`,
-      ['rollout', 'bakeMinutes'],
-    );
-  }
-  if (rollout.bakeMinutes > 60) {
-    addProblem(ctx, "at most 60 on a serverless endpoint (SageMaker's wait interval is up to 3600 s)", [
-      'rollout',
-      'bakeMinutes',
-    ]);
-  }
-}
-
-// An S3 location: s3://bucket/key...
-const s3Uri = z.string().check(z.regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'expected an s3:// URI'));
-const s3Prefix = s3Uri.check(z.regex(/\/$/, 'expected an s3:// prefix ending with /'));
-
 /**
  * A multi-model endpoint shared by several groups: a new version is a new object under the model prefix and
  * a new target model for clients, not an endpoint update.
@@ -335,23 +267,6 @@ const multiModel = z.strictObject({
   ),
 });
 
-/** A batch transform on approval: no endpoint, a job on the input, the version published when it completes. */
-// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTransformJob.html
-const batchTransform = z.strictObject({
-  inputS3Uri: s3Uri,
-  /** Output goes under <outputS3Uri><group>/v<version>/. */
-  outputS3Uri: s3Prefix,
-  instanceType,
-  instanceCount: z._default(positiveInteger(1), 1),
-  contentType: z.optional(nonEmptyText),
-  splitType: z.optional(z.enum(['None', 'Line', 'RecordIO', 'TFRecord'])),
-  batchStrategy: z.optional(z.enum(['MultiRecord', 'SingleRecord'])),
-  assembleWith: z.optional(z.enum(['None', 'Line'])),
-  accept: z.optional(nonEmptyText),
-  maxPayloadInMB: z.optional(positiveInteger(0)),
-  maxConcurrentTransforms: z.optional(positiveInteger(0)),
-});
-
 /** Which kind of target the group deploys to: its keys exclude each other (a group's own win over the defaults'). */
 export const targetKeys = {
   realTime: ['instanceType', 'initialInstanceCount'],
@@ -359,6 +274,39 @@ export const targetKeys = {
   multiModel: ['multiModel'],
   batchTransform: ['batchTransform'],
 } as const;
+
+type TargetKind = keyof typeof targetKeys;
+type RolloutShape = z.infer<typeof rolloutSchema>;
+
+// Why a strategy means nothing where the switch is whole.
+const wholeSwitch: Partial<Record<TargetKind, string>> = {
+  multiModel: 'clients choose the model on a multi-model endpoint (TargetModel), so there are no weights to step',
+  batchTransform: 'a transform job has no traffic to step',
+};
+
+/** What the group's target makes of its rollout: the strategy a kind can step, analysis where it can judge. */
+function checkRolloutOn(kind: TargetKind | undefined, rollout: RolloutShape, ctx: z.core.$RefinementCtx): void {
+  const whole = kind === undefined ? undefined : wholeSwitch[kind];
+  if (whole === undefined && rollout.strategy === undefined) {
+    addProblem(ctx, `expected the strategy: ${strategies.join(', ')}`, ['rollout', 'strategy']);
+  }
+  if (whole !== undefined && rollout.strategy !== undefined && rollout.strategy !== 'all-at-once') {
+    addProblem(ctx, `only all-at-once (or none): ${whole}`, ['rollout', 'strategy']);
+  } else if (whole !== undefined && (rollout.steps.length !== 1 || rollout.steps[0] !== 100)) {
+    addProblem(ctx, `only [100] (or none): ${whole}`, ['rollout', 'steps']);
+  }
+  if (kind === 'serverless') checkServerlessRollout(rollout, ctx);
+  // Only a second variant beside the incumbent has metrics of its own to compare.
+  if ((kind === 'serverless' || kind === 'multiModel') && rollout.analysis !== undefined) {
+    const why =
+      kind === 'serverless'
+        ? "SageMaker's guardrails shift a serverless endpoint's traffic, guarded by its alarms"
+        : "a multi-model endpoint's metrics are the endpoint's, not one model's";
+    addProblem(ctx, `no analysis here: ${why}`, ['rollout', 'analysis']);
+  }
+  if (kind === 'serverless' && rollout.strategy === 'ab-test')
+    addProblem(ctx, 'an ab-test needs two variants side by side: a real-time endpoint', ['rollout', 'strategy']);
+}
 
 const groupShape = z
   .strictObject({
@@ -386,7 +334,7 @@ const groupShape = z
         addProblem(ctx, `a group has one target, not ${keysGiven.join(' and ')}`, [given[1]?.[1][0] ?? 'instanceType']);
         return;
       }
-      const [kind] = given[0] ?? [];
+      const kind = given[0]?.[0] as TargetKind | undefined;
       const ownEndpoint = kind === 'realTime' || kind === 'serverless';
       if (ownEndpoint && group.endpointName === undefined)
         addProblem(ctx, 'expected an endpoint name', ['endpointName']);
@@ -401,17 +349,8 @@ const groupShape = z
       }
       if (kind !== 'batchTransform' && group.rollout === undefined)
         addProblem(ctx, 'expected the rollout', ['rollout']);
-      if (kind === 'serverless' && group.rollout !== undefined) checkServerlessRollout(group.rollout, ctx);
-      // Only a second variant beside the incumbent has metrics of its own to compare.
-      if ((kind === 'serverless' || kind === 'multiModel') && group.rollout?.analysis !== undefined) {
-        const why =
-          kind === 'serverless'
-            ? "SageMaker's guardrails shift a serverless endpoint's traffic, guarded by its alarms"
-            : "a multi-model endpoint's metrics are the endpoint's, not one model's";
-        addProblem(ctx, `no analysis here: ${why}`, ['rollout', 'analysis']);
-      }
-      if ((kind === 'serverless' || kind === 'multiModel') && group.rollout?.strategy === 'ab-test')
-        addProblem(ctx, 'an ab-test needs two variants side by side: a real-time endpoint', ['rollout', 'strategy']);
+      if (group.rollout !== undefined) checkRolloutOn(kind, group.rollout, ctx);
+      if (kind === 'serverless') checkServerlessModel(group.model, ctx);
       if (kind === undefined) {
         addProblem(
           ctx,
@@ -430,8 +369,13 @@ const groupShape = z
     }),
   );
 
+/** A rollout as validated: a group that switches whole is all-at-once when its policy names no strategy. */
+function completeRollout(rollout: RolloutShape): RolloutPolicy {
+  return { ...rollout, strategy: rollout.strategy ?? 'all-at-once' };
+}
+
 /** A batch group's rollout, which its policy need not give: the job is the whole of it. */
-export const batchRollout = rolloutSchema.parse({ strategy: 'all-at-once', bakeMinutes: 0 });
+export const batchRollout = completeRollout(rolloutSchema.parse({ bakeMinutes: 0 }));
 
 /**
  * A group as validated. A group without an endpoint of its own gets its rollout key from its name, which only
@@ -443,7 +387,7 @@ export const groupPolicySchema = z.pipe(
     (group): GroupPolicy => ({
       ...group,
       endpointName: group.endpointName ?? '',
-      rollout: group.rollout ?? batchRollout,
+      rollout: group.rollout === undefined ? batchRollout : completeRollout(group.rollout),
     }),
   ),
 );
@@ -466,7 +410,8 @@ export const policyFileSchema = z.strictObject({
 });
 
 type ParsedGroup = z.infer<typeof groupShape>;
-export type RolloutPolicy = NonNullable<ParsedGroup['rollout']>;
+/** The rollout of a validated group: its strategy always given (see completeRollout). */
+export type RolloutPolicy = Omit<RolloutShape, 'strategy'> & { strategy: Strategy };
 export type AnalysisPolicy = NonNullable<RolloutPolicy['analysis']>;
 export type CustomMetricPolicy = AnalysisPolicy['metrics'][number];
 /**

@@ -17,6 +17,7 @@ import {
   CreateEndpointConfigCommand,
   type CreateEndpointConfigCommandInput,
   CreateModelCommand,
+  type CreateModelCommandInput,
   type DeploymentConfig,
   DescribeEndpointCommand,
   type DescribeEndpointCommandOutput,
@@ -69,6 +70,28 @@ const createModel = ({ sagemaker }: Aws) =>
   sagemaker.send(
     new CreateModelCommand({ ModelName: 'model', PrimaryContainer: { Image: IMAGE }, ExecutionRoleArn: ROLE }),
   );
+
+const modelArn = (name: string) => `arn:aws:sagemaker:us-east-1:123456789012:model/${name}`;
+
+/** Models whose settings Serverless Inference does not support, by the feature AWS names. */
+const excludedModels: Record<string, Omit<CreateModelCommandInput, 'ModelName' | 'ExecutionRoleArn'>> = {
+  'in-vpc': {
+    PrimaryContainer: { Image: IMAGE },
+    VpcConfig: { SecurityGroupIds: ['sg-1'], Subnets: ['subnet-1'] },
+  },
+  isolated: { PrimaryContainer: { Image: IMAGE }, EnableNetworkIsolation: true },
+  pipeline: { Containers: [{ Image: IMAGE }, { Image: IMAGE }], InferenceExecutionConfig: { Mode: 'Serial' } },
+  'multi-model': { PrimaryContainer: { Image: IMAGE, Mode: 'MultiModel', ModelDataUrl: 's3://models/' } },
+  'private-registry': {
+    PrimaryContainer: { Image: 'registry.internal/m:1', ImageConfig: { RepositoryAccessMode: 'Vpc' } },
+  },
+};
+
+const createExcludedModels = async ({ sagemaker }: Aws) => {
+  for (const [ModelName, settings] of Object.entries(excludedModels)) {
+    await sagemaker.send(new CreateModelCommand({ ModelName, ExecutionRoleArn: ROLE, ...settings }));
+  }
+};
 
 const createConfig = (
   { sagemaker }: Aws,
@@ -644,6 +667,75 @@ describe('serverless endpoints', () => {
     );
   });
 
+  it('refuses a serverless variant whose model has what Serverless Inference does not support', async () => {
+    await createExcludedModels(aws);
+    const withModel = (ModelName: string) =>
+      createConfig(aws, `${ModelName}-config`, [serverless('main', { ModelName })]);
+    const refused = (model: string, what: string) =>
+      invalid(`Model "${modelArn(model)}" of serverless production variant "main" ${what}.`);
+
+    await expect(withModel('in-vpc')).rejects.toMatchObject(
+      refused('in-vpc', 'has a VpcConfig: serverless endpoints do not support VPC configuration'),
+    );
+    await expect(withModel('isolated')).rejects.toMatchObject(
+      refused('isolated', 'has EnableNetworkIsolation: serverless endpoints do not support network isolation'),
+    );
+    await expect(withModel('pipeline')).rejects.toMatchObject(
+      refused(
+        'pipeline',
+        'has 2 containers (an inference pipeline): serverless endpoints do not support inference pipelines',
+      ),
+    );
+    await expect(withModel('multi-model')).rejects.toMatchObject(
+      refused(
+        'multi-model',
+        'has a container in Mode MultiModel: serverless endpoints do not support multi-model endpoints',
+      ),
+    );
+    await expect(withModel('private-registry')).rejects.toMatchObject(
+      refused(
+        'private-registry',
+        'has a container whose ImageConfig RepositoryAccessMode is Vpc: serverless endpoints do not support private Docker registries',
+      ),
+    );
+    // The same models serve on instances.
+    for (const ModelName of Object.keys(excludedModels)) {
+      await createConfig(aws, `${ModelName}-on-instances`, [{ ...instances('main'), ModelName }]);
+    }
+  });
+
+  it('refuses to make an instance-based endpoint serverless, and to go back once a serverless one left it', async () => {
+    await createEndpoint(aws);
+    await createConfig(aws, 'serverless', [serverless('main')]);
+
+    await expect(update(aws, undefined, 'serverless')).rejects.toMatchObject(
+      invalid(
+        `Cannot update endpoint "${endpointArn('endpoint')}" to endpoint configuration "${configArn('serverless')}": an instance-based endpoint cannot be converted to a serverless endpoint.`,
+      ),
+    );
+    await expectServingOld();
+
+    // "You can convert a serverless endpoint to real-time, but ... you cannot roll it back to serverless."
+    await aws.sagemaker.send(
+      new CreateEndpointCommand({ EndpointName: 'was-serverless', EndpointConfigName: 'serverless' }),
+    );
+    await aws.emulator.settle();
+    await aws.sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'was-serverless', EndpointConfigName: 'new' }));
+    await aws.emulator.settle();
+    const converted = await aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'was-serverless' }));
+    expect(converted).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: 'new' });
+    expect(converted.ProductionVariants?.[0]?.CurrentServerlessConfig).toBeUndefined();
+    await expect(
+      aws.sagemaker.send(
+        new UpdateEndpointCommand({ EndpointName: 'was-serverless', EndpointConfigName: 'serverless' }),
+      ),
+    ).rejects.toMatchObject(
+      invalid(
+        `Cannot update endpoint "${endpointArn('was-serverless')}" to endpoint configuration "${configArn('serverless')}": an instance-based endpoint cannot be converted to a serverless endpoint.`,
+      ),
+    );
+  });
+
   it('refuses DesiredInstanceCount for a serverless variant, a rolling deployment, and new variant names', async () => {
     await createEndpoint(aws, (name) => [serverless(name)]);
     await createConfig(aws, 'renamed', [serverless('other')]);
@@ -683,6 +775,21 @@ describe('moto 5.2.1 capabilities (plain, without fill-ins)', () => {
     await createEndpoint(plainAws);
 
     await expect(update(plainAws, canary())).rejects.toMatchObject(unparseable500);
+  });
+
+  it('moto still lacks UpdateEndpoint, so nothing refuses making an instance-based endpoint serverless: if this fails, revisit serverless.py', async () => {
+    await createEndpoint(plainAws);
+    await createConfig(plainAws, 'serverless', [serverless('main')]);
+
+    await expect(update(plainAws, undefined, 'serverless')).rejects.toMatchObject(unparseable500);
+  });
+
+  it('moto still accepts a serverless variant whose model SageMaker cannot serve serverless: if this fails, revisit serverless.py', async () => {
+    await createExcludedModels(plainAws);
+
+    for (const ModelName of Object.keys(excludedModels)) {
+      await createConfig(plainAws, `${ModelName}-config`, [serverless('main', { ModelName })]);
+    }
   });
 
   it('moto still accepts serverless configs SageMaker refuses: if this fails, moto fixed it, revisit serverless.py', async () => {

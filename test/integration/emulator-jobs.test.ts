@@ -388,6 +388,27 @@ describe('transform jobs', () => {
     expect(await listedJobs(aws)).toEqual([]);
   });
 
+  it('CreateTransformJob refuses MaxPayloadInMB over 100 MB, alone or times MaxConcurrentTransforms', async () => {
+    await expect(createJob(aws, transformJob('score-v2', { MaxPayloadInMB: 101 }))).rejects.toMatchObject(
+      invalid('MaxPayloadInMB 101 is not valid: the value of MaxPayloadInMB cannot be greater than 100 MB.'),
+    );
+    await expect(
+      createJob(aws, transformJob('score-v2', { MaxPayloadInMB: 30, MaxConcurrentTransforms: 4 })),
+    ).rejects.toMatchObject(
+      invalid(
+        'MaxConcurrentTransforms 4 * MaxPayloadInMB 30 is 120 MB: the value of (MaxConcurrentTransforms * MaxPayloadInMB) cannot exceed 100 MB.',
+      ),
+    );
+    expect(await listedJobs(aws)).toEqual([]);
+
+    // At the limit, and 0 (HTTP chunked encoding), are taken; so is a concurrency without a payload size.
+    await createJob(aws, transformJob('at-limit', { MaxPayloadInMB: 20, MaxConcurrentTransforms: 5 }));
+    await createJob(aws, transformJob('largest', { MaxPayloadInMB: 100 }));
+    await createJob(aws, transformJob('chunked', { MaxPayloadInMB: 0, MaxConcurrentTransforms: 50 }));
+    await createJob(aws, transformJob('concurrent', { MaxConcurrentTransforms: 50 }));
+    expect(await describeJob(aws, 'at-limit')).toMatchObject({ MaxPayloadInMB: 20, MaxConcurrentTransforms: 5 });
+  });
+
   it('CreateTransformJob refuses an S3Prefix input with no objects under it', async () => {
     const input = {
       DataSource: { S3DataSource: { S3DataType: 'S3Prefix' as const, S3Uri: `s3://${BUCKET}/nothing/` } },
@@ -643,6 +664,14 @@ describe('moto 5.2.1 capabilities (plain, without fill-ins)', () => {
       FailureReason: '',
     });
     await expect(stopJob(plainAws, 'score-v2')).rejects.toMatchObject(unparseable500);
+  });
+
+  it('moto still takes any MaxPayloadInMB: if this fails, moto checks it now, revisit transform_jobs.py', async () => {
+    await createBucket(plainAws, BUCKET);
+
+    await createJob(plainAws, transformJob('score-v2', { MaxPayloadInMB: 500, MaxConcurrentTransforms: 4 }));
+
+    expect(await describeJob(plainAws, 'score-v2')).toMatchObject({ MaxPayloadInMB: 500, MaxConcurrentTransforms: 4 });
   });
 
   it('moto still answers InvokeEndpoint with canned data whatever the endpoint and TargetModel: if this fails, revisit endpoint_invocations.py', async () => {

@@ -451,6 +451,76 @@ modelPackageGroups:
     expect(group?.batchTransform?.instanceCount).toBe(1);
   });
 
+  describe('a whole switch, which no strategy steps', () => {
+    const batch =
+      'batchTransform: { inputS3Uri: "s3://scoring/input/", outputS3Uri: "s3://scoring/output/", instanceType: ml.m5.xlarge }';
+
+    it('needs no strategy: all-at-once, the defaults’ canary left to the groups that step traffic', () => {
+      const policy = parsePolicy(
+        policyWith(`  acme-churn: { ${mme}, rollout: { bakeMinutes: 5 } }\n  nightly: { ${batch} }\n`),
+        't.yml',
+      );
+
+      for (const groupName of ['acme-churn', 'nightly']) {
+        expect(policy.group(groupName)?.rollout).toMatchObject({ strategy: 'all-at-once', steps: [100] });
+      }
+      expect(policy.group('acme-churn')?.rollout.bakeMinutes).toBe(5);
+      expect(policy.group('nightly')?.rollout.bakeMinutes).toBe(10); // the defaults' other keys still apply
+    });
+
+    it('takes all-at-once and [100] when a group gives them', () => {
+      const text = policyWith(
+        `  acme-churn: { ${mme}, rollout: { strategy: all-at-once, steps: [100], bakeMinutes: 5 } }\n`,
+      );
+      expect(parsePolicy(text, 't.yml').group('acme-churn')?.rollout.strategy).toBe('all-at-once');
+    });
+
+    it('drops the defaults’ strategy when the defaults give the target too', () => {
+      const text = `
+defaults:
+  executionRoleArn: arn:aws:iam::123456789012:role/SageMakerExecution
+  approval: { mode: manual }
+  ${mme}
+  rollout: { strategy: canary, steps: [10, 100], bakeMinutes: 10 }
+modelPackageGroups:
+  acme-churn: {}
+`;
+      expect(parsePolicy(text, 't.yml').group('acme-churn')?.rollout.strategy).toBe('all-at-once');
+    });
+
+    it.each([
+      [
+        `  g1: { ${mme}, rollout: { strategy: canary, steps: [10, 100], bakeMinutes: 5 } }\n`,
+        'g1.rollout.strategy: only all-at-once (or none): clients choose the model on a multi-model endpoint (TargetModel), so there are no weights to step',
+      ],
+      [
+        `  g1: { ${mme}, rollout: { strategy: ab-test, weightPercent: 50, durationHours: 1, bakeMinutes: 5 } }\n`,
+        'g1.rollout.strategy: only all-at-once (or none): clients choose the model',
+      ],
+      [
+        `  g1: { ${mme}, rollout: { steps: [50, 100], bakeMinutes: 5 } }\n`,
+        'g1.rollout.steps: only [100] (or none): clients choose the model on a multi-model endpoint',
+      ],
+      [
+        `  g1: { ${batch}, rollout: { strategy: linear, steps: [50, 100], bakeMinutes: 0 } }\n`,
+        'g1.rollout.strategy: only all-at-once (or none): a transform job has no traffic to step',
+      ],
+      [
+        `  g1: { ${batch}, rollout: { steps: [50], bakeMinutes: 0 } }\n`,
+        'g1.rollout.steps: only [100] (or none): a transform job has no traffic to step',
+      ],
+    ])('refuses a strategy that would step traffic (%#), naming the key and why', (groups, problem) => {
+      expect(problemsOf(policyWith(groups))).toContain(`modelPackageGroups.${problem}`);
+    });
+
+    it('still requires the strategy of a group that steps traffic', () => {
+      const realTime = validGroup.replace('      strategy: canary\n', '');
+      expect(problemsOf(`modelPackageGroups:\n  g1:${realTime}\n`)).toContain(
+        'modelPackageGroups.g1.rollout.strategy: expected the strategy: canary, linear, all-at-once, shadow, ab-test',
+      );
+    });
+  });
+
   it.each([
     [
       `  g1: { ${mme}, endpointName: g1-prod }\n`,

@@ -1,6 +1,8 @@
 // A serverless group: its `serverless` config, and what its rollout and model settings may ask of a serverless
 // endpoint. Refused here what SageMaker would refuse when the first version deploys.
+
 import * as z from 'zod/mini';
+import { deploymentWaitsFor } from '#shared/targets/serverless/deployment-config.ts';
 import type { RolloutPolicy } from './policy-schema.ts';
 import { addProblem } from './schema-values.ts';
 
@@ -56,8 +58,9 @@ export function checkServerlessRollout(
   if (rollout.alarms.length > 10) {
     addProblem(ctx, "at most 10 on a serverless endpoint (SageMaker's auto-rollback alarms)", ['rollout', 'alarms']);
   }
-  // A bake per step (the last is the termination wait), and the deadline for provisioning.
-  const hours = (rollout.steps.length * rollout.bakeMinutes + rollout.progressDeadlineMinutes) / 60;
+  // Every wait SageMaker documents (a bake after each shift, the final bake, the termination wait), and the
+  // deadline for provisioning: what MaximumExecutionTimeoutInSeconds must hold.
+  const hours = (deploymentWaitsFor({ ...rollout, strategy: strategy ?? 'all-at-once' }) / 60 + rollout.progressDeadlineMinutes) / 60;
   if (hours > 8) {
     addProblem(
       ctx,

@@ -85,3 +85,34 @@ describe('a serverless group’s model settings (AWS’s serverless feature excl
     expect(parsePolicy(onInstances, 't.yml').group('search-ranker')?.model.inferenceExecution).toBe('Serial');
   });
 });
+
+describe('a serverless rollout SageMaker must finish within MaximumExecutionTimeoutInSeconds (8 h)', () => {
+  const withRollout = (rollout: string) =>
+    policyWith({}).replace('rollout: { strategy: canary, steps: [20, 100], bakeMinutes: 10 }', `rollout: ${rollout}`);
+
+  it('counts every wait: a bake after each linear shift and the termination wait, at 60 min each, and the deadline', () => {
+    expect(() =>
+      parsePolicy(withRollout('{ strategy: linear, steps: [20, 40, 60, 80, 100], bakeMinutes: 60 }'), 't.yml'),
+    ).not.toThrow();
+    expect(
+      problemsOf(
+        withRollout('{ strategy: linear, steps: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100], bakeMinutes: 60 }'),
+      ),
+    ).toContain(
+      "modelPackageGroups.search-ranker.rollout.bakeMinutes: the deployment would take 12.0 h, past SageMaker's 8 h limit",
+    );
+  });
+
+  it('counts the canary’s final bake and termination wait, not only its steps', () => {
+    // 3 waits of 60 min and a 5-hour deadline: 8 h exactly is allowed; one minute of deadline more is not.
+    expect(() =>
+      parsePolicy(
+        withRollout('{ strategy: canary, steps: [20, 100], bakeMinutes: 60, progressDeadlineMinutes: 300 }'),
+        't.yml',
+      ),
+    ).not.toThrow();
+    expect(
+      problemsOf(withRollout('{ strategy: canary, steps: [20, 100], bakeMinutes: 60, progressDeadlineMinutes: 301 }')),
+    ).toContain("the deployment would take 8.0 h, past SageMaker's 8 h limit");
+  });
+});

@@ -21,11 +21,8 @@ import type {
   ObservedEndpoint,
 } from '#shared/rollout/observed-state.ts';
 import type { Tag, VariantSpec } from '#shared/rollout/rollout-state.ts';
-import type { ModelPlan } from '#shared/rollout/rollout-step.ts';
+import type { EndpointConfigPlan, ModelPlan, VariantCapacity, VariantWeight } from '#shared/rollout/rollout-step.ts';
 import { modelOwnership, withStackTag } from '#shared/rollout/stack-ownership.ts';
-import type { EndpointConfigPlan } from '#shared/targets/endpoints/endpoint-configs.ts';
-import type { VariantCapacity } from '#shared/targets/real-time/capacity.ts';
-import type { VariantWeight } from '#shared/targets/real-time/traffic-split.ts';
 import type { Writer } from './aws-writes.ts';
 import { sagemaker } from './sagemaker.ts';
 

@@ -1,13 +1,12 @@
 import { watchAlarms } from '#shared/aws/alarm-watchers.ts';
-import { guardAlarmNames } from '#shared/aws/cloudwatch.ts';
 import { startDeliveryPipeline } from '#shared/aws/codepipeline.ts';
 import { archiveRollout, saveRollout } from '#shared/aws/rollout-store.ts';
-import { type GroupPolicy, targetOf } from '#shared/policy/policy-schema.ts';
+import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { freezePlan } from '#shared/rollout/rollout-plan.ts';
 import { challengerVariantName, modelNameFor, type Rollout } from '#shared/rollout/rollout-state.ts';
 import type { ApprovedVersion } from '#shared/rollout/start-decision.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
-import { firstDeploymentPlan } from '#shared/targets/endpoints/incumbent-settings.ts';
+import { driverForGroup, targetField } from '#shared/targets/drivers.ts';
 import { announceTransition } from './notices.ts';
 
 /**
@@ -24,11 +23,9 @@ export async function beginRollout(
   now: string,
 ): Promise<Rollout> {
   const endpointName = group.endpointName;
-  const target = targetOf(group).kind;
+  const driver = driverForGroup(group);
   const challengerVariant = challengerVariantName(groupName, approved.packageVersion);
-  // Only a variant of its own has metrics of its own to guard: a serverless version keeps the variant's name,
-  // a multi-model version shares the endpoint's, a batch job has none.
-  const guardAlarms = target === 'real-time' ? guardAlarmNames(endpointName, challengerVariant, group.rollout) : [];
+  const { guardAlarms, challenger } = driver.decisions.prepare(group, challengerVariant);
   const rolloutId = `${endpointName}-v${approved.packageVersion}`;
   const pipelineName = group.deliveryPipeline?.name;
   // The rollout id is the request token: a retried start returns the same execution.
@@ -39,7 +36,7 @@ export async function beginRollout(
   const phase = pipelineName === undefined ? 'Starting' : 'AwaitingPipeline';
   const rollout: Rollout = {
     rolloutId,
-    ...(target === 'real-time' ? {} : { target }),
+    ...targetField(driver),
     endpointName,
     groupName,
     packageArn: approved.packageArn,
@@ -54,7 +51,7 @@ export async function beginRollout(
     incumbentInstanceCounts: {},
     incumbentScaling: [],
     // What the policy says until the rollout starts and reads the incumbent it copies.
-    challenger: firstDeploymentPlan(group),
+    challenger,
     targetConfigName: '',
     guardAlarms,
     watchedAlarms: [...group.rollout.alarms, ...guardAlarms],

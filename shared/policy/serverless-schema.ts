@@ -60,7 +60,9 @@ export function checkServerlessRollout(
   }
   // Every wait SageMaker documents (a bake after each shift, the final bake, the termination wait), and the
   // deadline for provisioning: what MaximumExecutionTimeoutInSeconds must hold.
-  const hours = (deploymentWaitsFor({ ...rollout, strategy: strategy ?? 'all-at-once' }) / 60 + rollout.progressDeadlineMinutes) / 60;
+  const hours =
+    (deploymentWaitsFor({ ...rollout, strategy: strategy ?? 'all-at-once' }) / 60 + rollout.progressDeadlineMinutes) /
+    60;
   if (hours > 8) {
     addProblem(
       ctx,

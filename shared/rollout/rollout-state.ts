@@ -122,8 +122,8 @@ export interface TrafficChange {
 
 export interface Rollout {
   readonly rolloutId: string;
-  /** What the rollout deploys to (targets/target.ts); absent on real-time rollouts recorded before targets. */
-  readonly target?: 'real-time' | 'serverless' | 'multi-model' | 'batch-transform';
+  /** The driver of what the rollout deploys to (targets/drivers.ts); absent on real-time rollouts recorded before targets. */
+  readonly target?: string;
   readonly endpointName: string;
   readonly groupName: string;
   readonly packageArn: string;

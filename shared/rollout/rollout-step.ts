@@ -1,9 +1,6 @@
 // The vocabulary of rollout decisions: what a step returns, the actions it may ask for, and the small
 // pure helpers every phase uses. Pure: no AWS, no clock.
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
-import type { EndpointConfigPlan } from '#shared/targets/endpoints/endpoint-configs.ts';
-import type { VariantCapacity } from '#shared/targets/real-time/capacity.ts';
-import type { VariantWeight } from '#shared/targets/real-time/traffic-split.ts';
 import type { AlarmState, Observed, ObservedEndpoint, ObservedIncumbent } from './observed-state.ts';
 import {
   configNameFor,
@@ -13,8 +10,33 @@ import {
   type Rollout,
   type Tag,
   type VariantScaling,
+  type VariantSpec,
 } from './rollout-state.ts';
 import { stackTagKey } from './stack-ownership.ts';
+
+/** A variant's share of traffic, as UpdateEndpointWeightsAndCapacities takes it (DesiredWeightsAndCapacities). */
+export interface VariantWeight {
+  readonly VariantName: string;
+  readonly DesiredWeight: number;
+}
+
+/** A variant's instance count, as UpdateEndpointWeightsAndCapacities takes it. */
+export interface VariantCapacity {
+  readonly VariantName: string;
+  readonly DesiredInstanceCount: number;
+}
+
+/**
+ * An endpoint config a rollout writes, as data. Every one carries the incumbent config's settings
+ * and tags (data capture, KMS key, async inference...), so nothing it had is dropped on the way.
+ */
+export interface EndpointConfigPlan {
+  readonly configName: string;
+  readonly variants: readonly VariantSpec[];
+  readonly shadowVariants: readonly VariantSpec[];
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly tags: readonly Tag[];
+}
 
 /** CreateModel from the package, with the settings the rollout carries over (VPC, isolation, environment). */
 export interface ModelPlan {

@@ -1,4 +1,5 @@
 // The driver of each kind of deployment target. A rollout keeps the kind it started with.
+import { type GroupPolicy, targetOf } from '#shared/policy/policy-schema.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
 import { batchTransformDriver } from './batch-transform/driver.ts';
 import { multiModelDriver } from './multi-model/driver.ts';
@@ -13,6 +14,21 @@ const drivers = {
   'batch-transform': batchTransformDriver,
 } as const;
 
+/** Records from before targets have none: they are real-time rollouts. */
+const recordedByDefault = 'real-time';
+
 export function driverFor(rollout: Pick<Rollout, 'target'>): TargetDriver {
-  return drivers[rollout.target ?? 'real-time'];
+  const kind = rollout.target ?? recordedByDefault;
+  if (!(kind in drivers)) throw new Error(`no driver for target ${JSON.stringify(kind)}`);
+  return drivers[kind as keyof typeof drivers];
+}
+
+/** The driver of the target the group's policy names (a real-time endpoint unless it says otherwise). */
+export function driverForGroup(group: GroupPolicy): TargetDriver {
+  return drivers[targetOf(group).kind];
+}
+
+/** The record's `target` field for a driver: absent for the default, as records from before targets. */
+export function targetField(driver: TargetDriver): Pick<Rollout, 'target'> {
+  return driver.kind === recordedByDefault ? {} : { target: driver.kind };
 }

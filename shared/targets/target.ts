@@ -45,6 +45,12 @@ export interface TargetDecisions {
    * MaximumExecutionTimeoutInSeconds, a transform job's run); undefined: the progress deadline alone.
    */
   phaseAllowanceMinutes?(group: GroupPolicy, rollout: Rollout, observed: Observed): number | undefined;
+  /**
+   * What a new rollout's record starts with on this target, before it reads what serves: the alarms it
+   * creates to guard the new version (only a variant of its own has metrics of its own) and the plan of
+   * the new version's model from the policy alone.
+   */
+  prepare(group: GroupPolicy, challengerVariant: string): Pick<Rollout, 'guardAlarms' | 'challenger'>;
   /** The next record and the actions of an active rollout in its phase (alarms, pause and deadline aside). */
   step(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep;
   /** From wherever the rollout is, back to what served before, for `reason`. */

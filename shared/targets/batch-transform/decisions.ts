@@ -8,6 +8,7 @@ import type { Observed } from '#shared/rollout/observed-state.ts';
 import { endRollback, type RollbackCause } from '#shared/rollout/rollout-outcome.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
 import { createChallengerModel, fail, moveTo, notify, type RolloutStep, wait } from '#shared/rollout/rollout-step.ts';
+import { firstDeploymentPlan } from '#shared/targets/endpoints/incumbent-settings.ts';
 import type { TargetDecisions } from '../target.ts';
 
 /** The parameter scheduled batch jobs read, by the group: `<prefix>/batch-model/<group>` once the driver prefixes it. */
@@ -176,6 +177,8 @@ export const batchTransformDecisions: TargetDecisions = {
   },
   // No traffic: an alarm has nothing to move back.
   rollbackablePhases: [],
+  // Only a variant of its own has metrics of its own to guard: none here.
+  prepare: (group) => ({ guardAlarms: [], challenger: firstDeploymentPlan(group) }),
   phaseAllowanceMinutes: (group, rollout, observed) => jobAllowanceMinutes(group, rollout, observed),
   step,
   rollback: (group, rollout, observed, now, reason, cause) => stop(group, rollout, observed, now, reason, cause),

@@ -23,6 +23,7 @@ import {
   type RolloutStep,
   wait,
 } from '#shared/rollout/rollout-step.ts';
+import { firstDeploymentPlan } from '#shared/targets/endpoints/incumbent-settings.ts';
 import type { TargetDecisions } from '../target.ts';
 
 /** The SSM parameter clients read: `<prefix>/target-model/<group>`. */
@@ -192,6 +193,8 @@ export const multiModelDecisions: TargetDecisions = {
   },
   // Endpoint-level alarms are shared by every group on the endpoint: only a group whose switch bakes reacts.
   rollbackablePhases: ['Baking'],
+  // Only a variant of its own has metrics of its own to guard: none here.
+  prepare: (group) => ({ guardAlarms: [], challenger: firstDeploymentPlan(group) }),
   step,
   rollback(group, rollout, _observed, now, reason, cause) {
     // Before clients were told, there is nothing to tell them again: the copy is removed, the rollout fails.

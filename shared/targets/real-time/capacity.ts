@@ -22,10 +22,9 @@ export function challengerInstancesAt(plan: ChallengerPlan, percent: number, cur
   return Math.max(1, plan.minInstanceCount, Math.ceil((share * baseline) / 100));
 }
 
-export interface VariantCapacity {
-  readonly VariantName: string;
-  readonly DesiredInstanceCount: number;
-}
+import type { VariantCapacity } from '#shared/rollout/rollout-step.ts';
+
+export type { VariantCapacity };
 
 /**
  * How many instances all of the traffic needs, judged by the incumbents' live fleet. While auto scaling

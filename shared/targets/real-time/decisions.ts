@@ -2,11 +2,13 @@
 // incumbent, stepped by weights (capacity first), finalized to a config of its own, rolled back by
 // weights and the incumbent's config. The steps themselves live in forward-steps.ts and
 // rollback-steps.ts, beside this file; this is their order by phase.
+import { guardAlarmNames } from '#shared/aws/cloudwatch.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { awaitingPipeline } from '#shared/rollout/common-steps.ts';
 import type { Observed } from '#shared/rollout/observed-state.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
 import { fail, type RolloutStep, wait } from '#shared/rollout/rollout-step.ts';
+import { firstDeploymentPlan } from '#shared/targets/endpoints/incumbent-settings.ts';
 import { beginRollback, rollingBack } from '#shared/targets/real-time/rollback-steps.ts';
 import type { TargetDecisions } from '../target.ts';
 import { baking, creating, deploying, finalizing, start } from './forward-steps.ts';
@@ -56,6 +58,10 @@ export const realTimeDecisions: TargetDecisions = {
     promoteRefused: 'only a rollout that is deploying or baking can be promoted',
   },
   rollbackablePhases: ['Deploying', 'Baking', 'Finalizing'],
+  prepare: (group, challengerVariant) => ({
+    guardAlarms: guardAlarmNames(group.endpointName, challengerVariant, group.rollout),
+    challenger: firstDeploymentPlan(group),
+  }),
   step,
   rollback: (group, rollout, observed, now, reason, cause) =>
     beginRollback(group, rollout, observed.endpoint, observed, now, reason, cause),

@@ -7,6 +7,7 @@ import { configNameFor, type Rollout, type VariantScaling } from '#shared/rollou
 import {
   changedSinceRequest,
   createChallengerModel,
+  type EndpointConfigPlan,
   elapsedMinutes,
   fail,
   guardCleanup,
@@ -24,14 +25,9 @@ import {
   wait,
   weightsMatch,
 } from '#shared/rollout/rollout-step.ts';
-import {
-  canaryConfig,
-  type EndpointConfigPlan,
-  finalConfig,
-  shadowConfig,
-} from '#shared/targets/endpoints/endpoint-configs.ts';
 import { firstDeploymentPlan, planFromIncumbent } from '#shared/targets/endpoints/incumbent-settings.ts';
 import { challengerInstancesAt, challengerShortfall, withLiveBaseline } from './capacity.ts';
+import { canaryConfig, finalConfig, shadowConfig } from './endpoint-configs.ts';
 import { abTestUnderway, judgeEvidence, rollBackOnEvidence, waitForEvidence, withAnalysis } from './evidence-steps.ts';
 import { beginRollback } from './rollback-steps.ts';
 import { registeredOn, scalingForChallenger, stepScalingNote } from './scaling-moves.ts';

@@ -15,8 +15,8 @@ import {
   transitionalConfigs,
   wait,
 } from '#shared/rollout/rollout-step.ts';
-import { restoreConfig } from '#shared/targets/endpoints/endpoint-configs.ts';
 import { incumbentShortfalls } from './capacity.ts';
+import { restoreConfig } from './endpoint-configs.ts';
 import { missingScaling, registeredOn, scalingGaps } from './scaling-moves.ts';
 import { trafficSplit } from './traffic-split.ts';
 

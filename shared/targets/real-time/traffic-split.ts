@@ -1,9 +1,8 @@
 import type { VariantSpec } from '#shared/rollout/rollout-state.ts';
 
-export interface VariantWeight {
-  readonly VariantName: string;
-  readonly DesiredWeight: number;
-}
+import type { VariantWeight } from '#shared/rollout/rollout-step.ts';
+
+export type { VariantWeight };
 
 /**
  * Weights in percent that give the challenger `challengerPercent` of the traffic and share the rest

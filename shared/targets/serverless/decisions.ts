@@ -207,6 +207,8 @@ export const serverlessDecisions: TargetDecisions = {
   },
   // While SageMaker deploys, its auto-rollback acts on the group's alarms; the rollout records what it did.
   rollbackablePhases: [],
+  // Only a variant of its own has metrics of its own to guard: none here.
+  prepare: (group) => ({ guardAlarms: [], challenger: firstDeploymentPlan(group) }),
   // SageMaker gives up a deployment after MaximumExecutionTimeoutInSeconds and rolls back itself: the core
   // waits that long, and the progress deadline on top, only once SageMaker has accepted the update.
   phaseAllowanceMinutes: (group, rollout, observed) =>

@@ -5,8 +5,8 @@ import type { GroupPolicy, ServerlessTarget } from '#shared/policy/policy-schema
 import { serverlessExclusion } from '#shared/policy/serverless-schema.ts';
 import type { DescribedEndpointConfig, DescribedModel, ObservedIncumbent } from '#shared/rollout/observed-state.ts';
 import type { ChallengerPlan, Rollout, VariantSpec } from '#shared/rollout/rollout-state.ts';
+import type { EndpointConfigPlan } from '#shared/rollout/rollout-step.ts';
 import { containersOf } from '#shared/targets/endpoints/challenger-model.ts';
-import type { EndpointConfigPlan } from '#shared/targets/endpoints/endpoint-configs.ts';
 import {
   modelCarryOver,
   modelRefusal,

@@ -1,18 +1,7 @@
-import type { Rollout, Tag, VariantSpec } from '#shared/rollout/rollout-state.ts';
-import { challengerInstancesAt } from '#shared/targets/real-time/capacity.ts';
-import { trafficSplit } from '#shared/targets/real-time/traffic-split.ts';
-
-/**
- * An endpoint config a rollout writes, as data. Every one carries the incumbent config's settings
- * and tags (data capture, KMS key, async inference...), so nothing it had is dropped on the way.
- */
-export interface EndpointConfigPlan {
-  readonly configName: string;
-  readonly variants: readonly VariantSpec[];
-  readonly shadowVariants: readonly VariantSpec[];
-  readonly settings: Readonly<Record<string, unknown>>;
-  readonly tags: readonly Tag[];
-}
+import type { Rollout, VariantSpec } from '#shared/rollout/rollout-state.ts';
+import type { EndpointConfigPlan } from '#shared/rollout/rollout-step.ts';
+import { challengerInstancesAt } from './capacity.ts';
+import { trafficSplit } from './traffic-split.ts';
 
 /** The challenger variant: the incumbent's settings, its own model, sized for `percent` of the traffic. */
 function challengerSpec(rollout: Rollout, weight: number, percent: number): VariantSpec {

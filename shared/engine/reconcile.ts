@@ -14,11 +14,10 @@ import { RaceLostError } from '#shared/errors.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { decisionTypes, queueEvent } from '#shared/rollout/decision-events.ts';
 import { type AlarmReading, type Observed, observationKind } from '#shared/rollout/observed-state.ts';
+import { reconcileOnce } from '#shared/rollout/reconcile-once.ts';
 import { decisionTime } from '#shared/rollout/rollout-clock.ts';
-import { decideRolloutStep } from '#shared/rollout/rollout-decision.ts';
 import { planOf } from '#shared/rollout/rollout-plan.ts';
 import { isActive, type Phase, type Rollout } from '#shared/rollout/rollout-state.ts';
-import { commandToAct, movesTrafficForward, withTrafficRecorded } from '#shared/rollout/rollout-step.ts';
 import { decideOnApproval, type QueuedVersion, type StartDecision } from '#shared/rollout/start-decision.ts';
 import { logger } from '#shared/runtime/logger.ts';
 import { type DecisionMetric, groupToActOn, type RunContext, wallClockOf } from '#shared/runtime/run-context.ts';
@@ -154,7 +153,7 @@ async function stepOnce(
       await driver.observe(rollout, group, context.settings, alarmHints, now),
       driver.decisions.rollbackablePhases.includes(rollout.phase),
     ));
-  const step = withTrafficRecorded(decideRolloutStep(group, rollout, observed, now, driver.decisions), now);
+  const step = reconcileOnce(driver.decisions, group, rollout, observed, now);
   if (known?.fromIndex && (step.next !== rollout || step.actions.length > 0)) {
     // About to write or act on a record the index gave: read the record itself first. The same version
     // decides the same way with what was just observed; another one decides again from scratch.
@@ -162,7 +161,7 @@ async function stepOnce(
     const sameRecord = current.rollout?.version === rollout.version;
     return stepOnce(context, endpointName, eventTime, hints, { state: current, ...(sameRecord ? { observed } : {}) });
   }
-  const movesTraffic = movesTrafficForward(step);
+  const movesTraffic = step.movesTraffic;
   if (movesTraffic) {
     // The tick's alarm states may be a minute old: read them again at the moment of the write, and never
     // give the new version more traffic while one says no. Decide again with what was read.
@@ -180,10 +179,7 @@ async function stepOnce(
       };
     }
   }
-  const notices = step.actions.flatMap((action) =>
-    action.kind === 'notify' ? [{ ...action, message: `${action.message}\n\n${commandToAct(step.next)}` }] : [],
-  );
-  const acting = step.actions.filter((action) => action.kind !== 'notify');
+  const { notices, acting } = step;
   let saved = rollout;
   if (step.next !== rollout && !isActive(step.next)) {
     // Into a final phase, act first: the clean-up and rejection must not be lost to a failed call,
@@ -204,7 +200,7 @@ async function stepOnce(
       // The transition is recorded: its notice goes out even when an action failed (the next tick
       // repairs the action, but does not make the transition, nor its notice, again).
       await sendNotices(context, notices);
-      await announceTransition(context, group, rollout, saved, now);
+      await sendDecisionEvents(context, step.events);
     }
     if (movesTraffic) {
       // A rollback recorded while this step sent its traffic must win: if anyone wrote the record since,

@@ -442,8 +442,11 @@ describe('a failed final update', () => {
     expect((await story.record())?.phase).toBe('Finalizing');
     await local.emulator.failNextUpdate(endpointName, 'rollback', 'ResourceLimitExceeded');
 
-    const rolledBack = await story.tickUntil(['RolledBack']);
+    // Back on the incumbent, the rollout ends Failed: a refused update says nothing of the model (rollout-outcome.ts).
+    const rolledBack = await story.tickUntil(['Failed', 'RolledBack']);
 
+    expect(rolledBack.phase).toBe('Failed');
+    expect(rolledBack.history.map((entry) => entry.phase)).toContain('RollingBack');
     expect(rolledBack.rollbackCause).toBe('failed-update');
     expect(rolledBack.reason).toContain('ResourceLimitExceeded');
     expect(await story.traffic()).toEqual({ 'fraud-detector-1': 100 });

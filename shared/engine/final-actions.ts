@@ -3,8 +3,6 @@ import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
 import { type NotifyAction, notify, type RolloutAction } from '#shared/rollout/rollout-step.ts';
 import { logger } from '#shared/runtime/logger.ts';
-import type { RunContext } from '#shared/runtime/run-context.ts';
-import type { TargetDriver } from '#shared/targets/target.ts';
 
 /**
  * The final actions of a rollout (clean-up, rejection), all of them or none: a failure is retried on the
@@ -12,17 +10,16 @@ import type { TargetDriver } from '#shared/targets/target.ts';
  * denies, a model that cannot be deleted) no longer holds the endpoint's queue. Each action is then
  * tried once on its own, the rollout ends as decided, and a loud notice names what failed for people.
  */
-export async function actToFinish(
-  context: RunContext,
-  driver: TargetDriver,
+export async function finishingActions(
   group: GroupPolicy,
   rollout: Rollout,
   next: Rollout,
   actions: readonly RolloutAction[],
   now: string,
+  act: (actions: readonly RolloutAction[]) => Promise<void>,
 ): Promise<{ next: Rollout; notices: NotifyAction[] }> {
   try {
-    await driver.act(context, group, next, actions);
+    await act(actions);
     return { next, notices: [] };
   } catch (error) {
     const dueAt = Date.parse(rollout.phaseSince) + group.rollout.progressDeadlineMinutes * 60_000;
@@ -31,7 +28,7 @@ export async function actToFinish(
   const failed: string[] = [];
   for (const action of actions) {
     try {
-      await driver.act(context, group, next, [action]);
+      await act([action]);
     } catch (error) {
       failed.push(`${action.kind} (${(error as Error).name}: ${(error as Error).message})`);
     }

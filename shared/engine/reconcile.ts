@@ -12,7 +12,7 @@ import {
 import { describeModelPackage } from '#shared/aws/sagemaker.ts';
 import { RaceLostError } from '#shared/errors.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
-import { decisionTypes, queueEvent } from '#shared/rollout/decision-events.ts';
+import { decisionTypes, queueEvent, transitionEvents } from '#shared/rollout/decision-events.ts';
 import { type AlarmReading, type Observed, observationKind } from '#shared/rollout/observed-state.ts';
 import { reconcileOnce } from '#shared/rollout/reconcile-once.ts';
 import { decisionTime } from '#shared/rollout/rollout-clock.ts';
@@ -25,8 +25,8 @@ import { driverFor } from '#shared/targets/drivers.ts';
 import type { AlarmStates } from '#shared/targets/shared-reads.ts';
 import { alarmsNowForbidTraffic, withMissedAlarms } from './alarm-guards.ts';
 import { beginRollout } from './begin-rollout.ts';
-import { actToFinish } from './final-actions.ts';
-import { announceTransition, sendDecisionEvents, sendNotices } from './notices.ts';
+import { executeStep } from './execute-step.ts';
+import { sendDecisionEvents, sendNotices } from './notices.ts';
 
 export interface ReconcileReport {
   readonly endpointName: string;
@@ -179,39 +179,25 @@ async function stepOnce(
       };
     }
   }
-  const { notices, acting } = step;
-  let saved = rollout;
-  if (step.next !== rollout && !isActive(step.next)) {
-    // Into a final phase, act first: the clean-up and rejection must not be lost to a failed call,
-    // since nothing looks at a finished rollout again. They are idempotent, so a retry is safe.
-    const finished = await actToFinish(context, driver, group, rollout, step.next, acting, now);
-    saved = await saveRollout(context.writer, table, finished.next, rollout);
-    await forgetWatchers(context, saved);
-    await sendNotices(context, [...notices, ...finished.notices]);
-    await announceTransition(context, group, rollout, saved, now);
-  } else if (step.next !== rollout || step.actions.length > 0) {
-    // Record first, act second: if an action fails, the record already says what to converge to and
-    // the next tick repairs. Even a step that only acts claims the record's version first, so a writer
-    // that decided from an older record (a rollback in between, say) loses the race before it acts.
-    saved = await saveRollout(context.writer, table, step.next, rollout);
-    try {
-      await driver.act(context, group, saved, acting);
-    } finally {
-      // The transition is recorded: its notice goes out even when an action failed (the next tick
-      // repairs the action, but does not make the transition, nor its notice, again).
+  const saved = await executeStep(group, rollout, step, now, {
+    record: (next, before) => saveRollout(context.writer, table, next, before),
+    act: (recorded, actions) => driver.act(context, group, recorded, actions),
+    tell: async (notices, events) => {
       await sendNotices(context, notices);
-      await sendDecisionEvents(context, step.events);
-    }
-    if (movesTraffic) {
-      // A rollback recorded while this step sent its traffic must win: if anyone wrote the record since,
-      // decide again from it (a rollback then sends the traffic back, after this step's update).
-      const after = await readEndpointState(table, endpointName);
-      const newer = after.rollout?.rolloutId !== saved.rolloutId || (after.rollout?.version ?? 0) > saved.version;
-      if (newer) {
-        logger.warn('the record changed while traffic moved: deciding again', rolloutKeys);
-        const note = `${step.note}; the record changed while traffic moved: deciding again`;
-        return { rollout: after.rollout, note, progressed: true, known: { state: after } };
-      }
+      await sendDecisionEvents(context, events);
+    },
+    finalEvents: (before, stored) => transitionEvents(before, stored, now, (index) => group.rollout.steps[index]),
+  });
+  if (saved !== rollout && !isActive(saved)) await forgetWatchers(context, saved);
+  if (movesTraffic && isActive(saved)) {
+    // A rollback recorded while this step sent its traffic must win: if anyone wrote the record since,
+    // decide again from it (a rollback then sends the traffic back, after this step's update).
+    const after = await readEndpointState(table, endpointName);
+    const newer = after.rollout?.rolloutId !== saved.rolloutId || (after.rollout?.version ?? 0) > saved.version;
+    if (newer) {
+      logger.warn('the record changed while traffic moved: deciding again', rolloutKeys);
+      const note = `${step.note}; the record changed while traffic moved: deciding again`;
+      return { rollout: after.rollout, note, progressed: true, known: { state: after } };
     }
   }
   logger.info('rollout step', {
@@ -224,7 +210,7 @@ async function stepOnce(
   if (saved.phase !== rollout.phase && counted !== undefined) context.countDecision?.(counted);
   const queuedCanStart = !isActive(saved) && queued !== undefined;
   const busy = observed.endpoint !== undefined && inProgressStatuses.has(observed.endpoint.status);
-  const rollbackWaitsForEndpoint = saved.phase === 'RollingBack' && acting.length === 0 && busy;
+  const rollbackWaitsForEndpoint = saved.phase === 'RollingBack' && step.acting.length === 0 && busy;
   const sameReads = step.actions.length === 0 && observationKind(saved.phase) === observationKind(rollout.phase);
   return {
     rollout: saved,

@@ -10,32 +10,25 @@ import { driverForGroup, targetField } from '#shared/targets/drivers.ts';
 import { announceTransition } from './notices.ts';
 
 /**
- * Records a new rollout of an approved version, replacing the endpoint's finished one (archived).
- * With a delivery pipeline in the policy, the pipeline runs first and the rollout waits for it.
- * Throws RaceLostError when another writer recorded something first.
+ * The record of a new rollout, before it has read what serves: its target's driver prepares it, and the
+ * policy is frozen into its plan. Pure.
  */
-export async function beginRollout(
-  context: RunContext,
+export function newRollout(
   groupName: string,
   group: GroupPolicy,
   approved: ApprovedVersion,
   previous: Rollout | undefined,
   now: string,
-): Promise<Rollout> {
+  pipelineExecutionId?: string,
+): Rollout {
   const endpointName = group.endpointName;
   const driver = driverForGroup(group);
   const challengerVariant = challengerVariantName(groupName, approved.packageVersion);
   const { guardAlarms, challenger } = driver.decisions.prepare(group, challengerVariant);
-  const rolloutId = `${endpointName}-v${approved.packageVersion}`;
   const pipelineName = group.deliveryPipeline?.name;
-  // The rollout id is the request token: a retried start returns the same execution.
-  const pipelineExecutionId =
-    pipelineName === undefined
-      ? undefined
-      : await startDeliveryPipeline(context.writer, pipelineName, approved.packageArn, rolloutId);
   const phase = pipelineName === undefined ? 'Starting' : 'AwaitingPipeline';
-  const rollout: Rollout = {
-    rolloutId,
+  return {
+    rolloutId: `${endpointName}-v${approved.packageVersion}`,
     ...targetField(driver),
     endpointName,
     groupName,
@@ -69,6 +62,30 @@ export async function beginRollout(
     version: 0,
     ...(pipelineExecutionId === undefined ? {} : { pipelineExecutionId }),
   };
+}
+
+/**
+ * Records a new rollout of an approved version, replacing the endpoint's finished one (archived).
+ * With a delivery pipeline in the policy, the pipeline runs first and the rollout waits for it.
+ * Throws RaceLostError when another writer recorded something first.
+ */
+export async function beginRollout(
+  context: RunContext,
+  groupName: string,
+  group: GroupPolicy,
+  approved: ApprovedVersion,
+  previous: Rollout | undefined,
+  now: string,
+): Promise<Rollout> {
+  const rolloutId = `${group.endpointName}-v${approved.packageVersion}`;
+  const pipelineName = group.deliveryPipeline?.name;
+  // The rollout id is the request token: a retried start returns the same execution.
+  const pipelineExecutionId =
+    pipelineName === undefined
+      ? undefined
+      : await startDeliveryPipeline(context.writer, pipelineName, approved.packageArn, rolloutId);
+  const rollout = newRollout(groupName, group, approved, previous, now, pipelineExecutionId);
+  const { endpointName } = rollout;
   // Watchers first: a rollout is never recorded without the way its alarms find it (a stray watcher is harmless).
   await watchAlarms(
     context.writer,

@@ -7,7 +7,7 @@
 import { type GroupPolicy, targetOf } from '#shared/policy/policy-schema.ts';
 import { awaitingPipeline, blockingAlarm, retainAfterCompletion } from '#shared/rollout/common-steps.ts';
 import type { Observed } from '#shared/rollout/observed-state.ts';
-import { endRollback, type RollbackCause } from '#shared/rollout/rollout-outcome.ts';
+import { endRollback } from '#shared/rollout/rollout-outcome.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
 import {
   elapsedMinutes,
@@ -21,6 +21,7 @@ import {
   notify,
   type RolloutAction,
   type RolloutStep,
+  rollingBackNotice,
   wait,
 } from '#shared/rollout/rollout-step.ts';
 import { firstDeploymentPlan } from '#shared/targets/endpoints/incumbent-settings.ts';
@@ -140,24 +141,32 @@ function baking(group: GroupPolicy, rollout: Rollout, observed: Observed, now: s
   };
 }
 
-/** Clients are told the previous version again (or nothing, for a first version); the new object is removed. */
-function rollBack(
-  group: GroupPolicy,
-  rollout: Rollout,
-  now: string,
-  reason: string,
-  cause: RollbackCause,
-): RolloutStep {
-  const target = mme(group);
+/** What clients are told again: the previous version, or nothing for a group's first version. */
+function restoreClients(rollout: Rollout): RolloutAction {
   const previous = rollout.previousTargetModel;
-  return endRollback(group, { ...rollout, reason, rollbackCause: cause }, now, {
-    serves: `Clients are told to use ${previous ?? 'no model (this was the first version)'} again`,
-    restore: [
-      previous === undefined
-        ? ({ kind: 'deleteParameter', name: parameterOfGroup(rollout) } as const)
-        : publish(rollout, previous, `sagemaker-rollout: ${rollout.groupName} rolled back`),
-    ],
-    cleanup: [{ kind: 'deleteArtifacts', uris: [`${target.modelPrefix}${rollout.targetModel}`] }],
+  return previous === undefined
+    ? { kind: 'deleteParameter', name: parameterOfGroup(rollout) }
+    : publish(rollout, previous, `sagemaker-rollout: ${rollout.groupName} rolled back`);
+}
+
+/**
+ * Clients are told the previous version again (or nothing, for a first version); once that is read back,
+ * the rollback is verified and the new object removed. Until then each tick tells them again.
+ */
+function rollingBack(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
+  const previous = rollout.previousTargetModel;
+  const told = observed.publishedTargetModel;
+  const restored = previous === undefined ? told === null : told === previous;
+  if (!restored) {
+    return {
+      next: rollout,
+      actions: [restoreClients(rollout)],
+      note: `telling clients to use ${previous ?? 'no model'} again`,
+    };
+  }
+  return endRollback(group, rollout, now, {
+    serves: `Clients are told to use ${previous ?? 'no model (this was the first version)'} again, verified`,
+    cleanup: [{ kind: 'deleteArtifacts', uris: [`${mme(group).modelPrefix}${rollout.targetModel}`] }],
     note: `clients use ${previous ?? 'no model'} again`,
   });
 }
@@ -173,7 +182,7 @@ function step(group: GroupPolicy, rollout: Rollout, observed: Observed, now: str
     case 'Baking':
       return baking(group, rollout, observed, now);
     case 'RollingBack':
-      return rollBack(group, rollout, now, rollout.reason ?? 'rolled back', rollout.rollbackCause ?? 'operator');
+      return rollingBack(group, rollout, observed, now);
     default:
       return wait(rollout, `${rollout.phase}: nothing to do`);
   }
@@ -207,6 +216,12 @@ export const multiModelDecisions: TargetDecisions = {
         uris.length > 0 ? [{ kind: 'deleteArtifacts', uris }] : [],
       );
     }
-    return rollBack(group, rollout, now, reason, cause);
+    // Recorded first, then clients are told: a refused write is repaired on the next tick, never given up.
+    const next = moveTo(rollout, 'RollingBack', now, `rolling back: ${reason}`, { reason, rollbackCause: cause });
+    return {
+      next,
+      actions: [restoreClients(next), rollingBackNotice(rollout, reason)],
+      note: `rolling back: ${reason}`,
+    };
   },
 };

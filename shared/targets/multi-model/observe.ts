@@ -75,5 +75,10 @@ export async function observe(
       ...(smokeTest === undefined ? {} : { smokeTest }),
     };
   }
+  if (rollout.phase === 'RollingBack') {
+    // A rollback counts as done only once clients are told the previous version again: read what they are told.
+    const published = await readParameter(targetModelParameter(settings.parameterPrefix, rollout.groupName));
+    return { endpoint: undefined, ...alarms, publishedTargetModel: published ?? null };
+  }
   return { endpoint: undefined, ...alarms };
 }

@@ -14,7 +14,7 @@ import { applyOperatorCommand } from '#shared/rollout/operator-commands.ts';
 import { reconcileOnce } from '#shared/rollout/reconcile-once.ts';
 import { decisionTime } from '#shared/rollout/rollout-clock.ts';
 import { rejectsPackage, rollbackOutcome } from '#shared/rollout/rollout-outcome.ts';
-import { isActive, type Phase, type Rollout } from '#shared/rollout/rollout-state.ts';
+import { activePhases, isActive, type Phase, type Rollout } from '#shared/rollout/rollout-state.ts';
 import { driverFor } from '#shared/targets/drivers.ts';
 import { incumbentVersion, SimulatedWorld, type TargetKind } from '../../support/simulated-targets.ts';
 

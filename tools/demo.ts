@@ -196,6 +196,8 @@ async function multiModelStory() {
   );
   await send('alarm event', alarmStateChange(alarm, 'ALARM', clock()));
   await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: alarm, StateValue: 'OK', StateReason: 'recovered' }));
+  // The alarm's invocation told acme's clients v1 again; the next tick reads it back and ends the rollback.
+  await tick();
   timeline.section(
     'what clients read: aws ssm get-parameter --name /sagemaker-rollout/local/target-model/<customer>-churn',
   );

@@ -1,7 +1,9 @@
 // One seam per kind of deployment target (in the spirit of Argo Rollouts' traffic routers). The core
-// (rollout/rollout-decision.ts, engine/reconcile.ts) keeps the record, the order of phases, pause, the
-// alarms, the progress deadline and the queue of approved versions. A target's decisions say what each
-// of its phases does, purely; its driver reads the target and changes it.
+// (rollout/reconcile-once.ts and rollout-decision.ts, run by engine/execute-step.ts) owns the record, the
+// phases, pause and people's commands, the alarms, the progress deadline in every phase, how a rollback ends
+// and whether it rejects, and the queue; it never names a target. A target's decisions say what each of its
+// phases does, purely, and what it can do, as data; its driver reads the target and changes it. A new target
+// is a folder here and one line in drivers.ts; test/unit/targets/driver-contract.test.ts holds it to the core.
 import type { Writer } from '#shared/aws/aws-writes.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import type { AlarmReading, Observed } from '#shared/rollout/observed-state.ts';

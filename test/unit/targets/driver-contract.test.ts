@@ -263,7 +263,9 @@ describe.each(kinds)('the %s driver keeps the core contract', (kind) => {
         const cause = rollout.rollbackCause;
         if (cause !== undefined && rollout.phase !== 'Completed') {
           expect(rollout.phase).toBe(rollbackOutcome(cause));
-          expect(world.rejected.length > 0).toBe(rejectsPackage(plan, cause));
+          // A rejection refused until the deadline is given up loudly (engine/final-actions.ts), never silently.
+          const givenUp = rollout.history.some((entry) => entry.note.startsWith('not done: rejectPackage'));
+          expect(world.rejected.length > 0 || givenUp).toBe(rejectsPackage(plan, cause));
         } else {
           expect(world.rejected).toEqual([]);
         }
@@ -371,4 +373,35 @@ describe('the core gives every driver a deadline in every phase', () => {
       expect(plan.rollout.progressDeadlineMinutes).toBe(30);
     },
   );
+});
+
+describe('regressions the contract found', () => {
+  it('a rejection SageMaker refuses past the deadline is given up loudly: named on the record, never silently', async () => {
+    const shape: PolicyShape = {
+      bakeMinutes: 0,
+      progressDeadlineMinutes: 10,
+      rejectOnRollback: true,
+      insufficientDataIsOk: false,
+      alarms: ['latency'],
+      steps: [100],
+    };
+    const calm = { jobFails: false, refusals: 0, duplicate: false };
+    const ticks: Tick[] = [
+      { ...calm, minutesPassed: 1, settle: false },
+      { ...calm, minutesPassed: 1, settle: true },
+      { ...calm, minutesPassed: 1, settle: false, alarm: { index: 0, state: 'ALARM' } },
+      { ...calm, minutesPassed: 1, settle: true },
+      { ...calm, minutesPassed: 10, settle: true, refusals: 2 },
+      { ...calm, minutesPassed: 1, settle: false },
+    ];
+    const { rollout, world, decided } = await run('real-time', shape, [...ticks, ...calmTail]);
+    expect(rollout.phase).toBe('RolledBack');
+    expect(world.rejected).toEqual([]);
+    expect(rollout.history.at(-1)?.note).toMatch(
+      /^not done: rejectPackage \(ValidationException: rejectPackage refused\)/,
+    );
+    expect(decided.flatMap((step) => step.notices)).toContainEqual(
+      'rt-prod: group v2 RolledBack, with final actions that failed',
+    );
+  });
 });

@@ -441,9 +441,11 @@ describe('the functions’ IAM policies', () => {
 
   it('make KMS grants only through SageMaker and only for AWS resources', () => {
     const throughSageMaker = { 'kms:ViaService': { 'Fn::Sub': `sagemaker.\${AWS::Region}.amazonaws.com` } };
+    // The notifications key, used through SNS, is checked with the topic.
+    const notificationsKey = (statement: Statement) => JSON.stringify(statement.Resource).includes('NotificationsKey');
     for (const name of reconcilers) {
-      const kms = statementsOfRole(roleOf(name)).filter((statement) =>
-        actionsOf(statement).some((action) => action.startsWith('kms:')),
+      const kms = statementsOfRole(roleOf(name)).filter(
+        (statement) => actionsOf(statement).some((action) => action.startsWith('kms:')) && !notificationsKey(statement),
       );
       const grant = kms.find((statement) => actionsOf(statement).includes('kms:CreateGrant'));
       expect(actionsOf(grant as Statement)).toEqual(['kms:CreateGrant']);
@@ -486,11 +488,53 @@ describe('the functions’ IAM policies', () => {
     expect(matchers.some((matcher) => matcher.test(arnOf('release-everything')))).toBe(false);
   });
 
-  it('encrypt the notifications topic, and let only the functions’ roles publish to it, over TLS only', () => {
+  it('encrypt the notifications topic with its own key, and let only the functions and the stack’s health alarms publish, over TLS only', () => {
     const topic = resources.NotificationsTopic as Resource;
-    // The AWS managed key serves only principals of the account through SNS: no alarm or rule may publish.
-    expect(topic.Properties.KmsMasterKeyId).toBe('alias/aws/sns');
-    expect(resourcesOfType('AWS::CloudWatch::Alarm')).toEqual([]);
+    expect(topic.Properties.KmsMasterKeyId).toEqual({ Ref: 'NotificationsKey' });
+    const key = resources.NotificationsKey as Resource;
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    const healthAlarmArns = {
+      'Fn::Sub':
+        'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:sagemaker-rollout-ci-health-*',
+    };
+    const onlyHealthAlarms = {
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: { 'aws:SourceArn': healthAlarmArns },
+    };
+    // CloudWatch may use the key only to publish this stack's health alarms; the account administers it.
+    expect((key.Properties.KeyPolicy as { Statement: unknown[] }).Statement).toEqual([
+      {
+        Sid: 'AccountAdministers',
+        Effect: 'Allow',
+        Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+      {
+        Sid: 'StackHealthAlarmsPublish',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        Resource: '*',
+        Condition: onlyHealthAlarms,
+      },
+    ]);
+    // Every function that publishes may use the key, through SNS only.
+    for (const name of allFunctions) {
+      expect(statementsOfRole(roleOf(name))).toContainEqual({
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: { 'Fn::GetAtt': ['NotificationsKey', 'Arn'] },
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'sns.${AWS::Region}.amazonaws.com' } } },
+      });
+    }
+    // The health alarms are the only alarms that publish to the topic, and no rule targets it.
+    const alarms = resourcesOfType('AWS::CloudWatch::Alarm');
+    expect(alarms.map(([, alarm]) => alarm.Properties.AlarmName).sort()).toEqual([
+      'sagemaker-rollout-ci-health-dead-letters',
+      'sagemaker-rollout-ci-health-function-errors',
+      'sagemaker-rollout-ci-health-tick-stopped',
+    ]);
     for (const [, rule] of resourcesOfType('AWS::Events::Rule')) {
       expect(JSON.stringify(rule.Properties.Targets)).not.toContain('NotificationsTopic');
     }
@@ -516,6 +560,14 @@ describe('the functions’ IAM policies', () => {
         Action: 'sns:Publish',
         Resource: { Ref: 'NotificationsTopic' },
       },
+      {
+        Sid: 'StackHealthAlarmsPublish',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: 'NotificationsTopic' },
+        Condition: onlyHealthAlarms,
+      },
     ]);
     const allowed = statements.find((statement) => statement.Effect === 'Allow') as { Principal: { AWS: unknown[] } };
     expect(allowed.Principal.AWS).toHaveLength(allFunctions.length);
@@ -529,6 +581,53 @@ describe('the functions’ IAM policies', () => {
         Condition: { Bool: { 'aws:SecureTransport': 'false' } },
       },
     ]);
+  });
+
+  it('watch the stack itself: dead letters, every function’s errors, and the tick not running, each told to the topic', () => {
+    const alarm = (name: string) => (resources[name] as Resource).Properties;
+    const toTopic = { AlarmActions: [{ Ref: 'NotificationsTopic' }], OKActions: [{ Ref: 'NotificationsTopic' }] };
+    expect(alarm('HealthDeadLettersAlarm')).toMatchObject({
+      ...toTopic,
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeadLetterQueue', 'QueueName'] } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    // A tick that does not run publishes no datapoint: missing data must count as the tick stopped.
+    expect(alarm('HealthTickStoppedAlarm')).toMatchObject({
+      ...toTopic,
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Invocations',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'AdvanceLambdaFunction' } }],
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 5,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+    // Every function's errors, summed: a function added later must be added here too.
+    const errors = alarm('HealthFunctionErrorsAlarm');
+    expect(errors).toMatchObject({ ...toTopic, EvaluationPeriods: 3, DatapointsToAlarm: 2, Threshold: 0 });
+    const metrics = errors.Metrics as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: { Metric: { MetricName: string; Dimensions: { Value: { Ref: string } }[] } };
+    }[];
+    const watched = metrics.flatMap((metric) => (metric.MetricStat === undefined ? [] : [metric.MetricStat.Metric]));
+    expect(watched.every((metric) => metric.MetricName === 'Errors')).toBe(true);
+    const functionIds = resourcesOfType('AWS::Lambda::Function').map(([id]) => id);
+    expect(watched.map((metric) => metric.Dimensions[0]?.Value.Ref).sort()).toEqual([...functionIds].sort());
+    const sum = metrics.find((metric) => metric.Expression !== undefined);
+    expect(sum?.Expression).toBe(
+      `SUM([${metrics
+        .filter((metric) => metric.MetricStat)
+        .map((metric) => metric.Id)
+        .join(', ')}])`,
+    );
   });
 
   it(`keep a ${fleetSize}-group stack well inside CloudFormation's limits, with the worker's queue read one message and two workers at a time`, () => {

@@ -12,7 +12,9 @@ import { progressDueAt } from '#shared/rollout/rollout-decision.ts';
 import { planDrift, planOf } from '#shared/rollout/rollout-plan.ts';
 import { isActive, type Rollout } from '#shared/rollout/rollout-state.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
-import { executionTimeoutFor } from '#shared/targets/serverless/deployment-config.ts';
+import { executionTimeoutOf } from '#shared/targets/endpoints/guardrail-decisions.ts';
+import { realTimeDeploymentConfigFor } from '#shared/targets/real-time-guardrails/deployment-config.ts';
+import { deploymentConfigFor } from '#shared/targets/serverless/deployment-config.ts';
 import {
   readServerlessServing,
   type ServedConfig,
@@ -99,6 +101,9 @@ export function nextStepAt(group: GroupPolicy | undefined, rollout: Rollout): st
   return eventTime(due);
 }
 
+/** Targets whose versions SageMaker's guardrails deploy: the variant keeps its name, its config tells the version. */
+const guardrails = new Set(['serverless', 'real-time-guardrails']);
+
 async function describeTraffic(rollout: Rollout, incumbent: number | null) {
   const endpoint = await sagemaker
     .send(new DescribeEndpointCommand({ EndpointName: rollout.endpointName }))
@@ -108,7 +113,7 @@ async function describeTraffic(rollout: Rollout, incumbent: number | null) {
     });
   // A serverless rollout keeps the variant's name: which version it runs is read from its config, not its name.
   const serverless =
-    rollout.target === 'serverless' && endpoint !== undefined
+    guardrails.has(rollout.target ?? '') && endpoint !== undefined
       ? await readServerlessServing(rollout.endpointName, rollout.groupName, deploymentOf(endpoint))
       : null;
   const variants = endpoint?.ProductionVariants ?? [];
@@ -134,10 +139,11 @@ async function describeTraffic(rollout: Rollout, incumbent: number | null) {
   return { endpointStatus: endpoint?.EndpointStatus ?? null, traffic, serverless };
 }
 
-/** While SageMaker runs a guardrail deployment, the core allows it its own timeout before the deadline (serverless/decisions.ts). */
+/** While SageMaker runs a guardrail deployment, the core allows it its own timeout before the deadline (endpoints/guardrail-decisions.ts). */
 function sageMakerAllowance(group: GroupPolicy, rollout: Rollout, serverless: ServerlessServing | null): number {
-  const deploying = rollout.phase === 'Deploying' && serverless?.deploying != null;
-  return deploying ? Math.ceil(executionTimeoutFor(group.rollout) / 60) : 0;
+  if (rollout.phase !== 'Deploying' || serverless?.deploying == null) return 0;
+  const configFor = rollout.target === 'real-time-guardrails' ? realTimeDeploymentConfigFor : deploymentConfigFor;
+  return Math.ceil(executionTimeoutOf(configFor(group.rollout)) / 60);
 }
 
 /** Reads the record, the endpoint and the alarms: 4 to 5 calls; on a serverless endpoint, 3 more a config it names. */
@@ -153,7 +159,7 @@ export async function statusView(context: RunContext, endpointName: string): Pro
   const active = isActive(rollout);
   const incumbent = incumbentVersion(rollout, earlier);
   const { endpointStatus, traffic, serverless } =
-    (rollout.target ?? 'real-time') === 'real-time' || rollout.target === 'serverless'
+    (rollout.target ?? 'real-time') === 'real-time' || guardrails.has(rollout.target ?? '')
       ? await describeTraffic(rollout, incumbent)
       : { endpointStatus: null, traffic: [], serverless: null };
   // Before the rollout has read the incumbent, what serves is what the endpoint's variants are named.
@@ -165,12 +171,11 @@ export async function statusView(context: RunContext, endpointName: string): Pro
   return {
     endpointName,
     groupName: rollout.groupName,
-    liveVersion:
-      rollout.target === 'serverless'
-        ? (serverless?.serving?.version ?? null)
-        : rollout.phase === 'Completed'
-          ? rollout.packageVersion
-          : serving,
+    liveVersion: guardrails.has(rollout.target ?? '')
+      ? (serverless?.serving?.version ?? null)
+      : rollout.phase === 'Completed'
+        ? rollout.packageVersion
+        : serving,
     rolloutVersion: rollout.packageVersion,
     rollingOutVersion: active ? rollout.packageVersion : null,
     phase: rollout.phase,

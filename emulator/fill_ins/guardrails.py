@@ -13,6 +13,16 @@ and all traffic returns to the blue fleet."
   https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-blue-green-linear.html
   https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html
 
+A RollingUpdatePolicy runs batch by batch (deployment-guardrails-rolling.html):
+SageMaker provisions MaximumBatchSize new instances, shifts the traffic of as
+many old instances to them, bakes WaitIntervalInSeconds watching the alarms,
+then terminates that old batch, until the whole fleet is new. At most one batch
+of extra instances runs at a time: DescribeEndpoint shows the old variant's
+CurrentInstanceCount going down and the pending variant's going up. An alarm or
+the timeout rolls it back to the old fleet at its full count (the rollback's
+own batches, RollbackMaximumBatchSize, are not staged here).
+  https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-rolling.html
+
 The stages, each a pending transition on the emulator's update clock
 (update_seconds each; POST /_emulator/advance-deployment ends the current one
 now, POST /_emulator/settle runs the deployment to its end):
@@ -22,6 +32,7 @@ now, POST /_emulator/settle runs the deployment to its end):
   linear-step-baking    LINEAR: one per partial step of LinearStepSize, baking WaitIntervalInSeconds each
   all-traffic-shifted   all traffic on the green fleet, final baking WaitIntervalInSeconds
   termination-wait      TerminationWaitInSeconds before the blue fleet is terminated
+  rolling-batch-baking  RollingUpdatePolicy: one per batch, baking WaitIntervalInSeconds each
 
 At the end of every stage the alarms are read from the emulator's CloudWatch
 (metric and composite alarms, alarms.py): one in ALARM rolls the deployment
@@ -60,6 +71,9 @@ class Stage:
     message: str
     step: int | None = None
     steps: int | None = None
+    # a rolling batch: instances of the new fleet and of the old one while it bakes
+    new_instances: int | None = None
+    old_instances: int | None = None
 
 
 @dataclass
@@ -82,14 +96,14 @@ def plan(
     new_variants: list[dict[str, Any]],
 ) -> Plan | None:
     """Raises ValidationError where SageMaker refuses the deployment for this
-    endpoint; returns None for a rolling deployment (run as one update here)."""
+    endpoint."""
     serverless = any(
         "CurrentServerlessConfig" in v or "DesiredServerlessConfig" in v for v in old_variants + new_variants
     )
     rolling = deployment_config.get("RollingUpdatePolicy")
     if rolling is not None:
         _check_rolling(endpoint_arn, serverless, old_variants, new_variants, rolling)
-        return None
+        return _rolling_plan(deployment_config, rolling, new_variants)
 
     blue_green = deployment_config.get("BlueGreenUpdatePolicy") or {}
     # "If no update policy is specified, SageMaker uses a blue/green deployment
@@ -259,6 +273,40 @@ def _check_rolling(
     _check_instance_count(rolling["MaximumBatchSize"], capacities, "MaximumBatchSize", (5, 50))
 
 
+def _rolling_plan(deployment_config: dict[str, Any], rolling: dict[str, Any], new_variants: list[dict[str, Any]]) -> Plan:
+    """One stage per batch of MaximumBatchSize instances (the last one what is left)."""
+    total = _capacity(new_variants[0])
+    size = rolling["MaximumBatchSize"]
+    if size["Type"] == "CAPACITY_PERCENT":
+        batch = max(1, math.floor(total * size["Value"] / 100))
+    else:
+        batch = int(size["Value"])
+    batches = math.ceil(total / batch)
+    wait = int(rolling.get("WaitIntervalInSeconds") or 0)
+    stages = []
+    for step in range(1, batches + 1):
+        new = min(total, step * batch)
+        old = total - (step - 1) * batch
+        share = round(100 * new / total, 2)
+        stages.append(
+            Stage(
+                "rolling-batch-baking",
+                f"baking of batch {step} of {batches}",
+                wait,
+                share,
+                "Baking",
+                f"Batch {step} of {batches}: {new} new instance(s) receive {share:g}% of the traffic; baking {wait} s "
+                f"before {new - (step - 1) * batch} old instance(s) are terminated.",
+                step,
+                batches,
+                new,
+                old,
+            )
+        )
+    alarms = [a["AlarmName"] for a in (deployment_config.get("AutoRollbackConfiguration") or {}).get("Alarms") or []]
+    return Plan(stages, [a for a in alarms if a], rolling.get("MaximumExecutionTimeoutInSeconds"))
+
+
 # -- running -----------------------------------------------------------------------
 
 
@@ -287,6 +335,8 @@ class Deployment:
         self.index = 0
         self.deployment_seconds = 0
         self.outcome: str | None = None  # "done" | "rolled-back" | "failed"
+        # a rolling update shrinks the old fleet batch by batch; a rollback restores it
+        self.old_counts = {v["VariantName"]: v.get("CurrentInstanceCount") for v in endpoint.production_variants}
 
     @property
     def stage(self) -> Stage:
@@ -324,6 +374,11 @@ class Deployment:
                 variant["CurrentInstanceCount"] = variant["DesiredInstanceCount"]
             if stage.name != "provisioning" and "DesiredServerlessConfig" in variant:
                 variant["CurrentServerlessConfig"] = dict(variant["DesiredServerlessConfig"])
+            if stage.new_instances is not None:
+                variant["CurrentInstanceCount"] = stage.new_instances
+        if stage.old_instances is not None:
+            for variant in self.endpoint.production_variants:
+                variant["CurrentInstanceCount"] = stage.old_instances
         due = started + self.state.update_seconds
         self.state.schedule(self.key, lambda: self._stage_ended(due), due=due)
 
@@ -354,6 +409,10 @@ class Deployment:
     def _end(self, outcome: str | None, reason: str | None) -> None:
         self.state.deployments.pop(self.key, None)
         if reason is not None:
+            for variant in self.endpoint.production_variants:
+                count = self.old_counts.get(variant["VariantName"])
+                if count is not None:
+                    variant["CurrentInstanceCount"] = count
             self.roll_back(reason)
         else:
             self.finish()  # may apply an armed fail-next-update

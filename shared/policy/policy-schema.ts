@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { batchTransform } from './batch-transform-schema.ts';
+import { checkGuardrailStrategy, guardrailStrategies } from './guardrail-schema.ts';
 import {
   addProblem,
   instanceType,
@@ -163,7 +164,7 @@ const analysis = z.strictObject({
   metrics: z._default(z.array(customMetric), []),
 });
 
-const strategies = ['canary', 'linear', 'all-at-once', 'shadow', 'ab-test'] as const;
+const strategies = ['canary', 'linear', 'all-at-once', 'shadow', 'ab-test', ...guardrailStrategies] as const;
 export type Strategy = (typeof strategies)[number];
 
 const rolloutShape = z
@@ -171,6 +172,8 @@ const rolloutShape = z
     /**
      * ab-test: `weightPercent` for `durationHours`, then a verdict; steps are [weightPercent, 100]. Required of a
      * group that steps traffic (real-time, serverless); a multi-model or batch group switches whole (all-at-once).
+     * sagemaker-canary, sagemaker-linear, sagemaker-rolling (a real-time group): SageMaker's deployment guardrails
+     * carry the new version out (policy/guardrail-schema.ts).
      */
     strategy: z.optional(z.enum(strategies)),
     weightPercent: z.optional(
@@ -290,6 +293,7 @@ function checkRolloutOn(kind: TargetKind | undefined, rollout: RolloutShape, ctx
   if (whole === undefined && rollout.strategy === undefined) {
     addProblem(ctx, `expected the strategy: ${strategies.join(', ')}`, ['rollout', 'strategy']);
   }
+  checkGuardrailStrategy(kind, rollout, ctx);
   if (whole !== undefined && rollout.strategy !== undefined && rollout.strategy !== 'all-at-once') {
     addProblem(ctx, `only all-at-once (or none): ${whole}`, ['rollout', 'strategy']);
   } else if (whole !== undefined && (rollout.steps.length !== 1 || rollout.steps[0] !== 100)) {

@@ -2,7 +2,7 @@
 // endpoint. Refused here what SageMaker would refuse when the first version deploys.
 
 import * as z from 'zod/mini';
-import { deploymentWaitsFor } from '#shared/targets/serverless/deployment-config.ts';
+import { checkGuardrailLimits } from './guardrail-schema.ts';
 import type { RolloutPolicy } from './policy-schema.ts';
 import { addProblem } from './schema-values.ts';
 
@@ -35,47 +35,17 @@ export function checkServerlessRollout(
   rollout: Omit<RolloutPolicy, 'strategy'> & { strategy?: RolloutPolicy['strategy'] | undefined },
   ctx: z.core.$RefinementCtx,
 ): void {
-  const { strategy, steps } = rollout;
-  if (strategy === 'shadow') {
+  if (rollout.strategy === 'shadow') {
     addProblem(ctx, 'a serverless endpoint cannot hold a shadow variant: use canary, linear or all-at-once', [
       'rollout',
       'strategy',
     ]);
   }
-  if (strategy === 'canary' && steps.length !== 2) {
-    addProblem(ctx, 'a serverless canary is one step and then 100 ([x, 100]): SageMaker shifts traffic itself', [
-      'rollout',
-      'steps',
-    ]);
-  }
-  if (strategy === 'canary' && (steps[0] ?? 0) > 50) {
-    addProblem(ctx, "a serverless canary is at most 50% (SageMaker's canary size)", ['rollout', 'steps', 0]);
-  }
-  if (strategy === 'linear' && ((steps[0] ?? 0) < 10 || (steps[0] ?? 0) > 50)) {
-    addProblem(ctx, "a serverless linear step is 10% to 50% (SageMaker's linear step size)", ['rollout', 'steps', 0]);
-  }
-  // AutoRollbackConfiguration.Alarms: at most 10. https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AutoRollbackConfig.html
-  if (rollout.alarms.length > 10) {
-    addProblem(ctx, "at most 10 on a serverless endpoint (SageMaker's auto-rollback alarms)", ['rollout', 'alarms']);
-  }
-  // Every wait SageMaker documents (a bake after each shift, the final bake, the termination wait), and the
-  // deadline for provisioning: what MaximumExecutionTimeoutInSeconds must hold.
-  const hours =
-    (deploymentWaitsFor({ ...rollout, strategy: strategy ?? 'all-at-once' }) / 60 + rollout.progressDeadlineMinutes) /
-    60;
-  if (hours > 8) {
-    addProblem(
-      ctx,
-      `the deployment would take ${hours.toFixed(1)} h, past SageMaker's 8 h limit: fewer steps or a shorter bake`,
-      ['rollout', 'bakeMinutes'],
-    );
-  }
-  if (rollout.bakeMinutes > 60) {
-    addProblem(ctx, "at most 60 on a serverless endpoint (SageMaker's wait interval is up to 3600 s)", [
-      'rollout',
-      'bakeMinutes',
-    ]);
-  }
+  checkGuardrailLimits(
+    rollout,
+    { canary: 'a serverless canary', linear: 'a serverless linear step', on: 'on a serverless endpoint' },
+    ctx,
+  );
 }
 
 /**

@@ -4,11 +4,13 @@ import type { Rollout } from '#shared/rollout/rollout-state.ts';
 import { batchTransformDriver } from './batch-transform/driver.ts';
 import { multiModelDriver } from './multi-model/driver.ts';
 import { realTimeDriver } from './real-time/driver.ts';
+import { realTimeGuardrailsDriver } from './real-time-guardrails/driver.ts';
 import { serverlessDriver } from './serverless/driver.ts';
 import type { TargetDriver } from './target.ts';
 
 const drivers = {
   'real-time': realTimeDriver,
+  'real-time-guardrails': realTimeGuardrailsDriver,
   serverless: serverlessDriver,
   'multi-model': multiModelDriver,
   'batch-transform': batchTransformDriver,
@@ -23,9 +25,14 @@ export function driverFor(rollout: Pick<Rollout, 'target'>): TargetDriver {
   return drivers[kind as keyof typeof drivers];
 }
 
-/** The driver of the target the group's policy names (a real-time endpoint unless it says otherwise). */
+/**
+ * The driver of the target the group's policy names (a real-time endpoint unless it says otherwise); a
+ * real-time group whose strategy is SageMaker's own (`sagemaker-canary`...) is deployed by SageMaker's guardrails.
+ */
 export function driverForGroup(group: GroupPolicy): TargetDriver {
-  return drivers[targetOf(group).kind];
+  const kind = targetOf(group).kind;
+  if (kind === 'real-time' && group.rollout.strategy.startsWith('sagemaker-')) return drivers['real-time-guardrails'];
+  return drivers[kind];
 }
 
 /** The record's `target` field for a driver: absent for the default, as records from before targets. */

@@ -467,6 +467,77 @@ describe('guardrail deployments, stage by stage', () => {
     expect(await aws.emulator.deployments()).toEqual([]);
   });
 
+  it('replaces the fleet batch by batch in a rolling update, one batch of extra instances at a time, and rolls back to the whole old fleet on an alarm or its timeout', async () => {
+    await createEndpoint(aws);
+    await putAlarm(aws, 'errors');
+    const rolling = (timeout = 3600): DeploymentConfig => ({
+      RollingUpdatePolicy: {
+        MaximumBatchSize: { Type: 'CAPACITY_PERCENT', Value: 25 },
+        WaitIntervalInSeconds: 300,
+        MaximumExecutionTimeoutInSeconds: timeout,
+        RollbackMaximumBatchSize: { Type: 'CAPACITY_PERCENT', Value: 25 },
+      },
+      AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'errors' }] },
+    });
+    const fleets = async () => {
+      const endpoint = await describeEndpoint(aws);
+      return {
+        old: endpoint.ProductionVariants?.[0]?.CurrentInstanceCount,
+        new: endpoint.PendingDeploymentSummary?.ProductionVariants?.[0]?.CurrentInstanceCount,
+        status: endpoint.PendingDeploymentSummary?.ProductionVariants?.[0]?.VariantStatus?.[0]?.StatusMessage,
+      };
+    };
+
+    await update(aws, rolling());
+    const seen = [];
+    for (let batch = 1; batch <= 4; batch += 1) {
+      seen.push({ ...(await aws.emulator.deployments())[0], ...(await fleets()) });
+      await aws.emulator.advanceDeployment('endpoint');
+    }
+    expect(seen).toEqual(
+      [1, 2, 3, 4].map((batch) => ({
+        endpointName: 'endpoint',
+        stage: 'rolling-batch-baking',
+        trafficPercent: batch * 25,
+        deploymentSeconds: (batch - 1) * 300,
+        step: batch,
+        steps: 4,
+        old: 4 - (batch - 1),
+        new: batch,
+        status: `Batch ${batch} of 4: ${batch} new instance(s) receive ${batch * 25}% of the traffic; baking 300 s before 1 old instance(s) are terminated.`,
+      })),
+    );
+    const done = await describeEndpoint(aws);
+    expect(done).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: 'new' });
+    expect(done.ProductionVariants?.map((v) => [v.VariantName, v.CurrentInstanceCount])).toEqual([['main', 4]]);
+
+    // Back to `old` by a rolling update that an alarm stops in its second batch: the whole `new` fleet again.
+    await update(aws, rolling(), 'old');
+    await aws.emulator.advanceDeployment('endpoint');
+    expect((await fleets()).old).toBe(3);
+    await setAlarm(aws, 'errors', 'ALARM');
+    expect(await aws.emulator.advanceDeployment('endpoint')).toMatchObject({
+      stage: 'rolled-back',
+      failureReason:
+        'Deployment rolled back to endpoint configuration "new": auto-rollback alarm(s) errors in ALARM state during baking of batch 2 of 4.',
+    });
+    const rolledBack = await describeEndpoint(aws);
+    expect(rolledBack).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: 'new' });
+    expect(rolledBack.ProductionVariants?.map((v) => [v.VariantName, v.CurrentInstanceCount])).toEqual([['main', 4]]);
+
+    // Its own clock: 4 bakes of 300 s do not fit in 600 s.
+    await setAlarm(aws, 'errors', 'OK');
+    await update(aws, rolling(600), 'old');
+    await aws.emulator.advanceDeployment('endpoint');
+    await aws.emulator.advanceDeployment('endpoint');
+    expect(await aws.emulator.advanceDeployment('endpoint')).toMatchObject({
+      stage: 'rolled-back',
+      deploymentSeconds: 900,
+      failureReason:
+        'Deployment rolled back to endpoint configuration "new": it did not complete within MaximumExecutionTimeoutInSeconds (600 s); timed out during baking of batch 3 of 4.',
+    });
+  });
+
   it('rolls back on a composite alarm that follows its child into ALARM, and not on OK, INSUFFICIENT_DATA or unknown alarms', async () => {
     await createEndpoint(aws);
     await putAlarm(aws, 'errors');

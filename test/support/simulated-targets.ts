@@ -7,9 +7,11 @@ import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import type { AlarmState, Observed, ObservedEndpoint } from '#shared/rollout/observed-state.ts';
 import type { Rollout, VariantSpec } from '#shared/rollout/rollout-state.ts';
 import type { EndpointConfigPlan, RolloutAction } from '#shared/rollout/rollout-step.ts';
-import { executionTimeoutFor } from '#shared/targets/serverless/deployment-config.ts';
+import { executionTimeoutOf } from '#shared/targets/endpoints/guardrail-decisions.ts';
 
-export type TargetKind = 'real-time' | 'serverless' | 'multi-model' | 'batch-transform';
+export type { TargetKind } from '#shared/targets/target.ts';
+
+import type { TargetKind } from '#shared/targets/target.ts';
 
 const minute = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -189,7 +191,8 @@ export class SimulatedWorld {
         endpoint.pending = {
           land: () => Object.assign(endpoint, { configName: action.configName, variants }),
           rollBackOnAlarm: true,
-          timeoutAtMs: nowMs + executionTimeoutFor(this.plan.rollout) * 1000,
+          // SageMaker's own clock: the update policy's MaximumExecutionTimeoutInSeconds, as sent.
+          timeoutAtMs: nowMs + executionTimeoutOf(action.deploymentConfig) * 1000,
         };
         return;
       }

@@ -7,7 +7,7 @@ import type { RolloutPolicy } from '#shared/policy/policy-schema.ts';
 /** BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds: 600 to 28,800 s. */
 export const executionTimeoutRange = { least: 600, most: 28_800 } as const;
 /** WaitIntervalInSeconds and TerminationWaitInSeconds: 0 to 3,600 s. */
-const longestWait = 3_600;
+export const longestWait = 3_600;
 
 export interface TrafficShifts {
   readonly routing: Readonly<Record<string, unknown>>;
@@ -56,7 +56,12 @@ export function deploymentWaitsFor(rollout: Pick<RolloutPolicy, 'strategy' | 'st
 export function executionTimeoutFor(
   rollout: Pick<RolloutPolicy, 'strategy' | 'steps' | 'bakeMinutes' | 'progressDeadlineMinutes'>,
 ): number {
-  const expected = deploymentWaitsFor(rollout) + rollout.progressDeadlineMinutes * 60;
+  return timeoutForWaits(deploymentWaitsFor(rollout), rollout);
+}
+
+/** The waits and the progress deadline on top, within SageMaker's range. */
+export function timeoutForWaits(waitSeconds: number, rollout: Pick<RolloutPolicy, 'progressDeadlineMinutes'>): number {
+  const expected = waitSeconds + rollout.progressDeadlineMinutes * 60;
   return Math.min(executionTimeoutRange.most, Math.max(executionTimeoutRange.least, expected));
 }
 
@@ -68,8 +73,13 @@ export function deploymentConfigFor(rollout: RolloutPolicy): Record<string, unkn
       TerminationWaitInSeconds: Math.min(longestWait, rollout.bakeMinutes * 60),
       MaximumExecutionTimeoutInSeconds: executionTimeoutFor(rollout),
     },
-    ...(rollout.alarms.length === 0
-      ? {}
-      : { AutoRollbackConfiguration: { Alarms: rollout.alarms.map((AlarmName) => ({ AlarmName })) } }),
+    ...autoRollbackFor(rollout),
   };
+}
+
+/** The group's alarms as SageMaker's AutoRollbackConfiguration (none: no such key). */
+export function autoRollbackFor(rollout: Pick<RolloutPolicy, 'alarms'>): Record<string, unknown> {
+  return rollout.alarms.length === 0
+    ? {}
+    : { AutoRollbackConfiguration: { Alarms: rollout.alarms.map((AlarmName) => ({ AlarmName })) } };
 }

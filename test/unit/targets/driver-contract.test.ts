@@ -49,6 +49,16 @@ function planFor(kind: TargetKind, shape: PolicyShape): GroupPolicy {
       initialInstanceCount: 1,
       rollout: { ...rollout, strategy: 'canary', steps: shape.steps },
     },
+    // SageMaker's own strategies on a real-time endpoint: a blue/green canary, or a rolling update by quarters.
+    'real-time-guardrails': {
+      endpointName: 'rtg-prod',
+      instanceType: 'ml.m5.large',
+      initialInstanceCount: 1,
+      rollout:
+        shape.steps[0] === 25
+          ? { ...rollout, strategy: 'sagemaker-rolling', steps: [25, 50, 75, 100] }
+          : { ...rollout, strategy: 'sagemaker-canary', steps: [Math.min(50, shape.steps[0] ?? 20), 100] },
+    },
     serverless: {
       endpointName: 'sl-prod',
       serverless: { memorySizeInMB: 2048, maxConcurrency: 5 },
@@ -182,7 +192,13 @@ async function run(kind: TargetKind, shape: PolicyShape, ticks: readonly Tick[])
   return { plan, world, rollout, decided, pauseRefusals };
 }
 
-const kinds: readonly TargetKind[] = ['real-time', 'serverless', 'multi-model', 'batch-transform'];
+const kinds: readonly TargetKind[] = [
+  'real-time',
+  'real-time-guardrails',
+  'serverless',
+  'multi-model',
+  'batch-transform',
+];
 
 const shapeArb: fc.Arbitrary<PolicyShape> = fc.record({
   bakeMinutes: fc.integer({ min: 0, max: 30 }),

@@ -1,9 +1,9 @@
-// What a serverless rollout's decisions ask of SageMaker, performed in order.
+// What a guardrail deployment's decisions ask of SageMaker, performed in order (serverless and real-time alike).
 import { deployWithGuardrails, updateEndpoint } from '#shared/aws/sagemaker-endpoints.ts';
 import { actCommon } from '../common-actions.ts';
 import type { TargetDriver } from '../target.ts';
 
-export const act: TargetDriver['act'] = async (context, _group, rollout, actions) => {
+export const actForGuardrails: TargetDriver['act'] = async (context, _group, rollout, actions) => {
   for (const action of actions) {
     if (await actCommon(context, rollout, action)) continue;
     switch (action.kind) {
@@ -14,7 +14,7 @@ export const act: TargetDriver['act'] = async (context, _group, rollout, actions
         await updateEndpoint(context.writer, rollout.endpointName, action.configName);
         break;
       default:
-        throw new Error(`a serverless endpoint cannot ${action.kind}`);
+        throw new Error(`a rollout through SageMaker's guardrails cannot ${action.kind}`);
     }
   }
 };

@@ -1,3 +1,4 @@
+import { readScaling } from '#shared/aws/autoscaling.ts';
 import { describeEndpoint } from '#shared/aws/sagemaker-endpoints.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import type { Observed } from '#shared/rollout/observed-state.ts';
@@ -12,8 +13,11 @@ import {
 } from '../shared-reads.ts';
 import type { KnownAlarms } from '../target.ts';
 
-/** The endpoint (with any deployment in flight) and the alarms; what serves, when the rollout starts. No scaling: SageMaker scales serverless variants. */
-export async function observe(
+/**
+ * The endpoint (with any deployment in flight) and the alarms; what serves, when the rollout starts, and on
+ * instances its variant's auto scaling (SageMaker scales a serverless variant by itself).
+ */
+export async function observeForGuardrails(
   rollout: Rollout,
   group: GroupPolicy,
   settings: Settings,
@@ -29,5 +33,16 @@ export async function observe(
   const pipeline = packageContainers === undefined ? {} : { packageContainers };
   if (endpoint === undefined) return { endpoint, ...alarms, ...pipeline };
   const { config, endpointOwner } = await readServingConfig(endpoint, settings.stackName);
-  return { endpoint, ...alarms, ...pipeline, incumbent: { endpointOwner, config, models: await readModelsOf(config) } };
+  const onInstances = config.variants.filter((variant) => variant.ServerlessConfig === undefined);
+  const [models, scaling] = await Promise.all([
+    readModelsOf(config),
+    onInstances.length === 0
+      ? Promise.resolve(undefined)
+      : readScaling(
+          rollout.endpointName,
+          onInstances.map((variant) => variant.VariantName),
+        ),
+  ]);
+  const incumbent = { endpointOwner, config, models };
+  return { endpoint, ...alarms, ...pipeline, incumbent, ...(scaling === undefined ? {} : { scaling }) };
 }

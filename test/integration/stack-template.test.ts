@@ -495,7 +495,7 @@ describe('the functions’ IAM policies', () => {
     expect(key.Properties.EnableKeyRotation).toBe(true);
     const healthAlarmArns = {
       'Fn::Sub':
-        'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:sagemaker-rollout-ci-health-*',
+        `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:sagemaker-rollout-ci-health-*`,
     };
     const onlyHealthAlarms = {
       StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
@@ -506,7 +506,7 @@ describe('the functions’ IAM policies', () => {
       {
         Sid: 'AccountAdministers',
         Effect: 'Allow',
-        Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } },
+        Principal: { AWS: { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:root` } },
         Action: 'kms:*',
         Resource: '*',
       },
@@ -525,7 +525,7 @@ describe('the functions’ IAM policies', () => {
         Effect: 'Allow',
         Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
         Resource: { 'Fn::GetAtt': ['NotificationsKey', 'Arn'] },
-        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'sns.${AWS::Region}.amazonaws.com' } } },
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': `sns.\${AWS::Region}.amazonaws.com` } } },
       });
     }
     // The health alarms are the only alarms that publish to the topic, and no rule targets it.

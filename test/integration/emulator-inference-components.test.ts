@@ -523,6 +523,19 @@ describe('UpdateInferenceComponent with a rolling DeploymentConfig', () => {
   });
 });
 
+describe('reset', () => {
+  it("moto's reset forgets the components and their rolling updates", async () => {
+    await componentInService(aws, 'chat');
+    await updateToV2(aws, rolling());
+
+    await aws.emulator.reset();
+
+    const listed = await aws.sagemaker.send(new ListInferenceComponentsCommand({}));
+    expect(listed.InferenceComponents).toEqual([]);
+    await expect(aws.emulator.advanceInferenceComponent('chat')).rejects.toThrow(/answered 409/);
+  });
+});
+
 // -- capabilities -----------------------------------------------------------------------
 
 describe('moto 5.2.1 capabilities (plain, without fill-ins)', () => {

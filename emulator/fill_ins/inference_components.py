@@ -36,7 +36,8 @@ variant, with the compute it needs per copy and a number of copies. Here:
   ModelName (moto answers HTTP 500 on it) is accepted when the config has an
   ExecutionRoleArn ("Required when modelName is not specified in
   productionVariants to support Inference Components"), with
-  ManagedInstanceScaling and RoutingConfig kept as given.
+  ManagedInstanceScaling and RoutingConfig kept as given. AWS's CreateEndpointConfig page does not say
+  so; the sentence quoted is Pulumi's AWS provider documentation of the same field (last URL below).
 
 EventBridge: the list of SageMaker's service events has no inference
 component state change ("SageMaker Endpoint State Change" and "SageMaker
@@ -58,7 +59,7 @@ API reference:
   https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_InferenceComponentRuntimeConfig.html
   https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_InferenceComponentSummary.html
   https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html
-  https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/sagemaker_endpoint_configuration
+  https://pub.dev/documentation/pulumi_aws/latest/sagemaker/EndpointConfigurationArgs-class.html
 """
 
 from __future__ import annotations

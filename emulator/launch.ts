@@ -79,6 +79,22 @@ export interface DeploymentProgress {
   failureReason?: string;
 }
 
+/** Where an inference component's rolling update is (see emulator/fill_ins/inference_component_rollouts.py). */
+export interface InferenceComponentUpdateProgress {
+  inferenceComponentName: string;
+  stage: 'batch-baking' | 'done' | 'rolled-back';
+  /** While it runs: the batch baking now, 1-based. */
+  batch?: number;
+  batches: number;
+  batchSize: number;
+  copies: number;
+  /** Copies on the new specification (all once done, none once rolled back). */
+  copiesUpdated: number;
+  /** WaitIntervalInSeconds of the batches ended so far. */
+  deploymentSeconds: number;
+  failureReason?: string;
+}
+
 export interface EmulatorHandle {
   endpointUrl: string;
   port: number;
@@ -116,6 +132,11 @@ export interface EmulatorHandle {
   advanceDeployment(endpointName: string): Promise<DeploymentProgress>;
   /** The guardrail deployments in progress. */
   deployments(): Promise<DeploymentProgress[]>;
+  /**
+   * Ends the current batch of this inference component's rolling update now (alarms and timeout are checked,
+   * as at every batch's end) and answers where it is now; rejects if none is in progress.
+   */
+  advanceInferenceComponent(inferenceComponentName: string): Promise<InferenceComponentUpdateProgress>;
 }
 
 const EMULATOR_DIR = dirname(fileURLToPath(import.meta.url));
@@ -173,6 +194,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       (await postJson(`${endpointUrl}/_emulator/advance-deployment`, { endpointName })) as DeploymentProgress,
     deployments: async () =>
       ((await get(`${endpointUrl}/_emulator/deployments`)) as { deployments: DeploymentProgress[] }).deployments,
+    advanceInferenceComponent: async (inferenceComponentName) =>
+      (await postJson(`${endpointUrl}/_emulator/advance-inference-component`, {
+        inferenceComponentName,
+      })) as InferenceComponentUpdateProgress,
     disarm: async () => {
       const response = await fetch(`${endpointUrl}/_emulator/inject`, { method: 'DELETE' });
       if (!response.ok)

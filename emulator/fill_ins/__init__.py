@@ -21,6 +21,7 @@ def install(update_seconds: float) -> EmulatorState:
         codepipeline_executions,
         dynamodb_atomic_writes,
         endpoint_invocations,
+        inference_components,
         metric_data,
         model_packages,
         sagemaker_endpoints,
@@ -31,6 +32,7 @@ def install(update_seconds: float) -> EmulatorState:
     state = EmulatorState(update_seconds)
     sagemaker_endpoints.install(state)  # with guardrail deployments (guardrails.py)
     serverless.install()  # wraps sagemaker_endpoints' CreateEndpointConfig and weights update
+    inference_components.install(state)  # wraps serverless' CreateEndpointConfig
     model_packages.install()
     transform_jobs.install(state)
     endpoint_invocations.install(state)

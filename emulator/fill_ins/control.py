@@ -22,6 +22,12 @@ real outage:
                                               {"endpointName", "stage", "trafficPercent",
                                                "deploymentSeconds", "step"?, "steps"?, "failureReason"?}
   GET  /_emulator/deployments                 -> {"deployments": [...]}: the guardrail deployments in progress
+  POST /_emulator/advance-inference-component {"inferenceComponentName", "region"?, "accountId"?}: end the
+                                              current batch of that inference component's rolling update
+                                              now -> {"inferenceComponentName", "stage", "batch"?, "batches",
+                                              "batchSize", "copies", "copiesUpdated", "deploymentSeconds",
+                                              "failureReason"?}
+  GET  /_emulator/inference-component-updates -> {"updates": [...]}: the rolling updates in progress
   POST /_emulator/inject                      {"service", "operation", "error", "status"?, "times"?,
                                                "delayMs"?, "message"?}
   GET  /_emulator/inject                      -> {"faults": [{..., "remaining"}]}: what is armed
@@ -32,7 +38,10 @@ guardrails.py) moves through its stages on the update clock; advance-deployment
 ends the current stage at once (alarms and timeout are checked, as at every
 stage boundary) and answers the stage the deployment is now in, or its outcome:
 "done", "rolled-back" or "failed". It answers 409 when no deployment of that
-endpoint is in progress. settle runs every deployment to its end.
+endpoint is in progress. settle runs every deployment to its end. An inference
+component's rolling update (UpdateInferenceComponent with a DeploymentConfig,
+see inference_component_rollouts.py) moves the same way, one batch per stage:
+"batch-baking", then "done" or "rolled-back".
 
 An armed failure is used by the next update of that endpoint (UpdateEndpoint
 or UpdateEndpointWeightsAndCapacities) / the next execution of that pipeline /
@@ -137,6 +146,8 @@ class ControlApp:
             "fail-next-invocation": {"POST": self._fail_next_invocation},
             "advance-deployment": {"POST": self._advance_deployment},
             "deployments": {"GET": self._deployments},
+            "advance-inference-component": {"POST": self._advance_inference_component},
+            "inference-component-updates": {"GET": self._inference_component_updates},
             "inject": {"POST": self._inject, "GET": self._injected, "DELETE": self._disarm},
         }
         methods = handlers.get(route)
@@ -229,6 +240,32 @@ class ControlApp:
     def _deployments(state: EmulatorState, _: dict[str, Any]) -> dict[str, Any]:
         with state.lock:
             return {"deployments": [deployment.describe() for deployment in state.deployments.values()]}
+
+    @staticmethod
+    def _advance_inference_component(state: EmulatorState, body: dict[str, Any]) -> dict[str, Any]:
+        name = _required_string(body, "inferenceComponentName")
+        region = _optional_string(body, "region")
+        account = _optional_string(body, "accountId")
+        with state.lock:
+            found = [
+                update
+                for key, update in state.component_updates.items()
+                if key[3] == name and region in (None, key[2]) and account in (None, key[1])
+            ]
+            if not found:
+                raise Conflict(f"no rolling update of inference component {name!r} is in progress")
+            if len(found) > 1:
+                raise BadRequest(
+                    f"inference component {name!r} is updating in several accounts or regions: give region or accountId"
+                )
+            update = found[0]
+            update.advance()
+            return update.describe()
+
+    @staticmethod
+    def _inference_component_updates(state: EmulatorState, _: dict[str, Any]) -> dict[str, Any]:
+        with state.lock:
+            return {"updates": [update.describe() for update in state.component_updates.values()]}
 
     @staticmethod
     def _inject(state: EmulatorState, body: dict[str, Any]) -> dict[str, Any]:

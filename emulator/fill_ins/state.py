@@ -89,6 +89,8 @@ class EmulatorState:
         self._faults: list[ArmedFault] = []
         # guardrail deployments in progress (see guardrails.py), by endpoint key
         self.deployments: dict[Hashable, Any] = {}
+        # inference components' rolling updates in progress (inference_component_rollouts.py), by component key
+        self.component_updates: dict[Hashable, Any] = {}
 
     # -- transitions ---------------------------------------------------------
 
@@ -208,6 +210,7 @@ class EmulatorState:
         with self.lock:
             self._pending.clear()
             self.deployments.clear()
+            self.component_updates.clear()
             self._endpoint_failures.clear()
             self._pipeline_failures.clear()
             self._transform_job_failures.clear()

@@ -494,8 +494,7 @@ describe('the functions’ IAM policies', () => {
     const key = resources.NotificationsKey as Resource;
     expect(key.Properties.EnableKeyRotation).toBe(true);
     const healthAlarmArns = {
-      'Fn::Sub':
-        `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:sagemaker-rollout-ci-health-*`,
+      'Fn::Sub': `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:sagemaker-rollout-ci-health-*`,
     };
     const onlyHealthAlarms = {
       StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },

@@ -8,13 +8,12 @@ import { sagemaker } from '#shared/aws/sagemaker.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { type AnalysisResult, analysisReport, bakeMinutesOf } from '#shared/rollout/analysis.ts';
 import { stackActor } from '#shared/rollout/decision-events.ts';
+import type { ObservedEndpoint } from '#shared/rollout/observed-state.ts';
 import { progressDueAt } from '#shared/rollout/rollout-decision.ts';
 import { planDrift, planOf } from '#shared/rollout/rollout-plan.ts';
 import { isActive, type Rollout } from '#shared/rollout/rollout-state.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
-import { executionTimeoutOf } from '#shared/targets/endpoints/guardrail-decisions.ts';
-import { realTimeDeploymentConfigFor } from '#shared/targets/real-time-guardrails/deployment-config.ts';
-import { deploymentConfigFor } from '#shared/targets/serverless/deployment-config.ts';
+import { driverFor } from '#shared/targets/drivers.ts';
 import {
   readServerlessServing,
   type ServedConfig,
@@ -136,14 +135,24 @@ async function describeTraffic(rollout: Rollout, incumbent: number | null) {
       instanceCount: variant.CurrentInstanceCount ?? null,
     };
   });
-  return { endpointStatus: endpoint?.EndpointStatus ?? null, traffic, serverless };
+  // What the target's own deadline rule reads of the endpoint (its status and when it last changed).
+  const observedEndpoint: ObservedEndpoint | undefined =
+    endpoint?.EndpointStatus === undefined || endpoint.LastModifiedTime === undefined
+      ? undefined
+      : {
+          status: endpoint.EndpointStatus,
+          configName: endpoint.EndpointConfigName ?? '',
+          variants: [],
+          shadowVariants: [],
+          lastModifiedTime: endpoint.LastModifiedTime.toISOString(),
+        };
+  return { endpointStatus: endpoint?.EndpointStatus ?? null, traffic, serverless, observedEndpoint };
 }
 
-/** While SageMaker runs a guardrail deployment, the core allows it its own timeout before the deadline (endpoints/guardrail-decisions.ts). */
-function sageMakerAllowance(group: GroupPolicy, rollout: Rollout, serverless: ServerlessServing | null): number {
-  if (rollout.phase !== 'Deploying' || serverless?.deploying == null) return 0;
-  const configFor = rollout.target === 'real-time-guardrails' ? realTimeDeploymentConfigFor : deploymentConfigFor;
-  return Math.ceil(executionTimeoutOf(configFor(group.rollout)) / 60);
+/** The deadline as the core computes it: the target adds the time AWS's own clock allows (a guardrail deployment's timeout). */
+function deadlineOf(group: GroupPolicy, rollout: Rollout, endpoint: ObservedEndpoint | undefined): number {
+  const allowance = driverFor(rollout).decisions.phaseAllowanceMinutes?.(group, rollout, { endpoint, alarms: {} });
+  return progressDueAt(group, rollout, allowance ?? 0);
 }
 
 /** Reads the record, the endpoint and the alarms: 4 to 5 calls; on a serverless endpoint, 3 more a config it names. */
@@ -158,10 +167,10 @@ export async function statusView(context: RunContext, endpointName: string): Pro
   const earlier = await listRolloutHistory(table, endpointName, 5);
   const active = isActive(rollout);
   const incumbent = incumbentVersion(rollout, earlier);
-  const { endpointStatus, traffic, serverless } =
+  const { endpointStatus, traffic, serverless, observedEndpoint } =
     (rollout.target ?? 'real-time') === 'real-time' || guardrails.has(rollout.target ?? '')
       ? await describeTraffic(rollout, incumbent)
-      : { endpointStatus: null, traffic: [], serverless: null };
+      : { endpointStatus: null, traffic: [], serverless: null, observedEndpoint: undefined };
   // Before the rollout has read the incumbent, what serves is what the endpoint's variants are named.
   const serving = incumbent ?? traffic.find((variant) => variant.version !== rollout.packageVersion)?.version ?? null;
   const alarmNames = [...new Set([...rollout.watchedAlarms, ...(active ? rollout.guardAlarms : [])])];
@@ -191,9 +200,7 @@ export async function statusView(context: RunContext, endpointName: string): Pro
     nextStepAt: active ? nextStepAt(group, rollout) : null,
     waitingFor: rollout.waitingFor ?? (rollout.paused ? 'paused' : null),
     deadlineAt:
-      active && !rollout.paused && group !== undefined
-        ? eventTime(progressDueAt(group, rollout, sageMakerAllowance(group, rollout, serverless)))
-        : null,
+      active && !rollout.paused && group !== undefined ? eventTime(deadlineOf(group, rollout, observedEndpoint)) : null,
     reason: rollout.reason ?? null,
     plan:
       plan === undefined ? null : { hash: plan.hash, policyChanged: active ? (planDrift(plan, live) ?? null) : null },

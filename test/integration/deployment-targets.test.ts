@@ -261,6 +261,10 @@ describe('rollout status on a serverless endpoint, as SageMaker reports it', () 
       },
     });
 
+    // SageMaker accepted the update: the deadline allows its own timeout (5,400 s = 90 min) on top of the 60 min.
+    const phaseSince = Date.parse(provisioning.view?.phaseSince ?? '');
+    expect(Date.parse(provisioning.view?.deadlineAt ?? '') - phaseSince).toBe((60 + 90) * 60_000);
+
     expect((await local.emulator.advanceDeployment(endpointName)).stage).toBe('canary-baking');
     const baking = await status();
 

@@ -15,6 +15,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { readEndpointState } from '#shared/aws/rollout-store.ts';
 import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
 import { subscribeToNotices } from '../../tools/notice-inbox.ts';
+import { abortRollout, pauseRollout } from '../../tools/operator-commands.ts';
 import { deployInferenceComponentEndpoint, endpointErrorAlarm } from '../../tools/production-endpoint.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { rolloutStory } from '../support/rollout-story.ts';
@@ -177,6 +178,34 @@ describe('an inference component group', () => {
     });
     expect(globex.FailureReason).toBeUndefined();
     expect((await record('globex-chat'))?.phase).toBe('Completed');
+  });
+
+  it('refuses a pause while SageMaker updates, saying what SageMaker does; an abort waits for it, then restores the previous model', async () => {
+    await deployEndpoint();
+    const acme = await firstVersion('acme-chat');
+    const v2 = await release(acme, 'acme-chat', ['Deploying']);
+    const key = `${endpoint}/acme-chat`;
+    await expect(pauseRollout(local.context(), key, 'alice', acme.now())).rejects.toThrow(
+      "an inference component (SageMaker's rolling update)",
+    );
+
+    const aborted = await abortRollout(local.context(), key, 'alice', 'wrong prompt template', acme.now());
+    expect(aborted).toContain('waiting: the inference component is Updating');
+    // SageMaker's update ends (here: it completes), then the rollout sends the previous model back.
+    await local.emulator.settle();
+    await acme.tick();
+    expect(await component('acme-chat')).toMatchObject({
+      InferenceComponentStatus: 'Updating',
+      RuntimeConfig: { DesiredCopyCount: 4 },
+    });
+    await local.emulator.settle();
+    await tickUntil(acme, ['RolledBack', 'Failed']);
+
+    expect(await record('acme-chat')).toMatchObject({ phase: 'RolledBack', rollbackCause: 'operator' });
+    expect((await component('acme-chat')).Specification?.ModelName).toBe('acme-chat-v1');
+    // A person's abort decides for the version without judging it: the package is not rejected.
+    expect((await acme.packageStatus(v2)).status).toBe('Approved');
+    expect(await modelExists('acme-chat-v2')).toBe(false);
   });
 
   it('completes a component scaled to zero without calling it judged: a notice says traffic never exercised it', async () => {

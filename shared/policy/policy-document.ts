@@ -156,6 +156,13 @@ function checkEverything(entries: ReadonlyMap<string, PlainObject>, sourceName: 
       );
       continue;
     }
+    const componentName = (entry.inferenceComponent as PlainObject | undefined)?.componentName;
+    if (isPattern && typeof componentName === 'string' && componentName.split('{group}').length !== 2) {
+      problems.push(
+        `modelPackageGroups.${key}.inferenceComponent.componentName: a pattern's component name must contain {group} once (one component per group), or be left out (the group's name)`,
+      );
+      continue;
+    }
     if (isPattern && mentions.shared > 1) {
       problems.push(`modelPackageGroups.${key}.multiModel.endpointName: {group} at most once`);
       continue;

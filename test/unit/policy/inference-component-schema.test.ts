@@ -62,6 +62,14 @@ describe('inferenceComponent', () => {
     expect(problemsOf({ 'acme-chat': group(same), 'globex-chat': group(same) })).toContain('endpoint llm-shared/chat');
   });
 
+  it("refuses a pattern's fixed componentName, and gives each of its groups a component of its own", () => {
+    expect(problemsOf({ '*-chat': group({ ...component, componentName: 'chat' }) })).toContain(
+      "modelPackageGroups.*-chat.inferenceComponent.componentName: a pattern's component name must contain {group} once",
+    );
+    const policy = parsePolicy(policyOf({ '*-chat': group({ ...component, componentName: '{group}-v' }) }), 't.yml');
+    expect(policy.group('acme-chat')?.endpointName).toBe('llm-shared/acme-chat-v');
+  });
+
   it.each([
     [
       { computeResources: { minMemoryRequiredInMb: 64 } },

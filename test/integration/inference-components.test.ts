@@ -15,7 +15,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { readEndpointState } from '#shared/aws/rollout-store.ts';
 import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
 import { subscribeToNotices } from '../../tools/notice-inbox.ts';
-import { abortRollout, pauseRollout } from '../../tools/operator-commands.ts';
+import { abortRollout, pauseRollout, rolloutStatus } from '../../tools/operator-commands.ts';
 import { deployInferenceComponentEndpoint, endpointErrorAlarm } from '../../tools/production-endpoint.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { rolloutStory } from '../support/rollout-story.ts';
@@ -133,6 +133,8 @@ describe('an inference component group', () => {
       phase: 'Completed',
       componentUpdate: { previousModel: 'acme-chat-v1' },
     });
+    const status = await rolloutStatus(local.context(), `${endpoint}/acme-chat`);
+    expect(status).toContain('  component acme-chat: acme-chat-v2 InService, 4 copies');
   });
 
   it('is rolled back by SageMaker on an alarm: RolledBack with its reason, the package rejected', async () => {

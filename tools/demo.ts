@@ -30,8 +30,15 @@ const { loadPolicyFile } = await import('#shared/policy/load-policy.ts');
 const { readEndpointState } = await import('#shared/aws/rollout-store.ts');
 const { createLocalResources } = await import('./local-resources.ts');
 const { binaryClassificationReport, registerModelPackage } = await import('./model-registry-seed.ts');
-const { deployAsyncEndpoint, deployMultiModelEndpoint, deployProductionEndpoint, endpointErrorAlarm, productionShape } =
-  await import('./production-endpoint.ts');
+const {
+  deployAsyncEndpoint,
+  deployInferenceComponentEndpoint,
+  deployMultiModelEndpoint,
+  deployProductionEndpoint,
+  endpointErrorAlarm,
+  productionShape,
+} = await import('./production-endpoint.ts');
+const { describeInferenceComponent } = await import('#shared/aws/inference-components.ts');
 const { readParameter } = await import('#shared/aws/parameters.ts');
 const { describeTransformJob } = await import('#shared/aws/transform-jobs.ts');
 const { PutObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
@@ -205,6 +212,91 @@ async function multiModelStory() {
     const phase = await phaseOf(customer);
     console.log(
       `   ${setup.settings.parameterPrefix}/target-model/${customer}-churn = ${await published(`target-model/${customer}-churn`)}   (${customer}-churn's rollout: ${phase})`,
+    );
+  }
+}
+
+/**
+ * Two customers' assistants as inference components on one endpoint: SageMaker's rolling update moves a
+ * version's copies a batch at a time (the emulator's batches are advanced by hand), and rolls back by itself.
+ */
+async function inferenceComponentStory() {
+  const endpoint = 'assistants-shared';
+  const alarm = 'assistants-shared-errors';
+  const componentOf = (customer: string) => `${customer}-assistant`;
+  const key = (customer: string) => `${endpoint}/${componentOf(customer)}`;
+  const describeComponent = async (customer: string) => {
+    const component = await describeInferenceComponent(componentOf(customer));
+    if (component === null) return `component ${componentOf(customer)}: none`;
+    const reason = component.failureReason === undefined ? '' : `; ${component.failureReason}`;
+    return `component ${componentOf(customer)}: ${component.modelName} ${component.status}, ${component.currentCopyCount} copies${reason}`;
+  };
+  const customerTimeline = (customer: string) =>
+    timelinePrinter({
+      endpointName: key(customer),
+      tableName: table,
+      clock,
+      describeTarget: () => describeComponent(customer),
+    });
+  const release = async (customer: string, version: number, auc: number) => {
+    const groupName = componentOf(customer);
+    await registerModelPackage({ groupName, evaluationReport: binaryClassificationReport(auc, 0.04) });
+    const arn = `arn:aws:sagemaker:us-east-1:123456789012:model-package/${groupName}/${version}`;
+    await send('package registered', modelPackageEvent('PendingManualApproval', arn, clock()));
+    await send('package approved', modelPackageEvent('Approved', arn, clock()));
+  };
+  const phaseOf = async (customer: string) => (await readEndpointState(table, key(customer))).rollout?.phase;
+  // SageMaker's batches end only when advanced: these ticks leave the emulator's clock alone.
+  const ticksUntil = async (customer: string, phases: string[]) => {
+    for (let count = 0; count < 30 && !phases.includes((await phaseOf(customer)) ?? ''); count += 1) {
+      await tick({ sageMakerFinishes: false });
+    }
+  };
+  const firstVersion = async (customer: string) => {
+    timeline = customerTimeline(customer);
+    await release(customer, 1, 0.88);
+    await ticksUntil(customer, ['Creating']);
+    await emulator.settle();
+    await ticksUntil(customer, ['Completed']);
+  };
+
+  timeline = customerTimeline('acme');
+  timeline.section(
+    `customers' assistants as inference components on one endpoint: ${endpoint} hosts a component per customer`,
+  );
+  await deployInferenceComponentEndpoint(endpoint, () => emulator.settle());
+  await cloudwatch.send(new PutMetricAlarmCommand(endpointErrorAlarm(alarm, endpoint)));
+  timeline.header('the component as SageMaker describes it');
+  await firstVersion('acme');
+  await firstVersion('globex');
+
+  timeline = customerTimeline('acme');
+  timeline.section("acme-assistant v2: SageMaker's rolling update, one copy of four at a time, 5 min bake each");
+  await release('acme', 2, 0.9);
+  await ticksUntil('acme', ['Deploying']);
+  for (let batch = 0; batch < 4 && (await phaseOf('acme')) === 'Deploying'; batch += 1) {
+    await emulator.advanceInferenceComponent(componentOf('acme'));
+    await tick({ sageMakerFinishes: false });
+  }
+  await ticksUntil('acme', ['Completed']);
+
+  timeline.section(
+    'acme-assistant v3: the shared alarm fires during its second batch; SageMaker rolls it back by itself',
+  );
+  await release('acme', 3, 0.91);
+  await ticksUntil('acme', ['Deploying']);
+  await emulator.advanceInferenceComponent(componentOf('acme'));
+  await cloudwatch.send(
+    new SetAlarmStateCommand({ AlarmName: alarm, StateValue: 'ALARM', StateReason: 'Threshold Crossed: 9 5XX errors' }),
+  );
+  await tick({ sageMakerFinishes: false });
+  await emulator.advanceInferenceComponent(componentOf('acme'));
+  await ticksUntil('acme', ['RolledBack', 'Failed']);
+  await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: alarm, StateValue: 'OK', StateReason: 'recovered' }));
+  timeline.section(`the components on ${endpoint}`);
+  for (const customer of ['acme', 'globex']) {
+    console.log(
+      `   ${await describeComponent(customer)}   (${componentOf(customer)}'s rollout: ${await phaseOf(customer)})`,
     );
   }
 }
@@ -514,6 +606,7 @@ try {
   await serverlessStory();
   await asyncStory();
   await multiModelStory();
+  await inferenceComponentStory();
   await batchStory();
   await abTestStory();
 

@@ -397,3 +397,27 @@ export async function deployMultiModelEndpoint(
   );
   await settle();
 }
+
+/**
+ * An endpoint that hosts inference components, as a platform team runs it for many customers: one variant
+ * without a model (the config names the execution role instead), 2 × ml.g4dn.12xlarge, handed over to the stack.
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/realtime-endpoints-deploy-models.html
+ */
+export async function deployInferenceComponentEndpoint(endpointName: string, settle: () => Promise<void>) {
+  const sagemaker = new SageMakerClient({});
+  await sagemaker.send(
+    new CreateEndpointConfigCommand({
+      EndpointConfigName: `${endpointName}-config`,
+      ExecutionRoleArn: 'arn:aws:iam::123456789012:role/SageMakerExecution',
+      ProductionVariants: [{ VariantName: 'AllTraffic', InstanceType: 'ml.g4dn.12xlarge', InitialInstanceCount: 2 }],
+    }),
+  );
+  await sagemaker.send(
+    new CreateEndpointCommand({
+      EndpointName: endpointName,
+      EndpointConfigName: `${endpointName}-config`,
+      Tags: withStackTag([], stackSettings(readStackDefinition()).stackName),
+    }),
+  );
+  await settle();
+}

@@ -31,10 +31,15 @@ export type EndpointOwnership =
   | { readonly kind: 'untagged'; readonly arn: string }
   | { readonly kind: 'another stack'; readonly arn: string; readonly stackName: string };
 
-/** The SageMaker endpoint the group's rollouts change or invoke: its own, a shared multi-model one, or none (batch). */
+/**
+ * The SageMaker endpoint the group's rollouts change or invoke: its own, a shared multi-model one, the one that
+ * hosts its inference component, or none (batch).
+ */
 function endpointOf(group: GroupPolicy | undefined): { endpointName?: string } {
   if (group === undefined || group.batchTransform !== undefined) return {};
-  return { endpointName: group.multiModel?.endpointName ?? group.endpointName };
+  return {
+    endpointName: group.multiModel?.endpointName ?? group.inferenceComponent?.endpointName ?? group.endpointName,
+  };
 }
 
 /** Every group of the registry, then the policy's named groups the registry lacks. */

@@ -1,8 +1,10 @@
 // `rollout status <endpoint>`: what the endpoint serves and why the rollout is where it is. One object per
 // endpoint (the --json output), printed for people by statusLines.
+
 import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { readAlarms } from '#shared/aws/cloudwatch.ts';
 import { deploymentOf } from '#shared/aws/endpoint-deployment.ts';
+import { describeInferenceComponent } from '#shared/aws/inference-components.ts';
 import { type EarlierVersion, listRolloutHistory, readEndpointState } from '#shared/aws/rollout-store.ts';
 import { sagemaker } from '#shared/aws/sagemaker.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
@@ -53,6 +55,8 @@ export interface StatusView {
   /** A multi-model group: the object clients are told to use (TargetModel); a batch group: its transform job. */
   readonly targetModel: string | null;
   readonly transformJobName: string | null;
+  /** An inference component group: the component as SageMaker describes it now (its model, status, copies). */
+  readonly component?: string | null;
   readonly alarms: readonly { readonly name: string; readonly state: string }[];
   /** When the current bake ends and the next step is due (ISO); null when nothing is timed (waiting, paused, done). */
   readonly nextStepAt: string | null;
@@ -149,6 +153,15 @@ async function describeTraffic(rollout: Rollout, incumbent: number | null) {
   return { endpointStatus: endpoint?.EndpointStatus ?? null, traffic, serverless, observedEndpoint };
 }
 
+/** The component the rollout's key names (`<endpoint>/<component>`), as SageMaker describes it: 1 call. */
+async function describeComponent(rollout: Rollout): Promise<string> {
+  const name = rollout.endpointName.split('/').at(-1) ?? rollout.endpointName;
+  const component = await describeInferenceComponent(name);
+  if (component === null) return `${name}: does not exist`;
+  const reason = component.failureReason === undefined ? '' : `; ${component.failureReason}`;
+  return `${name}: ${component.modelName} ${component.status}, ${component.currentCopyCount} copies${reason}`;
+}
+
 /** The deadline as the core computes it: the target adds the time AWS's own clock allows (a guardrail deployment's timeout). */
 function deadlineOf(group: GroupPolicy, rollout: Rollout, endpoint: ObservedEndpoint | undefined): number {
   const allowance = driverFor(rollout).decisions.phaseAllowanceMinutes?.(group, rollout, { endpoint, alarms: {} });
@@ -196,6 +209,7 @@ export async function statusView(context: RunContext, endpointName: string): Pro
     serverless,
     targetModel: rollout.targetModel ?? null,
     transformJobName: rollout.transformJobName ?? null,
+    component: rollout.target === 'inference-component' ? await describeComponent(rollout) : null,
     alarms: alarmNames.map((name) => ({ name, state: readings[name]?.state ?? 'MISSING' })),
     nextStepAt: active ? nextStepAt(group, rollout) : null,
     waitingFor: rollout.waitingFor ?? (rollout.paused ? 'paused' : null),
@@ -284,6 +298,7 @@ export function statusLines(view: StatusView): string[] {
   }
   if (view.targetModel !== null) lines.push(`  target    clients use ${view.targetModel}`);
   if (view.transformJobName !== null) lines.push(`  job       ${view.transformJobName}`);
+  if (view.component != null) lines.push(`  component ${view.component}`);
   if (view.alarms.length > 0)
     lines.push(`  alarms    ${view.alarms.map((alarm) => `${alarm.name} ${alarm.state}`).join(', ')}`);
   if (view.rollingOutVersion !== null) {

@@ -116,8 +116,8 @@ async function newestOtherApproved(groupName: string, candidateArn: string): Pro
 
 /**
  * The champion: the package serving the group's endpoint (from its rollout record, else from the endpoint
- * itself); with no endpoint yet, the newest other Approved package. A multi-model or batch group has no endpoint
- * of its own to read: its record's version, else the newest other Approved package.
+ * itself); with no endpoint yet, the newest other Approved package. A multi-model, batch or inference component
+ * group has no endpoint of its own to read: its record's version, else the newest other Approved package.
  */
 export async function findChampion(
   tableName: string,
@@ -126,7 +126,7 @@ export async function findChampion(
   candidateArn: string,
 ): Promise<Champion> {
   const { rollout } = await readEndpointState(tableName, group.endpointName);
-  if (group.multiModel !== undefined || group.batchTransform !== undefined) {
+  if (group.multiModel !== undefined || group.batchTransform !== undefined || group.inferenceComponent !== undefined) {
     if (rollout === undefined) return newestOtherApproved(groupName, candidateArn);
     const served = servingPackageArn(rollout);
     return served === undefined ? { none: 'no version has served yet' } : championOf(served, candidateArn);

@@ -35,15 +35,30 @@ const groupNamePattern = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/**
+ * An inference component group claims its component, `<endpoint>/<component>` (its rollout key): several groups
+ * share the endpoint as components of their own, and two groups that name one component conflict. A pattern
+ * without a componentName claims `<endpoint>/{group}`, one component per group.
+ */
+function componentClaim(key: string, value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { endpointName, componentName } = value as { endpointName?: unknown; componentName?: unknown };
+  if (typeof endpointName !== 'string') return undefined;
+  const component = typeof componentName === 'string' ? componentName : key.includes('*') ? '{group}' : key;
+  return `${endpointName}/${component}`;
+}
+
 /** The key's claim from its entry (defaults merged in); a batch group has no endpoint, so none. */
 export function claimOf(key: string, entry: Readonly<Record<string, unknown>>): EndpointClaim | undefined {
   const multiModel = entry.multiModel as { endpointName?: unknown } | undefined;
   const shared = typeof multiModel === 'object' && multiModel !== null;
   const template = shared
     ? multiModel.endpointName
-    : entry.batchTransform === undefined
-      ? entry.endpointName
-      : undefined;
+    : entry.inferenceComponent !== undefined
+      ? componentClaim(key, entry.inferenceComponent)
+      : entry.batchTransform === undefined
+        ? entry.endpointName
+        : undefined;
   if (typeof template !== 'string') return undefined;
   const parts = template.split('{group}');
   if (!key.includes('*') || parts.length === 1) return { key, template, shared };

@@ -85,7 +85,8 @@ function defaultsFor(defaults: PlainObject, own: PlainObject): PlainObject {
   const others = kinds.filter((keys) => ownKind !== undefined && keys !== ownKind).flat() as string[];
   const kept = Object.fromEntries(Object.entries(defaults).filter(([key]) => !others.includes(key)));
   const kind = ownKind ?? kinds.find((keys) => keys.some((key) => key in kept));
-  const switchesWhole = kind === targetKeys.multiModel || kind === targetKeys.batchTransform;
+  const switchesWhole =
+    kind === targetKeys.multiModel || kind === targetKeys.batchTransform || kind === targetKeys.inferenceComponent;
   if (!switchesWhole || !isPlainObject(kept.rollout)) return kept;
   const rollout = Object.fromEntries(Object.entries(kept.rollout).filter(([key]) => !trafficShapeKeys.includes(key)));
   return { ...kept, rollout };
@@ -146,11 +147,19 @@ function checkEverything(entries: ReadonlyMap<string, PlainObject>, sourceName: 
   for (const [key, entry] of entries) {
     const isPattern = key.includes('*');
     // A multi-model or batch pattern's groups are keyed by their own names already.
-    const ownEndpoint = entry.multiModel === undefined && entry.batchTransform === undefined;
+    const ownEndpoint =
+      entry.multiModel === undefined && entry.batchTransform === undefined && entry.inferenceComponent === undefined;
     const mentions = groupMentions(entry);
     if (isPattern && ownEndpoint && mentions.own !== 1) {
       problems.push(
         `modelPackageGroups.${key}.endpointName: a pattern's endpoint name must contain {group} once (one endpoint per group)`,
+      );
+      continue;
+    }
+    const componentName = (entry.inferenceComponent as PlainObject | undefined)?.componentName;
+    if (isPattern && typeof componentName === 'string' && componentName.split('{group}').length !== 2) {
+      problems.push(
+        `modelPackageGroups.${key}.inferenceComponent.componentName: a pattern's component name must contain {group} once (one component per group), or be left out (the group's name)`,
       );
       continue;
     }
@@ -233,6 +242,7 @@ export function parsePolicyDocument(raw: unknown, sourceName: string, checked: '
       groupName,
     );
     if (group.batchTransform !== undefined) return { kind: 'configured', group };
+    // An inference component's claim is its rollout key, `<endpoint>/<component>` (endpoint-claims.ts).
     const endpointName = group.multiModel?.endpointName ?? group.endpointName;
     const claimant: Claimant = { key, groupName, shared: group.multiModel !== undefined };
     const other = claims().otherClaimant(claimant, endpointName);

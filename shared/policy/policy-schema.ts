@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { batchTransform } from './batch-transform-schema.ts';
 import { checkGuardrailStrategy, guardrailStrategies } from './guardrail-schema.ts';
+import { checkInferenceComponentRollout, inferenceComponent } from './inference-component-schema.ts';
 import {
   addProblem,
   instanceType,
@@ -276,6 +277,7 @@ export const targetKeys = {
   serverless: ['serverless'],
   multiModel: ['multiModel'],
   batchTransform: ['batchTransform'],
+  inferenceComponent: ['inferenceComponent'],
 } as const;
 
 type TargetKind = keyof typeof targetKeys;
@@ -285,6 +287,8 @@ type RolloutShape = z.infer<typeof rolloutSchema>;
 const wholeSwitch: Partial<Record<TargetKind, string>> = {
   multiModel: 'clients choose the model on a multi-model endpoint (TargetModel), so there are no weights to step',
   batchTransform: 'a transform job has no traffic to step',
+  inferenceComponent:
+    "SageMaker's rolling update moves the component's copies batch by batch (inferenceComponent.maximumBatchSize)",
 };
 
 /** What the group's target makes of its rollout: the strategy a kind can step, analysis where it can judge. */
@@ -301,11 +305,16 @@ function checkRolloutOn(kind: TargetKind | undefined, rollout: RolloutShape, ctx
   }
   if (kind === 'serverless') checkServerlessRollout(rollout, ctx);
   // Only a second variant beside the incumbent has metrics of its own to compare.
-  if ((kind === 'serverless' || kind === 'multiModel') && rollout.analysis !== undefined) {
+  if (
+    (kind === 'serverless' || kind === 'multiModel' || kind === 'inferenceComponent') &&
+    rollout.analysis !== undefined
+  ) {
     const why =
       kind === 'serverless'
         ? "SageMaker's guardrails shift a serverless endpoint's traffic, guarded by its alarms"
-        : "a multi-model endpoint's metrics are the endpoint's, not one model's";
+        : kind === 'inferenceComponent'
+          ? "SageMaker's rolling update judges each batch by the group's alarms; there is no second version beside it to compare"
+          : "a multi-model endpoint's metrics are the endpoint's, not one model's";
     addProblem(ctx, `no analysis here: ${why}`, ['rollout', 'analysis']);
   }
   if (kind === 'serverless' && rollout.strategy === 'ab-test')
@@ -324,6 +333,8 @@ const groupShape = z
     serverless: z.optional(serverless),
     multiModel: z.optional(multiModel),
     batchTransform: z.optional(batchTransform),
+    /** A component on a shared endpoint, its versions rolled out by SageMaker's rolling update. */
+    inferenceComponent: z.optional(inferenceComponent),
     model: z._default(model, {}),
     approval,
     /** Required but for a batch group, whose job has no traffic to step. */
@@ -347,7 +358,9 @@ const groupShape = z
           ctx,
           kind === 'multiModel'
             ? 'a multi-model group names its shared endpoint in multiModel.endpointName'
-            : 'a batch group has no endpoint',
+            : kind === 'inferenceComponent'
+              ? 'an inference component group names its endpoint in inferenceComponent.endpointName'
+              : 'a batch group has no endpoint',
           ['endpointName'],
         );
       }
@@ -355,10 +368,13 @@ const groupShape = z
         addProblem(ctx, 'expected the rollout', ['rollout']);
       if (group.rollout !== undefined) checkRolloutOn(kind, group.rollout, ctx);
       if (kind === 'serverless') checkServerlessModel(group.model, ctx);
+      if (kind === 'inferenceComponent' && group.inferenceComponent !== undefined && group.rollout !== undefined) {
+        checkInferenceComponentRollout(group.inferenceComponent, group.rollout, ctx);
+      }
       if (kind === undefined) {
         addProblem(
           ctx,
-          'a group needs a target: instanceType (a real-time endpoint), serverless, multiModel or batchTransform',
+          'a group needs a target: instanceType (a real-time endpoint), serverless, multiModel, inferenceComponent or batchTransform',
           ['instanceType'],
         );
       }
@@ -420,7 +436,7 @@ export type AnalysisPolicy = NonNullable<RolloutPolicy['analysis']>;
 export type CustomMetricPolicy = AnalysisPolicy['metrics'][number];
 /**
  * A validated group. `endpointName` is what its rollouts are recorded and named by: its endpoint's name, or for
- * a group without an endpoint of its own `<shared endpoint>/<group>` (multi-model) or `batch/<group>`, which no
+ * a group without an endpoint of its own `<shared endpoint>/<group>` (multi-model), `<endpoint>/<component>` (an inference component) or `batch/<group>`, which no
  * SageMaker endpoint can be called (SageMaker names have no slash).
  */
 export type GroupPolicy = Omit<ParsedGroup, 'endpointName' | 'rollout'> & {
@@ -430,20 +446,31 @@ export type GroupPolicy = Omit<ParsedGroup, 'endpointName' | 'rollout'> & {
 export type ServerlessTarget = NonNullable<GroupPolicy['serverless']>;
 export type MultiModelTarget = NonNullable<GroupPolicy['multiModel']>;
 export type BatchTransformTarget = NonNullable<GroupPolicy['batchTransform']>;
+export type InferenceComponentTarget = NonNullable<GroupPolicy['inferenceComponent']>;
 
 /** The group's target, told apart by its key. */
 export type Target =
   | { readonly kind: 'real-time'; readonly instanceType: string; readonly initialInstanceCount: number }
   | ({ readonly kind: 'serverless' } & ServerlessTarget)
   | ({ readonly kind: 'multi-model' } & MultiModelTarget)
-  | ({ readonly kind: 'batch-transform' } & BatchTransformTarget);
+  | ({ readonly kind: 'batch-transform' } & BatchTransformTarget)
+  | ({ readonly kind: 'inference-component'; readonly componentName: string } & InferenceComponentTarget);
 
 export function targetOf(
-  group: Pick<ParsedGroup, 'serverless' | 'multiModel' | 'batchTransform' | 'instanceType' | 'initialInstanceCount'>,
+  group: Pick<
+    ParsedGroup,
+    'serverless' | 'multiModel' | 'batchTransform' | 'inferenceComponent' | 'instanceType' | 'initialInstanceCount'
+  > & { readonly endpointName?: string | undefined },
 ): Target {
   if (group.serverless !== undefined) return { kind: 'serverless', ...group.serverless };
   if (group.multiModel !== undefined) return { kind: 'multi-model', ...group.multiModel };
   if (group.batchTransform !== undefined) return { kind: 'batch-transform', ...group.batchTransform };
+  if (group.inferenceComponent !== undefined) {
+    // The rollout key is `<endpoint>/<component>` (rolloutKeyOf): the component's name is its last part.
+    const componentName =
+      group.inferenceComponent.componentName ?? group.endpointName?.split('/').at(-1) ?? group.endpointName ?? '';
+    return { kind: 'inference-component', ...group.inferenceComponent, componentName };
+  }
   // The schema requires both for a real-time group.
   return {
     kind: 'real-time',
@@ -455,9 +482,13 @@ export function targetOf(
 /** What a group's rollouts are keyed by (see GroupPolicy.endpointName). */
 export function rolloutKeyOf(
   groupName: string,
-  group: Pick<ParsedGroup, 'multiModel' | 'batchTransform' | 'endpointName'>,
+  group: Pick<ParsedGroup, 'multiModel' | 'batchTransform' | 'inferenceComponent' | 'endpointName'>,
 ): string {
   if (group.multiModel !== undefined) return `${group.multiModel.endpointName}/${groupName}`;
+  if (group.inferenceComponent !== undefined) {
+    const component = group.inferenceComponent;
+    return `${component.endpointName}/${component.componentName ?? groupName}`;
+  }
   if (group.batchTransform !== undefined) return `batch/${groupName}`;
   return group.endpointName as string;
 }

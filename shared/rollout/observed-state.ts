@@ -74,6 +74,19 @@ export interface ObservedIncumbent {
   readonly models: Readonly<Record<string, DescribedModel | undefined>>;
 }
 
+/** DescribeInferenceComponent as it matters to a rollout. */
+export interface ObservedInferenceComponent {
+  readonly status: 'InService' | 'Creating' | 'Updating' | 'Failed' | 'Deleting';
+  /** Specification.ModelName: the version it serves (or, while Updating, the one it is moving from). */
+  readonly modelName: string;
+  /** Specification.ComputeResourceRequirements, as SageMaker reports them. */
+  readonly computeResources: Readonly<Record<string, unknown>>;
+  /** RuntimeConfig.CurrentCopyCount; 0: scaled to zero, nobody is served. */
+  readonly currentCopyCount: number;
+  readonly failureReason?: string;
+  readonly lastModifiedTime: string;
+}
+
 /** What the reconciler saw this tick. Only what the current phase needs is read. */
 export interface Observed {
   readonly endpoint: ObservedEndpoint | undefined;
@@ -112,6 +125,8 @@ export interface Observed {
   readonly artifactCopied?: boolean;
   /** Multi-model, deploying: the smoke test's verdict (absent: the policy has none). */
   readonly smokeTest?: { readonly passed: true } | { readonly passed: false; readonly error: string };
+  /** An inference component as SageMaker reports it (aws/inference-components.ts); null: it does not exist. */
+  readonly inferenceComponent?: ObservedInferenceComponent | null;
   /** Batch: the transform job as SageMaker reports it; null: it does not exist. */
   readonly transformJob?: {
     readonly status: 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';

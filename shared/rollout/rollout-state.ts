@@ -182,6 +182,19 @@ export interface Rollout {
   readonly targetModel?: string;
   /** A multi-model group: what clients were told to use before this version; a rollback tells them again. */
   readonly previousTargetModel?: string;
+  /**
+   * An inference component group: what served before this version's update (its model and compute, restored by
+   * a rollback), when it was asked for, and whether the update could be exercised by traffic at all.
+   */
+  readonly componentUpdate?: {
+    readonly previousModel: string;
+    readonly previousComputeResources: Readonly<Record<string, unknown>>;
+    /** The component's LastModifiedTime before the update: a later one says SageMaker took it. */
+    readonly requestedAt: string;
+    readonly executionTimeoutSeconds: number;
+    /** CurrentCopyCount was 0: the update replaced the specification of a component that serves nobody. */
+    readonly unexercised?: boolean;
+  };
   /** A batch group: the transform job that runs this version. */
   readonly transformJobName?: string;
   /** The delivery pipeline run this rollout waits for (policy deliveryPipeline). */

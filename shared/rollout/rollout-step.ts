@@ -93,7 +93,22 @@ export type RolloutAction =
       readonly modelName: string;
       readonly settings: Readonly<Record<string, unknown>>;
     }
-  | { readonly kind: 'stopTransformJob'; readonly jobName: string };
+  | { readonly kind: 'stopTransformJob'; readonly jobName: string }
+  /** An inference component: its first version, or a new Specification (DeploymentConfig: SageMaker's rolling update). */
+  | {
+      readonly kind: 'createInferenceComponent';
+      readonly componentName: string;
+      readonly endpointName: string;
+      readonly variantName: string;
+      readonly specification: Readonly<Record<string, unknown>>;
+      readonly copyCount: number;
+    }
+  | {
+      readonly kind: 'updateInferenceComponent';
+      readonly componentName: string;
+      readonly specification: Readonly<Record<string, unknown>>;
+      readonly deploymentConfig?: Readonly<Record<string, unknown>>;
+    };
 
 export interface RolloutStep {
   /** The same object as the input when nothing changes: the caller then writes nothing. */

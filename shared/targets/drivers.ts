@@ -2,6 +2,7 @@
 import { type GroupPolicy, targetOf } from '#shared/policy/policy-schema.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
 import { batchTransformDriver } from './batch-transform/driver.ts';
+import { inferenceComponentDriver } from './inference-component/driver.ts';
 import { multiModelDriver } from './multi-model/driver.ts';
 import { realTimeDriver } from './real-time/driver.ts';
 import { realTimeGuardrailsDriver } from './real-time-guardrails/driver.ts';
@@ -14,6 +15,7 @@ const drivers = {
   serverless: serverlessDriver,
   'multi-model': multiModelDriver,
   'batch-transform': batchTransformDriver,
+  'inference-component': inferenceComponentDriver,
 } as const;
 
 /** Records from before targets have none: they are real-time rollouts. */

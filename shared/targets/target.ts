@@ -12,7 +12,13 @@ import type { Phase, Rollout } from '#shared/rollout/rollout-state.ts';
 import type { RolloutAction, RolloutStep } from '#shared/rollout/rollout-step.ts';
 import type { Settings } from '#shared/runtime/settings.ts';
 
-export type TargetKind = 'real-time' | 'real-time-guardrails' | 'serverless' | 'multi-model' | 'batch-transform';
+export type TargetKind =
+  | 'real-time'
+  | 'real-time-guardrails'
+  | 'serverless'
+  | 'multi-model'
+  | 'batch-transform'
+  | 'inference-component';
 
 export type { RollbackCause } from '#shared/rollout/rollout-outcome.ts';
 

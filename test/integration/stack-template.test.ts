@@ -291,7 +291,10 @@ describe('the functions’ IAM policies', () => {
         const actions = actionsOf(statement).map((action) => action.replace(/^sagemaker:/, ''));
         if (actions.some((action) => tagged.includes(action))) {
           expect(statement.Condition).toEqual({
-            StringEquals: actions.includes('CreateModel') ? stackTag : stackResourceTag,
+            StringEquals:
+              actions.includes('CreateModel') || actions.includes('CreateInferenceComponent')
+                ? stackTag
+                : stackResourceTag,
           });
         }
         // The endpoint itself must be tagged; a config it is pointed at need not be (a rollback to the team's).
@@ -305,6 +308,38 @@ describe('the functions’ IAM policies', () => {
         }
       }
     }
+  });
+
+  it("create inference components only with the stack's tag, and change and read only this account's components", () => {
+    const components = {
+      'Fn::Sub': `arn:\${AWS::Partition}:sagemaker:\${AWS::Region}:\${AWS::AccountId}:inference-component/*`,
+    };
+    for (const name of reconcilers) {
+      const statements = statementsOfRole(roleOf(name));
+      const create = statements.filter((statement) =>
+        actionsOf(statement).includes('sagemaker:CreateInferenceComponent'),
+      );
+      expect(create).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['sagemaker:CreateInferenceComponent', 'sagemaker:AddTags'],
+          Resource: components,
+          Condition: { StringEquals: stackTag },
+        },
+      ]);
+      const change = statements.filter((statement) =>
+        actionsOf(statement).includes('sagemaker:UpdateInferenceComponent'),
+      );
+      expect(change).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['sagemaker:DescribeInferenceComponent', 'sagemaker:UpdateInferenceComponent'],
+          Resource: components,
+        },
+      ]);
+    }
+    const approve = statementsOfRole(roleOf('approve')).flatMap(actionsOf);
+    expect(approve.filter((action) => action.includes('InferenceComponent'))).toEqual([]);
   });
 
   it('read evaluation reports, and only them, where packages are judged: approve, deploy and pipeline-events', () => {

@@ -4,7 +4,12 @@
 // and observes it for each target as its driver's observe() would. Writes can be refused, as SageMaker
 // refuses them (a quota, a bad setting, an empty input prefix).
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
-import type { AlarmState, Observed, ObservedEndpoint } from '#shared/rollout/observed-state.ts';
+import type {
+  AlarmState,
+  Observed,
+  ObservedEndpoint,
+  ObservedInferenceComponent,
+} from '#shared/rollout/observed-state.ts';
 import type { Rollout, VariantSpec } from '#shared/rollout/rollout-state.ts';
 import type { EndpointConfigPlan, RolloutAction } from '#shared/rollout/rollout-step.ts';
 import { executionTimeoutOf } from '#shared/targets/endpoints/guardrail-decisions.ts';
@@ -36,6 +41,17 @@ interface EndpointState {
   pending?: { readonly land: () => void; readonly rollBackOnAlarm: boolean; readonly timeoutAtMs?: number };
 }
 
+/** An inference component: one model in copies; an update with a DeploymentConfig rolls back on an alarm or its timeout. */
+interface ComponentState {
+  status: 'InService' | 'Updating' | 'Creating';
+  modelName: string;
+  computeResources: Readonly<Record<string, unknown>>;
+  copies: number;
+  failureReason?: string;
+  lastModifiedMs: number;
+  pending?: { readonly modelName: string; readonly rollBackOnAlarm: boolean; readonly timeoutAtMs?: number };
+}
+
 /** What a version serves, for the safety checks: which version's model each serving variant or pointer names. */
 export interface Serving {
   readonly versions: readonly number[];
@@ -45,6 +61,7 @@ export const incumbentVersion = 1;
 
 export class SimulatedWorld {
   endpoint: EndpointState | undefined;
+  component: ComponentState | undefined;
   readonly configs = new Map<string, EndpointConfigPlan>();
   readonly models = new Set<string>();
   readonly alarms = new Map<string, AlarmState>();
@@ -87,6 +104,15 @@ export class SimulatedWorld {
       lastModifiedMs: this.clockMs,
     };
     if (kind === 'multi-model') this.parameters.set(`target-model/${groupName}`, incumbentModel);
+    if (kind === 'inference-component') {
+      this.component = {
+        status: 'InService',
+        modelName: incumbentModel,
+        computeResources: { MinMemoryRequiredInMb: 1024 },
+        copies: 4,
+        lastModifiedMs: this.clockMs,
+      };
+    }
   }
 
   private stamp(nowMs: number): number {
@@ -119,10 +145,34 @@ export class SimulatedWorld {
         endpoint.lastModifiedMs = this.stamp(nowMs);
       }
     }
+    this.passComponentTime(nowMs, settle);
     for (const [name, job] of this.jobs) {
       if (job.status === 'InProgress' && settle) this.jobs.set(name, { status: jobFails ? 'Failed' : 'Completed' });
       if (job.status === 'Stopping') this.jobs.set(name, { status: 'Stopped' });
     }
+  }
+
+  private passComponentTime(nowMs: number, settle: boolean): void {
+    const component = this.component;
+    const pending = component?.pending;
+    if (component === undefined || pending === undefined) return;
+    const firing = [...this.alarms.entries()].filter(([, state]) => state === 'ALARM').map(([name]) => name);
+    const timedOut = pending.timeoutAtMs !== undefined && nowMs >= pending.timeoutAtMs;
+    if (pending.rollBackOnAlarm && (firing.length > 0 || timedOut)) {
+      // SageMaker's auto-rollback: the component keeps its model and says why.
+      component.failureReason =
+        firing.length > 0
+          ? `auto-rollback alarm(s) ${firing.join(', ')} in ALARM state`
+          : 'it did not complete within MaximumExecutionTimeoutInSeconds';
+    } else if (settle || timedOut) {
+      component.modelName = pending.modelName;
+      component.failureReason = undefined;
+    } else {
+      return;
+    }
+    component.pending = undefined;
+    component.status = 'InService';
+    component.lastModifiedMs = this.stamp(nowMs);
   }
 
   private inService(): EndpointState {
@@ -250,6 +300,35 @@ export class SimulatedWorld {
         if (this.jobs.get(action.jobName)?.status === 'InProgress')
           this.jobs.set(action.jobName, { status: 'Stopping' });
         return;
+      case 'createInferenceComponent':
+        if (this.component !== undefined) return;
+        this.component = {
+          status: 'Creating',
+          modelName: String(action.specification.ModelName),
+          computeResources: {},
+          copies: action.copyCount,
+          lastModifiedMs: this.stamp(nowMs),
+          pending: { modelName: String(action.specification.ModelName), rollBackOnAlarm: false },
+        };
+        return;
+      case 'updateInferenceComponent': {
+        const component = this.component;
+        if (component === undefined) throw new RefusedError('Could not find inference component.');
+        if (component.status !== 'InService') throw new RefusedError('Cannot update in-progress inference component.');
+        const policy = action.deploymentConfig?.RollingUpdatePolicy as
+          | { MaximumExecutionTimeoutInSeconds?: number }
+          | undefined;
+        component.status = 'Updating';
+        component.lastModifiedMs = this.stamp(nowMs);
+        component.pending = {
+          modelName: String(action.specification.ModelName),
+          rollBackOnAlarm: action.deploymentConfig?.AutoRollbackConfiguration !== undefined,
+          ...(policy?.MaximumExecutionTimeoutInSeconds === undefined
+            ? {}
+            : { timeoutAtMs: nowMs + policy.MaximumExecutionTimeoutInSeconds * 1000 }),
+        };
+        return;
+      }
       case 'registerScaling':
       case 'deregisterScaling':
       case 'notify':
@@ -298,6 +377,30 @@ export class SimulatedWorld {
             ? {}
             : { artifactCopied: [...this.objects].some((uri) => uri.endsWith(rollout.targetModel as string)) }),
         };
+      case 'inference-component': {
+        const component = this.component;
+        const described: ObservedInferenceComponent | null =
+          component === undefined
+            ? null
+            : {
+                status: component.status,
+                modelName: component.modelName,
+                computeResources: component.computeResources,
+                currentCopyCount: component.status === 'Creating' ? 0 : component.copies,
+                ...(component.failureReason === undefined ? {} : { failureReason: component.failureReason }),
+                lastModifiedTime: iso(component.lastModifiedMs),
+              };
+        return {
+          endpoint,
+          alarms,
+          incumbent: {
+            endpointOwner: { kind: 'this stack' },
+            config: { variants: [], shadowVariants: [], settings: {}, tags: [] },
+            models: {},
+          },
+          inferenceComponent: described,
+        };
+      }
       default: {
         if (rollout.phase !== 'Starting' || this.endpoint === undefined) return { endpoint, alarms, scaling: {} };
         const config = this.configs.get(this.endpoint.configName);
@@ -325,6 +428,10 @@ export class SimulatedWorld {
     const versionOf = (model: string | undefined) =>
       model === this.incumbentModel ? incumbentVersion : rollout.packageVersion;
     if (this.kind === 'batch-transform') return [];
+    if (this.kind === 'inference-component') {
+      const model = this.component?.modelName;
+      return model === undefined ? [] : [versionOf(model)];
+    }
     if (this.kind === 'multi-model') {
       const published = this.parameters.get(`target-model/${rollout.groupName}`);
       return published === undefined

@@ -52,8 +52,8 @@ export function firstDeploymentPlan(group: GroupPolicy, packageContainers?: Pack
     modelTags: [],
     capacity: 'full',
   } as const;
-  if (target.kind === 'multi-model' || target.kind === 'batch-transform') {
-    // Its model is an artifact under the shared prefix, or the model of a job: no variant of its own.
+  if (target.kind === 'multi-model' || target.kind === 'batch-transform' || target.kind === 'inference-component') {
+    // Its model is an artifact under the shared prefix, the model of a job or of a component: no variant of its own.
     return { ...common, variantSettings: {}, baselineInstanceCount: 0, minInstanceCount: 0 };
   }
   if (target.kind === 'serverless') {

@@ -65,6 +65,11 @@ function planFor(kind: TargetKind, shape: PolicyShape): GroupPolicy {
       rollout: { ...rollout, strategy: 'canary', steps: [Math.min(50, shape.steps[0] ?? 20), 100] },
     },
     'multi-model': { multiModel: { endpointName: 'mme-prod', modelPrefix: 's3://models/' }, rollout },
+    // A component of 4 copies on a shared endpoint, updated a quarter at a time by SageMaker's rolling update.
+    'inference-component': {
+      inferenceComponent: { endpointName: 'ic-prod', computeResources: { minMemoryRequiredInMb: 1024 }, copyCount: 4 },
+      rollout,
+    },
     'batch-transform': {
       batchTransform: {
         inputS3Uri: 's3://in-bucket/input/',
@@ -122,7 +127,7 @@ const stepsPerReconcile = 4;
 async function run(kind: TargetKind, shape: PolicyShape, ticks: readonly Tick[]): Promise<Run> {
   const plan = planFor(kind, shape);
   const incumbentModel =
-    kind === 'batch-transform'
+    kind === 'batch-transform' || kind === 'inference-component'
       ? `${groupName}-v1`
       : kind === 'multi-model'
         ? `${groupName}/v1.tar.gz`
@@ -198,6 +203,7 @@ const kinds: readonly TargetKind[] = [
   'serverless',
   'multi-model',
   'batch-transform',
+  'inference-component',
 ];
 
 const shapeArb: fc.Arbitrary<PolicyShape> = fc.record({

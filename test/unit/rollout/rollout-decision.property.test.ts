@@ -577,8 +577,9 @@ async function run(scenario: Scenario): Promise<Trace> {
           for (const action of actions) {
             const index = step.actions.indexOf(action);
             try {
-              if (callsThisTick === tick.faultAt) throw new ThrottlingException('Rate exceeded');
+              // The tick's n-th call fails once, transiently: a call after it (a retry) goes through.
               callsThisTick += 1;
+              if (callsThisTick - 1 === tick.faultAt) throw new ThrottlingException('Rate exceeded');
               world.perform(action, nowMs);
             } catch (error) {
               failed = { index, error: `${(error as Error).name}: ${(error as Error).message}` };

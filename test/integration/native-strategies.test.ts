@@ -96,6 +96,34 @@ describe('a rolling update on a production-shaped real-time endpoint', () => {
   });
 });
 
+describe('a rolling update SageMaker rolls back', () => {
+  it('puts the whole old fleet back on the group’s alarm mid-update, records SageMaker’s reason, and rejects the version', async () => {
+    const story = rolloutStory(local, { groupName: 'rolling-ranker', endpointName: 'rolling-prod' });
+    await story.createWatchedAlarms();
+    const incumbent = await deployProductionEndpoint('rolling-ranker', 'rolling-prod', story.settle);
+    const challenger = await story.registerApproved();
+    await story.approved(challenger);
+    expect((await local.emulator.advanceDeployment('rolling-prod')).stage).toBe('rolling-batch-baking');
+    await story.tick();
+
+    // The new batch returns errors: the group's alarm fires, and SageMaker rolls back by itself at the batch's end.
+    await cloudwatch.send(
+      new SetAlarmStateCommand({ AlarmName: 'rolling-prod-errors', StateValue: 'ALARM', StateReason: 'test' }),
+    );
+    expect((await local.emulator.advanceDeployment('rolling-prod')).stage).toBe('rolled-back');
+    await story.tick();
+
+    const rolledBack = await story.record();
+    expect(rolledBack?.phase).toBe('RolledBack');
+    expect(rolledBack?.rollbackCause).toBe('alarm');
+    expect(rolledBack?.reason).toContain('rolling-prod-errors');
+    const endpoint = await story.endpoint();
+    expect(endpoint.EndpointConfigName).toBe(incumbent.configName);
+    expect(endpoint.ProductionVariants?.[0]?.CurrentInstanceCount).toBe(productionShape.liveInstanceCount);
+    expect((await story.packageStatus(challenger)).status).toBe('Rejected');
+  });
+});
+
 describe('a blue/green canary on a real-time endpoint', () => {
   const groupName = 'bluegreen-ranker';
   const endpointName = 'bluegreen-prod';

@@ -133,6 +133,23 @@ describe('a lost alarm event', () => {
     expect((await story.tickUntil(['RolledBack'])).rollbackCause).toBe('alarm');
   });
 
+  it('after the functions were down 40 minutes while an alarm fired and cleared, the first tick rolls back, never steps', async () => {
+    await canaryDueToStep(); // its bake is over: a tick would take it to 50%
+    // The functions are down (no tick, no alarm event reaches them) while the policy alarm fires and clears.
+    await setAlarm(policyAlarm, 'ALARM');
+    await setAlarm(policyAlarm, 'OK');
+    story.wait(40);
+
+    await story.tick();
+
+    const rollout = await story.record();
+    expect(rollout?.phase).toBe('RollingBack');
+    expect(rollout?.stepIndex).toBe(0);
+    expect(rollout?.reason).toContain('its state change reached no function');
+    expect(await desiredChallengerShare()).toBe(0);
+    expect((await story.tickUntil(['RolledBack'])).rollbackCause).toBe('alarm');
+  });
+
   it('does not roll back on changes that never reached ALARM, and reads their history once', async () => {
     const counted = await countFunctionCalls();
     await canaryDueToStep(); // every watched alarm went from INSUFFICIENT_DATA to OK meanwhile

@@ -5,6 +5,7 @@
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import type { TargetDecisions } from '#shared/targets/target.ts';
 import { bakeMinutesOf } from './analysis.ts';
+import { awaitingPipeline } from './common-steps.ts';
 import type { Observed } from './observed-state.ts';
 import { isActive, type Phase, type Rollout } from './rollout-state.ts';
 import {
@@ -168,7 +169,11 @@ export function decideRolloutStep(
     const rollback = decisions.rollback(group, rollout, observed, now, reason, 'alarm');
     return withAlarmTransitionsSeen(rollback, rollout, observed, rollbackable);
   }
-  const proposed = decisions.step(group, rollout, observed, now);
+  // The delivery pipeline runs before any target is touched: the same wait for every target.
+  const proposed =
+    rollout.phase === 'AwaitingPipeline'
+      ? awaitingPipeline(rollout, observed.pipelineStatus, now)
+      : decisions.step(group, rollout, observed, now);
   const step = holdTrafficForAlarms(group, rollout, observed, holdWhilePaused(decisions, rollout, proposed));
   const bounded = enforceDeadline(decisions, group, rollout, observed, step, now);
   return withAlarmTransitionsSeen(bounded, rollout, observed, rollbackable);

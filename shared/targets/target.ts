@@ -59,7 +59,7 @@ export interface TargetDecisions {
    * the new version's model from the policy alone.
    */
   prepare(group: GroupPolicy, challengerVariant: string): Pick<Rollout, 'guardAlarms' | 'challenger'>;
-  /** The next record and the actions of an active rollout in its phase (alarms, pause and deadline aside). */
+  /** The next record and the actions of an active rollout in its phase (alarms, pause, deadline and the delivery pipeline's wait aside: the core's). */
   step(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep;
   /** From wherever the rollout is, back to what served before, for `reason`. */
   rollback(

@@ -3,7 +3,7 @@
 // use). A job that fails or is stopped leaves the published model as it was.
 // https://docs.aws.amazon.com/sagemaker/latest/dg/batch-transform.html
 import { type GroupPolicy, targetOf } from '#shared/policy/policy-schema.ts';
-import { awaitingPipeline, retainAfterCompletion } from '#shared/rollout/common-steps.ts';
+import { retainAfterCompletion } from '#shared/rollout/common-steps.ts';
 import type { Observed } from '#shared/rollout/observed-state.ts';
 import { endRollback, type RollbackCause } from '#shared/rollout/rollout-outcome.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
@@ -130,8 +130,6 @@ function jobAllowanceMinutes(_group: GroupPolicy, rollout: Rollout, observed: Ob
 
 function step(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
   switch (rollout.phase) {
-    case 'AwaitingPipeline':
-      return awaitingPipeline(rollout, observed.pipelineStatus, now);
     case 'Starting':
       return start(group, rollout, observed, now);
     case 'Deploying':

@@ -6,7 +6,7 @@
 // strategies are two instances of these decisions, each with its planner and its deployment config.
 // https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails.html
 import type { GroupPolicy, RolloutPolicy } from '#shared/policy/policy-schema.ts';
-import { awaitingPipeline, retainAfterCompletion } from '#shared/rollout/common-steps.ts';
+import { retainAfterCompletion } from '#shared/rollout/common-steps.ts';
 import type { Observed, ObservedEndpoint, ObservedIncumbent } from '#shared/rollout/observed-state.ts';
 import { endRollback } from '#shared/rollout/rollout-outcome.ts';
 import { type ChallengerPlan, configNameFor, type Rollout, type VariantSpec } from '#shared/rollout/rollout-state.ts';
@@ -230,8 +230,6 @@ function step(
   now: string,
 ): RolloutStep {
   switch (rollout.phase) {
-    case 'AwaitingPipeline':
-      return awaitingPipeline(rollout, observed.pipelineStatus, now);
     case 'Starting':
       return start(target, group, rollout, observed, now);
     case 'Creating':

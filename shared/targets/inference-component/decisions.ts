@@ -6,7 +6,7 @@
 // The copy count is never sent on an update: the component's auto scaling owns it (aws/inference-components.ts).
 // https://docs.aws.amazon.com/sagemaker/latest/dg/realtime-endpoints-deploy-models.html
 import { type GroupPolicy, type InferenceComponentTarget, targetOf } from '#shared/policy/policy-schema.ts';
-import { awaitingPipeline, retainAfterCompletion } from '#shared/rollout/common-steps.ts';
+import { retainAfterCompletion } from '#shared/rollout/common-steps.ts';
 import type { Observed, ObservedInferenceComponent } from '#shared/rollout/observed-state.ts';
 import { endRollback } from '#shared/rollout/rollout-outcome.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
@@ -251,8 +251,6 @@ function rollingBack(group: GroupPolicy, rollout: Rollout, observed: Observed, n
 
 function step(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
   switch (rollout.phase) {
-    case 'AwaitingPipeline':
-      return awaitingPipeline(rollout, observed.pipelineStatus, now);
     case 'Starting':
       return start(group, rollout, observed, now);
     case 'Creating':

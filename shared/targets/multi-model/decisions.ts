@@ -5,7 +5,7 @@
 // bakeMinutes is how long the group's alarms may still send clients back to the previous version.
 // https://docs.aws.amazon.com/sagemaker/latest/dg/multi-model-endpoints.html
 import { type GroupPolicy, targetOf } from '#shared/policy/policy-schema.ts';
-import { awaitingPipeline, blockingAlarm, retainAfterCompletion } from '#shared/rollout/common-steps.ts';
+import { blockingAlarm, retainAfterCompletion } from '#shared/rollout/common-steps.ts';
 import type { Observed } from '#shared/rollout/observed-state.ts';
 import { endRollback } from '#shared/rollout/rollout-outcome.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
@@ -173,8 +173,6 @@ function rollingBack(group: GroupPolicy, rollout: Rollout, observed: Observed, n
 
 function step(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
   switch (rollout.phase) {
-    case 'AwaitingPipeline':
-      return awaitingPipeline(rollout, observed.pipelineStatus, now);
     case 'Starting':
       return start(group, rollout, observed, now);
     case 'Deploying':

@@ -4,7 +4,6 @@
 // rollback-steps.ts, beside this file; this is their order by phase.
 import { guardAlarmNames } from '#shared/aws/cloudwatch.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
-import { awaitingPipeline } from '#shared/rollout/common-steps.ts';
 import type { Observed } from '#shared/rollout/observed-state.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
 import { fail, type RolloutStep, wait } from '#shared/rollout/rollout-step.ts';
@@ -16,8 +15,6 @@ import { baking, creating, deploying, finalizing, start } from './forward-steps.
 function step(group: GroupPolicy, rollout: Rollout, observed: Observed, now: string): RolloutStep {
   const endpoint = observed.endpoint;
   switch (rollout.phase) {
-    case 'AwaitingPipeline':
-      return awaitingPipeline(rollout, observed.pipelineStatus, now);
     case 'Starting':
       return start(group, rollout, observed, now);
     case 'Creating':

@@ -78,7 +78,8 @@ export async function readPackageContainers(
   return containers.length > 0 ? containers.map((container) => ({ ...container })) : undefined;
 }
 
-function ownerOf(tags: readonly Tag[], stackName: string): ObservedIncumbent['endpointOwner'] {
+/** Whose an endpoint is, by the stack's tag among its tags. */
+export function ownerOf(tags: readonly Tag[], stackName: string): ObservedIncumbent['endpointOwner'] {
   const owner = tags.find((tag) => tag.Key === stackTagKey)?.Value;
   if (owner === undefined) return { kind: 'untagged' };
   return owner === stackName ? { kind: 'this stack' } : { kind: 'another stack', stackName: owner };

@@ -6,9 +6,8 @@ import { describeEndpoint, listTags } from '#shared/aws/sagemaker-endpoints.ts';
 import { type GroupPolicy, targetOf } from '#shared/policy/policy-schema.ts';
 import type { Observed } from '#shared/rollout/observed-state.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
-import { stackTagKey } from '#shared/rollout/stack-ownership.ts';
 import type { Settings } from '#shared/runtime/settings.ts';
-import { observeAlarms, observePipeline } from '../shared-reads.ts';
+import { observeAlarms, observePipeline, ownerOf } from '../shared-reads.ts';
 import type { KnownAlarms } from '../target.ts';
 import { targetModelParameter } from './decisions.ts';
 
@@ -33,13 +32,7 @@ export async function observe(
       readParameter(targetModelParameter(settings.parameterPrefix, rollout.groupName)),
     ]);
     const tags = endpoint === undefined ? [] : await listTags(endpoint.arn);
-    const owner = tags.find((tag) => tag.Key === stackTagKey)?.Value;
-    const endpointOwner =
-      owner === undefined
-        ? ({ kind: 'untagged' } as const)
-        : owner === settings.stackName
-          ? ({ kind: 'this stack' } as const)
-          : ({ kind: 'another stack', stackName: owner } as const);
+    const endpointOwner = ownerOf(tags, settings.stackName);
     const artifact = modelPackage?.InferenceSpecification?.Containers?.[0]?.ModelDataUrl;
     return {
       endpoint,

@@ -1,5 +1,5 @@
 import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import type { MetricRead } from '#shared/rollout/analysis.ts';
+import type { MetricRead, MinuteValues } from '#shared/rollout/analysis.ts';
 import { cloudwatch } from './cloudwatch.ts';
 
 const minute = 60_000;
@@ -51,6 +51,50 @@ export async function readMetrics(reads: readonly MetricRead[]): Promise<Record<
           ...(result.Values ?? []),
         ]);
         if (combined !== undefined) values[result.Id] = combined;
+      }
+      nextToken = page.NextToken;
+    } while (nextToken !== undefined);
+  }
+  return values;
+}
+
+/**
+ * Each query's values minute by minute (Period 60: SageMaker's endpoint metrics are per minute), keyed by the
+ * minute's start; a minute with no datapoint is absent. One GetMetricData call per read, its pages followed:
+ * a call returns at most 100,800 datapoints, so a rollout of a few hours is one page.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
+ */
+export async function readMetricSeries(reads: readonly MetricRead[]): Promise<MinuteValues> {
+  const values: Record<string, Record<string, number>> = {};
+  for (const read of reads) {
+    const queries: MetricDataQuery[] = read.queries.map((query) => ({
+      Id: query.id,
+      MetricStat: {
+        Metric: { Namespace: query.namespace, MetricName: query.metricName, Dimensions: [...query.dimensions] },
+        Period: 60,
+        Stat: query.stat,
+      },
+      ReturnData: true,
+    }));
+    let nextToken: string | undefined;
+    do {
+      const page = await cloudwatch.send(
+        new GetMetricDataCommand({
+          StartTime: new Date(read.start),
+          EndTime: new Date(read.end),
+          MetricDataQueries: queries,
+          ScanBy: 'TimestampAscending',
+          NextToken: nextToken,
+        }),
+      );
+      for (const result of page.MetricDataResults ?? []) {
+        if (result.Id === undefined) continue;
+        const byMinute = values[result.Id] ?? {};
+        values[result.Id] = byMinute;
+        (result.Timestamps ?? []).forEach((timestamp, index) => {
+          const value = result.Values?.[index];
+          if (value !== undefined) byMinute[new Date(timestamp).toISOString()] = value;
+        });
       }
       nextToken = page.NextToken;
     } while (nextToken !== undefined);

@@ -127,6 +127,10 @@ const statistic = z
     ),
   );
 
+const errorRateMargin = z
+  .number()
+  .check(z.minimum(0, 'expected a number >= 0'), z.maximum(1, 'expected a rate up to 1'));
+
 /** A business metric of each variant, the challenger's against the incumbent's. */
 const customMetric = z
   .strictObject({
@@ -136,7 +140,12 @@ const customMetric = z
     dimensions: z.record(nonEmptyText, nonEmptyText),
     statistic: z._default(statistic, 'Average'),
     direction: z.enum(['higher-is-better', 'lower-is-better']),
-    /** How much worse than the incumbent's the challenger's value may be, in the metric's own unit. */
+    /**
+     * guardrail: it must not get worse by more than `limit`; success (method sequential): the version is promoted
+     * to all of the traffic only once one success metric is shown better by at least `limit`.
+     */
+    role: z._default(z.enum(['guardrail', 'success']), 'guardrail'),
+    /** How much worse than the incumbent's the challenger's value may be (a success metric: how much better it must be), in the metric's own unit. */
     limit: nonNegative,
   })
   .check(
@@ -149,21 +158,67 @@ const customMetric = z
   );
 
 /**
- * The challenger's own metrics against the incumbent's at the end of every bake (SageMaker's per-variant
- * metrics, dimensions EndpointName and VariantName). Missing data never passes: the step waits.
+ * The challenger's own metrics against the incumbent's (SageMaker's per-variant metrics, dimensions EndpointName
+ * and VariantName). sequential (the default): anytime-valid tests on every tick, minute by minute
+ * (rollout/sequential-analysis.ts); threshold: the point estimates at the end of each bake. Missing data never
+ * passes: the step waits.
  */
 const analysis = z.strictObject({
-  /** The challenger's Invocations in the bake before it may step; fewer and the step waits. */
+  method: z._default(z.enum(['sequential', 'threshold']), 'sequential'),
+  /** The chance of a wrong call each way: rolling back a version no worse, or stepping one worse by a margin. */
+  alpha: z._default(
+    z.number().check(z.positive('expected a number > 0'), z.maximum(0.2, 'expected at most 0.2')),
+    0.05,
+  ),
+  /** The planner's chance that a version no worse shows it within the time it gives (rollout plan-evidence). */
+  power: z._default(
+    z.number().check(z.minimum(0.5, 'expected at least 0.5'), z.lt(1, 'expected a number below 1')),
+    0.8,
+  ),
+  /** Each variant's Invocations before the challenger may step; fewer and the step waits. */
   minInvocations: z._default(positiveInteger(1), 100),
   /** Invocation5XXErrors / Invocations, the challenger's minus the incumbent's (0.01: one percentage point). */
-  maxErrorRateIncrease: z.optional(
-    z.number().check(z.minimum(0, 'expected a number >= 0'), z.maximum(1, 'expected a rate up to 1')),
-  ),
+  maxErrorRateIncrease: z.optional(errorRateMargin),
+  /** Invocation4XXErrors / Invocations, the same way: a model that refuses inputs the incumbent took. */
+  maxClientErrorRateIncrease: z.optional(errorRateMargin),
   /** ModelLatency, the challenger's above the incumbent's, in percent of the incumbent's. */
   maxLatencyIncreasePercent: z.optional(nonNegative),
   latencyStatistic: z._default(statistic, 'Average'),
   metrics: z._default(z.array(customMetric), []),
 });
+
+/**
+ * What a sequential analysis can show: it compares the variants minute by minute while both serve, so some
+ * step below 100% (or a shadow) is needed, and a margin of 0 could never be shown with any amount of traffic.
+ */
+function checkAnalysis(
+  rollout: { strategy?: string | undefined; steps: number[]; analysis?: z.infer<typeof analysis> | undefined },
+  ctx: z.core.$RefinementCtx,
+): void {
+  const judged = rollout.analysis;
+  if (judged === undefined) return;
+  const successes = judged.metrics.filter((metric) => metric.role === 'success').length;
+  if (judged.method === 'threshold') {
+    if (successes > 0) addProblem(ctx, 'a success metric needs method sequential', ['analysis', 'metrics']);
+    return;
+  }
+  const sideBySide =
+    rollout.strategy === 'shadow' || rollout.strategy === 'ab-test' || rollout.steps.some((step) => step < 100);
+  if (!sideBySide)
+    addProblem(
+      ctx,
+      'a sequential analysis compares the variants minute by minute while both serve: give a step below 100 (or strategy shadow), or method threshold',
+      ['analysis', 'method'],
+    );
+  const zero = 'a margin of 0 can never be shown with any amount of traffic: give the largest increase you accept';
+  for (const key of ['maxErrorRateIncrease', 'maxClientErrorRateIncrease', 'maxLatencyIncreasePercent'] as const) {
+    if (judged[key] === 0) addProblem(ctx, zero, ['analysis', key]);
+  }
+  judged.metrics.forEach((metric, index) => {
+    if (metric.role === 'guardrail' && metric.limit === 0)
+      addProblem(ctx, zero, ['analysis', 'metrics', index, 'limit']);
+  });
+}
 
 const strategies = ['canary', 'linear', 'all-at-once', 'shadow', 'ab-test', ...guardrailStrategies] as const;
 export type Strategy = (typeof strategies)[number];
@@ -221,7 +276,7 @@ const rolloutShape = z
       { periodSeconds: 60, evaluationPeriods: 1 },
     ),
   })
-  .check(z.superRefine(checkSteps));
+  .check(z.superRefine(checkSteps), z.superRefine(checkAnalysis));
 
 /** An A/B test is a canary of two steps: the split held for its duration, then all of it. */
 const rolloutSchema = z.pipe(

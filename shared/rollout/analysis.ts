@@ -1,9 +1,18 @@
-// Promote on evidence: at the end of a bake the challenger's own metrics are judged against the incumbent's
-// (Kayenta's and Flagger's shape, with SageMaker's per-variant metrics). Pure: which metrics to read over
-// which window, and the verdict on what was read. Missing data never passes; too little traffic waits.
+// Promote on evidence: the challenger's own metrics are judged against the incumbent's (SageMaker's per-variant
+// metrics). Method sequential (the default): minute by minute on every tick, anytime-valid
+// (sequential-analysis.ts); method threshold: point estimates at the end of each bake (Kayenta's and Flagger's
+// shape). Pure: which metrics to read over which window, and the verdict on what was read. Missing data never
+// passes; too little traffic waits.
 // https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html#cloudwatch-metrics-endpoint-invocation
 import type { AnalysisPolicy, CustomMetricPolicy, GroupPolicy } from '#shared/policy/policy-schema.ts';
 import type { Rollout } from './rollout-state.ts';
+import {
+  type Decides,
+  judgeSequential,
+  type MinuteFigures,
+  type MinuteSeries,
+  type SequentialVerdict,
+} from './sequential-analysis.ts';
 
 const minute = 60_000;
 const sageMakerNamespace = 'AWS/SageMaker';
@@ -14,6 +23,7 @@ export interface VariantFigures {
   readonly window: { readonly start: string; readonly end: string };
   readonly invocations?: number;
   readonly errors5xx?: number;
+  readonly errors4xx?: number;
   /** ModelLatency in microseconds, by the policy's latencyStatistic. */
   readonly latency?: number;
   /** The policy's custom metrics, in its order (null: no datapoint). */
@@ -23,6 +33,8 @@ export interface VariantFigures {
 export interface AnalysisReading {
   readonly challenger: VariantFigures;
   readonly incumbent: VariantFigures;
+  /** Method sequential: each variant's figures minute by minute since the evidence started. */
+  readonly series?: MinuteSeries;
 }
 
 export interface MetricQuery {
@@ -38,10 +50,13 @@ export interface MetricQuery {
 export interface MetricRead {
   readonly start: string;
   readonly end: string;
+  /** Minute by minute (method sequential); else one value over the whole window. */
+  readonly perMinute?: true;
   readonly queries: readonly MetricQuery[];
 }
 
-export type CheckVerdict = 'pass' | 'fail' | 'no data';
+/** A threshold check's verdict, or a sequential test's (worse, no worse, better, undecided, no data). */
+export type CheckVerdict = 'pass' | 'fail' | SequentialVerdict;
 
 export interface AnalysisCheck {
   readonly metric: string;
@@ -50,6 +65,10 @@ export interface AnalysisCheck {
   /** The limit in words, e.g. "+1.00 points at most". */
   readonly limit: string;
   readonly verdict: CheckVerdict;
+  /** A sequential test's statistic and the bound it is held to. */
+  readonly evidence?: string;
+  /** What more an undecided sequential test needs. */
+  readonly needs?: string;
   /** The check as a person reads it, with both values and the limit. */
   readonly words: string;
 }
@@ -60,6 +79,7 @@ export interface AnalysisResult {
   readonly stage: 'shadow' | 'canary';
   /** An A/B test's verdict at its end, or a check during it; a step's analysis otherwise. */
   readonly kind: 'step' | 'ab-test';
+  readonly method?: 'sequential' | 'threshold';
   readonly verdict: 'pass' | 'fail' | 'wait';
   readonly challenger: VariantFigures;
   readonly incumbent: VariantFigures;
@@ -84,12 +104,13 @@ export function isAbTestSplit(group: GroupPolicy, rollout: Pick<Rollout, 'stage'
 }
 
 /**
- * Whether this tick judges the evidence: at the end of every bake, and during an A/B test after its first
- * bakeMinutes (a failed check may stop it early).
+ * Whether this tick judges the evidence. Sequential: every tick of a bake. Threshold: at the end of every bake,
+ * and during an A/B test after its first bakeMinutes (a failed check may stop it early).
  */
 export function analysisDue(group: GroupPolicy, rollout: Rollout, now: string): boolean {
   if (group.rollout.analysis === undefined || rollout.phase !== 'Baking') return false;
   if (rollout.bakeStartedAt === undefined || rollout.paused) return false;
+  if (group.rollout.analysis.method === 'sequential') return true;
   const waited = (Date.parse(now) - Date.parse(rollout.bakeStartedAt)) / minute;
   if (waited >= bakeMinutesOf(group, rollout)) return true;
   return isAbTestSplit(group, rollout) && waited >= group.rollout.bakeMinutes;
@@ -141,9 +162,35 @@ function sageMakerQueries(
   return [
     query('invocations', 'Invocations', 'Sum'),
     query('errors', 'Invocation5XXErrors', 'Sum'),
+    ...(analysis.maxClientErrorRateIncrease === undefined ? [] : [query('clienterrors', 'Invocation4XXErrors', 'Sum')]),
     query('latency', 'ModelLatency', analysis.latencyStatistic),
     ...custom,
   ];
+}
+
+/**
+ * Minutes this recent may still be filling: SageMaker emits its endpoint metrics every minute and CloudWatch
+ * may take a few more to show them. A sequential test only reads minutes that will not change afterwards, so
+ * each tick judges a longer prefix of one fixed sequence (what anytime validity rests on).
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html
+ */
+export const settlingMinutes = 2;
+
+/** When the rollout's evidence started: its first bake (a shadow's, or the first step's). */
+export function evidenceStart(rollout: Rollout): string | undefined {
+  return rollout.evidenceSince ?? rollout.bakeStartedAt;
+}
+
+/** Method sequential: both variants minute by minute, from the evidence's start to the last settled minute. */
+function sequentialReads(analysis: AnalysisPolicy, rollout: Rollout, now: string): MetricRead[] {
+  const since = evidenceStart(rollout);
+  if (since === undefined) return [];
+  const start = floorToMinute(since);
+  const end = new Date(Date.parse(floorToMinute(now)) - settlingMinutes * minute).toISOString();
+  if (Date.parse(end) <= Date.parse(start)) return [];
+  const challenger = sageMakerQueries('c', rollout.endpointName, rollout.challengerVariant, analysis);
+  const incumbent = sageMakerQueries('i', rollout.endpointName, comparedIncumbent(rollout), analysis);
+  return [{ start, end, perMinute: true, queries: [...challenger, ...incumbent] }];
 }
 
 /** The incumbent serves nothing at a 100% step: its figures come from before its traffic moved. */
@@ -164,6 +211,7 @@ function lastIncumbentFigures(rollout: Rollout): VariantFigures | undefined {
 export function analysisReads(group: GroupPolicy, rollout: Rollout, now: string): MetricRead[] {
   const analysis = group.rollout.analysis;
   if (analysis === undefined || rollout.bakeStartedAt === undefined) return [];
+  if (analysis.method === 'sequential') return sequentialReads(analysis, rollout, now);
   const start = floorToMinute(rollout.bakeStartedAt);
   const challenger = sageMakerQueries('c', rollout.endpointName, rollout.challengerVariant, analysis);
   const incumbent = sageMakerQueries('i', rollout.endpointName, comparedIncumbent(rollout), analysis);
@@ -174,6 +222,55 @@ export function analysisReads(group: GroupPolicy, rollout: Rollout, now: string)
     { start, end: now, queries: challenger },
     { start: before, end: start, queries: incumbent },
   ];
+}
+
+/** Each query's values by minute (ISO start), as a per-minute read returns them. */
+export type MinuteValues = Readonly<Record<string, Readonly<Record<string, number>>>>;
+
+/** Puts a per-minute read's values together as the two variants' minutes, and their totals. */
+export function seriesReadingFrom(
+  group: GroupPolicy,
+  rollout: Rollout,
+  reads: readonly MetricRead[],
+  values: MinuteValues,
+): AnalysisReading {
+  const metrics = group.rollout.analysis?.metrics ?? [];
+  // No read yet (no minute has settled): an empty window from the evidence's start.
+  const since = evidenceStart(rollout);
+  const read = reads[0] ?? { start: since === undefined ? '' : floorToMinute(since), end: '' };
+  const minutesOf = (prefix: string): MinuteFigures[] => {
+    const at = new Set<string>();
+    for (const [id, byMinute] of Object.entries(values))
+      if (id.startsWith(prefix)) for (const key of Object.keys(byMinute)) at.add(key);
+    return [...at].sort().map((time) => ({
+      at: time,
+      ...defined('invocations', values[`${prefix}invocations`]?.[time]),
+      ...defined('errors5xx', values[`${prefix}errors`]?.[time]),
+      ...defined('errors4xx', values[`${prefix}clienterrors`]?.[time]),
+      ...defined('latency', values[`${prefix}latency`]?.[time]),
+      custom: metrics.map((_, index) => values[`${prefix}m${index}`]?.[time] ?? null),
+    }));
+  };
+  const series = { challenger: minutesOf('c'), incumbent: minutesOf('i') };
+  const totals = (variant: string, minutes: readonly MinuteFigures[]): VariantFigures => {
+    const sum = (key: 'invocations' | 'errors5xx' | 'errors4xx') =>
+      minutes.some((entry) => entry[key] !== undefined)
+        ? minutes.reduce((total, entry) => total + (entry[key] ?? 0), 0)
+        : undefined;
+    return {
+      variant,
+      window: { start: read.start, end: read.end },
+      ...defined('invocations', sum('invocations')),
+      ...defined('errors5xx', sum('errors5xx')),
+      ...defined('errors4xx', sum('errors4xx')),
+      custom: metrics.map(() => null),
+    };
+  };
+  return {
+    challenger: totals(rollout.challengerVariant, series.challenger),
+    incumbent: totals(comparedIncumbent(rollout), series.incumbent),
+    series,
+  };
 }
 
 /** Puts the values read (by query id; absent: no datapoint) together as the two variants' figures. */
@@ -295,20 +392,31 @@ function customCheck(
 export function judgeAnalysis(
   analysis: AnalysisPolicy,
   reading: AnalysisReading,
-): Pick<AnalysisResult, 'verdict' | 'checks' | 'summary'> {
+  decides: Decides = 'step',
+): Pick<AnalysisResult, 'verdict' | 'checks' | 'summary' | 'method'> {
   const { challenger, incumbent } = reading;
-  const invocations = challenger.invocations ?? 0;
-  const enough = invocations >= analysis.minInvocations;
-  const checks: AnalysisCheck[] = [
-    {
-      metric: 'invocations',
-      challenger: invocations,
-      ...defined('incumbent', incumbent.invocations),
-      limit: `${analysis.minInvocations} at least`,
-      verdict: enough ? 'pass' : 'no data',
-      words: `invocations: ${invocations} of ${analysis.minInvocations}`,
-    },
-  ];
+  const ours = challenger.invocations ?? 0;
+  const theirs = incumbent.invocations ?? 0;
+  // Both sides: a rate from ten invocations of the incumbent says nothing about it.
+  const enough = ours >= analysis.minInvocations && theirs >= analysis.minInvocations;
+  const traffic: AnalysisCheck = {
+    metric: 'invocations',
+    challenger: ours,
+    incumbent: theirs,
+    limit: `${analysis.minInvocations} at least, each`,
+    verdict: enough ? 'pass' : 'no data',
+    words: `invocations: ${ours} of the new version and ${theirs} of the incumbent, each needs ${analysis.minInvocations}`,
+  };
+  if (analysis.method === 'sequential') {
+    const judged = judgeSequential(analysis, reading.series ?? { challenger: [], incumbent: [] }, decides);
+    return {
+      method: 'sequential',
+      verdict: judged.verdict,
+      summary: judged.summary,
+      checks: [traffic, ...judged.checks],
+    };
+  }
+  const checks: AnalysisCheck[] = [traffic];
   if (analysis.maxErrorRateIncrease !== undefined)
     checks.push(errorRateCheck(analysis.maxErrorRateIncrease, challenger, incumbent));
   if (analysis.maxLatencyIncreasePercent !== undefined)
@@ -317,24 +425,30 @@ export function judgeAnalysis(
     checks.push(customCheck(metric, challenger.custom[index], incumbent.custom[index]));
   });
   // Too little traffic says nothing yet, whatever the rates: the step waits for more.
-  if (!enough)
-    return {
-      verdict: 'wait',
-      checks,
-      summary: `waiting for invocations: ${invocations} of ${analysis.minInvocations}`,
-    };
+  const method = 'threshold';
+  if (!enough) return { method, verdict: 'wait', checks, summary: `waiting for ${traffic.words}` };
   const failed = checks.filter((check) => check.verdict === 'fail');
   if (failed.length > 0)
-    return { verdict: 'fail', checks, summary: `analysis failed: ${failed.map((check) => check.words).join('; ')}` };
+    return {
+      method,
+      verdict: 'fail',
+      checks,
+      summary: `analysis failed: ${failed.map((check) => check.words).join('; ')}`,
+    };
   const missing = checks.filter((check) => check.verdict === 'no data');
   if (missing.length > 0)
-    return { verdict: 'wait', checks, summary: `waiting for data: ${missing.map((check) => check.words).join('; ')}` };
-  return { verdict: 'pass', checks, summary: 'analysis passed: every check within its limit' };
+    return {
+      method,
+      verdict: 'wait',
+      checks,
+      summary: `waiting for data: ${missing.map((check) => check.words).join('; ')}`,
+    };
+  return { method, verdict: 'pass', checks, summary: 'analysis passed: every check within its limit' };
 }
 
 function shown(check: AnalysisCheck, value: number | undefined): string {
   if (value === undefined) return 'no data';
-  if (check.metric === '5XX error rate') return percent(value);
+  if (check.metric.endsWith('error rate')) return percent(value);
   if (check.metric.startsWith('ModelLatency')) return milliseconds(value);
   return plain(value);
 }
@@ -344,13 +458,22 @@ export function analysisReport(result: AnalysisResult): string {
   const { challenger, incumbent } = result;
   const window = (figures: VariantFigures) =>
     `${figures.window.start.slice(11, 16)}–${figures.window.end.slice(11, 16)}`;
+  const sequential = result.method === 'sequential';
   const rows = [
-    ['check', `${challenger.variant} (new)`, `${incumbent.variant} (incumbent)`, 'limit', 'verdict'],
+    [
+      'check',
+      `${challenger.variant} (new)`,
+      `${incumbent.variant} (incumbent)`,
+      'limit',
+      ...(sequential ? ['evidence'] : []),
+      'verdict',
+    ],
     ...result.checks.map((check) => [
       check.metric,
       shown(check, check.challenger),
       shown(check, check.incumbent),
       check.limit,
+      ...(sequential ? [check.evidence ?? ''] : []),
       check.verdict,
     ]),
   ];
@@ -365,7 +488,10 @@ export function analysisReport(result: AnalysisResult): string {
     challenger.window.start === incumbent.window.start
       ? `window ${window(challenger)} UTC`
       : `windows ${window(challenger)} (new), ${window(incumbent)} (incumbent) UTC`;
-  return [`${windows}`, ...lines, result.summary].join('\n');
+  // A sequential test's verdict in a sentence each: values, statistic and bound.
+  const sentences = sequential ? result.checks.slice(1).map((check) => `- ${check.words}`) : [];
+  const how = sequential ? [`sequential tests, anytime-valid (README: Evidence that holds up)`] : [];
+  return [`${windows}`, ...how, ...lines, ...sentences, result.summary].join('\n');
 }
 
 /** An A/B test's verdict as the notice gives it: what was decided, what happens now, then the report. */

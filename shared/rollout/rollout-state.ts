@@ -137,6 +137,8 @@ export interface Rollout {
   readonly phaseSince: string;
   /** When the current step's traffic was first seen in place: bake time counts from here, not from the request. */
   readonly bakeStartedAt?: string;
+  /** When the rollout's evidence started (its first bake): a sequential analysis reads from here. */
+  readonly evidenceSince?: string;
   readonly challengerVariant: string;
   readonly challengerModel: string;
   /** The config the endpoint served before; a rollback returns to it. Absent on a first deployment. */

@@ -24,7 +24,10 @@ export function judgeEvidence(
 ): AnalysisResult | undefined {
   const analysis = group.rollout.analysis;
   if (analysis === undefined) return undefined;
-  const kind = isAbTestSplit(group, rollout) ? 'ab-test' : 'step';
+  const abTest = isAbTestSplit(group, rollout);
+  const kind = abTest ? 'ab-test' : 'step';
+  // The step into all of the traffic is a promotion: a success metric must have improved by then.
+  const promotes = rollout.stage === 'canary' && (abTest || group.rollout.steps[rollout.stepIndex + 1] === 100);
   const base = { at: now, stepIndex: rollout.stepIndex, stage: rollout.stage, kind } as const;
   const reading = observed.analysis;
   if (reading === undefined) {
@@ -39,17 +42,45 @@ export function judgeEvidence(
       summary: 'waiting for the metrics: not read yet',
     };
   }
-  return { ...base, ...reading, ...judgeAnalysis(analysis, reading) };
+  return { ...base, ...reading, ...judgeAnalysis(analysis, reading, promotes ? 'promotion' : 'step') };
 }
 
+/**
+ * The record keeps one analysis per verdict: a result still waiting replaces the one it follows in the same
+ * step, so the latest evidence is there for `rollout status` without filling the record.
+ */
 export function withAnalysis(rollout: Rollout, result: AnalysisResult): Rollout {
-  return { ...rollout, analyses: [...(rollout.analyses ?? []), result].slice(-analysesLimit) };
+  const kept = rollout.analyses ?? [];
+  const last = kept.at(-1);
+  const replaces =
+    last !== undefined && last.verdict === 'wait' && last.stepIndex === result.stepIndex && last.stage === result.stage;
+  return { ...rollout, analyses: [...(replaces ? kept.slice(0, -1) : kept), result].slice(-analysesLimit) };
 }
 
 /** Held for evidence: the record says for what (`rollout status`), written only when that changes. */
-export function waitForEvidence(rollout: Rollout, summary: string): RolloutStep {
-  const next = rollout.waitingFor === summary ? rollout : { ...rollout, waitingFor: summary };
-  return { next, actions: [], note: summary };
+export function waitForEvidence(rollout: Rollout, result: AnalysisResult): RolloutStep {
+  if (rollout.waitingFor === result.summary) return { next: rollout, actions: [], note: result.summary };
+  const next = { ...withAnalysis(rollout, result), waitingFor: result.summary };
+  return { next, actions: [], note: result.summary };
+}
+
+/**
+ * A sequential analysis during the bake: checked on every tick, a version shown worse rolls back at once
+ * (it need not wait for the bake's end); anything else waits for the bake, and nothing is written meanwhile.
+ */
+export function bakingOnEvidence(
+  group: GroupPolicy,
+  rollout: Rollout,
+  endpoint: ObservedEndpoint,
+  observed: Observed,
+  now: string,
+  waitedMinutes: number,
+): RolloutStep {
+  const evidence = judgeEvidence(group, rollout, observed, now);
+  if (evidence?.verdict === 'fail') return rollBackOnEvidence(group, rollout, endpoint, observed, now, evidence);
+  const what = isAbTestSplit(group, rollout) ? `A/B test at ${group.rollout.steps[0]}%` : 'baking';
+  const progress = `${what}: ${Math.floor(waitedMinutes)} of ${bakeMinutesOf(group, rollout)} min`;
+  return wait(rollout, `${progress}; so far: ${evidence?.summary ?? 'no analysis'}`);
 }
 
 /** The evidence is against the challenger: back to the incumbent, as an alarm would (rejectOnRollback). */

@@ -28,7 +28,14 @@ import {
 import { firstDeploymentPlan, planFromIncumbent } from '#shared/targets/endpoints/incumbent-settings.ts';
 import { challengerInstancesAt, challengerShortfall, withLiveBaseline } from './capacity.ts';
 import { canaryConfig, finalConfig, shadowConfig } from './endpoint-configs.ts';
-import { abTestUnderway, judgeEvidence, rollBackOnEvidence, waitForEvidence, withAnalysis } from './evidence-steps.ts';
+import {
+  abTestUnderway,
+  bakingOnEvidence,
+  judgeEvidence,
+  rollBackOnEvidence,
+  waitForEvidence,
+  withAnalysis,
+} from './evidence-steps.ts';
 import { beginRollback } from './rollback-steps.ts';
 import { registeredOn, scalingForChallenger, stepScalingNote } from './scaling-moves.ts';
 import { trafficSplit } from './traffic-split.ts';
@@ -172,7 +179,8 @@ export function deploying(
         ? 'shadowing: the new version sees a copy of live traffic'
         : `baking at ${group.rollout.steps[0]}%`;
     // The config arrived with its weights in place: the first bake starts now.
-    return { next: moveTo(rollout, 'Baking', now, note, { stepIndex: 0, bakeStartedAt: now }), actions: [], note };
+    const started = { stepIndex: 0, bakeStartedAt: now, evidenceSince: rollout.evidenceSince ?? now };
+    return { next: moveTo(rollout, 'Baking', now, note, started), actions: [], note };
   }
   const plan = firstStepConfig(rollout, rollout.targetConfigName, group.rollout.steps[0] ?? 100);
   return updateDidNotLand(group, rollout, endpoint, observed, now, requestUpdate(group, rollout, plan));
@@ -228,7 +236,7 @@ export function baking(
   const guards = missingGuards(rollout, observed);
   if (guards.length > 0) return { next: rollout, actions: guards, note: 'restoring the guard alarms' };
   if (rollout.bakeStartedAt === undefined) {
-    const next = { ...rollout, bakeStartedAt: now };
+    const next = { ...rollout, bakeStartedAt: now, evidenceSince: rollout.evidenceSince ?? now };
     // All of the traffic on the new version: its auto scaling protects it from now, not from completion.
     // Step policies wait for completion: the team's alarms that drive them move with them then.
     const scaling = rollout.stage === 'canary' && percent === 100 ? challengerScaling(rollout) : undefined;
@@ -245,13 +253,15 @@ export function baking(
   if (rollout.promotedBy !== undefined) return nextStep(group, rollout, endpoint, now, []);
   const bakeMinutes = bakeMinutesOf(group, rollout);
   const waited = elapsedMinutes(rollout.bakeStartedAt, now);
+  const sequential = group.rollout.analysis?.method === 'sequential';
   if (waited < bakeMinutes) {
+    if (sequential) return bakingOnEvidence(group, rollout, endpoint, observed, now, waited);
     if (isAbTestSplit(group, rollout)) return abTestUnderway(group, rollout, endpoint, observed, now, waited);
     return wait(rollout, `baking: ${Math.floor(waited)} of ${bakeMinutes} min`);
   }
   const evidence = judgeEvidence(group, rollout, observed, now);
   if (evidence?.verdict === 'fail') return rollBackOnEvidence(group, rollout, endpoint, observed, now, evidence);
-  if (evidence?.verdict === 'wait') return waitForEvidence(rollout, evidence.summary);
+  if (evidence?.verdict === 'wait') return waitForEvidence(rollout, evidence);
   if (evidence === undefined) return nextStep(group, rollout, endpoint, now, []);
   const judged = withAnalysis(rollout, evidence);
   const verdict =

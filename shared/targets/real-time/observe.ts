@@ -1,8 +1,8 @@
 import { readScaling } from '#shared/aws/autoscaling.ts';
 import { describeEndpoint, describeModel } from '#shared/aws/sagemaker-endpoints.ts';
-import { readMetrics } from '#shared/aws/variant-metrics.ts';
+import { readMetricSeries, readMetrics } from '#shared/aws/variant-metrics.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
-import { analysisDue, analysisReads, readingFrom } from '#shared/rollout/analysis.ts';
+import { analysisDue, analysisReads, readingFrom, seriesReadingFrom } from '#shared/rollout/analysis.ts';
 import {
   type Observed,
   type ObservedEndpoint,
@@ -41,6 +41,8 @@ async function observeIncumbent(endpoint: ObservedEndpoint, endpointName: string
 /** The bake's evidence: both variants' metrics over its window (one GetMetricData call, as a rule). */
 async function readAnalysis(group: GroupPolicy, rollout: Rollout, now: string) {
   const reads = analysisReads(group, rollout, now);
+  if (group.rollout.analysis?.method === 'sequential')
+    return seriesReadingFrom(group, rollout, reads, await readMetricSeries(reads));
   return readingFrom(group, rollout, reads, await readMetrics(reads));
 }
 

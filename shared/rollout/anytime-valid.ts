@@ -83,15 +83,26 @@ const stakes = [0.2, 0.5, 1, 1.5, 1.9] as const;
  * test, free of any assumption on how the metric is distributed.
  */
 export function signTestEValue(outcomes: readonly boolean[]): number {
+  const test = signTest();
+  for (const outcome of outcomes) test.add(outcome);
+  return test.eValue();
+}
+
+/** The sign test minute by minute: add each minute's outcome, read the e-value at any time. */
+export function signTest(): { add: (outcome: boolean) => void; eValue: () => number } {
   const logWealth = stakes.map(() => 0);
-  for (const outcome of outcomes) {
-    stakes.forEach((stake, index) => {
-      logWealth[index] = (logWealth[index] as number) + Math.log1p(outcome ? stake / 2 : -stake / 2);
-    });
-  }
-  const largest = Math.max(...logWealth);
-  const sum = logWealth.reduce((total, log) => total + Math.exp(log - largest), 0);
-  return Math.exp(largest) * (sum / stakes.length);
+  return {
+    add(outcome) {
+      stakes.forEach((stake, index) => {
+        logWealth[index] = (logWealth[index] as number) + Math.log1p(outcome ? stake / 2 : -stake / 2);
+      });
+    },
+    eValue() {
+      const largest = Math.max(...logWealth);
+      const sum = logWealth.reduce((total, log) => total + Math.exp(log - largest), 0);
+      return Math.exp(largest) * (sum / stakes.length);
+    },
+  };
 }
 
 /**

@@ -295,7 +295,7 @@ function minutesNeeded(minutes: number, favourable: number, target: number): str
   const needed = signTestMinutesNeeded((favourable + 1) / (minutes + 2), target);
   return Number.isFinite(needed) && needed <= 7 * 24 * 60
     ? `${minutes} of ${about(Math.max(needed, minutes + 1))} minutes with both serving`
-    : `the minutes so far are not within the limit often enough to show it`;
+    : `the minutes so far do not go its way often enough to show it`;
 }
 
 function latencySpec(analysis: AnalysisPolicy, limitPercent: number): ByMinute {

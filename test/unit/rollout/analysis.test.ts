@@ -26,6 +26,9 @@ function groupWith(rollout: Record<string, unknown>) {
 }
 
 const analysis = {
+  method: 'threshold',
+  alpha: 0.05,
+  power: 0.8,
   minInvocations: 100,
   maxErrorRateIncrease: 0.01,
   maxLatencyIncreasePercent: 20,
@@ -80,7 +83,9 @@ describe('judgeAnalysis', () => {
     const result = judgeAnalysis(analysis, { challenger, incumbent: healthyIncumbent });
 
     expect(result.verdict).toBe('wait');
-    expect(result.summary).toBe('waiting for invocations: 2 of 100');
+    expect(result.summary).toBe(
+      'waiting for invocations: 2 of the new version and 9000 of the incumbent, each needs 100',
+    );
   });
 
   it('counts zero invocations (no datapoint at all) as too few, never as passing', () => {
@@ -89,7 +94,21 @@ describe('judgeAnalysis', () => {
       incumbent: healthyIncumbent,
     });
     expect(result.verdict).toBe('wait');
-    expect(result.summary).toBe('waiting for invocations: 0 of 100');
+    expect(result.summary).toBe(
+      'waiting for invocations: 0 of the new version and 9000 of the incumbent, each needs 100',
+    );
+  });
+
+  it('waits on an incumbent with too few invocations: a challenger at 40% errors never passes beside 10 of them', () => {
+    // As a reviewer found it: the incumbent had 10 invocations, all errors, and the rule compared the rates.
+    const challenger = figures('fraud-detector-2', { invocations: 1000, errors5xx: 400, latency: 40_000 });
+    const incumbent = figures('fraud-detector-1', { invocations: 10, errors5xx: 10, latency: 40_000 });
+    const result = judgeAnalysis(analysis, { challenger, incumbent });
+
+    expect(result.verdict).toBe('wait');
+    expect(result.summary).toBe(
+      'waiting for invocations: 1000 of the new version and 10 of the incumbent, each needs 100',
+    );
   });
 
   it('passes zero errors on both sides: a rate of 0 is data', () => {
@@ -113,7 +132,7 @@ describe('judgeAnalysis', () => {
     });
     expect(withoutIncumbent).toMatchObject({
       verdict: 'wait',
-      summary: expect.stringContaining('5XX error rate: no data for the incumbent'),
+      summary: expect.stringContaining('0 of the incumbent, each needs 100'),
     });
   });
 
@@ -124,6 +143,7 @@ describe('judgeAnalysis', () => {
       dimensions: { VariantName: '{variant}' },
       statistic: 'Average',
       direction: 'higher-is-better',
+      role: 'guardrail',
       limit: 0.005,
     } as const;
     const policy = { ...analysis, metrics: [conversion] };
@@ -286,7 +306,7 @@ describe('A/B tests', () => {
     expect(report.split('\n')).toEqual([
       'window 09:00–09:10 UTC',
       'check                 fraud-detector-2 (new)  fraud-detector-1 (incumbent)  limit                 verdict',
-      'invocations           4000                    9000                          100 at least          pass',
+      'invocations           4000                    9000                          100 at least, each    pass',
       '5XX error rate        0.10%                   0.10%                         +1.00 points at most  pass',
       'ModelLatency Average  39.0 ms                 40.0 ms                       +20% at most          pass',
       'analysis passed: every check within its limit',
@@ -321,6 +341,7 @@ describe('the policy', () => {
       approval: { mode: 'manual' },
       rollout: {
         strategy: 'canary',
+        steps: [10, 100],
         bakeMinutes: 10,
         analysis: {
           metrics: [

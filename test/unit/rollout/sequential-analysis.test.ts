@@ -1,0 +1,353 @@
+// The sequential judgement: its bounds hold however often they are looked at, missing data never passes, and
+// each verdict says what it stands on.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type AnalysisPolicy, groupPolicySchema } from '#shared/policy/policy-schema.ts';
+import { rateBounds, signTest, signTestEValue, signTestMinutesNeeded } from '#shared/rollout/anytime-valid.ts';
+import { judgeSequential, type MinuteFigures, type MinuteSeries } from '#shared/rollout/sequential-analysis.ts';
+
+const analysis = {
+  method: 'sequential',
+  alpha: 0.05,
+  power: 0.8,
+  minInvocations: 100,
+  maxErrorRateIncrease: 0.01,
+  maxLatencyIncreasePercent: 10,
+  latencyStatistic: 'Average',
+  metrics: [],
+} satisfies AnalysisPolicy;
+
+/** A deterministic generator (mulberry32): the same numbers on every run. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function minutes(count: number, figures: (minute: number) => Partial<MinuteFigures>): MinuteFigures[] {
+  return Array.from({ length: count }, (_, minute) => ({
+    at: new Date(Date.UTC(2026, 11, 3, 9, minute)).toISOString(),
+    custom: [],
+    ...figures(minute),
+  }));
+}
+
+function series(
+  count: number,
+  challenger: (minute: number) => Partial<MinuteFigures>,
+  incumbent: (minute: number) => Partial<MinuteFigures>,
+): MinuteSeries {
+  return { challenger: minutes(count, challenger), incumbent: minutes(count, incumbent) };
+}
+
+describe('rateBounds, a confidence sequence for a rate', () => {
+  it('holds the true rate at every moment at once, in all but about `level` of the runs', () => {
+    // 400 runs of 3,000 invocations at 2% errors, looked at after every invocation: the share of runs whose
+    // bounds ever exclude 2% stays below the level, where a fixed-horizon interval looked at as often would not.
+    const next = random(7);
+    const level = 0.1;
+    let everExcluded = 0;
+    for (let run = 0; run < 400; run += 1) {
+      let events = 0;
+      for (let trials = 1; trials <= 3000; trials += 1) {
+        if (next() < 0.02) events += 1;
+        if (trials % 50 !== 0) continue;
+        const { low, high } = rateBounds(events, trials, level);
+        if (low > 0.02 || high < 0.02) {
+          everExcluded += 1;
+          break;
+        }
+      }
+    }
+    expect(everExcluded / 400).toBeLessThan(level);
+  });
+
+  it('contains the observed rate, and narrows as the level grows and as invocations add up', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100_000 }), fc.double({ min: 0, max: 1, noNaN: true }), (trials, share) => {
+        const events = Math.round(trials * share);
+        const strict = rateBounds(events, trials, 0.01);
+        const loose = rateBounds(events, trials, 0.2);
+        const more = rateBounds(events * 4, trials * 4, 0.01);
+        expect(strict.low).toBeLessThanOrEqual(events / trials + 1e-12);
+        expect(strict.high).toBeGreaterThanOrEqual(events / trials - 1e-12);
+        expect(loose.high - loose.low).toBeLessThanOrEqual(strict.high - strict.low + 1e-12);
+        expect(more.high - more.low).toBeLessThanOrEqual(strict.high - strict.low + 1e-12);
+      }),
+    );
+  });
+
+  it('knows nothing without invocations, and that zero errors in 10,000 is below 0.1%', () => {
+    expect(rateBounds(0, 0, 0.05)).toEqual({ low: 0, high: 1 });
+    expect(rateBounds(0, 10_000, 0.025).high).toBeLessThan(0.001);
+    expect(rateBounds(0, 10_000, 0.025).low).toBe(0);
+  });
+});
+
+describe('signTestEValue, a sequential sign test', () => {
+  it('reaches 1/alpha on a fair coin in at most about alpha of the runs, looked at every minute', () => {
+    const next = random(11);
+    let falseAlarms = 0;
+    for (let run = 0; run < 2000; run += 1) {
+      const test = signTest();
+      for (let minute = 0; minute < 240; minute += 1) {
+        test.add(next() < 0.5);
+        if (test.eValue() >= 20) {
+          falseAlarms += 1;
+          break;
+        }
+      }
+    }
+    expect(falseAlarms / 2000).toBeLessThanOrEqual(0.05);
+  });
+
+  it('needs 6 minutes that all go one way (the planner says 7), and says a coin with no edge never gets there', () => {
+    expect(signTestEValue(Array(5).fill(true))).toBeLessThan(20);
+    expect(signTestEValue(Array(6).fill(true))).toBeGreaterThanOrEqual(20);
+    expect(signTestEValue([...Array(6).fill(true), false])).toBeLessThan(20);
+    expect(signTestMinutesNeeded(1, 20)).toBe(7);
+    expect(signTestMinutesNeeded(0.5, 20)).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('judgeSequential', () => {
+  const healthy = { invocations: 100, errors5xx: 0, latency: 40_000 };
+
+  it('rolls back a challenger at 5% errors beside an incumbent at 0.1%, with both rates, the bound and the limit', () => {
+    const judged = judgeSequential(
+      analysis,
+      series(
+        10,
+        () => ({ ...healthy, errors5xx: 5 }),
+        (minute) => ({ ...healthy, errors5xx: minute === 0 ? 1 : 0 }),
+      ),
+      'step',
+    );
+    expect(judged.verdict).toBe('fail');
+    const errors = judged.checks.find((check) => check.metric === '5XX error rate');
+    expect(errors).toMatchObject({ verdict: 'worse', challenger: 0.05, incumbent: 0.001 });
+    expect(errors?.evidence).toMatch(/^difference ≥ \+\d\.\d\d points \(97\.5% anytime\)$/);
+    expect(judged.summary).toMatch(
+      /^analysis failed: 5XX error rate 5\.00% \(50 of 1000\) against the incumbent's 0\.10% \(1 of 1000\): worse by at least \+\d\.\d\d points, past the \+1\.00 points limit \(97\.5% anytime\)$/,
+    );
+  });
+
+  it("never passes a challenger at 40% errors beside an incumbent with 10 invocations, all errors (the reviewer's case)", () => {
+    const judged = judgeSequential(
+      analysis,
+      series(
+        10,
+        () => ({ invocations: 100, errors5xx: 40, latency: 40_000 }),
+        (minute) => (minute === 0 ? { invocations: 10, errors5xx: 10, latency: 40_000 } : {}),
+      ),
+      'step',
+    );
+    expect(judged.verdict).toBe('wait');
+    expect(judged.summary).toBe(
+      'not enough traffic yet: 1,000 invocations of the new version and 10 of the incumbent, each needs 100',
+    );
+  });
+
+  it('waits for evidence with a healthy challenger, saying how many invocations it needs, then passes', () => {
+    const early = judgeSequential(
+      analysis,
+      series(
+        3,
+        () => healthy,
+        () => healthy,
+      ),
+      'step',
+    );
+    const later = judgeSequential(
+      analysis,
+      series(
+        30,
+        () => healthy,
+        () => healthy,
+      ),
+      'step',
+    );
+
+    expect(early.verdict).toBe('wait');
+    expect(early.summary).toMatch(
+      /^not enough evidence yet: 5XX error rate: 300 of ~[\d,]+ invocations of the new version; ModelLatency Average: 3 of ~\d+ minutes with both serving$/,
+    );
+    expect(later).toMatchObject({ verdict: 'pass', summary: 'analysis passed: every guardrail shown no worse' });
+  });
+
+  it('rolls back a challenger 30% slower minute after minute, and passes one 5% slower', () => {
+    const slower = (factor: number) =>
+      series(
+        12,
+        () => ({ ...healthy, latency: 40_000 * factor }),
+        () => healthy,
+      );
+    const judgedSlow = judgeSequential(analysis, slower(1.3), 'step');
+    const judgedClose = judgeSequential(analysis, slower(1.05), 'step');
+
+    expect(judgedSlow.verdict).toBe('fail');
+    expect(judgedSlow.checks.find((check) => check.metric === 'ModelLatency Average')).toMatchObject({
+      verdict: 'worse',
+      words:
+        "ModelLatency Average 52.0 ms against the incumbent's 40.0 ms (median minute, +30.0%): past the limit in 12 of 12 minutes (97.5% anytime)",
+    });
+    expect(judgedClose.verdict).toBe('pass');
+  });
+
+  it('promotes to all of the traffic only once a success metric is shown better; a step before needs only the guardrails', () => {
+    const withSuccess: AnalysisPolicy = {
+      ...analysis,
+      metrics: [
+        {
+          namespace: 'Shop/Checkout',
+          name: 'ConversionRate',
+          dimensions: { VariantName: '{variant}' },
+          statistic: 'Average',
+          direction: 'higher-is-better',
+          role: 'success',
+          limit: 0,
+        },
+      ],
+    };
+    const same = series(
+      30,
+      () => ({ ...healthy, custom: [0.05] }),
+      () => ({ ...healthy, custom: [0.05] }),
+    );
+    const better = series(
+      30,
+      () => ({ ...healthy, custom: [0.06] }),
+      () => ({ ...healthy, custom: [0.05] }),
+    );
+
+    expect(judgeSequential(withSuccess, same, 'step').verdict).toBe('pass');
+    expect(judgeSequential(withSuccess, same, 'promotion')).toMatchObject({
+      verdict: 'wait',
+      summary:
+        'not enough evidence yet: Shop/Checkout ConversionRate Average: the minutes so far do not go its way often enough to show it',
+    });
+    expect(judgeSequential(withSuccess, better, 'promotion')).toMatchObject({
+      verdict: 'pass',
+      summary: 'analysis passed: every guardrail no worse and Shop/Checkout ConversionRate Average better',
+    });
+  });
+
+  it('shares alpha: each rollback test at alpha over the guardrails, each "no worse" test at alpha', () => {
+    const judged = judgeSequential(
+      analysis,
+      series(
+        30,
+        () => healthy,
+        () => healthy,
+      ),
+      'step',
+    );
+    const errors = judged.checks.find((check) => check.metric === '5XX error rate');
+    expect(errors?.evidence).toMatch(/\(95% anytime\)$/);
+    const slow = judgeSequential(
+      analysis,
+      series(
+        12,
+        () => ({ ...healthy, latency: 60_000 }),
+        () => healthy,
+      ),
+      'step',
+    );
+    expect(slow.checks.find((check) => check.verdict === 'worse')?.evidence).toBe(
+      'e-value 799.1 ≥ 40 (past the limit in 12 of 12 minutes)',
+    );
+  });
+
+  it('never passes when a metric it judges has no datapoint in any minute (property)', () => {
+    const metricKey = fc.constantFrom('errors5xx' as const, 'latency' as const, 'invocations' as const);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 120 }), metricKey, fc.boolean(), (count, missing, onChallenger) => {
+        const without = (figures: Partial<MinuteFigures>) => {
+          const { [missing]: _, ...rest } = figures;
+          return rest;
+        };
+        const judged = judgeSequential(
+          analysis,
+          series(
+            count,
+            () => (onChallenger ? without(healthy) : healthy),
+            () => (onChallenger ? healthy : without(healthy)),
+          ),
+          'step',
+        );
+        expect(judged.verdict).not.toBe('pass');
+      }),
+    );
+  });
+});
+
+describe('the policy', () => {
+  const group = (rollout: Record<string, unknown>) =>
+    groupPolicySchema.safeParse({
+      endpointName: 'fraud-prod',
+      executionRoleArn: 'arn:aws:iam::123456789012:role/SageMakerExecution',
+      instanceType: 'ml.m5.large',
+      initialInstanceCount: 1,
+      approval: { mode: 'manual' },
+      rollout: { strategy: 'canary', bakeMinutes: 10, ...rollout },
+    });
+
+  it('takes sequential as the default method, with alpha 0.05 and power 0.8', () => {
+    const parsed = group({ steps: [10, 100], analysis: { maxErrorRateIncrease: 0.01 } });
+    expect(parsed.data?.rollout.analysis).toMatchObject({ method: 'sequential', alpha: 0.05, power: 0.8 });
+  });
+
+  it('refuses what a sequential analysis could never show, naming the key', () => {
+    const allAtOnce = group({ analysis: { maxErrorRateIncrease: 0.01 } });
+    const zeroMargins = group({
+      steps: [10, 100],
+      analysis: { maxErrorRateIncrease: 0.01, alpha: 0.5 },
+    });
+    const successOnThreshold = group({
+      steps: [10, 100],
+      analysis: {
+        method: 'threshold',
+        metrics: [
+          {
+            namespace: 'Shop',
+            name: 'Sales',
+            dimensions: { V: '{variant}' },
+            direction: 'higher-is-better',
+            role: 'success',
+            limit: 1,
+          },
+        ],
+      },
+    });
+    const problems = (result: ReturnType<typeof group>) =>
+      result.error?.issues.map((issue) => [issue.path.join('.'), issue.message]);
+
+    expect(problems(allAtOnce)).toEqual([
+      [
+        'rollout.analysis.method',
+        'a sequential analysis compares the variants minute by minute while both serve: give a step below 100 (or strategy shadow), or method threshold',
+      ],
+    ]);
+    expect(problems(zeroMargins)).toEqual([['rollout.analysis.alpha', 'expected at most 0.2']]);
+    expect(
+      problems(group({ steps: [10, 100], analysis: { maxErrorRateIncrease: 0, maxLatencyIncreasePercent: 0 } })),
+    ).toEqual([
+      [
+        'rollout.analysis.maxErrorRateIncrease',
+        'a margin of 0 can never be shown with any amount of traffic: give the largest increase you accept',
+      ],
+      [
+        'rollout.analysis.maxLatencyIncreasePercent',
+        'a margin of 0 can never be shown with any amount of traffic: give the largest increase you accept',
+      ],
+    ]);
+    expect(problems(successOnThreshold)).toEqual([
+      ['rollout.analysis.metrics', 'a success metric needs method sequential'],
+    ]);
+  });
+});

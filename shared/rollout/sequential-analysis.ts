@@ -67,6 +67,8 @@ const milliseconds = (micros: number) => `${(micros / 1000).toFixed(1)} ms`;
 const plain = (value: number) => `${Number(value.toPrecision(4))}`;
 const confidence = (alpha: number) => `${Number(((1 - alpha) * 100).toPrecision(4))}% anytime`;
 const eValue = (value: number) => (value >= 1000 ? value.toExponential(1) : plain(value));
+/** A count as CloudWatch sums it (a Sum may carry a fraction): whole where whole. */
+const count = (value: number) => Number(value.toFixed(1)).toLocaleString('en-US');
 const about = (count: number) => `~${Math.round(count).toLocaleString('en-US')}`;
 
 function total(minutes: readonly MinuteFigures[], key: 'invocations' | 'errors5xx' | 'errors4xx'): number {
@@ -110,7 +112,7 @@ function errorRateCheck(
   const ourRate = ours.events / ours.trials;
   const theirRate = theirs.events / theirs.trials;
   const shown = { challenger: ourRate, incumbent: theirRate };
-  const values = `${metric} ${percent(ourRate)} (${ours.events} of ${ours.trials}) against the incumbent's ${percent(theirRate)} (${theirs.events} of ${theirs.trials})`;
+  const values = `${metric} ${percent(ourRate)} (${count(ours.events)} of ${count(ours.trials)}) against the incumbent's ${percent(theirRate)} (${count(theirs.events)} of ${count(theirs.trials)})`;
   const failing = {
     ours: rateBounds(ours.events, ours.trials, levels.fail / 2),
     theirs: rateBounds(theirs.events, theirs.trials, levels.fail / 2),
@@ -147,7 +149,7 @@ function errorRateCheck(
   const needs =
     scale === undefined
       ? `the rates so far differ by more than the margin allows to show`
-      : `${ours.trials.toLocaleString('en-US')} of ${about(ours.trials * scale)} invocations of the new version`;
+      : `${count(ours.trials)} of ${about(ours.trials * scale)} invocations of the new version`;
   return {
     ...base,
     ...shown,

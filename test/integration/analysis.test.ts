@@ -93,7 +93,7 @@ describe('a canary judged against the incumbent', () => {
       `  evidence at ${done.analyses?.[0]?.at} (step 1): fail`,
       expect.stringMatching(/^ {4}window \d\d:\d\d–\d\d:\d\d UTC$/),
       '    check                 fraud-detector-2 (new)  fraud-detector-1 (incumbent)  limit                 verdict',
-      '    invocations           1000                    1000                          100 at least          pass',
+      '    invocations           1000                    1000                          100 at least, each    pass',
       '    5XX error rate        5.00%                   0.10%                         +1.00 points at most  fail',
       '    ModelLatency Average  40.0 ms                 40.0 ms                       +20% at most          pass',
     ]);
@@ -116,15 +116,19 @@ describe('a canary judged against the incumbent', () => {
     for (let minute = 0; minute < 12; minute += 1) await story.tick();
 
     const held = await story.record();
-    expect(held).toMatchObject({ phase: 'Baking', stepIndex: 0, waitingFor: 'waiting for invocations: 10 of 100' });
+    expect(held).toMatchObject({
+      phase: 'Baking',
+      stepIndex: 0,
+      waitingFor: 'waiting for invocations: 10 of the new version and 1000 of the incumbent, each needs 100',
+    });
     expect(await rolloutStatus(local.context(), 'fraud-prod')).toContain(
-      '  next step not timed (waiting for invocations: 10 of 100)',
+      '  next step not timed (waiting for invocations: 10 of the new version and 1000 of the incumbent, each needs 100)',
     );
     expect(await story.traffic()).toEqual({ 'fraud-detector-1': 50, 'fraud-detector-2': 50 });
 
     const failed = await story.tickUntil(['Failed']);
     expect(failed.reason).toBe(
-      'progress deadline exceeded: no progress in Baking within 20 min (waiting for invocations: 10 of 100)',
+      'progress deadline exceeded: no progress in Baking within 20 min (waiting for invocations: 10 of the new version and 1000 of the incumbent, each needs 100)',
     );
     expect((await story.packageStatus(packageArn)).status).toBe('Approved');
   });
@@ -164,7 +168,7 @@ describe('an A/B test', () => {
     ]);
     expect(won?.message.split('\n').slice(3, 8)).toEqual([
       'check                                 pricing-model-2 (new)  pricing-model-1 (incumbent)  limit                                   verdict',
-      'invocations                           3000                   3000                         100 at least                            pass',
+      'invocations                           3000                   3000                         100 at least, each                      pass',
       '5XX error rate                        0.00%                  0.00%                        +1.00 points at most                    pass',
       'ModelLatency p99                      40.0 ms                40.0 ms                      +20% at most                            pass',
       'Shop/Checkout ConversionRate Average  0.052                  0.05                         0.005 worse at most (higher is better)  pass',

@@ -133,7 +133,7 @@ describe('judgeSequential', () => {
     expect(errors).toMatchObject({ verdict: 'worse', challenger: 0.05, incumbent: 0.001 });
     expect(errors?.evidence).toMatch(/^difference ≥ \+\d\.\d\d points \(97\.5% anytime\)$/);
     expect(judged.summary).toMatch(
-      /^analysis failed: 5XX error rate 5\.00% \(50 of 1000\) against the incumbent's 0\.10% \(1 of 1000\): worse by at least \+\d\.\d\d points, past the \+1\.00 points limit \(97\.5% anytime\)$/,
+      /^analysis failed: 5XX error rate 5\.00% \(50 of 1,000\) against the incumbent's 0\.10% \(1 of 1,000\): worse by at least \+\d\.\d\d points, past the \+1\.00 points limit \(97\.5% anytime\)$/,
     );
   });
 

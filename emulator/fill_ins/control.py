@@ -17,6 +17,11 @@ real outage:
                                               InvokeEndpoint of that endpoint that reaches its model answers
                                               ModelError (HTTP 424), the model having answered that status
                                               (500 by default) and message
+  POST /_emulator/variant-behaviour           {"endpointName", "variantName", "errorRate"?: 0..1,
+                                               "clientErrorRate"?: 0..1, "latencyMicros"?}: from now on
+                                              that share of the variant's invocations answer 5xx / 4xx
+                                              (evenly spread, see invocation_traffic.py) and its
+                                              ModelLatency is latencyMicros; all left out (or 0) resets it
   POST /_emulator/advance-deployment          {"endpointName", "region"?, "accountId"?}: end the current
                                               stage of that endpoint's guardrail deployment now ->
                                               {"endpointName", "stage", "trafficPercent",
@@ -68,13 +73,14 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import faults
+from . import faults, invocation_traffic
 from .state import ArmedFault, EmulatorState
 
 PREFIX = "/_emulator/"
 FAILURE_MODES = ("rollback", "failed")
 TRANSFORM_JOB_FAILURE_STATUSES = ("Failed", "Stopped")
 INJECT_FIELDS = ("service", "operation", "error", "status", "times", "delayMs", "message")
+VARIANT_BEHAVIOUR_FIELDS = ("endpointName", "variantName", "errorRate", "clientErrorRate", "latencyMicros")
 MAX_DELAY_MS = 60_000  # longer than any SDK timeout a test would set; keeps a typo from hanging a run
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -144,6 +150,7 @@ class ControlApp:
             "fail-next-pipeline-execution": {"POST": self._fail_next_pipeline_execution},
             "fail-next-transform-job": {"POST": self._fail_next_transform_job},
             "fail-next-invocation": {"POST": self._fail_next_invocation},
+            "variant-behaviour": {"POST": self._variant_behaviour},
             "advance-deployment": {"POST": self._advance_deployment},
             "deployments": {"GET": self._deployments},
             "advance-inference-component": {"POST": self._advance_inference_component},
@@ -214,6 +221,21 @@ class ControlApp:
         status = 500 if original_status is None else original_status
         state.arm_invocation_failure(name, message, status)
         return {"armed": {"endpointName": name, "message": message, "originalStatusCode": status}}
+
+    @staticmethod
+    def _variant_behaviour(state: EmulatorState, body: dict[str, Any]) -> dict[str, Any]:
+        _refuse_unknown_fields(body, VARIANT_BEHAVIOUR_FIELDS)
+        endpoint_name = _required_string(body, "endpointName")
+        variant_name = _required_string(body, "variantName")
+        error_rate = _optional_number(body, "errorRate", 0, 1) or 0.0
+        client_error_rate = _optional_number(body, "clientErrorRate", 0, 1) or 0.0
+        if error_rate + client_error_rate > 1:
+            raise BadRequest("errorRate + clientErrorRate must be at most 1")
+        latency = _optional_number(body, "latencyMicros", 0, invocation_traffic.MAX_MODEL_LATENCY_MICROS)
+        behaviour = invocation_traffic.behaviour_of(error_rate, client_error_rate, latency)
+        state.set_variant_behaviour(endpoint_name, variant_name, behaviour)
+        described = behaviour.describe() if behaviour is not None else {"errorRate": 0.0, "clientErrorRate": 0.0}
+        return {"behaviour": {"endpointName": endpoint_name, "variantName": variant_name, **described}}
 
     @staticmethod
     def _advance_deployment(state: EmulatorState, body: dict[str, Any]) -> dict[str, Any]:
@@ -299,11 +321,15 @@ def _json_body(environ: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def _refuse_unknown_fields(body: dict[str, Any], fields: tuple[str, ...]) -> None:
+    unknown = sorted(set(body) - set(fields))
+    if unknown:
+        raise BadRequest(f"unknown field {unknown[0]!r}; the fields are {', '.join(fields)}")
+
+
 def _fault(body: dict[str, Any]) -> ArmedFault:
     """Validates an inject request; each error names the field at fault."""
-    unknown = sorted(set(body) - set(INJECT_FIELDS))
-    if unknown:
-        raise BadRequest(f"unknown field {unknown[0]!r}; the fields are {', '.join(INJECT_FIELDS)}")
+    _refuse_unknown_fields(body, INJECT_FIELDS)
     service = _required_string(body, "service")
     if service not in faults.SERVICES:
         raise BadRequest(f"service must be one of {', '.join(faults.SERVICES)}")

@@ -27,10 +27,15 @@ What moto 5.2.1 does differently from SageMaker, and what this module changes:
 * POST /_emulator/fail-next-invocation {"endpointName", "message",
   "originalStatusCode"?} makes the next invocation of that endpoint that reaches
   its model answer ModelError (HTTP 424): the model returned that status (500 by
-  default) and message.
+  default) and message; the variant's metrics count it as a 5xx or 4xx.
 
-The variant that serves is the one with the largest CurrentWeight (SageMaker
-picks one at random by weight; TargetVariant is not emulated).
+* The variant that serves is chosen by the variants' weights, or named by
+  TargetVariant, and named in the x-Amzn-Invoked-Production-Variant header (moto:
+  "invoked_production_variant"); each shadow variant gets a copy of the call;
+  every invocation that reaches a model, production or shadow, publishes
+  SageMaker's per-variant metrics into CloudWatch, and POST
+  /_emulator/variant-behaviour makes a share of a variant's calls fail or its
+  latency grow. See invocation_traffic.py for these and the pages behind them.
 
 Errors are written as SageMaker Runtime's REST-JSON protocol writes them: the
 error name in the X-Amzn-ErrorType header, {"ErrorCode"?, "Message", ...} in
@@ -51,12 +56,15 @@ from moto.s3.models import s3_backends
 from moto.sagemaker.models import sagemaker_backends
 from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 
+from . import invocation_traffic
 from .locking import serialised_call_action
 from .state import EmulatorState
 
 # EndpointStatus values in which an endpoint has no fleet serving.
 # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html
 NOT_SERVING_STATUSES = {"Creating", "Failed", "OutOfService", "Deleting"}
+# InvokedProductionVariant: "Identifies the production variant that was invoked."
+INVOKED_VARIANT_HEADER = "x-Amzn-Invoked-Production-Variant"
 
 Response = tuple[int, dict[str, str], str]
 
@@ -85,12 +93,48 @@ def _invoke_endpoint(state: EmulatorState, self: SageMakerRuntimeResponse, origi
     if endpoint is None or endpoint.endpoint_status in NOT_SERVING_STATUSES:
         return _error(400, "ValidationError", f"Endpoint {name} of account {account} not found.")
 
-    variant = max(endpoint.production_variants, key=lambda v: v.get("CurrentWeight", 0))
-    container = _container(sagemaker, endpoint, variant["VariantName"])
+    # TargetVariant "overrides the default behavior for the endpoint, which is
+    # to distribute the invocation traffic based on the variant weights."
+    target_variant = _header(self, "X-Amzn-SageMaker-Target-Variant")
+    if target_variant is None:
+        variant_name = invocation_traffic.production_variant(state, (account, self.region, name), endpoint)
+    elif target_variant in {variant["VariantName"] for variant in endpoint.production_variants}:
+        variant_name = target_variant
+    else:
+        return _error(
+            400,
+            "ValidationError",
+            f'Target variant "{target_variant}" is not a production variant of endpoint "{name}".',
+        )
+    container = _container(sagemaker, endpoint, variant_name)
     multi_model = container.get("Mode") == "MultiModel"
     # TargetModel: "The model to request for inference when invoking a
     # multi-model endpoint." (API_runtime_InvokeEndpoint)
     target_model = _header(self, "X-Amzn-SageMaker-Target-Model")
+    refusal = _target_model_refusal(sagemaker, name, container, multi_model, target_model)
+    if refusal is not None:
+        return refusal
+
+    # ModelError: "Model (owned by the customer in the container) returned 4xx
+    # or 5xx error code." (API_runtime_InvokeEndpoint)
+    answer = _invoke_models(state, account, self.region, endpoint, variant_name)
+    if answer.failed:
+        return _model_error(self, name, answer.status, answer.message)
+    if not multi_model:
+        # moto's canned answer, from the variant that served
+        status, headers, canned = original_invoke(self)
+        headers = {key: value for key, value in headers.items() if key.lower() != INVOKED_VARIANT_HEADER.lower()}
+        headers[INVOKED_VARIANT_HEADER] = variant_name
+        return status, headers, canned
+    body = {"targetModel": target_model, "received": len(self.raw_body or b"")}
+    headers = {"Content-Type": "application/json", INVOKED_VARIANT_HEADER: variant_name}
+    return 200, headers, json.dumps(body)
+
+
+def _target_model_refusal(
+    sagemaker: Any, name: str, container: dict[str, Any], multi_model: bool, target_model: str | None
+) -> Response | None:
+    """The ValidationError SageMaker answers before a model sees the call, if any."""
     if target_model is not None and not multi_model:
         return _error(
             400,
@@ -109,20 +153,22 @@ def _invoke_endpoint(state: EmulatorState, self: SageMakerRuntimeResponse, origi
         missing = _missing_model_data(sagemaker, container.get("ModelDataUrl") or "", target_model)
         if missing is not None:
             return _error(400, "ValidationError", missing)
+    return None
 
-    # ModelError: "Model (owned by the customer in the container) returned 4xx
-    # or 5xx error code." (API_runtime_InvokeEndpoint)
-    failure = state.take_invocation_failure(name)
-    if failure is not None:
-        return _model_error(self, name, failure.original_status, failure.message)
-    if not multi_model:
-        return original_invoke(self)  # type: ignore[no-any-return]
-    body = {"targetModel": target_model, "received": len(self.raw_body or b"")}
-    headers = {
-        "Content-Type": "application/json",
-        "x-Amzn-Invoked-Production-Variant": variant["VariantName"],
-    }
-    return 200, headers, json.dumps(body)
+
+def _invoke_models(
+    state: EmulatorState, account: str, region: str, endpoint: Any, variant_name: str
+) -> invocation_traffic.ModelAnswer:
+    """The production variant's answer to a call that reaches its model; a copy
+    of the call goes to each shadow variant, whose answer is discarded. Every
+    model invoked publishes its metrics."""
+    name = endpoint.endpoint_name
+    answer = invocation_traffic.model_answer(state, name, variant_name, state.take_invocation_failure(name))
+    invocation_traffic.publish_invocation(account, region, name, variant_name, answer)
+    for shadow in invocation_traffic.shadow_variants(endpoint):
+        shadow_answer = invocation_traffic.model_answer(state, name, shadow)
+        invocation_traffic.publish_invocation(account, region, name, shadow, shadow_answer)
+    return answer
 
 
 def _header(self: SageMakerRuntimeResponse, name: str) -> str | None:

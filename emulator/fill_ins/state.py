@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import Any
 
 
@@ -45,6 +46,29 @@ class ArmedTransformJobFailure:
 class ArmedInvocationFailure:
     message: str  # what the model container answers
     original_status: int  # the container's HTTP status, 4xx or 5xx
+
+
+@dataclass
+class VariantBehaviour:
+    """How one variant's model answers the invocations it receives (see
+    invocation_traffic.py): a share of 5xx and of 4xx answers, spread evenly
+    over the calls, and the latency it reports."""
+
+    error_rate: Fraction  # share of calls the model answers 5xx
+    client_error_rate: Fraction  # share of calls the model answers 4xx
+    latency_micros: float | None  # ModelLatency of each call; None: the emulator's default
+    calls: int = 0
+    server_errors: int = 0
+    client_errors: int = 0
+
+    def describe(self) -> dict[str, Any]:
+        described: dict[str, Any] = {
+            "errorRate": float(self.error_rate),
+            "clientErrorRate": float(self.client_error_rate),
+        }
+        if self.latency_micros is not None:
+            described["latencyMicros"] = self.latency_micros
+        return described
 
 
 @dataclass
@@ -91,6 +115,10 @@ class EmulatorState:
         self.deployments: dict[Hashable, Any] = {}
         # inference components' rolling updates in progress (inference_component_rollouts.py), by component key
         self.component_updates: dict[Hashable, Any] = {}
+        # how variants' models answer (POST /_emulator/variant-behaviour), by (endpoint name, variant name)
+        self._variant_behaviours: dict[tuple[str, str], VariantBehaviour] = {}
+        # each endpoint's weighted round-robin over its production variants (invocation_traffic.py), by endpoint key
+        self.traffic_routers: dict[Hashable, Any] = {}
 
     # -- transitions ---------------------------------------------------------
 
@@ -170,6 +198,20 @@ class EmulatorState:
         with self.lock:
             return self._invocation_failures.pop(endpoint_name, None)
 
+    # -- variant behaviours --------------------------------------------------
+
+    def set_variant_behaviour(self, endpoint_name: str, variant_name: str, behaviour: VariantBehaviour | None) -> None:
+        """Replace a variant's behaviour (its call count starts again); None: the model answers every call."""
+        with self.lock:
+            if behaviour is None:
+                self._variant_behaviours.pop((endpoint_name, variant_name), None)
+            else:
+                self._variant_behaviours[(endpoint_name, variant_name)] = behaviour
+
+    def variant_behaviour(self, endpoint_name: str, variant_name: str) -> VariantBehaviour | None:
+        with self.lock:
+            return self._variant_behaviours.get((endpoint_name, variant_name))
+
     # -- injected faults -----------------------------------------------------
 
     def arm_fault(self, fault: ArmedFault) -> None:
@@ -215,4 +257,6 @@ class EmulatorState:
             self._pipeline_failures.clear()
             self._transform_job_failures.clear()
             self._invocation_failures.clear()
+            self._variant_behaviours.clear()
+            self.traffic_routers.clear()
             self._faults.clear()

@@ -27,14 +27,14 @@ function lnBeta(a: number, b: number): number {
 const prior = { a: 0.5, b: 0.5 };
 
 /**
- * ln of the beta-binomial mixture martingale at rate p after `events` of `trials` (Robbins 1970): a
- * martingale under p, so the rates where it stays below ln(1/level) form a confidence sequence.
+ * ln of the beta-binomial mixture martingale at rate p after `events` of `trials` (Robbins 1970), as a
+ * function of p: a martingale under p, so the rates where it stays below ln(1/level) form a confidence
+ * sequence. The mixture's part does not depend on p: computed once.
  */
-function lnMixture(events: number, trials: number, p: number): number {
+function lnMixtureAt(events: number, trials: number): (p: number) => number {
   const misses = trials - events;
   const mixture = lnBeta(prior.a + events, prior.b + misses) - lnBeta(prior.a, prior.b);
-  const atP = (events > 0 ? events * Math.log(p) : 0) + (misses > 0 ? misses * Math.log1p(-p) : 0);
-  return mixture - atP;
+  return (p) => mixture - (events > 0 ? events * Math.log(p) : 0) - (misses > 0 ? misses * Math.log1p(-p) : 0);
 }
 
 /** The rate in [low, high] where `inside` turns false, by bisection (60 halvings: below 1e-18). */
@@ -62,7 +62,8 @@ export interface RateBounds {
 export function rateBounds(events: number, trials: number, level: number): RateBounds {
   if (trials <= 0) return { low: 0, high: 1 };
   const threshold = Math.log(1 / level);
-  const inside = (p: number) => lnMixture(events, trials, p) < threshold;
+  const lnMixture = lnMixtureAt(events, trials);
+  const inside = (p: number) => lnMixture(p) < threshold;
   const estimate = Math.min(Math.max(events / trials, 1e-12), 1 - 1e-12);
   const low = events === 0 ? 0 : 1 - boundary(1 - estimate, 1, (q) => inside(1 - q));
   const high = events === trials ? 1 : boundary(estimate, 1, inside);

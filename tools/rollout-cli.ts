@@ -39,6 +39,12 @@ ${common}`,
 The endpoint's decisions on one clock and each version's share of the traffic over time, with alarm
 firings and operator actions marked; --html writes the same as one self-contained page.
 ${common}`,
+  'plan-evidence': `usage: rollout plan-evidence <group> [--hours 3] [--json]
+Before anything is deployed: how long each step of the group's sequential analysis will take at its
+endpoint's recent traffic (the last --hours), and how soon a version worse by twice the margins is caught.
+  --hours H       how much recent traffic to read (default 3)
+  --json          the plan as one JSON object
+${common}`,
   local: `usage: rollout local [--port 4566] [--tick-seconds 3] [--max-ticks N]
        rollout local alarm <alarm-name> [--ok]
        rollout local approve
@@ -66,6 +72,7 @@ const usage = `usage: rollout <command> [options]   (rollout <command> --help fo
   promote <endpoint> --reason "..." go to 100% now, capacity first, while every alarm is OK
   history <endpoint> [--html FILE] the decisions and a chart of the traffic over time
   groups [--tag-endpoints]         the registry's groups as the policy sees them
+  plan-evidence <group>            how long the evidence will take at the endpoint's traffic
   local                            watch a canary move against the emulator on a real clock
   help [command]                   this, or one command's usage
 Exit codes: 0 done (or deliberately ignored), 2 bad input (what to fix is said), 1 failure talking to AWS.`;
@@ -234,6 +241,30 @@ async function groupsCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+async function planEvidenceCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parsing('plan-evidence', () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: { ...commonOptions, hours: { type: 'string' }, json: { type: 'boolean', default: false } },
+    }),
+  );
+  const [groupName, ...extra] = positionals;
+  if (groupName === undefined) throw new BadInputError('plan-evidence needs a model package group name');
+  if (extra.length > 0) throw new BadInputError(`plan-evidence takes one group; got also ${extra.join(' ')}`);
+  const hours = positiveNumber('--hours', values.hours, 3);
+  prepareLocalEnvironment({ quiet: values.verbose !== true });
+  const { loadPolicyFile } = await import('#shared/policy/load-policy.ts');
+  const { planGroupEvidence, plannedGroup } = await import('./evidence-plan.ts');
+  const policy = loadPolicyFile(values.config);
+  // Refused before any AWS call.
+  plannedGroup(policy, groupName);
+  const { plan, lines } = await planGroupEvidence(policy, groupName, hours, new Date());
+  if (values.json) console.log(JSON.stringify({ group: groupName, ...plan }));
+  else for (const line of lines) console.log(line);
+  return 0;
+}
+
 function positiveNumber(option: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const number = Number(value);
@@ -347,6 +378,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'replay') return replayCommand(rest);
   if (command === 'groups') return groupsCommand(rest);
+  if (command === 'plan-evidence') return planEvidenceCommand(rest);
   if (command === 'status') return statusCommand(rest);
   if (command === 'history') return historyCommand(rest);
   if (command === 'local') return localCommand(rest);

@@ -142,11 +142,18 @@ export function historyLines(view: HistoryView): string[] {
   const symbolKey = (Object.keys(markSymbols) as HistoryMark['kind'][])
     .map((kind) => `${markSymbols[kind]} ${kind}`)
     .join(', ');
+  const evidence = view.evidence.flatMap((verdict) => [
+    `${verdict.at.slice(0, 16).replace('T', ' ')}  v${verdict.version} ${verdict.verdict}`,
+    ...verdict.report.split('\n').map((line) => `  ${printable(line)}`),
+  ]);
   return [
     header,
     '',
     'decisions',
     ...decisions,
+    ...(evidence.length === 0
+      ? []
+      : ['', 'evidence (both variants per metric, as each verdict judged them)', ...evidence]),
     '',
     `traffic share per version (a bar of ${barCells} cells is 100%)`,
     ...traffic,
@@ -436,6 +443,16 @@ ${entryRows(view.entries)}
 const contentPolicy = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'";
 
 /** `rollout history` as one self-contained HTML page: the traffic chart with its marks, and the decisions. */
+/** Each verdict on the evidence, its report as `rollout status` prints it. */
+function evidenceSection(view: HistoryView): string {
+  if (view.evidence.length === 0) return '';
+  const verdicts = view.evidence.map(
+    (verdict) =>
+      `<h3>${escapeHtml(verdict.at)} · v${verdict.version} · ${escapeHtml(verdict.verdict)}</h3>\n<pre>${escapeHtml(verdict.report)}</pre>`,
+  );
+  return `<h2>Evidence</h2>\n${verdicts.join('\n')}`;
+}
+
 export function historyPage(view: HistoryView): string {
   const data = chartData(view);
   const name = escapeHtml(view.endpointName);
@@ -458,6 +475,7 @@ export function historyPage(view: HistoryView): string {
 ${chartSection(view, data)}
 <h2>Decisions</h2>
 ${entriesTable(view)}
+${evidenceSection(view)}
 </main>
 <script type="application/json" id="history-data">${scriptJson(data)}</script>
 <script>${uplotAsset('uPlot.iife.min.js')}</script>

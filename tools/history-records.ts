@@ -1,7 +1,9 @@
 // The HistoryView of an endpoint (history-view.ts) from its rollout records: the current one and the
 // finished ones kept under HISTORY#<endpoint>.
+
 import { type EarlierVersion, listRolloutHistory, readEndpointState } from '#shared/aws/rollout-store.ts';
 import { BadInputError } from '#shared/errors.ts';
+import { analysisReport } from '#shared/rollout/analysis.ts';
 import { stackActor } from '#shared/rollout/decision-events.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
@@ -83,6 +85,14 @@ export function historyViewOf(
       })),
     )
     .sort((left, right) => Date.parse(left.at) - Date.parse(right.at));
+  const evidence = rollouts.flatMap((rollout) =>
+    (rollout.analyses ?? []).map((result) => ({
+      at: result.at,
+      version: rollout.packageVersion,
+      verdict: result.verdict,
+      report: analysisReport(result),
+    })),
+  );
   const marks = rollouts
     .flatMap((rollout) => rollout.history.flatMap((entry) => markOf(entry, rollout.packageVersion) ?? []))
     .sort((left, right) => Date.parse(left.at) - Date.parse(right.at));
@@ -96,6 +106,7 @@ export function historyViewOf(
     traffic: traffic.sort((left, right) => Date.parse(left.at) - Date.parse(right.at)),
     marks,
     entries,
+    evidence,
   };
 }
 

@@ -23,6 +23,14 @@ export interface HistoryMark {
   readonly label: string;
 }
 
+/** A verdict on a rollout's evidence: its report, both variants per metric (analysis.ts: analysisReport). */
+export interface EvidenceView {
+  readonly at: string;
+  readonly version: number;
+  readonly verdict: string;
+  readonly report: string;
+}
+
 export interface HistoryView {
   readonly endpointName: string;
   /** The rollouts on this endpoint, oldest first. */
@@ -33,4 +41,6 @@ export interface HistoryView {
   readonly marks: readonly HistoryMark[];
   /** Every recorded decision, oldest first. */
   readonly entries: readonly HistoryEntryView[];
+  /** The evidence judged, as each rollout kept it (its last ten verdicts), oldest first. */
+  readonly evidence: readonly EvidenceView[];
 }

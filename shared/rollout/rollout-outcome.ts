@@ -1,6 +1,8 @@
 // What a rollback ends in, and whether it rejects the package: decided here, once, for every target.
 // A target's driver only says what serves again and what to clean up (targets/<kind>/decisions.ts).
+
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import { analysisReport } from './analysis.ts';
 import type { Rollout } from './rollout-state.ts';
 import { moveTo, notify, type RolloutAction, type RolloutStep } from './rollout-step.ts';
 
@@ -40,6 +42,12 @@ export interface RollbackEnd {
   readonly note: string;
 }
 
+/** Evidence that rolled it back: its report, both variants per metric, after the reason. */
+function evidenceReport(rollout: Rollout): string {
+  const last = rollout.analyses?.at(-1);
+  return rollout.rollbackCause === 'analysis' && last?.verdict === 'fail' ? `\n\n${analysisReport(last)}` : '';
+}
+
 /**
  * The rollback is done (the driver verified what serves): the rollout ends RolledBack or Failed by its
  * cause, rejects the package if evidence caused it, cleans up and says so. The rejection comes after what
@@ -58,7 +66,11 @@ export function endRollback(group: GroupPolicy, rollout: Rollout, now: string, e
       ...(end.restore ?? []),
       ...rejection,
       ...end.cleanup,
-      notify(rollout, phase === 'Failed' ? 'failed' : 'was rolled back', `${end.serves}. Reason: ${reason}`),
+      notify(
+        rollout,
+        phase === 'Failed' ? 'failed' : 'was rolled back',
+        `${end.serves}. Reason: ${reason}${evidenceReport(rollout)}`,
+      ),
     ],
     note: end.note,
   };

@@ -50,6 +50,7 @@ const fraudProd: HistoryView = {
     entry('09:51', 3, 'RollingBack', 'rolling back: alarm fraud-prod-5xx is in ALARM'),
     entry('09:53', 3, 'RolledBack', 'fraud-detector-2 serves 100% on 6 instances, as before'),
   ],
+  evidence: [],
 };
 
 /** The same morning with notes that try to break out of the page. */
@@ -134,7 +135,14 @@ describe('historyPage (the HTML)', () => {
   });
 
   it('says so when nothing was recorded', () => {
-    const empty: HistoryView = { endpointName: 'new-endpoint', rollouts: [], traffic: [], marks: [], entries: [] };
+    const empty: HistoryView = {
+      endpointName: 'new-endpoint',
+      rollouts: [],
+      traffic: [],
+      marks: [],
+      entries: [],
+      evidence: [],
+    };
     expect(historyLines(empty)).toEqual([
       'new-endpoint: rollout history, 0 rollouts (times in UTC)',
       '',

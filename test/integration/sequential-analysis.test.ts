@@ -4,6 +4,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
 import { planGroupEvidence } from '../../tools/evidence-plan.ts';
+import { historyLines } from '../../tools/history-page.ts';
+import { readHistoryView } from '../../tools/history-records.ts';
+import { subscribeToNotices } from '../../tools/notice-inbox.ts';
 import { rolloutStatus } from '../../tools/operator-commands.ts';
 import {
   invokeEndpointTimes,
@@ -60,6 +63,7 @@ async function serve(
 
 describe('a canary judged sequentially', () => {
   it('rolls back a challenger at 5% errors before its bake ends, with the bound that showed it, and rejects it', async () => {
+    const notices = await subscribeToNotices(local.context().settings.notificationsTopicArn);
     const { story, packageArn, rollout } = await versionTwoBaking('loan-scorer', 'loan-prod');
     // At 10%: the incumbent serves nine times as many, at 0.1% errors.
     await serve(
@@ -94,6 +98,16 @@ describe('a canary judged sequentially', () => {
     expect(status.find((line) => line.startsWith('    5XX error rate'))).toMatch(
       /^ {4}5XX error rate {8}5\.00% +0\.10% +\+1\.00 points at most +difference ≥ \+\d\.\d\d points \(97\.5% anytime\) +worse$/,
     );
+    // The notice and the history carry the same report: each metric's values, bound and verdict.
+    const rolledBack = (await notices.received()).find((notice) => notice.subject.endsWith('was rolled back'));
+    expect(rolledBack?.message).toContain('    sequential tests, anytime-valid'.trim());
+    expect(rolledBack?.message).toMatch(
+      /\n5XX error rate +5\.00% +0\.10% +\+1\.00 points at most +difference ≥ \+\d\.\d\d points \(97\.5% anytime\) +worse\n/,
+    );
+    const history = historyLines(await readHistoryView(local.context(), 'loan-prod'));
+    const verdicts = history.slice(history.indexOf('evidence (both variants per metric, as each verdict judged them)'));
+    expect(verdicts).toContainEqual(expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d {2}v2 fail$/));
+    expect(verdicts).toContainEqual(expect.stringMatching(/^ {2}- 5XX error rate 5\.00% .*worse by at least/));
     expect(status).toContainEqual(
       expect.stringMatching(
         /^ {4}- ModelLatency Average 40\.0 ms against the incumbent's 40\.0 ms \(median minute, \+0\.0%\): within the limit in \d+ of \d+ minutes/,

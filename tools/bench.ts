@@ -2,6 +2,7 @@
  * `npm run bench [-- --runs N] [-- --json]`: bundle size and cold-load time of every function in
  * serverless.yml, built with the esbuild options serverless.yml gives serverless-esbuild, next to
  * the boto3 baseline (import boto3 + create a SageMaker client) in fresh Python processes.
+ * `-- --scale` and `-- --evidence` run the other benches instead (see the end of the file).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -148,6 +149,8 @@ async function main(): Promise<void> {
   if (python.unavailable !== undefined) console.log(`\nboto3 baseline unavailable: ${python.unavailable}`);
 }
 
-// --scale: the fleet and the policy at 10 to 1000 groups (tools/bench-scale.ts).
+// --scale: the fleet and the policy at 10 to 1000 groups (tools/bench-scale.ts). --evidence: the sequential
+// rule against the threshold rule on simulated canaries (tools/bench-evidence.ts). Neither runs without its flag.
 if (process.argv.includes('--scale')) await import('./bench-scale.ts');
+else if (process.argv.includes('--evidence')) await import('./bench-evidence.ts');
 else await main();

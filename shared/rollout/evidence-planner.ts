@@ -4,7 +4,13 @@
 // the traffic makes expected; the power the policy asks for is split over the guardrails, which must all
 // show "no worse" (sequential-analysis.ts).
 import type { AnalysisPolicy, RolloutPolicy } from '#shared/policy/policy-schema.ts';
-import { rateBounds, signTestEValue, signTestMinutesNeeded } from './anytime-valid.ts';
+import {
+  type Counts,
+  normalCdf,
+  rateDifferenceEValue,
+  signTestEValue,
+  signTestMinutesNeeded,
+} from './anytime-valid.ts';
 import { metricCounts } from './sequential-analysis.ts';
 
 /** What the endpoint served lately, all its variants together (rollout plan-evidence reads it). */
@@ -69,14 +75,6 @@ export function normalQuantile(p: number): number {
   return (poly(a, r) * q) / (poly(b, r) * r + 1);
 }
 
-function normalCdf(x: number): number {
-  // Abramowitz and Stegun 7.1.26 through erf: enough for a share of minutes.
-  const t = 1 / (1 + 0.3275911 * (Math.abs(x) / Math.SQRT2));
-  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  const erf = 1 - poly * Math.exp(-(x * x) / 2);
-  return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
-}
-
 /** The rollout's traffic minute by minute: the new version's and the incumbent's share at each minute. */
 function timeline(rollout: RolloutPolicy): { percent: number; bake: number; shadow: boolean }[] {
   const stages = rollout.strategy === 'shadow' ? [{ percent: 100, bake: rollout.shadowMinutes, shadow: true }] : [];
@@ -132,24 +130,16 @@ function errorRatePlan(
   traffic: RecentTraffic,
   levels: { pass: number; fail: number; z: number },
 ): GuardrailEvidence {
+  const shown = (ours: Counts, theirs: Counts, side: 'above' | 'below', level: number) =>
+    rateDifferenceEValue(ours, theirs, margin, side, margin) >= 1 / level;
   const noWorseAfter = firstMinute(rollout, traffic, (ours, theirs) => {
     const ourErrors = rate * ours + levels.z * Math.sqrt(rate * ours);
     const theirErrors = Math.max(0, rate * theirs - levels.z * Math.sqrt(rate * theirs));
-    return (
-      ours > 0 &&
-      theirs > 0 &&
-      rateBounds(ourErrors, ours, levels.pass / 2).high - rateBounds(theirErrors, theirs, levels.pass / 2).low <= margin
-    );
+    return shown({ events: ourErrors, trials: ours }, { events: theirErrors, trials: theirs }, 'below', levels.pass);
   });
   const worse = Math.min(1, rate + 2 * margin);
-  const worseCaughtAfter = firstMinute(
-    rollout,
-    traffic,
-    (ours, theirs) =>
-      ours > 0 &&
-      theirs > 0 &&
-      rateBounds(worse * ours, ours, levels.fail / 2).low - rateBounds(rate * theirs, theirs, levels.fail / 2).high >
-        margin,
+  const worseCaughtAfter = firstMinute(rollout, traffic, (ours, theirs) =>
+    shown({ events: worse * ours, trials: ours }, { events: rate * theirs, trials: theirs }, 'above', levels.fail),
   );
   return { metric, noWorseAfter, worseCaughtAfter };
 }
@@ -305,13 +295,17 @@ export function evidenceFloor(analysis: AnalysisPolicy): string[] {
   ] as const;
   for (const [kind, margin] of errorMargins) {
     if (margin === undefined || margin <= 0) continue;
+    // Beside an incumbent serving nine times as much (a 10% step), neither with an error.
+    const shown = (trials: number) =>
+      rateDifferenceEValue({ events: 0, trials }, { events: 0, trials: 9 * trials }, margin, 'below', margin) >=
+      1 / analysis.alpha;
     let trials = 1;
-    while (rateBounds(0, trials, analysis.alpha / 2).high > margin && trials < 1e9) trials *= 2;
+    while (!shown(trials) && trials < 1e9) trials *= 2;
     let low = trials / 2;
     while (trials - low > 1) {
       const middle = Math.floor((low + trials) / 2);
-      if (rateBounds(0, middle, analysis.alpha / 2).high > margin) low = middle;
-      else trials = middle;
+      if (shown(middle)) trials = middle;
+      else low = middle;
     }
     lines.push(
       `${kind} within +${(margin * 100).toFixed(2)} points: ≥ ${trials.toLocaleString('en-US')} invocations of the new version`,

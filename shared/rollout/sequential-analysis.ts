@@ -13,7 +13,7 @@
 // The planner's power is split over the guardrails, which must all show "no worse" (evidence-planner.ts).
 // Pure: per-minute figures in, checks and a verdict out.
 import type { AnalysisPolicy, CustomMetricPolicy } from '#shared/policy/policy-schema.ts';
-import { rateBounds, signTestEValue, signTestMinutesNeeded } from './anytime-valid.ts';
+import { rateDifferenceEValue, signTestEValue, signTestMinutesNeeded } from './anytime-valid.ts';
 
 /** One variant's figures in one minute; absent: CloudWatch had no datapoint. */
 export interface MinuteFigures {
@@ -89,10 +89,10 @@ interface Levels {
 }
 
 /**
- * An error rate's two tests on the variants' counts, each variant's rate held within a confidence sequence
- * (anytime-valid.ts): worse when even the challenger's lowest rate exceeds the incumbent's highest by more than
- * the margin; no worse when its highest is within the margin of the incumbent's lowest. Each variant's bound
- * takes half the level. The counts are summed over the rollout: both variants serve the same minutes.
+ * An error rate's two tests on the variants' counts summed over the rollout (both serve the same minutes), the
+ * mixture sequential probability ratio test (anytime-valid.ts): worse when the difference is shown above the margin,
+ * no worse when shown below it. Each shows its bound: the difference is at least (worse) or at most (no worse) so
+ * much, as the test would still show it.
  */
 function errorRateCheck(
   metric: string,
@@ -113,38 +113,40 @@ function errorRateCheck(
   const theirRate = theirs.events / theirs.trials;
   const shown = { challenger: ourRate, incumbent: theirRate };
   const values = `${metric} ${percent(ourRate)} (${count(ours.events)} of ${count(ours.trials)}) against the incumbent's ${percent(theirRate)} (${count(theirs.events)} of ${count(theirs.trials)})`;
-  const failing = {
-    ours: rateBounds(ours.events, ours.trials, levels.fail / 2),
-    theirs: rateBounds(theirs.events, theirs.trials, levels.fail / 2),
-  };
-  const leastWorse = failing.ours.low - failing.theirs.high;
-  if (leastWorse > margin) {
-    const evidence = `difference ≥ ${points(leastWorse)} (${confidence(levels.fail)})`;
+  const test = (side: 'above' | 'below', at: number, counts = { ours, theirs }) =>
+    rateDifferenceEValue(counts.ours, counts.theirs, at, side, margin);
+  const worse = test('above', margin);
+  if (worse >= 1 / levels.fail) {
+    // The largest difference it would still show it above.
+    const least = searchDifference(margin, ourRate - theirRate, (at) => test('above', at) >= 1 / levels.fail);
     return {
       ...base,
       ...shown,
-      evidence,
+      evidence: `difference ≥ ${points(least)} (${confidence(levels.fail)})`,
       verdict: 'worse',
-      words: `${values}: worse by at least ${points(leastWorse)}, past the ${points(margin)} limit (${confidence(levels.fail)})`,
+      words: `${values}: worse by at least ${points(least)}, past the ${points(margin)} limit (${confidence(levels.fail)})`,
     };
   }
-  const passing = (ourEvents: number, ourTrials: number, theirEvents: number, theirTrials: number) =>
-    rateBounds(ourEvents, ourTrials, levels.pass / 2).high - rateBounds(theirEvents, theirTrials, levels.pass / 2).low;
-  const mostWorse = passing(ours.events, ours.trials, theirs.events, theirs.trials);
-  const evidence = `difference ≤ ${points(mostWorse)} (${confidence(levels.pass)})`;
-  if (mostWorse <= margin) {
+  const noWorse = test('below', margin);
+  if (noWorse >= 1 / levels.pass) {
+    // The smallest difference it would still show it below.
+    const most = searchDifference(margin, ourRate - theirRate, (at) => test('below', at) >= 1 / levels.pass);
     return {
       ...base,
       ...shown,
-      evidence,
+      evidence: `difference ≤ ${points(most)} (${confidence(levels.pass)})`,
       verdict: 'no worse',
-      words: `${values}: worse by at most ${points(mostWorse)}, within the ${points(margin)} limit (${confidence(levels.pass)})`,
+      words: `${values}: worse by at most ${points(most)}, within the ${points(margin)} limit (${confidence(levels.pass)})`,
     };
   }
-  // How much more of the same traffic would show it: the counts scaled up until the bound is within the margin.
+  // How much more of the same traffic would show it: the counts scaled up until the test passes.
   const scale = smallestScale(
     (factor) =>
-      passing(ours.events * factor, ours.trials * factor, theirs.events * factor, theirs.trials * factor) <= margin,
+      test('below', margin, {
+        ours: { events: ours.events * factor, trials: ours.trials * factor },
+        theirs: { events: theirs.events * factor, trials: theirs.trials * factor },
+      }) >=
+      1 / levels.pass,
   );
   const needs =
     scale === undefined
@@ -153,11 +155,25 @@ function errorRateCheck(
   return {
     ...base,
     ...shown,
-    evidence,
+    evidence: `e-value ${eValue(noWorse)} of ${plain(1 / levels.pass)} (difference ${points(ourRate - theirRate)})`,
     verdict: 'undecided',
     needs,
-    words: `${values}: worse by at most ${points(mostWorse)} so far, not yet within the ${points(margin)} limit`,
+    words: `${values}: not yet shown within the ${points(margin)} limit`,
   };
+}
+
+/**
+ * The bound a test shows: between the margin (where it holds) and the observed difference (where it cannot),
+ * the point where `holds` turns false, by bisection (40 halvings).
+ */
+function searchDifference(margin: number, observed: number, holds: (at: number) => boolean): number {
+  let [inside, outside] = [margin, observed];
+  for (let step = 0; step < 40; step += 1) {
+    const middle = (inside + outside) / 2;
+    if (holds(middle)) inside = middle;
+    else outside = middle;
+  }
+  return inside;
 }
 
 /** The least factor up to 1,000 for which `holds` is true, within 2%; undefined if none. */

@@ -3,7 +3,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AnalysisPolicy, groupPolicySchema } from '#shared/policy/policy-schema.ts';
-import { rateBounds, signTest, signTestEValue, signTestMinutesNeeded } from '#shared/rollout/anytime-valid.ts';
+import {
+  rateDifferenceEValue,
+  signTest,
+  signTestEValue,
+  signTestMinutesNeeded,
+} from '#shared/rollout/anytime-valid.ts';
 import { judgeSequential, type MinuteFigures, type MinuteSeries } from '#shared/rollout/sequential-analysis.ts';
 
 const analysis = {
@@ -45,47 +50,68 @@ function series(
   return { challenger: minutes(count, challenger), incumbent: minutes(count, incumbent) };
 }
 
-describe('rateBounds, a confidence sequence for a rate', () => {
-  it('holds the true rate at every moment at once, in all but about `level` of the runs', () => {
-    // 400 runs of 3,000 invocations at 2% errors, looked at after every invocation: the share of runs whose
-    // bounds ever exclude 2% stays below the level, where a fixed-horizon interval looked at as often would not.
-    const next = random(7);
-    const level = 0.1;
-    let everExcluded = 0;
-    for (let run = 0; run < 400; run += 1) {
-      let events = 0;
-      for (let trials = 1; trials <= 3000; trials += 1) {
-        if (next() < 0.02) events += 1;
-        if (trials % 50 !== 0) continue;
-        const { low, high } = rateBounds(events, trials, level);
-        if (low > 0.02 || high < 0.02) {
-          everExcluded += 1;
-          break;
+/** Binomial(n, p) counts, drawn one by one: the same on every run. */
+function binomial(trials: number, rate: number, next: () => number): number {
+  let events = 0;
+  for (let index = 0; index < trials; index += 1) if (next() < rate) events += 1;
+  return events;
+}
+
+describe('rateDifferenceEValue, the mixture sequential probability ratio test on two rates', () => {
+  // Runs of 120 minutes, looked at every minute, with the truth exactly at the margin (the hardest case): the share
+  // of runs whose e-value ever reaches 20 stays within alpha (0.05), on plenty of errors and on rare ones.
+  const atTheMargin = [
+    {
+      name: 'no worse, 1.5% against 1% by half a point, 100 and 900 a minute',
+      ours: 0.015,
+      theirs: 0.01,
+      margin: 0.005,
+      side: 'below' as const,
+      perMinute: [100, 900],
+    },
+    {
+      name: 'worse, the same',
+      ours: 0.015,
+      theirs: 0.01,
+      margin: 0.005,
+      side: 'above' as const,
+      perMinute: [100, 900],
+    },
+    {
+      name: 'no worse, rare errors: 1.01% against 0.01% by a point, 20 and 180 a minute',
+      ours: 0.0101,
+      theirs: 0.0001,
+      margin: 0.01,
+      side: 'below' as const,
+      perMinute: [20, 180],
+    },
+  ];
+  for (const truth of atTheMargin) {
+    it(`holds its level looked at every minute: ${truth.name}`, () => {
+      const next = random(3);
+      let shown = 0;
+      for (let run = 0; run < 200; run += 1) {
+        let ours = { events: 0, trials: 0 };
+        let theirs = { events: 0, trials: 0 };
+        for (let minute = 0; minute < 120; minute += 1) {
+          const [mine, others] = truth.perMinute as [number, number];
+          ours = { events: ours.events + binomial(mine, truth.ours, next), trials: ours.trials + mine };
+          theirs = { events: theirs.events + binomial(others, truth.theirs, next), trials: theirs.trials + others };
+          if (rateDifferenceEValue(ours, theirs, truth.margin, truth.side, truth.margin) >= 20) {
+            shown += 1;
+            break;
+          }
         }
       }
-    }
-    expect(everExcluded / 400).toBeLessThan(level);
-  });
+      expect(shown / 200).toBeLessThanOrEqual(0.05);
+    });
+  }
 
-  it('contains the observed rate, and narrows as the level grows and as invocations add up', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 100_000 }), fc.double({ min: 0, max: 1, noNaN: true }), (trials, share) => {
-        const events = Math.round(trials * share);
-        const strict = rateBounds(events, trials, 0.01);
-        const loose = rateBounds(events, trials, 0.2);
-        const more = rateBounds(events * 4, trials * 4, 0.01);
-        expect(strict.low).toBeLessThanOrEqual(events / trials + 1e-12);
-        expect(strict.high).toBeGreaterThanOrEqual(events / trials - 1e-12);
-        expect(loose.high - loose.low).toBeLessThanOrEqual(strict.high - strict.low + 1e-12);
-        expect(more.high - more.low).toBeLessThanOrEqual(strict.high - strict.low + 1e-12);
-      }),
-    );
-  });
-
-  it('knows nothing without invocations, and that zero errors in 10,000 is below 0.1%', () => {
-    expect(rateBounds(0, 0, 0.05)).toEqual({ low: 0, high: 1 });
-    expect(rateBounds(0, 10_000, 0.025).high).toBeLessThan(0.001);
-    expect(rateBounds(0, 10_000, 0.025).low).toBe(0);
+  it('takes zero errors in 60 invocations for no evidence that the rate is within a point, and zero in 2,000 for some', () => {
+    const none = (trials: number) => ({ events: 0, trials });
+    expect(rateDifferenceEValue(none(60), none(540), 0.01, 'below', 0.01)).toBeLessThan(2);
+    expect(rateDifferenceEValue(none(2000), none(18_000), 0.01, 'below', 0.01)).toBeGreaterThan(20);
+    expect(rateDifferenceEValue(none(0), none(900), 0.01, 'below', 0.01)).toBe(1);
   });
 });
 

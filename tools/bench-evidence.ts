@@ -144,7 +144,7 @@ function markdown(
   ];
   return [
     `${meta.runs.toLocaleString('en-US')} simulated canaries per scenario, seed ${meta.seed}; wall time ${meta.wallSeconds.toFixed(1)} s on ${meta.workers} process${meta.workers === 1 ? '' : 'es'} (${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.cpus().length} cores, node ${process.version}).`,
-    `Canary: steps ${plan.steps.join(' → ')}%, ${plan.bakeMinutes}-minute bakes, at most ${plan.deadlineMinutes} minutes of waiting past a bake (then "deadline": the project puts the incumbent back and marks the rollout Failed, not the version); T = 1,000 invocations a minute unless said; incumbent 0.5% 5XX.`,
+    `Canary: steps ${plan.steps.join(' → ')}%, ${plan.bakeMinutes}-minute bakes, at most ${plan.deadlineMinutes} minutes of waiting past a bake (then "deadline": the project puts the incumbent back and marks the rollout Failed, not the version); T = 2,000 invocations a minute unless said; incumbent 1% 5XX.`,
     `Policy for both rules: maxErrorRateIncrease ${analysis.maxErrorRateIncrease}, maxLatencyIncreasePercent ${analysis.maxLatencyIncreasePercent}, minInvocations ${analysis.minInvocations}, alpha ${analysis.alpha}, latencyStatistic ${analysis.latencyStatistic}. Minutes count from the canary's start.`,
     '',
     `| ${header.join(' | ')} |`,

@@ -33,9 +33,10 @@ export function binomial(next: () => number, n: number, p: number): number {
   if (n <= 0 || p <= 0) return 0;
   if (p >= 1) return n;
   if (p > 0.5) return n - binomial(next, n, 1 - p);
+  // A sum of binomials of one rate is a binomial: draws of 1,000 at most keep (1 - p)^n from underflowing.
+  if (n > 1000) return binomial(next, 1000, p) + binomial(next, n - 1000, p);
   const ratio = p / (1 - p);
   let probability = (1 - p) ** n;
-  // Only past ~1,000 invocations a minute at an even split: the scenarios stay below.
   if (probability === 0) throw new Error(`binomial(${n}, ${p}): P(0) underflows; inversion needs a smaller n`);
   let cumulative = probability;
   let count = 0;

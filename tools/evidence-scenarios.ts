@@ -31,7 +31,7 @@ export const analysis = {
 } satisfies AnalysisPolicy;
 
 const latency: LatencyShape = { medianMicros: 40_000, sigma: 0.5 };
-const incumbentErrorRate = 0.005;
+const incumbentErrorRate = 0.01;
 
 function world(invocationsPerMinute: number, errorsTimes: number, latencyTimes: number): CanaryWorld {
   return {
@@ -49,10 +49,10 @@ export interface Scenario {
 }
 
 export const scenarios: readonly Scenario[] = [
-  { name: 'A/A (no difference)', world: world(1000, 1, 1) },
-  { name: 'errors ×2 (1.0% vs 0.5%, at the margin)', world: world(1000, 2, 1) },
-  { name: 'errors ×5 (2.5% vs 0.5%)', world: world(1000, 5, 1) },
-  { name: 'latency +20%', world: world(1000, 1, 1.2) },
+  { name: 'A/A (no difference)', world: world(2000, 1, 1) },
+  { name: 'errors ×2 (2% vs 1%: twice the margin)', world: world(2000, 2, 1) },
+  { name: 'errors ×5 (5% vs 1%)', world: world(2000, 5, 1) },
+  { name: 'latency +20% (twice the margin)', world: world(2000, 1, 1.2) },
   { name: 'T = 10/min, errors ×5', world: world(10, 5, 1) },
   { name: 'T = 10/min, latency +20%', world: world(10, 1, 1.2) },
 ];

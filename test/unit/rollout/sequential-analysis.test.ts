@@ -10,6 +10,7 @@ import {
   signTestMinutesNeeded,
 } from '#shared/rollout/anytime-valid.ts';
 import { judgeSequential, type MinuteFigures, type MinuteSeries } from '#shared/rollout/sequential-analysis.ts';
+import { binomial, mulberry32 } from '../../../tools/canary-draws.ts';
 
 const analysis = {
   method: 'sequential',
@@ -21,18 +22,6 @@ const analysis = {
   latencyStatistic: 'Average',
   metrics: [],
 } satisfies AnalysisPolicy;
-
-/** A deterministic generator (mulberry32): the same numbers on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function minutes(count: number, figures: (minute: number) => Partial<MinuteFigures>): MinuteFigures[] {
   return Array.from({ length: count }, (_, minute) => ({
@@ -48,13 +37,6 @@ function series(
   incumbent: (minute: number) => Partial<MinuteFigures>,
 ): MinuteSeries {
   return { challenger: minutes(count, challenger), incumbent: minutes(count, incumbent) };
-}
-
-/** Binomial(n, p) counts, drawn one by one: the same on every run. */
-function binomial(trials: number, rate: number, next: () => number): number {
-  let events = 0;
-  for (let index = 0; index < trials; index += 1) if (next() < rate) events += 1;
-  return events;
 }
 
 describe('rateDifferenceEValue, the mixture sequential probability ratio test on two rates', () => {
@@ -88,15 +70,15 @@ describe('rateDifferenceEValue, the mixture sequential probability ratio test on
   ];
   for (const truth of atTheMargin) {
     it(`holds its level looked at every minute: ${truth.name}`, () => {
-      const next = random(3);
+      const next = mulberry32(3);
       let shown = 0;
       for (let run = 0; run < 200; run += 1) {
         let ours = { events: 0, trials: 0 };
         let theirs = { events: 0, trials: 0 };
         for (let minute = 0; minute < 120; minute += 1) {
           const [mine, others] = truth.perMinute as [number, number];
-          ours = { events: ours.events + binomial(mine, truth.ours, next), trials: ours.trials + mine };
-          theirs = { events: theirs.events + binomial(others, truth.theirs, next), trials: theirs.trials + others };
+          ours = { events: ours.events + binomial(next, mine, truth.ours), trials: ours.trials + mine };
+          theirs = { events: theirs.events + binomial(next, others, truth.theirs), trials: theirs.trials + others };
           if (rateDifferenceEValue(ours, theirs, truth.margin, truth.side, truth.margin) >= 20) {
             shown += 1;
             break;
@@ -117,7 +99,7 @@ describe('rateDifferenceEValue, the mixture sequential probability ratio test on
 
 describe('signTestEValue, a sequential sign test', () => {
   it('reaches 1/alpha on a fair coin in at most about alpha of the runs, looked at every minute', () => {
-    const next = random(11);
+    const next = mulberry32(11);
     let falseAlarms = 0;
     for (let run = 0; run < 2000; run += 1) {
       const test = signTest();
@@ -143,6 +125,17 @@ describe('signTestEValue, a sequential sign test', () => {
 
 describe('judgeSequential', () => {
   const healthy = { invocations: 100, errors5xx: 0, latency: 40_000 };
+  /** Both variants healthy for `count` minutes, judged for a step. */
+  const equalFor = (count: number) =>
+    judgeSequential(
+      analysis,
+      series(
+        count,
+        () => healthy,
+        () => healthy,
+      ),
+      'step',
+    );
 
   it('rolls back a challenger at 5% errors beside an incumbent at 0.1%, with both rates, the bound and the limit', () => {
     const judged = judgeSequential(
@@ -180,24 +173,8 @@ describe('judgeSequential', () => {
   });
 
   it('waits for evidence with a healthy challenger, saying how many invocations it needs, then passes', () => {
-    const early = judgeSequential(
-      analysis,
-      series(
-        3,
-        () => healthy,
-        () => healthy,
-      ),
-      'step',
-    );
-    const later = judgeSequential(
-      analysis,
-      series(
-        30,
-        () => healthy,
-        () => healthy,
-      ),
-      'step',
-    );
+    const early = equalFor(3);
+    const later = equalFor(30);
 
     expect(early.verdict).toBe('wait');
     expect(early.summary).toMatch(
@@ -264,15 +241,7 @@ describe('judgeSequential', () => {
   });
 
   it('shares alpha: each rollback test at alpha over the guardrails, each "no worse" test at alpha', () => {
-    const judged = judgeSequential(
-      analysis,
-      series(
-        30,
-        () => healthy,
-        () => healthy,
-      ),
-      'step',
-    );
+    const judged = equalFor(30);
     const errors = judged.checks.find((check) => check.metric === '5XX error rate');
     expect(errors?.evidence).toMatch(/\(95% anytime\)$/);
     const slow = judgeSequential(

@@ -223,6 +223,8 @@ export function planEvidence(analysis: AnalysisPolicy, rollout: RolloutPolicy, t
   );
   let clock = 0;
   const steps: StepEvidence[] = [];
+  // A step held past its bake longer than the progress deadline ends Failed before its evidence comes.
+  const overDeadline: string[] = [];
   for (const stage of timeline(rollout)) {
     if (stage.shadow) {
       clock += stage.bake;
@@ -245,6 +247,10 @@ export function planEvidence(analysis: AnalysisPolicy, rollout: RolloutPolicy, t
       readyAfter: ready,
     });
     if (ready === undefined) break;
+    if (ready - bakeEnd > rollout.progressDeadlineMinutes)
+      overDeadline.push(
+        `step ${steps.length} at ${stage.percent}% needs ${duration(ready - bakeEnd)} past its bake, past the progress deadline of ${rollout.progressDeadlineMinutes} min: it would end Failed first; widen the margins, start with a larger step, or use method threshold`,
+      );
     clock = ready;
   }
   const notes = [
@@ -255,6 +261,7 @@ export function planEvidence(analysis: AnalysisPolicy, rollout: RolloutPolicy, t
         (plan) =>
           `${plan.metric}: not shown within a week at this traffic: widen its margin, start with a larger step, or use method threshold`,
       ),
+    ...overDeadline,
     ...(traffic.latencyLogSpread === undefined && analysis.maxLatencyIncreasePercent !== undefined
       ? ['latency: no ModelLatency read lately, so no plan for it']
       : []),
@@ -262,7 +269,14 @@ export function planEvidence(analysis: AnalysisPolicy, rollout: RolloutPolicy, t
   return { steps, guardrails: plans, notes };
 }
 
-const minutes = (value: number | undefined) => (value === undefined ? 'not within a week' : `~${value} min`);
+/** Minutes as a person reads them: minutes up to two hours, then hours, then days. */
+function duration(value: number): string {
+  if (value < 120) return `~${Math.round(value)} min`;
+  if (value < 48 * 60) return `~${Number((value / 60).toFixed(1))} h`;
+  return `~${Number((value / 1440).toFixed(1))} days`;
+}
+
+const minutes = (value: number | undefined) => (value === undefined ? 'not within a week' : duration(value));
 
 /** The plan as `rollout plan-evidence` prints it. */
 export function evidencePlanLines(groupName: string, plan: EvidencePlan): string[] {
@@ -270,7 +284,7 @@ export function evidencePlanLines(groupName: string, plan: EvidencePlan): string
   for (const [index, step] of plan.steps.entries()) {
     const share = `${Math.round(step.newPerMinute).toLocaleString('en-US')}/min new, ${Math.round(step.incumbentPerMinute).toLocaleString('en-US')}/min incumbent`;
     lines.push(
-      `  step ${index + 1} at ${step.percent}% (${share}), bake ${step.bakeMinutes} min: moves on after ${minutes(step.readyAfter)}`,
+      `  step ${index + 1} at ${step.percent}% (${share}), bake ${step.bakeMinutes} min: moves on ${step.readyAfter === undefined ? 'not within a week' : `${minutes(step.readyAfter)} after the start`}`,
     );
   }
   for (const guardrail of plan.guardrails) {

@@ -1,6 +1,7 @@
 // Every decision, as an event other tools can act on (put on the default EventBridge bus): one
 // detail-type per decision, one versioned detail shape for all. Pure: which events a change of the
 // record makes; shared/aws/decision-bus.ts puts them.
+import * as z from 'zod/mini';
 import type { Rollout } from './rollout-state.ts';
 
 export const eventSource = 'sagemaker-rollout';
@@ -29,22 +30,29 @@ export const decisionTypes = {
 
 export type DecisionType = (typeof decisionTypes)[keyof typeof decisionTypes];
 
-/** The `detail` of every event, schema version 1 (README: "Events for other tools"). */
-export interface DecisionDetail {
-  readonly schemaVersion: typeof detailSchemaVersion;
+/**
+ * The `detail` of every event, schema version 1 (README: "Events for other tools"), published as JSON Schema in
+ * schemas/events/decision-detail.v1.schema.json (npm run schemas).
+ */
+export const decisionDetailSchema = z.strictObject({
+  schemaVersion: z.literal(detailSchemaVersion),
   /** The rollout's key: the endpoint, or <endpoint>/<group> and batch/<group>; null for a package decision. */
-  readonly endpointName: string | null;
-  readonly groupName: string;
-  readonly packageVersion: number | null;
-  readonly packageArn: string;
-  readonly rolloutId: string | null;
-  readonly phase: string | null;
+  endpointName: z.nullable(z.string()),
+  groupName: z.string(),
+  packageVersion: z.nullable(z.int()),
+  packageArn: z.string(),
+  rolloutId: z.nullable(z.string()),
+  phase: z.nullable(z.string()),
   /** The challenger's share of the traffic the step moves to, for step events; else null. */
-  readonly trafficPercent: number | null;
-  readonly reason: string | null;
-  readonly actor: string;
-  readonly at: string;
-}
+  trafficPercent: z.nullable(z.number()),
+  reason: z.nullable(z.string()),
+  /** Who decided: the stack (sagemaker-rollout) or a person's identity (an ARN). */
+  actor: z.string(),
+  /** When, ISO 8601. */
+  at: z.string(),
+});
+
+export type DecisionDetail = Readonly<z.infer<typeof decisionDetailSchema>>;
 
 export interface DecisionEvent {
   readonly detailType: DecisionType;

@@ -1,10 +1,17 @@
 // Events for other tools, against the emulator: every decision the stack makes arrives on the default
 // EventBridge bus, through a rule with an SQS target as a team would wire it, with the versioned detail.
+
+import { readFileSync } from 'node:fs';
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { decisionTypes } from '#shared/rollout/decision-events.ts';
 import { modelPackageEvent } from '../../tools/event-builders.ts';
 import { subscribeToDecisionEvents } from '../../tools/event-inbox.ts';
+
+const publishedDetail = JSON.parse(readFileSync('schemas/events/decision-detail.v1.schema.json', 'utf8'));
+const detailValidator = () => new Ajv2020({ allErrors: true, strict: false }).compile(publishedDetail);
+
 import { readHistoryView } from '../../tools/history-records.ts';
 import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
 import { pauseRollout, resumeRollout } from '../../tools/operator-commands.ts';
@@ -86,6 +93,12 @@ describe('decision events', () => {
     expect(byType('Rollout Completed')).toHaveLength(1);
     expect(byType('Rollout Started').map((event) => event.detail.packageVersion)).toEqual([1, 2, 6]);
     for (const event of received) expect(Date.parse(event.time)).toBe(Date.parse(event.detail.at));
+    // Every event the stack put is what the published JSON Schema says (schemas/events), its type one it lists.
+    const validate = detailValidator();
+    for (const event of received) {
+      expect(validate(event.detail), JSON.stringify(validate.errors)).toBe(true);
+      expect(publishedDetail['x-detail-types']).toContain(event.detailType);
+    }
 
     // The endpoint's history holds the superseded version too, on the same clock.
     const view = await readHistoryView(local.context(), endpointName);

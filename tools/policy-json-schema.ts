@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod/mini';
-import { groupPolicySchema } from '#shared/policy/policy-schema.ts';
+import { groupJsonSchema } from '#shared/policy/policy-keys.ts';
 import {
   decisionDetailSchema,
   decisionTypes,
@@ -30,7 +30,7 @@ function withoutRequired(schema: unknown): unknown {
 }
 
 export function policyJsonSchema(): JsonSchema {
-  const group = withoutRequired(z.toJSONSchema(groupPolicySchema, { io: 'input', unrepresentable: 'any' }));
+  const group = withoutRequired(groupJsonSchema());
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: 'https://github.com/sagemaker-rollout/sagemaker-rollout/schemas/rollout.config.schema.json',

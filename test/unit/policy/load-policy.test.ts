@@ -546,3 +546,29 @@ modelPackageGroups:
     expect(problemsOf(policyWith(groups))).toContain(`modelPackageGroups.${problem}`);
   });
 });
+
+describe('problems an editor can act on', () => {
+  it('reports a misspelt key of defaults once, at defaults and its line, with the key it likely means', () => {
+    const text = `defaults:
+  rolout:
+    bakeMinutes: 3
+modelPackageGroups:
+  fraud-detector:${validGroup}
+  pricing-model:${validGroup.replace('fraud-prod', 'pricing-prod')}
+`;
+    const lines = problemsOf(text).split('\n');
+    expect(lines).toEqual(['test.yml:', 'line 2: defaults.rolout: unknown key (did you mean rollout?)']);
+  });
+
+  it("gives a group's problem its line, and suggests nothing for a key that resembles none", () => {
+    const misspelt = validGroup.replace(
+      'mode: auto',
+      'mode: auto\n      trustRegistrationAproval: true\n      colour: blue',
+    );
+    const lines = problemsOf(`modelPackageGroups:\n  fraud-detector:${misspelt}\n`).split('\n');
+    expect(lines).toContain(
+      'line 9: modelPackageGroups.fraud-detector.approval.trustRegistrationAproval: unknown key (did you mean trustRegistrationApproval?)',
+    );
+    expect(lines).toContain('line 10: modelPackageGroups.fraud-detector.approval.colour: unknown key');
+  });
+});

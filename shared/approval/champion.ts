@@ -1,7 +1,7 @@
 // The champion a candidate must beat is the version that serves the group's endpoint, not merely the
 // newest Approved package: a version that was aborted or failed stays Approved in the registry but
 // never served, so it never becomes the champion. When something serves that cannot be identified, there
-// is no champion to compare with, and a rule that needs one cannot pass (README: "The champion is what serves").
+// is no champion to compare with, and a rule that needs one cannot pass (docs/how-it-works.md: "The champion is what serves").
 import { readEndpointState } from '#shared/aws/rollout-store.ts';
 import { describeModelPackage, findNewestApprovedPackage, type ModelPackage } from '#shared/aws/sagemaker.ts';
 import { describeEndpoint, describeEndpointConfig } from '#shared/aws/sagemaker-endpoints.ts';

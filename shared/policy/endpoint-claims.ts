@@ -1,4 +1,4 @@
-// One group per endpoint (README "The policy"): two groups on one endpoint would replace each other's
+// One group per endpoint (docs/policy.md): two groups on one endpoint would replace each other's
 // variants. Each key of the policy claims the endpoint of the groups it configures; this module says which
 // key claims a given endpoint, and finds two keys that claim one, without listing a pattern's groups (a
 // pattern stands for any number of them: they are never enumerated).

@@ -490,7 +490,7 @@ export function analysisReport(result: AnalysisResult): string {
       : `windows ${window(challenger)} (new), ${window(incumbent)} (incumbent) UTC`;
   // A sequential test's verdict in a sentence each: values, statistic and bound.
   const sentences = sequential ? result.checks.slice(1).map((check) => `- ${check.words}`) : [];
-  const how = sequential ? [`sequential tests, anytime-valid (README: Evidence that holds up)`] : [];
+  const how = sequential ? [`sequential tests, anytime-valid (docs/how-it-works.md: Evidence that holds up)`] : [];
   return [`${windows}`, ...how, ...lines, ...sentences, result.summary].join('\n');
 }
 

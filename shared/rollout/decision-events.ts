@@ -31,7 +31,7 @@ export const decisionTypes = {
 export type DecisionType = (typeof decisionTypes)[keyof typeof decisionTypes];
 
 /**
- * The `detail` of every event, schema version 1 (README: "Events for other tools"), published as JSON Schema in
+ * The `detail` of every event, schema version 1 (docs/operations.md: "Events for other tools"), published as JSON Schema in
  * schemas/events/decision-detail.v1.schema.json (npm run schemas).
  */
 export const decisionDetailSchema = z.strictObject({

@@ -90,7 +90,7 @@ describe('a canary judged sequentially', () => {
     const status = await rolloutStatus(local.context(), 'loan-prod');
     const evidence = status.findIndex((line) => line.startsWith('  evidence'));
     expect(status.slice(evidence + 2, evidence + 4)).toEqual([
-      '    sequential tests, anytime-valid (README: Evidence that holds up)',
+      '    sequential tests, anytime-valid (docs/how-it-works.md: Evidence that holds up)',
       expect.stringMatching(
         /^ {4}check {17}loan-scorer-2 \(new\) {2}loan-scorer-1 \(incumbent\) {2}limit {17}evidence {2,}verdict$/,
       ),

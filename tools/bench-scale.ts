@@ -140,8 +140,9 @@ function printFleet(rows: Awaited<ReturnType<typeof fleetRow>>[]) {
   );
 }
 
-async function stackRow(label: string, policyYaml: string | undefined) {
-  const packageDir = path.join(workDir, `package-${label}`);
+/** The stack packaged with one policy; `name` names its files in the work folder. */
+async function stackRow(label: string, name: string, policyYaml: string) {
+  const packageDir = path.join(workDir, `package-${name}`);
   // TMPDIR: serverless-esbuild leaves a folder per function there; the work folder is removed at the end.
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -150,10 +151,8 @@ async function stackRow(label: string, policyYaml: string | undefined) {
     TMPDIR: workDir,
   };
   delete env.AWS_ENDPOINT_URL;
-  if (policyYaml !== undefined) {
-    env.ROLLOUT_POLICY_FILE = path.join(workDir, `${label}.config.yml`);
-    writeFileSync(env.ROLLOUT_POLICY_FILE, policyYaml);
-  }
+  env.ROLLOUT_POLICY_FILE = path.join(workDir, `${name}.config.yml`);
+  writeFileSync(env.ROLLOUT_POLICY_FILE, policyYaml);
   const started = performance.now();
   await run('npx', ['serverless', 'package', '--stage', 'bench', '--package', packageDir], { env });
   const packageSeconds = (performance.now() - started) / 1000;
@@ -197,9 +196,9 @@ try {
 
   console.log(`\n== the packaged stack (serverless package), IAM's quota ${inlinePolicyQuota} characters a role`);
   const stacks = [
-    await stackRow('rollout.config.yml (2 groups)', undefined),
+    await stackRow('examples/demo.config.yml', 'demo', readFileSync('examples/demo.config.yml', 'utf8')),
     // Each with a delivery pipeline of its own: the largest a role gets.
-    await stackRow('1000 groups, a pipeline each', fleetPolicyYaml(1000, { deliveryPipelines: true })),
+    await stackRow('1000 groups, a pipeline each', 'fleet-1000', fleetPolicyYaml(1000, { deliveryPipelines: true })),
   ];
   printTable([
     [

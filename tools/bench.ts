@@ -39,6 +39,8 @@ function record(value: unknown, where: string): Record<string, unknown> {
 
 /** The `${file(./tools/serverless/policy-resources.cjs):name}` values of custom.esbuild.define, as serverless resolves them. */
 function resolveDefine(define: Record<string, unknown>): Record<string, string> {
+  // The bundles carry the demo's policy unless told otherwise: the root's rollout.config.yml is a starter.
+  process.env.ROLLOUT_POLICY_FILE ??= path.join(root, 'examples/demo.config.yml');
   const resources = createRequire(import.meta.url)('./serverless/policy-resources.cjs') as Record<string, () => string>;
   return Object.fromEntries(
     Object.entries(define).map(([key, value]) => {

@@ -69,7 +69,7 @@ const endpointName = 'fraud-prod';
 const stack = readStackDefinition();
 const setup = {
   routes: stack.routes,
-  policy: loadPolicyFile('rollout.config.yml'),
+  policy: loadPolicyFile('examples/demo.config.yml'),
   settings: stackSettings(stack),
   dryRun: false,
 };
@@ -530,7 +530,7 @@ async function handOver() {
 try {
   await createLocalResources(stack);
   const inbox = await subscribeToNotices(setup.settings.notificationsTopicArn);
-  console.log('sagemaker-rollout demo: policy rollout.config.yml, group fraud-detector -> endpoint fraud-prod');
+  console.log('sagemaker-rollout demo: policy examples/demo.config.yml, group fraud-detector -> endpoint fraud-prod');
   console.log('canary 10% -> 50% -> 100%, 10 min bake per step; guard alarms on the new variant; one tick a minute');
 
   const incumbent = await deployProductionEndpoint(groupName, endpointName, () => emulator.settle(), {

@@ -275,7 +275,7 @@ const hostileEvent: fc.Arbitrary<Hostile> = fc.oneof(
   }),
 );
 
-/** Whether a pipeline of this name is a group's of rollout.config.yml (by name, see event-origin.ts) or a delivery pipeline. */
+/** Whether a pipeline of this name is a group's of examples/demo.config.yml (by name, see event-origin.ts) or a delivery pipeline. */
 function isOurs(name: string): boolean {
   const words = name.split('-');
   return (

@@ -18,9 +18,27 @@ let packageArn: string;
 const scratch = mkdtempSync(join(tmpdir(), 'sagemaker-rollout-cli-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+// The CLI's default policy is the user's rollout.config.yml, a starter that refuses until filled in: the commands
+// that read a policy are given the demo's, unless a test names its own.
+const commandsWithPolicy = new Set([
+  'replay',
+  'status',
+  'pause',
+  'resume',
+  'abort',
+  'promote',
+  'history',
+  'groups',
+  'plan-evidence',
+]);
+const withDemoPolicy = (args: string[]) =>
+  commandsWithPolicy.has(args[0] ?? '') && !args.includes('--config')
+    ? [...args, '--config', 'examples/demo.config.yml']
+    : args;
+
 async function rollout(args: string[], env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await run('node', ['bin/rollout.mjs', ...args], {
+    const { stdout, stderr } = await run('node', ['bin/rollout.mjs', ...withDemoPolicy(args)], {
       env: { ...process.env, AWS_ENDPOINT_URL: local.emulator.endpointUrl, ...env },
     });
     return { code: 0, stdout, stderr };

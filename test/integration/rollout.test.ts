@@ -252,7 +252,7 @@ describe('rollback', () => {
     expect((await story.record())?.phase).toBe('RollingBack');
 
     const rolledBack = await story.tickUntil(['RolledBack']);
-    // Rejected once the incumbent serves again (rejectOnRollback in rollout.config.yml).
+    // Rejected once the incumbent serves again (rejectOnRollback in examples/demo.config.yml).
     expect(await story.packageStatus(challenger)).toEqual({
       status: 'Rejected',
       description: `sagemaker-rollout rolled back fraud-prod: ${firedBecause}`,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventSource } from '#shared/rollout/decision-events.ts';
 import { guardAlarmNamesFor } from '#shared/rollout/rollout-state.ts';
 import { fleetGroup, fleetPipeline, fleetPolicyYaml } from '../../tools/fleet-seed.ts';
 import {
@@ -34,7 +35,13 @@ interface Statement {
   Resource: unknown;
   Condition?: Record<string, Record<string, unknown>>;
 }
+interface Output {
+  Description?: string;
+  Value: unknown;
+  Export?: { Name: string };
+}
 let resources: Record<string, Resource>;
+let outputs: Record<string, Output>;
 let fleetResources: Record<string, Resource>;
 
 function resourcesOfType(type: string, from = resources): [string, Resource][] {
@@ -54,10 +61,20 @@ const roleOf = (functionName: string, from = resources) => roleIn(functionName, 
 
 const reportBuckets = 'team-evaluation-*';
 
+// The root's rollout.config.yml is the user's starter, which refuses to package until filled in: the demo's policy.
+const demoPolicy = 'examples/demo.config.yml';
+
 const packageStack = (directory: string, env: Record<string, string> = {}, options: string[] = []) =>
   // `serverless package` works offline with dummy credentials and no login (osls).
   run('npx', ['serverless', 'package', '--stage', 'ci', '--package', directory, ...options], {
-    env: { ...process.env, AWS_ACCESS_KEY_ID: 'dummy', AWS_SECRET_ACCESS_KEY: 'dummy', TMPDIR: scratch, ...env },
+    env: {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: 'dummy',
+      AWS_SECRET_ACCESS_KEY: 'dummy',
+      TMPDIR: scratch,
+      ROLLOUT_POLICY_FILE: demoPolicy,
+      ...env,
+    },
   });
 
 beforeAll(async () => {
@@ -69,7 +86,7 @@ beforeAll(async () => {
   await packageStack(fleetDir, { ROLLOUT_POLICY_FILE: fleetPolicy }, [
     `--param=evaluationReportBucketPattern=${reportBuckets}`,
   ]);
-  resources = JSON.parse(readFileSync(templatePath, 'utf8')).Resources;
+  ({ Resources: resources, Outputs: outputs } = JSON.parse(readFileSync(templatePath, 'utf8')));
   fleetResources = JSON.parse(readFileSync(fleetTemplatePath, 'utf8')).Resources;
 }, 120_000);
 
@@ -189,7 +206,7 @@ describe('the packaged stack (serverless package)', () => {
       },
     });
 
-    // churn-model is manual in rollout.config.yml: the bundled policy decided, without any AWS call.
+    // churn-model is manual in examples/demo.config.yml: the bundled policy decided, without any AWS call.
     expect(JSON.parse(stdout)).toEqual({ outcome: 'ignored: manual approval' });
   });
 
@@ -204,6 +221,40 @@ describe('the packaged stack (serverless package)', () => {
       ],
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });
+  });
+
+  it('keeps the table when the stack is removed or the table replaced: the rollouts’ records and history', () => {
+    expect(resources.RolloutsTable).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('exports, each described and named <service>-<stage>-<what>, the topic and its key, the table, the dead-letter queue and where the decisions go', () => {
+    const exported = (name: string, what: string, value: unknown) => {
+      expect(outputs[name], name).toEqual({
+        Description: expect.stringMatching(/\w/),
+        Value: value,
+        Export: { Name: `sagemaker-rollout-ci-${what}` },
+      });
+    };
+    exported('NotificationsTopicArn', 'notifications-topic-arn', { Ref: 'NotificationsTopic' });
+    exported('NotificationsKeyAlias', 'notifications-key-alias', { Ref: 'NotificationsKeyAlias' });
+    exported('NotificationsKeyArn', 'notifications-key-arn', { 'Fn::GetAtt': ['NotificationsKey', 'Arn'] });
+    exported('RolloutsTableName', 'rollouts-table-name', { Ref: 'RolloutsTable' });
+    exported('DeadLetterQueueUrl', 'dead-letter-queue-url', { Ref: 'DeadLetterQueue' });
+    exported('DeadLetterQueueArn', 'dead-letter-queue-arn', { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] });
+    // The stack has no bus of its own: the decisions go where the functions may put them, with the code's source.
+    const [decisionEvents] = statementsOfRole(roleOf('advance')).filter((statement) =>
+      actionsOf(statement).includes('events:PutEvents'),
+    );
+    exported('DecisionEventBusArn', 'decision-event-bus-arn', decisionEvents?.Resource);
+    exported('DecisionEventSource', 'decision-event-source', eventSource);
+
+    // Each reference is to the resource it says: Ref of a topic is its ARN, of a queue its URL, of an alias its name.
+    const typeOf = (logicalId: string) => resources[logicalId]?.Type;
+    expect(typeOf('NotificationsTopic')).toBe('AWS::SNS::Topic');
+    expect(typeOf('NotificationsKey')).toBe('AWS::KMS::Key');
+    expect(typeOf('NotificationsKeyAlias')).toBe('AWS::KMS::Alias');
+    expect(typeOf('RolloutsTable')).toBe('AWS::DynamoDB::Table');
+    expect(typeOf('DeadLetterQueue')).toBe('AWS::SQS::Queue');
   });
 });
 

@@ -26,7 +26,7 @@ export interface LocalStack {
  * One emulator per test file. AWS SDK clients read AWS_ENDPOINT_URL when they first send,
  * so setting it here, before any request, points the handlers' module-scope clients at it.
  */
-export async function startLocalStack(policyFile = 'rollout.config.yml'): Promise<LocalStack> {
+export async function startLocalStack(policyFile = 'examples/demo.config.yml'): Promise<LocalStack> {
   // Nothing settles by itself: tests call emulator.settle() where time would pass.
   const emulator = await startEmulator({ updateSeconds: 3600 });
   process.env.AWS_ENDPOINT_URL = emulator.endpointUrl;

@@ -9,9 +9,9 @@ interface RawPolicy {
   modelPackageGroups: Record<string, Record<string, unknown> & { approval: Record<string, unknown> }>;
 }
 
-/** rollout.config.yml with a test's change, validated as any policy is. */
+/** The demo policy (examples/demo.config.yml) with a test's change, validated as any policy is. */
 export function samplePolicyWith(change: (raw: RawPolicy) => void): Policy {
-  const raw = parseYaml(readFileSync('rollout.config.yml', 'utf8')) as RawPolicy;
+  const raw = parseYaml(readFileSync('examples/demo.config.yml', 'utf8')) as RawPolicy;
   change(raw);
-  return parsePolicyDocument(raw, 'rollout.config.yml, changed by a test');
+  return parsePolicyDocument(raw, 'examples/demo.config.yml, changed by a test');
 }

@@ -24,7 +24,34 @@ function policyFile() {
 }
 
 function loadPolicyDocument() {
-  return parse(readFileSync(policyFile(), 'utf8'));
+  const document = parse(readFileSync(policyFile(), 'utf8'));
+  refuseStarterPlaceholders(document);
+  return document;
+}
+
+/**
+ * The starter rollout.config.yml holds `<...>` placeholders where the endpoint and the execution role go.
+ * Packaged as it is, the stack would deploy and act on nothing, so packaging stops here and says what to fill
+ * in. Only these keys are looked at: the schema refuses `<` in both, so no valid policy is ever refused.
+ */
+function refuseStarterPlaceholders(document) {
+  const entries = [
+    ['defaults', document?.defaults],
+    ...Object.entries(document?.modelPackageGroups ?? {}).map(([key, own]) => [`modelPackageGroups.${key}`, own]),
+  ];
+  for (const [path, entry] of entries) {
+    for (const key of ['endpointName', 'executionRoleArn']) {
+      const value = entry?.[key];
+      if (typeof value !== 'string' || !/<[^<>]*>/.test(value)) continue;
+      const error = new Error(
+        `${policyFile()}: ${path}.${key} is still the starter's placeholder (${value}): fill in the policy ` +
+          '(npm run check-policy names what is missing), or package another one with ROLLOUT_POLICY_FILE=<file>',
+      );
+      // osls prints a rejection's stack, once per variable that reads the policy: the message is what helps.
+      error.stack = error.message;
+      throw error;
+    }
+  }
 }
 
 /** Each group key of the policy with what the statements need; in a pattern `{group}` stands for any name. */

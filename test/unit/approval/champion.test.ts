@@ -20,7 +20,7 @@ import { rolloutRecord } from '../../support/rollout-records.ts';
 const sagemaker = mockClient(SageMakerClient);
 const dynamodb = mockClient(DynamoDBDocumentClient);
 
-const policy = loadPolicyFile('rollout.config.yml');
+const policy = loadPolicyFile('examples/demo.config.yml');
 const fraud = policy.group('fraud-detector') as GroupPolicy;
 const arnOf = (version: number, group = 'fraud-detector') =>
   `arn:aws:sagemaker:us-east-1:123456789012:model-package/${group}/${version}`;

@@ -11,7 +11,7 @@ const sns = mockClient(SNSClient);
 describe('sendNotices', () => {
   const counted: DecisionMetric[] = [];
   const context = {
-    policy: loadPolicyFile('rollout.config.yml'),
+    policy: loadPolicyFile('examples/demo.config.yml'),
     settings: {
       stackName: 'sagemaker-rollout-test',
       parameterPrefix: '/sagemaker-rollout/test',

@@ -13,7 +13,7 @@ import { sampleEvent } from '../../support/sample-events.ts';
 const dynamodb = mockClient(DynamoDBDocumentClient);
 const sagemaker = mockClient(SageMakerClient);
 const cloudwatch = mockClient(CloudWatchClient);
-const policy = loadPolicyFile('rollout.config.yml');
+const policy = loadPolicyFile('examples/demo.config.yml');
 const settings = {
   stackName: 'sagemaker-rollout-test',
   parameterPrefix: '/sagemaker-rollout/test',

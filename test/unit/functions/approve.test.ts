@@ -32,7 +32,7 @@ const sns = mockClient(SNSClient);
 const dynamodb = mockClient(DynamoDBDocumentClient);
 const eventbridge = mockClient(EventBridgeClient);
 
-const policy = loadPolicyFile('rollout.config.yml');
+const policy = loadPolicyFile('examples/demo.config.yml');
 const settings = {
   stackName: 'sagemaker-rollout-test',
   parameterPrefix: '/sagemaker-rollout/test',
@@ -357,7 +357,7 @@ describe('approve', () => {
 
   it('leaves untouched, with a warning, a group whose endpoint another key of the policy claims too', async () => {
     // Prepare: the bundle's policy (checked on use) with a pattern whose group fraud-prod would be on fraud-prod too.
-    const document = parseYaml(readFileSync('rollout.config.yml', 'utf8'));
+    const document = parseYaml(readFileSync('examples/demo.config.yml', 'utf8'));
     document.modelPackageGroups['fraud-*'] = { endpointName: '{group}' };
     const claimedTwice = parsePolicyDocument(document, 'bundle', 'on use');
     const warn = vi.spyOn(logger, 'warn');

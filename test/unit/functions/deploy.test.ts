@@ -26,7 +26,7 @@ const sns = mockClient(SNSClient);
 const dynamodb = mockClient(DynamoDBDocumentClient);
 const eventbridge = mockClient(EventBridgeClient);
 
-const policy = loadPolicyFile('rollout.config.yml');
+const policy = loadPolicyFile('examples/demo.config.yml');
 /** The sample policy with fraud-detector trusting approval at registration. */
 const trustingPolicy = () =>
   samplePolicyWith((raw) => {

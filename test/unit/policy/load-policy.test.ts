@@ -29,8 +29,8 @@ function problemsOf(text: string): string {
 }
 
 describe('policy file', () => {
-  it('accepts the rollout.config.yml of this repository', () => {
-    const policy = loadPolicyFile('rollout.config.yml');
+  it('accepts the demo policy, examples/demo.config.yml', () => {
+    const policy = loadPolicyFile('examples/demo.config.yml');
     expect(policy.explicitGroups).toEqual([
       'fraud-detector',
       'search-ranker',

@@ -16,7 +16,7 @@ import {
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
 const context = {
-  policy: loadPolicyFile('rollout.config.yml'),
+  policy: loadPolicyFile('examples/demo.config.yml'),
   settings: {
     stackName: 'sagemaker-rollout-test',
     parameterPrefix: '/sagemaker-rollout/test',

@@ -97,6 +97,29 @@ describe('the policy file the statements are derived from', () => {
     expect(pipelines()).toEqual(['sagemaker-rollout-no-delivery-pipeline']);
   });
 
+  it('refuses the starter rollout.config.yml, naming its placeholder, and packages the demo policy', () => {
+    delete process.env.ROLLOUT_POLICY_FILE;
+    expect(() => policyResources.executionRoleArns()).toThrow(
+      /rollout\.config\.yml: defaults\.executionRoleArn is still the starter's placeholder .*: fill in the policy/,
+    );
+
+    process.env.ROLLOUT_POLICY_FILE = 'examples/demo.config.yml';
+    expect(policyResources.executionRoleArns()).toEqual(['arn:aws:iam::123456789012:role/SageMakerExecution']);
+  });
+
+  it('refuses a group whose endpoint is still a placeholder', () => {
+    usePolicy(
+      [
+        'defaults: { executionRoleArn: arn:aws:iam::123456789012:role/SageMakerExecution }',
+        'modelPackageGroups:',
+        '  fraud-detector: { endpointName: <your-endpoint-name> }',
+      ].join('\n'),
+    );
+    expect(() => policyResources.modelPackageResources()).toThrow(
+      /modelPackageGroups\.fraud-detector\.endpointName is still the starter's placeholder \(<your-endpoint-name>\)/,
+    );
+  });
+
   it('names the group without an execution role', () => {
     usePolicy('modelPackageGroups:\n  fraud-detector: { endpointName: fraud-prod }\n');
     expect(() => policyResources.executionRoleArns()).toThrow(

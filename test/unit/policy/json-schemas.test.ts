@@ -20,7 +20,7 @@ describe('the published JSON Schemas', () => {
 
   it('accept every policy of the repository, and refuse a misspelt key at its place', () => {
     const validate = compile('schemas/rollout.config.schema.json');
-    const policies = ['rollout.config.yml', 'test/fixtures/analysis.config.yml', 'tools/live.config.yml'];
+    const policies = ['examples/demo.config.yml', 'test/fixtures/analysis.config.yml', 'tools/live.config.yml'];
     for (const file of policies) {
       expect(validate(parseYaml(readFileSync(file, 'utf8'), { merge: true })), file).toBe(true);
     }

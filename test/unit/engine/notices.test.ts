@@ -13,6 +13,7 @@ describe('sendNotices', () => {
   const context = {
     policy: loadPolicyFile('rollout.config.yml'),
     settings: {
+      stage: 'test',
       stackName: 'sagemaker-rollout-test',
       parameterPrefix: '/sagemaker-rollout/test',
       rolloutsTableName: 't',

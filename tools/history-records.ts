@@ -2,7 +2,6 @@
 // finished ones kept under HISTORY#<endpoint>.
 
 import { type EarlierVersion, listRolloutHistory, readEndpointState } from '#shared/aws/rollout-store.ts';
-import { BadInputError } from '#shared/errors.ts';
 import { analysisReport } from '#shared/rollout/analysis.ts';
 import { stackActor } from '#shared/rollout/decision-events.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
@@ -110,11 +109,11 @@ export function historyViewOf(
   };
 }
 
-/** Reads the endpoint's records: 2 calls. */
+/** Reads the endpoint's records: 2 calls (1 without a record: the view is then empty). */
 export async function readHistoryView(context: RunContext, endpointName: string): Promise<HistoryView> {
   const table = context.settings.rolloutsTableName;
   const { rollout } = await readEndpointState(table, endpointName);
-  if (rollout === undefined) throw new BadInputError(`endpoint ${endpointName}: no rollout recorded`);
+  if (rollout === undefined) return historyViewOf(endpointName, []);
   const earlier = await listRolloutHistory(table, endpointName, earlierRollouts);
   const finished = earlier.flatMap((previous) =>
     previous.kind === 'rollout' && previous.rollout.rolloutId !== rollout.rolloutId ? [previous.rollout] : [],

@@ -6,11 +6,13 @@ import { announceTransition } from '#shared/engine/notices.ts';
 import { reconcileEndpoint } from '#shared/engine/reconcile.ts';
 import { BadInputError, RaceLostError } from '#shared/errors.ts';
 import { endpointName as endpointNameSchema } from '#shared/policy/policy-schema.ts';
+import { rolloutCommand } from '#shared/rollout/command-line.ts';
 import { applyOperatorCommand, type OperatorCommand } from '#shared/rollout/operator-commands.ts';
 import { decisionTime } from '#shared/rollout/rollout-clock.ts';
 import { planOf } from '#shared/rollout/rollout-plan.ts';
 import { isActive, type Rollout } from '#shared/rollout/rollout-state.ts';
 import { type RunContext, wallClockOf } from '#shared/runtime/run-context.ts';
+import type { Settings } from '#shared/runtime/settings.ts';
 import { driverFor } from '#shared/targets/drivers.ts';
 import { type StatusView, statusLines, statusView, waitingWords } from './status-view.ts';
 
@@ -64,16 +66,26 @@ export function checkedText(what: string, text: string): string {
   return trimmed;
 }
 
+/**
+ * What `status` and `history` say of an endpoint without a rollout record (exit 0: an answer, not an error;
+ * a hand-deployed endpoint has none), with the stage looked in, since another stage's is the likely slip.
+ */
+export function noRolloutRecorded(endpointName: string, settings: Pick<Settings, 'stage'>): string {
+  return `${endpointName}: no rollout recorded in stage ${settings.stage} (not the endpoint's stage? name it with --stage or ROLLOUT_STAGE)`;
+}
+
 export async function rolloutStatus(context: RunContext, endpointName: string | undefined): Promise<string[]> {
   if (endpointName === undefined) {
     const { rollouts } = await listActiveWork(context.settings.rolloutsTableName);
-    return rollouts.length === 0 ? ['no active rollouts'] : rollouts.map(describeRollout);
+    return rollouts.length === 0
+      ? [`no active rollouts in stage ${context.settings.stage}`]
+      : rollouts.map(describeRollout);
   }
   const view = await statusView(context, checkedEndpointName(endpointName));
-  return view === undefined ? [`${endpointName}: no rollout recorded`] : statusLines(view);
+  return view === undefined ? [noRolloutRecorded(endpointName, context.settings)] : statusLines(view);
 }
 
-/** `rollout status --json`: one object per endpoint named, or per active rollout. */
+/** `rollout status --json`: one object per endpoint named (none without a record), or per active rollout. */
 export async function rolloutStatusViews(context: RunContext, endpointName: string | undefined): Promise<StatusView[]> {
   const names =
     endpointName === undefined
@@ -102,9 +114,10 @@ async function saveChange(context: RunContext, read: Rollout, changed: Rollout, 
   return saved;
 }
 
-function raceLost(endpointName: string): BadInputError {
+function raceLost(context: RunContext, endpointName: string): BadInputError {
+  const status = rolloutCommand(context.settings.stage, `status ${endpointName}`);
   return new BadInputError(
-    `endpoint ${endpointName}: the rollout changed while this command ran (an alarm, the schedule or another person); nothing was changed: see rollout status ${endpointName}`,
+    `endpoint ${endpointName}: the rollout changed while this command ran (an alarm, the schedule or another person); nothing was changed: see ${status}`,
   );
 }
 
@@ -133,7 +146,7 @@ async function changeActive(
       return await saveChange(context, rollout, outcome.next, at);
     } catch (error) {
       if (!(error instanceof RaceLostError)) throw error;
-      if (!retry || attempt >= abortAttempts) throw raceLost(endpointName);
+      if (!retry || attempt >= abortAttempts) throw raceLost(context, endpointName);
     }
   }
 }
@@ -193,7 +206,7 @@ export async function promoteRollout(
     throw new BadInputError(`endpoint ${endpointName}: not promoted: ${states}; promote needs every alarm OK`);
   }
   await saveChange(context, rollout, outcome.next, at).catch((error: unknown) => {
-    throw error instanceof RaceLostError ? raceLost(endpointName) : error;
+    throw error instanceof RaceLostError ? raceLost(context, endpointName) : error;
   });
   return actNow(context, endpointName, now);
 }

@@ -13,6 +13,7 @@ import type { Writer } from '#shared/aws/aws-writes.ts';
 import { sagemaker } from '#shared/aws/sagemaker.ts';
 import type { Policy } from '#shared/policy/policy-document.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import { localStage, rolloutCommand } from '#shared/rollout/command-line.ts';
 import type { Tag } from '#shared/rollout/rollout-state.ts';
 import { stackTagKey, withStackTag } from '#shared/rollout/stack-ownership.ts';
 import { mapSettled } from '#shared/runtime/bounded-concurrency.ts';
@@ -63,7 +64,12 @@ export function ownershipOf(arn: string, tags: readonly Tag[], stackName: string
   return owner === undefined ? { kind: 'untagged', arn } : { kind: 'another stack', arn, stackName: owner };
 }
 
-export function describeGroup(group: GroupCoverage, ownership: EndpointOwnership | undefined): string {
+/** `stage`: the stack's, which the command to tag endpoints names (the demo's is the emulator's). */
+export function describeGroup(
+  group: GroupCoverage,
+  ownership: EndpointOwnership | undefined,
+  stage: string = localStage,
+): string {
   if (group.configuredBy === undefined) return `${group.groupName}: not configured (never touched)`;
   const how = group.configuredBy === group.groupName ? 'by name' : `by pattern ${group.configuredBy}`;
   if (!group.inRegistry) return `${group.groupName}: configured ${how}, but the registry has no such group`;
@@ -73,12 +79,34 @@ export function describeGroup(group: GroupCoverage, ownership: EndpointOwnership
     case 'tagged':
       return `${group.groupName}: configured ${how}, ${endpoint} managed by this stack`;
     case 'untagged':
-      return `${group.groupName}: configured ${how}, ${endpoint} not tagged ${stackTagKey}: the stack cannot update it (rollout groups --tag-endpoints)`;
+      return `${group.groupName}: configured ${how}, ${endpoint} not tagged ${stackTagKey}: the stack cannot update it (${rolloutCommand(stage, 'groups', '--tag-endpoints')})`;
     case 'another stack':
       return `${group.groupName}: configured ${how}, ${endpoint} belongs to stack ${ownership.stackName}`;
     default:
       return `${group.groupName}: configured ${how}, ${endpoint} does not exist yet (its first version creates it)`;
   }
+}
+
+/** `rollout groups --json`: one object, the same keys whatever there is (see the command's usage). */
+export function groupsReport(
+  groups: readonly GroupCoverage[],
+  owners: readonly (EndpointOwnership | undefined)[],
+  stackName: string,
+  tagged: readonly string[],
+  dryRun: boolean,
+) {
+  return {
+    stackName,
+    groups: groups.map((group, index) => ({
+      groupName: group.groupName,
+      configuredBy: group.configuredBy ?? null,
+      inRegistry: group.inRegistry,
+      endpointName: group.endpointName ?? null,
+      ownership: owners[index] ?? null,
+    })),
+    tagged,
+    dryRun,
+  };
 }
 
 export function summarize(

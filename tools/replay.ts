@@ -23,6 +23,8 @@ export interface ReplaySetup {
   readonly policy: Policy;
   readonly settings: Settings;
   readonly dryRun: boolean;
+  /** Turns an error into the one the report gives (the CLI: a missing table as the stage and what to set). */
+  readonly explainError?: (error: unknown) => unknown;
 }
 
 async function readEventFile(file: string): Promise<unknown> {
@@ -113,7 +115,7 @@ export async function replayEvent(event: unknown, setup: ReplaySetup, file = '(e
     const result = await useCase(event, { policy: setup.policy, settings: setup.settings, writer });
     return report(functionName, result.outcome);
   } catch (error) {
-    return failureReport(file, event, functionName, writer.performed, error);
+    return failureReport(file, event, functionName, writer.performed, setup.explainError?.(error) ?? error);
   }
 }
 

@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { localStage } from '#shared/rollout/command-line.ts';
 import type { Settings } from '#shared/runtime/settings.ts';
 import { matchesEventPattern } from './event-pattern.ts';
 
 /** serverless.yml is the one source of truth for routing and for the stateful resources. */
 export const serverlessFile = fileURLToPath(new URL('../serverless.yml', import.meta.url));
 
-/** The account and region moto answers with, and the stage name of local runs. */
+/** The account and region moto answers with (the stage of local runs is `localStage`). */
 export const localAccount = '123456789012';
 export const localRegion = 'us-east-1';
-export const localStage = 'local';
 
 export interface Route {
   readonly functionName: string;
@@ -78,6 +78,7 @@ function resourceProperty(stack: StackDefinition, logicalId: string, property: s
 /** The settings a function gets in this stack, read from the resources serverless.yml declares. */
 export function stackSettings(stack: StackDefinition, region = localRegion, account = localAccount): Settings {
   return {
+    stage: stack.stage,
     stackName: `${stack.service}-${stack.stage}`,
     parameterPrefix: `/${stack.service}/${stack.stage}`,
     rolloutsTableName: resourceProperty(stack, 'RolloutsTable', 'TableName'),

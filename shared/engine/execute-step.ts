@@ -20,19 +20,25 @@ export interface StepEffects {
   finalEvents(before: Rollout, saved: Rollout): readonly DecisionEvent[];
 }
 
-/** Carries out `decision`, made from `before`; returns the record as stored (the same object when nothing was). */
+/**
+ * Carries out `decision`, made from `before`; returns the record as stored (the same object when nothing was).
+ * `stage`: the stack's, named by the command a notice of failed final actions ends with.
+ */
 export async function executeStep(
   plan: GroupPolicy,
   before: Rollout,
   decision: ReconcileDecision,
   now: string,
+  stage: string,
   effects: StepEffects,
 ): Promise<Rollout> {
   const { next, acting, notices } = decision;
   if (next !== before && !isActive(next)) {
     // Into a final phase, act first: the clean-up and rejection must not be lost to a failed call,
     // since nothing looks at a finished rollout again. They are idempotent, so a retry is safe.
-    const finished = await finishingActions(plan, before, next, acting, now, (actions) => effects.act(next, actions));
+    const finished = await finishingActions(plan, before, next, acting, now, stage, (actions) =>
+      effects.act(next, actions),
+    );
     const saved = await effects.record(finished.next, before);
     await effects.tell([...notices, ...finished.notices], effects.finalEvents(before, saved));
     return saved;

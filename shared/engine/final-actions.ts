@@ -1,5 +1,6 @@
 // A rollout's last actions (clean-up, rejection, notice) before its record says it ended.
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import { rolloutCommand } from '#shared/rollout/command-line.ts';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
 import { type NotifyAction, notify, type RolloutAction } from '#shared/rollout/rollout-step.ts';
 import { logger } from '#shared/runtime/logger.ts';
@@ -8,7 +9,8 @@ import { logger } from '#shared/runtime/logger.ts';
  * The final actions of a rollout (clean-up, rejection), all of them or none: a failure is retried on the
  * next tick. Until the progress deadline: past it, a final action that keeps failing (a rejection IAM
  * denies, a model that cannot be deleted) no longer holds the endpoint's queue. Each action is then
- * tried once on its own, the rollout ends as decided, and a loud notice names what failed for people.
+ * tried once on its own, the rollout ends as decided, and a loud notice names what failed for people
+ * (and the command to check with, for the stack's `stage`).
  */
 export async function finishingActions(
   group: GroupPolicy,
@@ -16,6 +18,7 @@ export async function finishingActions(
   next: Rollout,
   actions: readonly RolloutAction[],
   now: string,
+  stage: string,
   act: (actions: readonly RolloutAction[]) => Promise<void>,
 ): Promise<{ next: Rollout; notices: NotifyAction[] }> {
   try {
@@ -47,7 +50,7 @@ export async function finishingActions(
       notify(
         next,
         `${next.phase}, with final actions that failed`,
-        `The rollout ended ${next.phase} (${next.reason ?? 'as decided'}), but these final actions failed on every try until its progress deadline and were given up: ${what}. Do them by hand (e.g. the package's status, the models and configs named above), then check with npx rollout status ${rollout.endpointName}.`,
+        `The rollout ended ${next.phase} (${next.reason ?? 'as decided'}), but these final actions failed on every try until its progress deadline and were given up: ${what}. Do them by hand (e.g. the package's status, the models and configs named above), then check with ${rolloutCommand(stage, `status ${rollout.endpointName}`)}.`,
       ),
     ],
   };

@@ -8,6 +8,7 @@ import { readEvaluationReport } from '#shared/aws/evaluation-report.ts';
 import { describeModelPackage, type ModelPackage, setApprovalStatus } from '#shared/aws/sagemaker.ts';
 import { recordOnce } from '#shared/aws/store.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import { hintLine } from '#shared/rollout/command-line.ts';
 import { packageDecisionEvent } from '#shared/rollout/decision-events.ts';
 import { logger } from '#shared/runtime/logger.ts';
 import { groupToActOn, ignoreWithWarning, type RunContext, type RunResult } from '#shared/runtime/run-context.ts';
@@ -81,11 +82,17 @@ export async function announceVerdict(
   await sendDecisionEvents(context, [packageDecisionEvent(decision.verdict, pkg, decision.description, now)]);
 }
 
-/** What a person can do about a package decision, as the one command to run. */
-function nextCommand(verdict: 'Approved' | 'Rejected' | 'NeedsHuman', packageArn: string, group: GroupPolicy): string {
+/** What a person can do about a package decision, as the one command to run (`stage`: the stack's). */
+function nextCommand(
+  verdict: 'Approved' | 'Rejected' | 'NeedsHuman',
+  packageArn: string,
+  group: GroupPolicy,
+  stage: string,
+): string {
   if (verdict === 'NeedsHuman')
     return `To approve it by hand: aws sagemaker update-model-package --model-package-arn ${packageArn} --model-approval-status Approved`;
-  if (verdict === 'Approved') return `To follow its rollout: npx rollout status ${group.endpointName}`;
+  if (verdict === 'Approved')
+    return hintLine({ purpose: 'To follow its rollout', command: `status ${group.endpointName}` }, stage);
   return 'Nothing happens next: the version stays Rejected and is never deployed.';
 }
 
@@ -141,7 +148,7 @@ export async function judgePackage(
     {
       notice: decision.verdict,
       subject: `${groupName} v${modelPackage.ModelPackageVersion ?? '?'}: ${verdictLabel}`,
-      next: nextCommand(decision.verdict, packageArn, group),
+      next: nextCommand(decision.verdict, packageArn, group, context.settings.stage),
     },
     now,
   );

@@ -153,7 +153,7 @@ async function stepOnce(
       await driver.observe(rollout, group, context.settings, alarmHints, now),
       driver.decisions.rollbackablePhases.includes(rollout.phase),
     ));
-  const step = reconcileOnce(driver.decisions, group, rollout, observed, now);
+  const step = reconcileOnce(driver.decisions, group, rollout, observed, now, context.settings.stage);
   if (known?.fromIndex && (step.next !== rollout || step.actions.length > 0)) {
     // About to write or act on a record the index gave: read the record itself first. The same version
     // decides the same way with what was just observed; another one decides again from scratch.
@@ -179,7 +179,7 @@ async function stepOnce(
       };
     }
   }
-  const saved = await executeStep(group, rollout, step, now, {
+  const saved = await executeStep(group, rollout, step, now, context.settings.stage, {
     record: (next, before) => saveRollout(context.writer, table, next, before),
     act: (recorded, actions) => driver.act(context, group, recorded, actions),
     tell: async (notices, events) => {

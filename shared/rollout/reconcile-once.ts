@@ -4,6 +4,7 @@
 // (test/unit/targets/driver-contract.test.ts) drive it against each target's simulated world.
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import type { TargetDecisions } from '#shared/targets/target.ts';
+import { hintLine } from './command-line.ts';
 import { type DecisionEvent, transitionEvents } from './decision-events.ts';
 import type { Observed } from './observed-state.ts';
 import { decideRolloutStep } from './rollout-decision.ts';
@@ -28,17 +29,21 @@ export interface ReconcileDecision extends RolloutStep {
   readonly movesTraffic: boolean;
 }
 
+/** `stage`: the stack's, which the command each notice ends with names (rollout/command-line.ts). */
 export function reconcileOnce(
   decisions: TargetDecisions,
   plan: GroupPolicy,
   rollout: Rollout,
   observed: Observed,
   now: string,
+  stage: string,
 ): ReconcileDecision {
   const step = withTrafficRecorded(decideRolloutStep(plan, rollout, observed, now, decisions), now);
-  const notices = step.actions.flatMap((action) =>
-    action.kind === 'notify' ? [{ ...action, message: `${action.message}\n\n${commandToAct(step.next)}` }] : [],
-  );
+  const notices = step.actions.flatMap((action): NotifyAction[] => {
+    if (action.kind !== 'notify') return [];
+    const { command, ...notice } = action;
+    return [{ ...notice, message: `${notice.message}\n\n${hintLine(command ?? commandToAct(step.next), stage)}` }];
+  });
   const stepPercent = (index: number) => plan.rollout.steps[index];
   return {
     ...step,

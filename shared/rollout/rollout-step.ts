@@ -1,6 +1,7 @@
 // The vocabulary of rollout decisions: what a step returns, the actions it may ask for, and the small
 // pure helpers every phase uses. Pure: no AWS, no clock.
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
+import type { CommandHint } from './command-line.ts';
 import type { AlarmState, Observed, ObservedEndpoint, ObservedIncumbent } from './observed-state.ts';
 import {
   configNameFor,
@@ -80,7 +81,8 @@ export type RolloutAction =
   | { readonly kind: 'rejectPackage'; readonly reason: string }
   | { readonly kind: 'deleteModels'; readonly modelNames: readonly string[] }
   | { readonly kind: 'deleteEndpointConfigs'; readonly configNames: readonly string[] }
-  | { readonly kind: 'notify'; readonly subject: string; readonly message: string }
+  /** `command`: the one command the notice ends with, where it is not `commandToAct`'s (reconcile-once.ts). */
+  | { readonly kind: 'notify'; readonly subject: string; readonly message: string; readonly command?: CommandHint }
   /** Multi-model: a version is a new object under the model prefix, never an overwrite. */
   | { readonly kind: 'copyArtifact'; readonly from: string; readonly to: string }
   | { readonly kind: 'deleteArtifacts'; readonly uris: readonly string[] }
@@ -173,10 +175,10 @@ export function moveTo(
  * The one command a person would run next, from the record as the step left it: stop a rollout that is
  * still moving, else read what happened.
  */
-export function commandToAct(rollout: Pick<Rollout, 'endpointName' | 'phase'>): string {
+export function commandToAct(rollout: Pick<Rollout, 'endpointName' | 'phase'>): CommandHint {
   return isActive(rollout) && rollout.phase !== 'RollingBack'
-    ? `To stop it: npx rollout abort ${rollout.endpointName} --reason "..."`
-    : `To see what happened: npx rollout history ${rollout.endpointName}`;
+    ? { purpose: 'To stop it', command: `abort ${rollout.endpointName}`, options: '--reason "..."' }
+    : { purpose: 'To see what happened', command: `history ${rollout.endpointName}` };
 }
 
 /** The notice of a rollback that has begun: why, and what the endpoint is going back to. */
@@ -188,11 +190,12 @@ export function rollingBackNotice(rollout: Rollout, reason: string): RolloutActi
 
 export type NotifyAction = Extract<RolloutAction, { readonly kind: 'notify' }>;
 
-export function notify(rollout: Rollout, outcome: string, detail: string): NotifyAction {
+export function notify(rollout: Rollout, outcome: string, detail: string, command?: CommandHint): NotifyAction {
   return {
     kind: 'notify',
     subject: `${rollout.endpointName}: ${rollout.groupName} v${rollout.packageVersion} ${outcome}`,
     message: `${detail}\n\nmodel package: ${rollout.packageArn}\nrollout: ${rollout.rolloutId}`,
+    ...(command === undefined ? {} : { command }),
   };
 }
 
@@ -202,7 +205,7 @@ export function notify(rollout: Rollout, outcome: string, detail: string): Notif
  */
 export function holdWithNotice(
   rollout: Rollout,
-  notice: { readonly key: string; readonly outcome: string; readonly detail: string },
+  notice: { readonly key: string; readonly outcome: string; readonly detail: string; readonly command?: CommandHint },
   waitingFor: string,
   extra: RolloutAction[] = [],
 ): RolloutStep {
@@ -212,7 +215,7 @@ export function holdWithNotice(
   }
   return {
     next: { ...rollout, waitingFor, noticesSent: [...rollout.noticesSent, notice.key] },
-    actions: [...extra, notify(rollout, notice.outcome, notice.detail)],
+    actions: [...extra, notify(rollout, notice.outcome, notice.detail, notice.command)],
     note: `waiting: ${waitingFor}`,
   };
 }
@@ -356,9 +359,14 @@ export function holdForOwnership(
   const waitingFor = `endpoint ${endpoint} is not tagged ${stackTagKey}`;
   const detail =
     `This stack may update only endpoints tagged ${stackTagKey} with its name (its IAM policy). The team created ` +
-    `${endpoint}: hand it over once with \`npx rollout groups --tag-endpoints\` (or aws sagemaker add-tags). ` +
+    `${endpoint}: hand it over once with the command below (or aws sagemaker add-tags). ` +
     'The rollout starts when the tag is there; after rollout.progressDeadlineMinutes it fails. The endpoint was not touched.';
-  return holdWithNotice(rollout, { key: 'owner:untagged', outcome: `is waiting: ${waitingFor}`, detail }, waitingFor);
+  const command = { purpose: 'To hand it over', command: 'groups', options: '--tag-endpoints' };
+  return holdWithNotice(
+    rollout,
+    { key: 'owner:untagged', outcome: `is waiting: ${waitingFor}`, detail, command },
+    waitingFor,
+  );
 }
 
 export function guardCleanup(rollout: Rollout): RolloutAction[] {

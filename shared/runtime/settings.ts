@@ -18,6 +18,8 @@ export interface FanOut {
 }
 
 export interface Settings {
+  /** The stack's stage (`prod`, `local` for the emulator's): what the commands in notices name (rollout/command-line.ts). */
+  readonly stage: string;
   /** `<service>-<stage>`: the value of the tag on what the stack creates (shared/rollout/stack-ownership.ts). */
   readonly stackName: string;
   /** `/<service>/<stage>`: where the SSM parameters clients read live (target-model/<group>, batch-model/<group>). */
@@ -41,11 +43,24 @@ function wholeNumberEnv(name: string, fallback: number): number {
 // 300 fit the advance function's 55 s with room; 100 per worker take a worker about 10 s.
 export const defaultFanOut = { inlineEndpoints: 300, endpointsPerWorker: 100 } as const;
 
+/**
+ * The stage from the parameter prefix, `/<service>/<stage>` (serverless.yml sets it from `${sls:stage}`): the
+ * one variable that carries the stage on its own (a service name may hold hyphens, so the stack name does not).
+ */
+export function stageOfParameterPrefix(parameterPrefix: string): string {
+  const stage = /^\/[^/]+\/([^/]+)$/.exec(parameterPrefix)?.[1];
+  if (stage === undefined)
+    throw new Error(`environment variable ROLLOUT_PARAMETER_PREFIX must be /<service>/<stage>, got ${parameterPrefix}`);
+  return stage;
+}
+
 export function readSettings(): Settings {
   const queueName = process.env.RECONCILE_QUEUE_NAME;
+  const parameterPrefix = requiredEnv('ROLLOUT_PARAMETER_PREFIX');
   return {
+    stage: stageOfParameterPrefix(parameterPrefix),
     stackName: requiredEnv('ROLLOUT_STACK_NAME'),
-    parameterPrefix: requiredEnv('ROLLOUT_PARAMETER_PREFIX'),
+    parameterPrefix,
     rolloutsTableName: requiredEnv('ROLLOUTS_TABLE_NAME'),
     notificationsTopicArn: requiredEnv('NOTIFICATIONS_TOPIC_ARN'),
     ...(queueName === undefined || queueName === ''

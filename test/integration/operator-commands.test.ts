@@ -348,7 +348,7 @@ describe('rollout groups', () => {
     await sagemaker.send(new DeleteTagsCommand({ ResourceArn: arn, TagKeys: ['sagemaker-rollout:stack'] }));
     const before = await report();
     expect(before.lines[0]).toBe(
-      'fraud-detector: configured by name, endpoint fraud-prod not tagged sagemaker-rollout:stack: the stack cannot update it (rollout groups --tag-endpoints)',
+      'fraud-detector: configured by name, endpoint fraud-prod not tagged sagemaker-rollout:stack: the stack cannot update it (npx rollout groups --tag-endpoints)',
     );
 
     const writer = liveWriter();

@@ -7,6 +7,8 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeModelPackageCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hintLine } from '#shared/rollout/command-line.ts';
+import { commandToAct } from '#shared/rollout/rollout-step.ts';
 import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
 import { type LocalStack, startLocalStack } from '../support/local-stack.ts';
 import { rolloutStory } from '../support/rollout-story.ts';
@@ -36,16 +38,31 @@ const withDemoPolicy = (args: string[]) =>
     ? [...args, '--config', 'examples/demo.config.yml']
     : args;
 
-async function rollout(args: string[], env: Record<string, string> = {}) {
+async function rollout(
+  args: string[],
+  env: Record<string, string> = {},
+  [program, programArgs]: [string, string[]] = ['node', ['bin/rollout.mjs', ...withDemoPolicy(args)]],
+) {
   try {
-    const { stdout, stderr } = await run('node', ['bin/rollout.mjs', ...withDemoPolicy(args)], {
-      env: { ...process.env, AWS_ENDPOINT_URL: local.emulator.endpointUrl, ...env },
+    const { stdout, stderr } = await run(program, programArgs, {
+      // A filled-in policy, as a team's repository has: the root's rollout.config.yml is the starter.
+      env: {
+        ...process.env,
+        AWS_ENDPOINT_URL: local.emulator.endpointUrl,
+        ROLLOUT_POLICY_FILE: 'examples/demo.config.yml',
+        ...env,
+      },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
+}
+
+/** A command line as a person would paste it, parsed by bash. */
+async function shell(command: string) {
+  return rollout([], {}, ['bash', ['-c', command]]);
 }
 
 function writeScratch(name: string, content: string): string {
@@ -102,6 +119,16 @@ describe('the rollout command line', () => {
     expect(option).toMatchObject({ code: 2, stderr: expect.stringContaining("Unknown option '--colour'") });
     expect(option.stderr).toContain('usage: rollout status');
     expect(none).toMatchObject({ code: 2, stderr: expect.stringContaining('usage: rollout <command>') });
+  });
+
+  it('prints its version, from package.json, for --version and version', async () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+
+    const dashed = await rollout(['--version']);
+    const word = await rollout(['version']);
+
+    expect(dashed).toEqual({ code: 0, stdout: `sagemaker-rollout ${version}\n`, stderr: '' });
+    expect(word).toEqual(dashed);
   });
 
   it('ends quietly when the reader of its output goes away (a pipe into head)', async () => {
@@ -294,9 +321,84 @@ describe('rollout replay (the command)', () => {
   });
 });
 
+describe('the stage the command line uses', () => {
+  const notDeployed = (url: string) =>
+    `rollout: stage prod: table sagemaker-rollout-prod-rollouts not found at AWS_ENDPOINT_URL ${url} (the emulator holds stage local's stack: drop --stage / ROLLOUT_STAGE, or unset AWS_ENDPOINT_URL to reach AWS)\n`;
+
+  it("answers a notice's command, run as printed against a stage not deployed, with the stage and what to set, exit 2", async () => {
+    // The last line of a notice of a moving rollout on a stack deployed as stage prod, run by the shell as
+    // printed (through node rather than npx, which resolves to the same bin/rollout.mjs, only slower).
+    const printed = hintLine(commandToAct({ endpointName: 'fraud-prod', phase: 'Baking' }), 'prod');
+    expect(printed).toBe('To stop it: npx rollout abort fraud-prod --stage prod --reason "..."');
+    const command = printed.replace(/^To stop it: npx rollout/, 'node bin/rollout.mjs');
+
+    const aborted = await shell(command);
+    const fromEnvironment = await rollout(['status', 'fraud-prod'], { ROLLOUT_STAGE: 'prod' });
+    const history = await rollout(['history', 'fraud-prod', '--json', '--stage', 'prod']);
+
+    const expected = notDeployed(local.emulator.endpointUrl);
+    for (const answer of [aborted, fromEnvironment, history]) {
+      expect(answer).toEqual({ code: 2, stdout: '', stderr: expected });
+    }
+  });
+
+  it('refuses a stage that cannot be one before any AWS call, exit 2', async () => {
+    const result = await rollout(['status'], { ROLLOUT_STAGE: 'prod eu', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' });
+
+    expect(result).toMatchObject({
+      code: 2,
+      stderr:
+        'rollout: ROLLOUT_STAGE "prod eu": a stage is letters, digits and hyphens, as serverless deploy --stage took it\n',
+    });
+  });
+
+  it('prints valid JSON for every read command when there is nothing to show', async () => {
+    const status = await rollout(['status', '--json']);
+    const unrecorded = await rollout(['status', 'fraud-prod', '--json']);
+    const history = await rollout(['history', 'fraud-prod', '--json']);
+    const groups = await rollout([
+      'groups',
+      '--json',
+      '--config',
+      writeScratch('empty.yml', 'modelPackageGroups: {}\n'),
+    ]);
+
+    expect(JSON.parse(status.stdout)).toEqual([]);
+    expect(JSON.parse(unrecorded.stdout)).toEqual([]);
+    expect(JSON.parse(history.stdout)).toEqual({
+      endpointName: 'fraud-prod',
+      rollouts: [],
+      traffic: [],
+      marks: [],
+      entries: [],
+      evidence: [],
+    });
+    // The registry holds one group (fraud-detector, registered above) that the empty policy does not configure.
+    expect(JSON.parse(groups.stdout)).toEqual({
+      stackName: 'sagemaker-rollout-local',
+      groups: [
+        { groupName: 'fraud-detector', configuredBy: null, inRegistry: true, endpointName: null, ownership: null },
+      ],
+      tagged: [],
+      dryRun: false,
+    });
+    expect([status, unrecorded, history, groups].map((result) => result.code)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('says the same of an endpoint without a rollout in status and history: the stage it looked in, exit 0', async () => {
+    const status = await rollout(['status', 'fraud-prod']);
+    const history = await rollout(['history', 'fraud-prod']);
+
+    const said =
+      "fraud-prod: no rollout recorded in stage local (not the endpoint's stage? name it with --stage or ROLLOUT_STAGE)\n";
+    expect(status).toEqual({ code: 0, stdout: said, stderr: '' });
+    expect(history).toEqual(status);
+  });
+});
+
 // Last: it leaves a rollout in the table, which the tests above expect empty.
 describe('operator commands from the command line', () => {
-  it('records the caller as STS names them, and prints status as one JSON object', async () => {
+  it('records the caller as STS names them, and prints status as a JSON array of one object, on one line', async () => {
     const story = rolloutStory(local);
     await story.establishIncumbent();
     await story.approved(await story.registerApproved());
@@ -310,9 +412,10 @@ describe('operator commands from the command line', () => {
     const caller = (await new STSClient({}).send(new GetCallerIdentityCommand({}))).Arn;
     expect(caller).toMatch(/^arn:aws:(sts|iam)::123456789012:/);
     expect((await story.record())?.history.at(-1)).toMatchObject({ note: `paused by ${caller}`, actor: caller });
-    const lines = status.stdout.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0] ?? '')).toMatchObject({
+    expect(status.stdout.trim().split('\n')).toHaveLength(1);
+    const views = JSON.parse(status.stdout) as unknown[];
+    expect(views).toHaveLength(1);
+    expect(views[0]).toMatchObject({
       endpointName: 'fraud-prod',
       phase: 'Baking',
       paused: true,
@@ -326,14 +429,17 @@ describe('operator commands from the command line', () => {
 
     const all = await rollout(['status', '--json']);
     const history = await rollout(['history', 'fraud-prod']);
+    const historyJson = await rollout(['history', 'fraud-prod', '--json']);
     const written = await rollout(['history', 'fraud-prod', '--html', page]);
 
-    expect(
-      all.stdout
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line).endpointName),
-    ).toEqual(['fraud-prod']);
+    expect((JSON.parse(all.stdout) as { endpointName: string }[]).map((view) => view.endpointName)).toEqual([
+      'fraud-prod',
+    ]);
+    expect(JSON.parse(historyJson.stdout)).toMatchObject({
+      endpointName: 'fraud-prod',
+      rollouts: [{ phase: 'Completed' }, { phase: 'Baking' }],
+      entries: expect.arrayContaining([expect.objectContaining({ phase: 'Baking', actor: 'sagemaker-rollout' })]),
+    });
     expect(history).toMatchObject({ code: 0, stdout: expect.stringMatching(/^fraud-prod: rollout history/) });
     expect(history.stdout).toContain('traffic share per version');
     expect(written).toMatchObject({ code: 0, stdout: expect.stringMatching(/^wrote .*history\.html: \d+ decisions/) });

@@ -13,6 +13,7 @@ describe('sendNotices', () => {
   const context = {
     policy: loadPolicyFile('examples/demo.config.yml'),
     settings: {
+      stage: 'test',
       stackName: 'sagemaker-rollout-test',
       parameterPrefix: '/sagemaker-rollout/test',
       rolloutsTableName: 't',

@@ -114,6 +114,7 @@ describe('parseKnownEvent', () => {
 
 describe('event origin', () => {
   const home = homeOf({
+    stage: 'test',
     stackName: 'sagemaker-rollout-test',
     parameterPrefix: '/sagemaker-rollout/test',
     rolloutsTableName: 't',

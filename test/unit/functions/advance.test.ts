@@ -15,6 +15,7 @@ const sagemaker = mockClient(SageMakerClient);
 const cloudwatch = mockClient(CloudWatchClient);
 const policy = loadPolicyFile('examples/demo.config.yml');
 const settings = {
+  stage: 'test',
   stackName: 'sagemaker-rollout-test',
   parameterPrefix: '/sagemaker-rollout/test',
   rolloutsTableName: 'rollouts',

@@ -34,6 +34,7 @@ const eventbridge = mockClient(EventBridgeClient);
 
 const policy = loadPolicyFile('examples/demo.config.yml');
 const settings = {
+  stage: 'test',
   stackName: 'sagemaker-rollout-test',
   parameterPrefix: '/sagemaker-rollout/test',
   rolloutsTableName: 'rollouts',

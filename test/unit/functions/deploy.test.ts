@@ -33,6 +33,7 @@ const trustingPolicy = () =>
     Object.assign(raw.modelPackageGroups['fraud-detector']?.approval ?? {}, { trustRegistrationApproval: true });
   });
 const settings = {
+  stage: 'test',
   stackName: 'sagemaker-rollout-test',
   parameterPrefix: '/sagemaker-rollout/test',
   rolloutsTableName: 'rollouts',

@@ -567,7 +567,7 @@ async function run(scenario: Scenario): Promise<Trace> {
       // As the engine does: the event's time, never before the record's, never after the wall clock.
       const eventMs = nowMs - (tick.eventOffsetMinutes ?? 0) * minute;
       const at = decisionTime(iso(eventMs), before, nowMs);
-      const step = reconcileOnce(realTimeDecisions, policy, before, observed, at);
+      const step = reconcileOnce(realTimeDecisions, policy, before, observed, at, 'local');
       // The engine's executor (engine/execute-step.ts): into a final phase, act first and record only if every
       // action succeeded; otherwise record first (optimistic lock: the version goes up by one), act second.
       let failed: StepRecord['failed'];
@@ -593,7 +593,7 @@ async function run(scenario: Scenario): Promise<Trace> {
         finalEvents: () => step.events,
       };
       try {
-        rollout = await executeStep(policy, before, step, at, effects);
+        rollout = await executeStep(policy, before, step, at, 'local', effects);
       } catch {
         // Recorded first (unless into a final phase, which is retried): the record says what to converge to.
         if (isActive(step.next)) rollout = { ...step.next, version: before.version + 1 };

@@ -167,7 +167,7 @@ async function run(kind: TargetKind, shape: PolicyShape, ticks: readonly Tick[])
         if (!isActive(before)) break;
         const observed = world.observe(before);
         const now = decisionTime(iso(nowMs), before, nowMs);
-        const decision = reconcileOnce(decisions, plan, before, observed, now);
+        const decision = reconcileOnce(decisions, plan, before, observed, now, 'local');
         const told: { notices: string[]; events: DecisionEvent[] } = { notices: [], events: [] };
         const effects: StepEffects = {
           record: async (next) => ({ ...next, version: before.version + 1 }),
@@ -182,7 +182,7 @@ async function run(kind: TargetKind, shape: PolicyShape, ticks: readonly Tick[])
         };
         let failed = false;
         try {
-          rollout = await executeStep(plan, before, decision, now, effects);
+          rollout = await executeStep(plan, before, decision, now, 'local', effects);
         } catch {
           failed = true;
           // Recorded first (unless into a final phase): the record says what to converge to.

@@ -18,6 +18,7 @@ const dynamodb = mockClient(DynamoDBDocumentClient);
 const context = {
   policy: loadPolicyFile('examples/demo.config.yml'),
   settings: {
+    stage: 'test',
     stackName: 'sagemaker-rollout-test',
     parameterPrefix: '/sagemaker-rollout/test',
     rolloutsTableName: 'rollouts',

@@ -3,6 +3,7 @@ import { parsePolicyDocument } from '#shared/policy/policy-document.ts';
 import {
   describeGroup,
   groupCoverage,
+  groupsReport,
   ownershipOf,
   summarize,
   untaggedEndpoints,
@@ -105,6 +106,32 @@ describe('rollout groups', () => {
       '4 group(s) in the registry: 3 configured (1 by name, 2 by pattern), 1 not',
       "endpoints: 1 managed, 0 not tagged, 1 another stack's, 1 not created yet",
       '1 group(s) of the policy not in the registry',
+    ]);
+  });
+
+  it('names the stage in the command that hands an untagged endpoint over', () => {
+    const [fraud] = groupCoverage(policy, ['fraud-detector']);
+    const untagged = { kind: 'untagged', arn: arn('fraud-prod') } as const;
+
+    expect(describeGroup(fraud as NonNullable<typeof fraud>, untagged, 'prod')).toBe(
+      'fraud-detector: configured by name, endpoint fraud-prod not tagged sagemaker-rollout:stack: the stack cannot update it (npx rollout groups --stage prod --tag-endpoints)',
+    );
+  });
+
+  it('reports as JSON with the same keys whatever there is, nulls where a group has no value', () => {
+    const groups = groupCoverage(policy, ['fraud-detector', 'legacy']);
+    const untagged = { kind: 'untagged', arn: arn('fraud-prod') } as const;
+
+    expect(groupsReport([], [], stack, [], false)).toEqual({ stackName: stack, groups: [], tagged: [], dryRun: false });
+    expect(groupsReport(groups, [untagged, undefined], stack, [arn('fraud-prod')], true).groups.slice(0, 2)).toEqual([
+      {
+        groupName: 'fraud-detector',
+        configuredBy: 'fraud-detector',
+        inRegistry: true,
+        endpointName: 'fraud-prod',
+        ownership: untagged,
+      },
+      { groupName: 'legacy', configuredBy: null, inRegistry: true, endpointName: null, ownership: null },
     ]);
   });
 });

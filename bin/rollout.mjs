@@ -3,4 +3,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../tools/rollout-cli.ts');
+await import('../cli/rollout-cli.ts');

@@ -1,6 +1,6 @@
 // What a person's command does to a rollout, for every target: pause, resume, promote, abort. Pure: the
 // record in, the record out or a refusal that names the target and says why. What the target cannot do
-// is refused from its capabilities (targets/target.ts); the CLI reads and writes (tools/operator-commands.ts).
+// is refused from its capabilities (targets/target.ts); the CLI reads and writes (cli/operator-commands.ts).
 import type { TargetCapabilities } from '#shared/targets/target.ts';
 import { isActive, type Rollout } from './rollout-state.ts';
 

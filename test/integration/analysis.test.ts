@@ -2,9 +2,9 @@
 // as SageMaker reports them, judged against the incumbent's at the end of each bake.
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
-import { subscribeToNotices } from '../../tools/notice-inbox.ts';
-import { rolloutStatus } from '../../tools/operator-commands.ts';
-import { type MinuteOfTraffic, publishVariantTraffic, recentStart } from '../../tools/variant-traffic.ts';
+import { rolloutStatus } from '../../cli/operator-commands.ts';
+import { subscribeToNotices } from '../../demo/notice-inbox.ts';
+import { type MinuteOfTraffic, publishVariantTraffic, recentStart } from '../../demo/variant-traffic.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { rolloutStory } from '../support/rollout-story.ts';
 

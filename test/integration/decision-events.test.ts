@@ -6,15 +6,15 @@ import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwat
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { decisionTypes } from '#shared/rollout/decision-events.ts';
-import { modelPackageEvent } from '../../tools/event-builders.ts';
-import { subscribeToDecisionEvents } from '../../tools/event-inbox.ts';
+import { modelPackageEvent } from '../../cli/event-builders.ts';
+import { subscribeToDecisionEvents } from '../../demo/event-inbox.ts';
 
 const publishedDetail = JSON.parse(readFileSync('schemas/events/decision-detail.v1.schema.json', 'utf8'));
 const detailValidator = () => new Ajv2020({ allErrors: true, strict: false }).compile(publishedDetail);
 
-import { readHistoryView } from '../../tools/history-records.ts';
-import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
-import { pauseRollout, resumeRollout } from '../../tools/operator-commands.ts';
+import { readHistoryView } from '../../cli/history-records.ts';
+import { pauseRollout, resumeRollout } from '../../cli/operator-commands.ts';
+import { binaryClassificationReport, registerModelPackage } from '../../demo/model-registry-seed.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { endpointName, rolloutStory } from '../support/rollout-story.ts';
 

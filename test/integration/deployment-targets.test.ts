@@ -22,9 +22,9 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { withStackTag } from '#shared/rollout/stack-ownership.ts';
-import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
-import { rolloutStatus, rolloutStatusViews } from '../../tools/operator-commands.ts';
-import { asyncShape, deployAsyncEndpoint } from '../../tools/production-endpoint.ts';
+import { rolloutStatus, rolloutStatusViews } from '../../cli/operator-commands.ts';
+import { binaryClassificationReport, registerModelPackage } from '../../demo/model-registry-seed.ts';
+import { asyncShape, deployAsyncEndpoint } from '../../demo/production-endpoint.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { rolloutStory } from '../support/rollout-story.ts';
 import { sampleEvent } from '../support/sample-events.ts';
@@ -161,7 +161,7 @@ describe('a serverless endpoint', () => {
   });
 
   it('restores the incumbent’s config when a person aborts, once SageMaker’s deployment is over', async () => {
-    const { abortRollout } = await import('../../tools/operator-commands.ts');
+    const { abortRollout } = await import('../../cli/operator-commands.ts');
     await deployingV2();
 
     const aborted = await abortRollout(local.context(), endpointName, 'alice', 'wrong features', story.now());
@@ -178,7 +178,7 @@ describe('a serverless endpoint', () => {
 
 describe('a serverless rollout the core bounds and steers', () => {
   it('refuses a pause while SageMaker deploys, saying what SageMaker does, and changes nothing', async () => {
-    const { pauseRollout } = await import('../../tools/operator-commands.ts');
+    const { pauseRollout } = await import('../../cli/operator-commands.ts');
     await deployingV2();
     const before = await story.record();
 
@@ -199,7 +199,7 @@ describe('a serverless rollout the core bounds and steers', () => {
       times: 100,
     });
     const v2 = await story.registerApproved();
-    const { modelPackageEvent } = await import('../../tools/event-builders.ts');
+    const { modelPackageEvent } = await import('../../cli/event-builders.ts');
     const report = await local.send(modelPackageEvent('Approved', v2, story.now()));
     // The record says Deploying before the call; the refused call fails this invocation (EventBridge retries).
     expect(report).toMatchObject({ status: 'failed', outcome: expect.stringContaining('ValidationException') });
@@ -364,7 +364,7 @@ describe('a serverless policy SageMaker’s guardrails cannot carry out', () => 
         '',
       ].join('\n'),
     );
-    const failure = await promisify(execFile)('npx', ['tsx', 'tools/check-policy.ts', file]).then(
+    const failure = await promisify(execFile)('npx', ['tsx', 'build/check-policy.ts', file]).then(
       () => undefined,
       (error: { code: number; stderr: string }) => error,
     );

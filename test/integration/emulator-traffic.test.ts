@@ -5,7 +5,7 @@
  * variant fail or slow down on that traffic, so that shadow and canary comparisons are tested on real calls.
  * Plain moto 5.2.1 still does none of it.
  *
- * Calls go through tools/variant-traffic.ts (invokeEndpointTimes, setVariantBehaviour) and the SDK client of
+ * Calls go through demo/variant-traffic.ts (invokeEndpointTimes, setVariantBehaviour) and the SDK client of
  * shared/aws/invocations.ts.
  * Nothing here sleeps: updateSeconds is an hour, and endpoints are settled at once.
  */
@@ -21,8 +21,8 @@ import {
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sagemakerRuntime } from '#shared/aws/invocations.ts';
+import { invokeEndpointTimes, setVariantBehaviour, type VariantBehaviour } from '../../demo/variant-traffic.ts';
 import type { EmulatorHandle } from '../../emulator/launch.ts';
-import { invokeEndpointTimes, setVariantBehaviour, type VariantBehaviour } from '../../tools/variant-traffic.ts';
 import { ACCOUNT, clientConfig, IMAGE, ROLE, useEmulatorPair } from '../support/emulator-pair.ts';
 
 interface Aws {

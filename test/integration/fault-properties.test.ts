@@ -9,8 +9,8 @@ import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand } from '@
 import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { alarmStateChange, scheduledTick } from '../../tools/event-builders.ts';
-import { deployProductionEndpoint } from '../../tools/production-endpoint.ts';
+import { alarmStateChange, scheduledTick } from '../../cli/event-builders.ts';
+import { deployProductionEndpoint } from '../../demo/production-endpoint.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { rolloutStory } from '../support/rollout-story.ts';
 

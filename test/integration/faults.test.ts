@@ -7,10 +7,10 @@ import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand } from '@a
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { awsCallTimeoutOverrideMs } from '#shared/runtime/settings.ts';
-import { modelPackageEvent } from '../../tools/event-builders.ts';
-import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
-import { subscribeToNotices } from '../../tools/notice-inbox.ts';
-import { deployProductionEndpoint } from '../../tools/production-endpoint.ts';
+import { modelPackageEvent } from '../../cli/event-builders.ts';
+import { binaryClassificationReport, registerModelPackage } from '../../demo/model-registry-seed.ts';
+import { subscribeToNotices } from '../../demo/notice-inbox.ts';
+import { deployProductionEndpoint } from '../../demo/production-endpoint.ts';
 import { createDeliveryPipeline } from '../support/delivery-pipeline.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { rolloutStory } from '../support/rollout-story.ts';

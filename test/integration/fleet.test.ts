@@ -1,5 +1,5 @@
 /**
- * Hundreds of active canaries, seeded straight into the emulator (tools/fleet-seed.ts): the alarm
+ * Hundreds of active canaries, seeded straight into the emulator (demo/fleet-seed.ts): the alarm
  * reaction costs the same few calls and bytes whatever the fleet, a quiet tick about one call per
  * rollout, and a tick too large for one invocation is handed to workers through the queue.
  */
@@ -11,9 +11,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { advanceRollouts } from '#functions/advance/advance.ts';
 import { reconcileWork } from '#functions/reconcile-worker/reconcile-worker.ts';
 import { readEndpointStates } from '#shared/aws/rollout-store.ts';
-import { type CountedCall, countFunctionCalls } from '../../tools/call-counter.ts';
-import { alarmStateChange, minutesAfterStart, scheduledTick } from '../../tools/event-builders.ts';
-import { fleetAlarm, fleetEndpoint, fleetPolicyYaml, seedFleet } from '../../tools/fleet-seed.ts';
+import { alarmStateChange, minutesAfterStart, scheduledTick } from '../../cli/event-builders.ts';
+import { type CountedCall, countFunctionCalls } from '../../demo/call-counter.ts';
+import { fleetAlarm, fleetEndpoint, fleetPolicyYaml, seedFleet } from '../../demo/fleet-seed.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 
 const fleetSize = 300;

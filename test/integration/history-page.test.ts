@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, screenshot } from '../../tools/chromium.ts';
-import { chartFrame, historyLines, historyPage, markColours, versionColours } from '../../tools/history-page.ts';
-import type { HistoryEntryView, HistoryView } from '../../tools/history-view.ts';
+import { chartFrame, historyLines, historyPage, markColours, versionColours } from '../../cli/history-page.ts';
+import type { HistoryEntryView, HistoryView } from '../../cli/history-view.ts';
+import { chromiumPath, screenshot } from '../support/chromium.ts';
 
 const alice = 'arn:aws:iam::123456789012:user/alice';
 const at = (clock: string) => `2025-03-11T${clock}:00.000Z`;

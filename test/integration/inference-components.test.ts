@@ -13,10 +13,10 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { readEndpointState } from '#shared/aws/rollout-store.ts';
-import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
-import { subscribeToNotices } from '../../tools/notice-inbox.ts';
-import { abortRollout, pauseRollout, rolloutStatus } from '../../tools/operator-commands.ts';
-import { deployInferenceComponentEndpoint, endpointErrorAlarm } from '../../tools/production-endpoint.ts';
+import { abortRollout, pauseRollout, rolloutStatus } from '../../cli/operator-commands.ts';
+import { binaryClassificationReport, registerModelPackage } from '../../demo/model-registry-seed.ts';
+import { subscribeToNotices } from '../../demo/notice-inbox.ts';
+import { deployInferenceComponentEndpoint, endpointErrorAlarm } from '../../demo/production-endpoint.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { rolloutStory } from '../support/rollout-story.ts';
 

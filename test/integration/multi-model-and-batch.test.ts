@@ -10,14 +10,14 @@ import { DescribeModelCommand, DescribeTransformJobCommand, SageMakerClient } fr
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { readEndpointState } from '#shared/aws/rollout-store.ts';
-import { modelPackageEvent, transformJobChange } from '../../tools/event-builders.ts';
-import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
-import { subscribeToNotices } from '../../tools/notice-inbox.ts';
-import { rolloutStatus } from '../../tools/operator-commands.ts';
+import { modelPackageEvent, transformJobChange } from '../../cli/event-builders.ts';
+import { rolloutStatus } from '../../cli/operator-commands.ts';
+import { binaryClassificationReport, registerModelPackage } from '../../demo/model-registry-seed.ts';
+import { subscribeToNotices } from '../../demo/notice-inbox.ts';
 import {
   deployMultiModelEndpoint as deployMultiModelEndpointAs,
   endpointErrorAlarm,
-} from '../../tools/production-endpoint.ts';
+} from '../../demo/production-endpoint.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { rolloutStory } from '../support/rollout-story.ts';
 
@@ -250,7 +250,7 @@ describe('a batch group', () => {
   });
 
   it('refuses a pause while its job runs, saying why, and stops the job on abort', async () => {
-    const { abortRollout, pauseRollout } = await import('../../tools/operator-commands.ts');
+    const { abortRollout, pauseRollout } = await import('../../cli/operator-commands.ts');
     await withInput();
     await approve(1, '2026-11-25T09:00:00Z');
 

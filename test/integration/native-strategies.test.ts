@@ -15,8 +15,8 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { withStackTag } from '#shared/rollout/stack-ownership.ts';
-import { deployProductionEndpoint, productionShape } from '../../tools/production-endpoint.ts';
-import { readStackDefinition, stackSettings } from '../../tools/stack-definition.ts';
+import { readStackDefinition, stackSettings } from '../../cli/stack-definition.ts';
+import { deployProductionEndpoint, productionShape } from '../../demo/production-endpoint.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { rolloutStory } from '../support/rollout-story.ts';
 

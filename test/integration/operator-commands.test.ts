@@ -8,9 +8,8 @@ import {
 import { beforeEach, describe, expect, it } from 'vitest';
 import { liveWriter, type Writer } from '#shared/aws/aws-writes.ts';
 import { BadInputError } from '#shared/errors.ts';
-import { subscribeToDecisionEvents } from '../../tools/event-inbox.ts';
-import { historyLines } from '../../tools/history-page.ts';
-import { readHistoryView } from '../../tools/history-records.ts';
+import { historyLines } from '../../cli/history-page.ts';
+import { readHistoryView } from '../../cli/history-records.ts';
 import {
   abortRollout,
   pauseRollout,
@@ -18,14 +17,15 @@ import {
   resumeRollout,
   rolloutStatus,
   rolloutStatusViews,
-} from '../../tools/operator-commands.ts';
+} from '../../cli/operator-commands.ts';
 import {
   describeGroup,
   groupCoverage,
   listRegistryGroups,
   readOwnerships,
   tagEndpoint,
-} from '../../tools/registry-groups.ts';
+} from '../../cli/registry-groups.ts';
+import { subscribeToDecisionEvents } from '../../demo/event-inbox.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { endpointName, rolloutStory } from '../support/rollout-story.ts';
 

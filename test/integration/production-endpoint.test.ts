@@ -1,5 +1,5 @@
 /**
- * Rollouts over an endpoint shaped like production (tools/production-endpoint.ts): 6 × ml.c5.2xlarge
+ * Rollouts over an endpoint shaped like production (demo/production-endpoint.ts): 6 × ml.c5.2xlarge
  * live from a config that says 2, a target-tracking policy, data capture, a KMS key, tags, a VPC
  * model with network isolation, watched by a composite alarm. Compared field by field, before and after.
  */
@@ -24,18 +24,18 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { liveWriter } from '#shared/aws/aws-writes.ts';
-import { modelPackageEvent } from '../../tools/event-builders.ts';
-import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
-import { subscribeToNotices } from '../../tools/notice-inbox.ts';
-import { abortRollout, rolloutStatus } from '../../tools/operator-commands.ts';
+import { modelPackageEvent } from '../../cli/event-builders.ts';
+import { abortRollout, rolloutStatus } from '../../cli/operator-commands.ts';
+import { tagEndpoint } from '../../cli/registry-groups.ts';
+import { binaryClassificationReport, registerModelPackage } from '../../demo/model-registry-seed.ts';
+import { subscribeToNotices } from '../../demo/notice-inbox.ts';
 import {
   addStepScaling,
   createHealthAlarm,
   deployProductionEndpoint,
   productionShape,
   stepScalingShape,
-} from '../../tools/production-endpoint.ts';
-import { tagEndpoint } from '../../tools/registry-groups.ts';
+} from '../../demo/production-endpoint.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { rolloutStory } from '../support/rollout-story.ts';
 

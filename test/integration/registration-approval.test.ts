@@ -7,9 +7,9 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { readEndpointState } from '#shared/aws/rollout-store.ts';
-import { modelPackageEvent } from '../../tools/event-builders.ts';
-import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
-import { replayEvent } from '../../tools/replay.ts';
+import { modelPackageEvent } from '../../cli/event-builders.ts';
+import { replayEvent } from '../../cli/replay.ts';
+import { binaryClassificationReport, registerModelPackage } from '../../demo/model-registry-seed.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { samplePolicyWith } from '../support/policy-variants.ts';
 

@@ -9,7 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { deployApprovedPackage } from '#functions/deploy/deploy.ts';
 import { type AwsWrite, liveWriter, type Writer } from '#shared/aws/aws-writes.ts';
 import { listRolloutHistory } from '#shared/aws/rollout-store.ts';
-import { alarmStateChange, modelPackageEvent } from '../../tools/event-builders.ts';
+import { alarmStateChange, modelPackageEvent } from '../../cli/event-builders.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { endpointName, rolloutStory } from '../support/rollout-story.ts';
 import { sampleEvent } from '../support/sample-events.ts';

@@ -3,18 +3,18 @@
 // judged on real invocations copied to it, and the planner reading the endpoint's recent traffic.
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
-import { planGroupEvidence } from '../../tools/evidence-plan.ts';
-import { historyLines } from '../../tools/history-page.ts';
-import { readHistoryView } from '../../tools/history-records.ts';
-import { subscribeToNotices } from '../../tools/notice-inbox.ts';
-import { rolloutStatus } from '../../tools/operator-commands.ts';
+import { planGroupEvidence } from '../../cli/evidence-plan.ts';
+import { historyLines } from '../../cli/history-page.ts';
+import { readHistoryView } from '../../cli/history-records.ts';
+import { rolloutStatus } from '../../cli/operator-commands.ts';
+import { subscribeToNotices } from '../../demo/notice-inbox.ts';
 import {
   invokeEndpointTimes,
   type MinuteOfTraffic,
   publishVariantTraffic,
   recentStart,
   setVariantBehaviour,
-} from '../../tools/variant-traffic.ts';
+} from '../../demo/variant-traffic.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { rolloutStory } from '../support/rollout-story.ts';
 

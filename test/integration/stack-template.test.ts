@@ -6,15 +6,15 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventSource } from '#shared/rollout/decision-events.ts';
 import { guardAlarmNamesFor } from '#shared/rollout/rollout-state.ts';
-import { fleetGroup, fleetPipeline, fleetPolicyYaml } from '../../tools/fleet-seed.ts';
 import {
   inlinePolicyCharacters,
   inlinePolicyQuota,
   resolvedIntrinsics as resolved,
   roleOf as roleIn,
   type TemplateResource,
-} from '../../tools/iam-size.ts';
-import { readStackDefinition } from '../../tools/stack-definition.ts';
+} from '../../build/iam-size.ts';
+import { readStackDefinition } from '../../cli/stack-definition.ts';
+import { fleetGroup, fleetPipeline, fleetPolicyYaml } from '../../demo/fleet-seed.ts';
 import { sampleEvent } from '../support/sample-events.ts';
 
 const run = promisify(execFile);

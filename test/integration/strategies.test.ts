@@ -1,7 +1,7 @@
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { sampleEvent } from '../../tools/event-builders.ts';
-import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
+import { sampleEvent } from '../../cli/event-builders.ts';
+import { binaryClassificationReport, registerModelPackage } from '../../demo/model-registry-seed.ts';
 import { createDeliveryPipeline } from '../support/delivery-pipeline.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
 import { rolloutStory } from '../support/rollout-story.ts';

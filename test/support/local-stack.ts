@@ -2,10 +2,10 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { liveWriter, type Writer } from '#shared/aws/aws-writes.ts';
 import { loadPolicyFile, type Policy } from '#shared/policy/load-policy.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
+import { type ReplayReport, replayEvent, replayEventFile } from '../../cli/replay.ts';
+import { readStackDefinition, type StackDefinition, stackSettings } from '../../cli/stack-definition.ts';
+import { createLocalResources } from '../../demo/local-resources.ts';
 import { type EmulatorHandle, startEmulator } from '../../emulator/launch.ts';
-import { createLocalResources } from '../../tools/local-resources.ts';
-import { type ReplayReport, replayEvent, replayEventFile } from '../../tools/replay.ts';
-import { readStackDefinition, type StackDefinition, stackSettings } from '../../tools/stack-definition.ts';
 import { sampleEventPath } from './sample-events.ts';
 
 export interface LocalStack {

@@ -1,5 +1,5 @@
 import type { Rollout } from '#shared/rollout/rollout-state.ts';
-import { plainChallengerPlan } from '../../tools/fleet-seed.ts';
+import { plainChallengerPlan } from '../../demo/fleet-seed.ts';
 
 export { plainChallengerPlan };
 

@@ -8,8 +8,8 @@ import {
 import { expect } from 'vitest';
 import { readEndpointState } from '#shared/aws/rollout-store.ts';
 import type { Phase } from '#shared/rollout/rollout-state.ts';
-import { alarmStateChange, minutesAfterStart, modelPackageEvent, scheduledTick } from '../../tools/event-builders.ts';
-import { binaryClassificationReport, registerModelPackage } from '../../tools/model-registry-seed.ts';
+import { alarmStateChange, minutesAfterStart, modelPackageEvent, scheduledTick } from '../../cli/event-builders.ts';
+import { binaryClassificationReport, registerModelPackage } from '../../demo/model-registry-seed.ts';
 import type { LocalStack } from './local-stack.ts';
 
 export const endpointName = 'fraud-prod';

@@ -1,8 +1,8 @@
-// The evidence bench's simulation (tools/evidence-scenarios.ts) on a few canaries: the numbers it prints rest
+// The evidence bench's simulation (bench/evidence-scenarios.ts) on a few canaries: the numbers it prints rest
 // on draws that repeat exactly and on rules that still do what the README says of them.
 import { describe, expect, it } from 'vitest';
-import { binomial, mulberry32 } from '../../tools/canary-draws.ts';
-import { defaultSeed, type Scenario, scenarios, simulateCanaries, summarize } from '../../tools/evidence-scenarios.ts';
+import { binomial, mulberry32 } from '../../bench/canary-draws.ts';
+import { defaultSeed, type Scenario, scenarios, simulateCanaries, summarize } from '../../bench/evidence-scenarios.ts';
 
 function scenario(name: string): Scenario {
   const found = scenarios.find((candidate) => candidate.name.startsWith(name));

@@ -5,7 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { transitionEvents } from '#shared/rollout/decision-events.ts';
-import { publishedSchemas, schemaText } from '../../../tools/policy-json-schema.ts';
+import { publishedSchemas, schemaText } from '../../../build/policy-json-schema.ts';
 import { rolloutRecord } from '../../support/rollout-records.ts';
 
 const compile = (path: string) =>
@@ -20,7 +20,7 @@ describe('the published JSON Schemas', () => {
 
   it('accept every policy of the repository, and refuse a misspelt key at its place', () => {
     const validate = compile('schemas/rollout.config.schema.json');
-    const policies = ['examples/demo.config.yml', 'test/fixtures/analysis.config.yml', 'tools/live.config.yml'];
+    const policies = ['examples/demo.config.yml', 'test/fixtures/analysis.config.yml', 'demo/live.config.yml'];
     for (const file of policies) {
       expect(validate(parseYaml(readFileSync(file, 'utf8'), { merge: true })), file).toBe(true);
     }

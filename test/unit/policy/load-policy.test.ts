@@ -42,7 +42,7 @@ describe('policy file', () => {
   });
 
   it('accepts the live mode policy, its bakes in seconds', () => {
-    const policy = loadPolicyFile('tools/live.config.yml');
+    const policy = loadPolicyFile('demo/live.config.yml');
     expect(policy.group('fraud-detector')?.rollout).toMatchObject({ steps: [10, 50, 100], bakeMinutes: 0.34 });
   });
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { groupPolicySchema } from '#shared/policy/policy-schema.ts';
 import { evidenceFloor, evidencePlanLines, planEvidence } from '#shared/rollout/evidence-planner.ts';
-import { recentTraffic } from '../../../tools/evidence-plan.ts';
+import { recentTraffic } from '../../../cli/evidence-plan.ts';
 
 function rolloutWith(rollout: Record<string, unknown>) {
   return groupPolicySchema.parse({

@@ -10,7 +10,7 @@ import {
   signTestMinutesNeeded,
 } from '#shared/rollout/anytime-valid.ts';
 import { judgeSequential, type MinuteFigures, type MinuteSeries } from '#shared/rollout/sequential-analysis.ts';
-import { binomial, mulberry32 } from '../../../tools/canary-draws.ts';
+import { binomial, mulberry32 } from '../../../bench/canary-draws.ts';
 
 const analysis = {
   method: 'sequential',

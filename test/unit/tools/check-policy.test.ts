@@ -10,12 +10,12 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** The tool in a tsx process of its own, as `npm run check-policy` runs it: its exit code and output. */
 const checkPolicy = (...args: string[]) =>
-  promisify(execFile)('npx', ['tsx', 'tools/check-policy.ts', ...args]).then(
+  promisify(execFile)('npx', ['tsx', 'build/check-policy.ts', ...args]).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => error,
   );
 
-describe('npm run check (tools/check-policy.ts)', () => {
+describe('npm run check (build/check-policy.ts)', () => {
   it('refuses the starter rollout.config.yml until its endpoint and execution role are filled in, naming both', async () => {
     // Act: no file named, so the default, the user's own policy.
     const starter = await checkPolicy();
@@ -61,7 +61,7 @@ describe('npm run check (tools/check-policy.ts)', () => {
     );
 
     // Act
-    const failure = await promisify(execFile)('npx', ['tsx', 'tools/check-policy.ts', file]).then(
+    const failure = await promisify(execFile)('npx', ['tsx', 'build/check-policy.ts', file]).then(
       () => undefined,
       (error: { code: number; stderr: string }) => error,
     );

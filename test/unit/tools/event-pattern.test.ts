@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { matchesEventPattern, UnsupportedPatternError } from '../../../tools/event-pattern.ts';
-import { readStackDefinition, routeEvent } from '../../../tools/stack-definition.ts';
+import { matchesEventPattern, UnsupportedPatternError } from '../../../cli/event-pattern.ts';
+import { readStackDefinition, routeEvent } from '../../../cli/stack-definition.ts';
 import { sampleEvent } from '../../support/sample-events.ts';
 
 describe('EventBridge pattern matching', () => {

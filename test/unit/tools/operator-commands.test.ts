@@ -12,7 +12,7 @@ import {
   promoteRollout,
   resumeRollout,
   rolloutStatus,
-} from '../../../tools/operator-commands.ts';
+} from '../../../cli/operator-commands.ts';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
 const context = {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 
-const policyResources = createRequire(import.meta.url)('../../../tools/serverless/policy-resources.cjs') as {
+const policyResources = createRequire(import.meta.url)('../../../build/serverless/policy-resources.cjs') as {
   globsWithin(names: readonly string[], limit: number): string[];
   executionRoleArns(): string[];
   modelPackageResources(): { 'Fn::Sub': string }[];

@@ -7,7 +7,7 @@ import {
   ownershipOf,
   summarize,
   untaggedEndpoints,
-} from '../../../tools/registry-groups.ts';
+} from '../../../cli/registry-groups.ts';
 
 const policy = parsePolicyDocument(
   {

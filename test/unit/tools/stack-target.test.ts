@@ -5,14 +5,14 @@ import { NotFoundException } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
 import { liveWriter } from '#shared/aws/aws-writes.ts';
 import { BadInputError } from '#shared/errors.ts';
-import { readStackDefinition, stackSettings } from '../../../tools/stack-definition.ts';
+import { readStackDefinition, stackSettings } from '../../../cli/stack-definition.ts';
 import {
   explainMissingTable,
   noticeWatchingWriter,
   resolveStage,
   type StackTarget,
   unsentNoticeMessages,
-} from '../../../tools/stack-target.ts';
+} from '../../../cli/stack-target.ts';
 
 const metadata = { $metadata: {} };
 const missingTable = new ResourceNotFoundException({ message: 'Requested resource not found', ...metadata });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServedConfig } from '#shared/targets/serverless/served-versions.ts';
-import { type StatusView, statusLines } from '../../../tools/status-view.ts';
+import { type StatusView, statusLines } from '../../../cli/status-view.ts';
 
 const v1: ServedConfig = {
   configName: 'search-prod-v1-final',

@@ -1,7 +1,7 @@
 // `npm run emulator -- --port 4566 [--update-seconds 5] [--seed]`: the local AWS for replay and the demo.
 import { parseArgs } from 'node:util';
-import { prepareLocalEnvironment } from '../tools/local-environment.ts';
-import { startEmulator } from './launch.ts';
+import { prepareLocalEnvironment } from '../cli/local-environment.ts';
+import { startEmulator } from '../emulator/launch.ts';
 
 const { values } = parseArgs({
   options: {
@@ -23,12 +23,12 @@ const emulator = await startEmulator({ port, host: values.host, updateSeconds })
 // The SDK clients below (and in anything this process loads) talk to the emulator.
 prepareLocalEnvironment({ endpointUrl: emulator.endpointUrl, quiet: false });
 
-const { readStackDefinition } = await import('../tools/stack-definition.ts');
-const { createLocalResources } = await import('../tools/local-resources.ts');
+const { readStackDefinition } = await import('../cli/stack-definition.ts');
+const { createLocalResources } = await import('./local-resources.ts');
 for (const line of await createLocalResources(readStackDefinition())) console.log(`created ${line}`);
 
 if (values.seed) {
-  const { registerModelPackage, binaryClassificationReport } = await import('../tools/model-registry-seed.ts');
+  const { registerModelPackage, binaryClassificationReport } = await import('./model-registry-seed.ts');
   const fraud = await registerModelPackage({
     groupName: 'fraud-detector',
     evaluationReport: binaryClassificationReport(0.91, 0.04),

@@ -1,7 +1,7 @@
 // Serverless Framework reads this at package time (`${file(...)}`), so the IAM statements are derived
 // from the rollout policy, the one source of truth: rollout.config.yml, or the file ROLLOUT_POLICY_FILE
 // names. CommonJS because the framework `require`s variable files. The full validation of the policy runs
-// in `npm run check` (tools/check-policy.ts); here only what the statements need is read.
+// in `npm run check` (build/check-policy.ts); here only what the statements need is read.
 //
 // A role's inline policies are limited to 10,240 characters (IAM quotas), so lists that grow with the
 // groups are kept short: a pattern is already a glob, and past a limit names are merged into prefix

@@ -1,12 +1,13 @@
 // `rollout local` (and `npm run demo -- --live`): the stack against the emulator on a real clock. The
 // scheduler's tick every few seconds, SageMaker's updates taking a second or two, bakes in seconds (the
-// policy tools/live.config.yml): a person watches a canary move, fires an alarm from another terminal
+// policy demo/live.config.yml): a person watches a canary move, fires an alarm from another terminal
 // (`rollout local alarm fraud-prod-5xx`) and sees it roll back.
-import { startEmulator } from '../emulator/launch.ts';
-import { eventTime } from './event-builders.ts';
-import { prepareLocalEnvironment } from './local-environment.ts';
 
-export const livePolicyFile = 'tools/live.config.yml';
+import { eventTime } from '../cli/event-builders.ts';
+import { prepareLocalEnvironment } from '../cli/local-environment.ts';
+import { startEmulator } from '../emulator/launch.ts';
+
+export const livePolicyFile = 'demo/live.config.yml';
 export const liveGroup = { groupName: 'fraud-detector', endpointName: 'fraud-prod', alarm: 'fraud-prod-5xx' };
 export const livePort = 4566;
 
@@ -23,7 +24,7 @@ const pause = (seconds: number) => new Promise((resolve) => setTimeout(resolve, 
 /** The setup every live command shares: the policy, the stack's routes and settings, against the emulator. */
 async function liveSetup(policyFile: string) {
   const { loadPolicyFile } = await import('#shared/policy/load-policy.ts');
-  const { readStackDefinition, stackSettings } = await import('./stack-definition.ts');
+  const { readStackDefinition, stackSettings } = await import('../cli/stack-definition.ts');
   const stack = readStackDefinition();
   return {
     stack,
@@ -35,8 +36,8 @@ async function liveSetup(policyFile: string) {
 export async function approveNewVersion(policyFile: string): Promise<string> {
   const { setup } = await liveSetup(policyFile);
   const { binaryClassificationReport, registerModelPackage } = await import('./model-registry-seed.ts');
-  const { modelPackageEvent } = await import('./event-builders.ts');
-  const { replayEvent } = await import('./replay.ts');
+  const { modelPackageEvent } = await import('../cli/event-builders.ts');
+  const { replayEvent } = await import('../cli/replay.ts');
   const arn = await registerModelPackage({
     groupName: liveGroup.groupName,
     evaluationReport: binaryClassificationReport(0.93, 0.04),
@@ -51,8 +52,8 @@ export async function approveNewVersion(policyFile: string): Promise<string> {
 export async function fireAlarm(policyFile: string, alarmName: string, state: 'ALARM' | 'OK'): Promise<string> {
   const { setup } = await liveSetup(policyFile);
   const { CloudWatchClient, SetAlarmStateCommand } = await import('@aws-sdk/client-cloudwatch');
-  const { alarmStateChange } = await import('./event-builders.ts');
-  const { replayEvent } = await import('./replay.ts');
+  const { alarmStateChange } = await import('../cli/event-builders.ts');
+  const { replayEvent } = await import('../cli/replay.ts');
   await new CloudWatchClient({}).send(
     new SetAlarmStateCommand({
       AlarmName: alarmName,
@@ -67,7 +68,7 @@ export async function fireAlarm(policyFile: string, alarmName: string, state: 'A
 }
 
 /** One line per tick: the rollout's phase, each variant's share as a bar, the alarms, the next step. */
-function progressLine(view: import('./status-view.ts').StatusView | undefined): string {
+function progressLine(view: import('../cli/status-view.ts').StatusView | undefined): string {
   if (view === undefined) return 'no rollout yet';
   const bar = (percent: number) => `${'█'.repeat(Math.round(percent / 5)).padEnd(20, '░')}`;
   const version = view.rolloutVersion;
@@ -103,9 +104,9 @@ export async function runLive(options: LiveOptions): Promise<void> {
     const { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } = await import(
       '@aws-sdk/client-cloudwatch'
     );
-    const { scheduledTick } = await import('./event-builders.ts');
-    const { replayEvent } = await import('./replay.ts');
-    const { statusView } = await import('./status-view.ts');
+    const { scheduledTick } = await import('../cli/event-builders.ts');
+    const { replayEvent } = await import('../cli/replay.ts');
+    const { statusView } = await import('../cli/status-view.ts');
     const { liveWriter } = await import('#shared/aws/aws-writes.ts');
     await createLocalResources(stack);
     await deployProductionEndpoint(liveGroup.groupName, liveGroup.endpointName, () => emulator.settle());

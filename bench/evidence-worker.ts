@@ -1,4 +1,4 @@
-// A child process of the evidence bench (tools/bench-evidence.ts): simulates the ranges of canaries it is sent
+// A child process of the evidence bench (bench/bench-evidence.ts): simulates the ranges of canaries it is sent
 // and sends their outcomes back, so the bench uses every core. Forked with the parent's tsx loader.
 import { type CanaryOutcomes, scenarios, simulateCanaries } from './evidence-scenarios.ts';
 

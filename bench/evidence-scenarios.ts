@@ -1,4 +1,4 @@
-// The evidence bench's scenarios and their tallies (tools/bench-evidence.ts): canaries drawn from known rates
+// The evidence bench's scenarios and their tallies (bench/bench-evidence.ts): canaries drawn from known rates
 // (canary-draws.ts), each judged by every rule (canary-rules.ts), summed up per rule with confidence intervals.
 // Pure: a seed and a range of canaries in, outcomes and summaries out.
 import type { AnalysisPolicy } from '#shared/policy/policy-schema.ts';

@@ -1,7 +1,7 @@
 import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { StackDefinition } from './stack-definition.ts';
+import type { StackDefinition } from '../cli/stack-definition.ts';
 
 /**
  * Creates the stack's stateful resources that the functions use (table, topic, queues) in the emulator,

@@ -1,8 +1,9 @@
 // `npm run demo`: a full model lifecycle against the local emulator, through the same routing and
 // handlers as production, printed as a timeline. The clock is the events' time: one tick a minute.
 // The endpoint is shaped like production: scaled out by auto scaling, data capture, KMS, tags, a VPC model.
+
+import { prepareLocalEnvironment } from '../cli/local-environment.ts';
 import { startEmulator } from '../emulator/launch.ts';
-import { prepareLocalEnvironment } from './local-environment.ts';
 
 // --live: the same stack on a real clock instead (rollout local), until Ctrl-C.
 if (process.argv.includes('--live')) {
@@ -43,11 +44,11 @@ const { readParameter } = await import('#shared/aws/parameters.ts');
 const { describeTransformJob } = await import('#shared/aws/transform-jobs.ts');
 const { PutObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
 const { subscribeToNotices } = await import('./notice-inbox.ts');
-const { rolloutStatus } = await import('./operator-commands.ts');
+const { rolloutStatus } = await import('../cli/operator-commands.ts');
 const { publishVariantTraffic } = await import('./variant-traffic.ts');
-const { readStackDefinition, stackSettings } = await import('./stack-definition.ts');
-const { replayEvent } = await import('./replay.ts');
-const registry = await import('./registry-groups.ts');
+const { readStackDefinition, stackSettings } = await import('../cli/stack-definition.ts');
+const { replayEvent } = await import('../cli/replay.ts');
+const registry = await import('../cli/registry-groups.ts');
 const { liveWriter } = await import('#shared/aws/aws-writes.ts');
 const {
   alarmStateChange,
@@ -57,7 +58,7 @@ const {
   recentDemoStart,
   scheduledTick,
   transformJobChange,
-} = await import('./event-builders.ts');
+} = await import('../cli/event-builders.ts');
 const { compareSideBySide, scalingLine, timelinePrinter, trafficSplit } = await import('./demo-timeline.ts');
 
 // --calls: list the AWS calls each event caused (the cost of each transition).

@@ -1,4 +1,4 @@
-// Simulated canaries for the evidence bench (tools/bench-evidence.ts): what each variant serves, fails and
+// Simulated canaries for the evidence bench (bench/bench-evidence.ts): what each variant serves, fails and
 // takes minute by minute, drawn from known rates with a seeded generator, so every run draws the same numbers.
 // Pure: a seed and the rates in, minutes out. No emulator, no AWS.
 

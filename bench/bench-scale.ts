@@ -1,5 +1,5 @@
 // `npm run bench -- --scale [--sizes 10,100,1000]`: how the stack behaves as the fleet grows.
-//  1. Active canaries seeded into the emulator (tools/fleet-seed.ts), then through the real routing and
+//  1. Active canaries seeded into the emulator (demo/fleet-seed.ts), then through the real routing and
 //     handlers: a quiet tick, an alarm's rollback, a tick that steps every canary. Calls and bytes are
 //     what the functions' clients sent and received (they do not depend on the machine); the times are
 //     against the emulator on loopback, not AWS, whose rate limits set the floor (printed beside them).
@@ -10,8 +10,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { prepareLocalEnvironment } from '../cli/local-environment.ts';
 import { startEmulator } from '../emulator/launch.ts';
-import { prepareLocalEnvironment } from './local-environment.ts';
 
 const sizesArg = process.argv[process.argv.indexOf('--sizes') + 1];
 const sizes = (process.argv.includes('--sizes') ? (sizesArg ?? '') : '10,100,1000').split(',').map(Number);
@@ -21,16 +21,16 @@ if (sizes.some((size) => !Number.isInteger(size) || size < 2))
 const emulator = await startEmulator({ updateSeconds: 3600 });
 prepareLocalEnvironment({ endpointUrl: emulator.endpointUrl, quiet: true });
 // Loaded after the environment is set: the clients and the logger read it.
-const { countFunctionCalls } = await import('./call-counter.ts');
-const { fleetAlarm, fleetPolicyYaml, seedFleet } = await import('./fleet-seed.ts');
-const { replayEvent } = await import('./replay.ts');
-const { readStackDefinition, stackSettings } = await import('./stack-definition.ts');
-const { createLocalResources } = await import('./local-resources.ts');
+const { countFunctionCalls } = await import('../demo/call-counter.ts');
+const { fleetAlarm, fleetPolicyYaml, seedFleet } = await import('../demo/fleet-seed.ts');
+const { replayEvent } = await import('../cli/replay.ts');
+const { readStackDefinition, stackSettings } = await import('../cli/stack-definition.ts');
+const { createLocalResources } = await import('../demo/local-resources.ts');
 const { loadPolicyFile } = await import('#shared/policy/load-policy.ts');
-const { alarmStateChange, minutesAfterStart, scheduledTick } = await import('./event-builders.ts');
+const { alarmStateChange, minutesAfterStart, scheduledTick } = await import('../cli/event-builders.ts');
 const { apiRatesPerSecond } = await import('#shared/aws/api-rate-limits.ts');
 const { defaultFanOut } = await import('#shared/runtime/settings.ts');
-const { inlinePolicyCharacters, inlinePolicyQuota, roleOf } = await import('./iam-size.ts');
+const { inlinePolicyCharacters, inlinePolicyQuota, roleOf } = await import('../build/iam-size.ts');
 const { loadEnv, loadScript, timeRuns } = await import('./bench-timing.ts');
 
 const run = promisify(execFile);

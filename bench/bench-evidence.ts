@@ -1,7 +1,7 @@
 // `npm run bench -- --evidence [--runs N] [--seed N] [--workers N] [--json]`, or alone:
-// `npx tsx tools/bench-evidence.ts [...]`. How the sequential rule (judgeSequential, every minute) and the
+// `npx tsx bench/bench-evidence.ts [...]`. How the sequential rule (judgeSequential, every minute) and the
 // threshold rule (judgeAnalysis, at the end of each bake or every minute) judge the same simulated canaries
-// (tools/evidence-scenarios.ts): false rollbacks of an A/A canary, how soon a worse version rolls back, and
+// (bench/evidence-scenarios.ts): false rollbacks of an A/A canary, how soon a worse version rolls back, and
 // what low traffic does to both. A pure simulation (no emulator, no AWS), the same numbers on every run.
 import { type ChildProcess, fork } from 'node:child_process';
 import os from 'node:os';

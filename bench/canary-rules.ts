@@ -1,4 +1,4 @@
-// The rules the evidence bench compares (tools/bench-evidence.ts), each walking the same simulated canary
+// The rules the evidence bench compares (bench/bench-evidence.ts), each walking the same simulated canary
 // (canary-draws.ts) step by step through the shared judgements: the sequential rule (judgeSequential, every
 // minute) and the threshold rule (judgeAnalysis with method threshold) at the end of each bake, as the
 // project checks it, or every minute (peeking). Simplified beside the reconciler: every minute is judged as

@@ -37,14 +37,17 @@ function record(value: unknown, where: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** The `${file(./tools/serverless/policy-resources.cjs):name}` values of custom.esbuild.define, as serverless resolves them. */
+/** The `${file(./build/serverless/policy-resources.cjs):name}` values of custom.esbuild.define, as serverless resolves them. */
 function resolveDefine(define: Record<string, unknown>): Record<string, string> {
   // The bundles carry the demo's policy unless told otherwise: the root's rollout.config.yml is a starter.
   process.env.ROLLOUT_POLICY_FILE ??= path.join(root, 'examples/demo.config.yml');
-  const resources = createRequire(import.meta.url)('./serverless/policy-resources.cjs') as Record<string, () => string>;
+  const resources = createRequire(import.meta.url)('../build/serverless/policy-resources.cjs') as Record<
+    string,
+    () => string
+  >;
   return Object.fromEntries(
     Object.entries(define).map(([key, value]) => {
-      const name = /^\$\{file\(\.\/tools\/serverless\/policy-resources\.cjs\):(\w+)\}$/.exec(String(value))?.[1];
+      const name = /^\$\{file\(\.\/build\/serverless\/policy-resources\.cjs\):(\w+)\}$/.exec(String(value))?.[1];
       const resolve = name === undefined ? undefined : resources[name];
       if (resolve === undefined)
         throw new Error(`custom.esbuild.define.${key}: the bench resolves only policy-resources.cjs values`);
@@ -151,8 +154,8 @@ async function main(): Promise<void> {
   if (python.unavailable !== undefined) console.log(`\nboto3 baseline unavailable: ${python.unavailable}`);
 }
 
-// --scale: the fleet and the policy at 10 to 1000 groups (tools/bench-scale.ts). --evidence: the sequential
-// rule against the threshold rule on simulated canaries (tools/bench-evidence.ts). Neither runs without its flag.
+// --scale: the fleet and the policy at 10 to 1000 groups (bench/bench-scale.ts). --evidence: the sequential
+// rule against the threshold rule on simulated canaries (bench/bench-evidence.ts). Neither runs without its flag.
 if (process.argv.includes('--scale')) await import('./bench-scale.ts');
 else if (process.argv.includes('--evidence')) await import('./bench-evidence.ts');
 else await main();

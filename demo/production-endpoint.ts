@@ -21,8 +21,8 @@ import {
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
 import { withStackTag } from '#shared/rollout/stack-ownership.ts';
+import { readStackDefinition, stackSettings } from '../cli/stack-definition.ts';
 import { binaryClassificationReport, registerModelPackage } from './model-registry-seed.ts';
-import { readStackDefinition, stackSettings } from './stack-definition.ts';
 
 export const productionShape = {
   instanceType: 'ml.c5.2xlarge',

@@ -62,13 +62,13 @@ ${common}`,
        rollout local alarm <alarm-name> [--ok]
        rollout local approve
 Runs the stack against the emulator on a real clock: a tick every few seconds, bakes in seconds
-(policy tools/live.config.yml). fraud-detector v1 serves fraud-prod and v2 rolls out; watch it move.
+(policy demo/live.config.yml). fraud-detector v1 serves fraud-prod and v2 rolls out; watch it move.
 From another terminal, with AWS_ENDPOINT_URL as it prints: \`local alarm\` sets an alarm's state (ALARM,
 or OK with --ok) and delivers its event, as CloudWatch would; \`local approve\` registers a new version.
   --port N          the emulator's port (default 4566)
   --tick-seconds S  how often the scheduler ticks (default 3)
   --max-ticks N     stop after N ticks (default: at Ctrl-C)
-  --config FILE     the policy (default tools/live.config.yml)`,
+  --config FILE     the policy (default demo/live.config.yml)`,
   groups: `usage: rollout groups [--tag-endpoints] [--dry-run] [--json]
 The registry's groups as the policy sees them, and whether the stack may manage their endpoints.
   --tag-endpoints tag the policy's endpoints for the stack (sagemaker-rollout:stack)
@@ -375,7 +375,7 @@ async function localCommand(args: string[]): Promise<number> {
       },
     }),
   );
-  const live = await import('./live.ts');
+  const live = await import('../demo/live.ts');
   const policyFile = values.config ?? live.livePolicyFile;
   const [action, name, ...extra] = positionals;
   if (action === undefined) {

@@ -3,14 +3,33 @@ import { parseArgs } from 'node:util';
 import { prepareLocalEnvironment } from '../cli/local-environment.ts';
 import { startEmulator } from '../emulator/launch.ts';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string', default: '4566' },
-    host: { type: 'string', default: '127.0.0.1' },
-    'update-seconds': { type: 'string', default: '5' },
-    seed: { type: 'boolean', default: false },
-  },
-});
+const usage = `usage: npm run emulator -- [--port 4566] [--host 127.0.0.1] [--update-seconds 5] [--seed]
+Starts the local AWS (moto with this project's fill-ins) and creates the stack's table, topic and queues in it.
+  --update-seconds S  how long SageMaker's updates take on the emulator's clock
+  --seed              register a version of fraud-detector and of churn-model`;
+
+function parsed() {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: 'string', default: '4566' },
+        host: { type: 'string', default: '127.0.0.1' },
+        'update-seconds': { type: 'string', default: '5' },
+        seed: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+}
+
+const { values } = parsed();
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
 
 const port = Number(values.port);
 const updateSeconds = Number(values['update-seconds']);

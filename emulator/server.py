@@ -10,6 +10,9 @@ fillIns=false); the integration tests use it to check that moto still lacks
 what the fill-ins provide. Once the port accepts connections the server prints
 exactly one line, `emulator ready on http://HOST:PORT`, which emulator/launch.ts
 waits for.
+
+This file and emulator/fill_ins/ are type-checked by pyright in `npm run check`,
+with the moto of the python3 on PATH (the check stops at "No module named 'moto'" without it).
 """
 
 from __future__ import annotations

@@ -2,6 +2,14 @@
 behaviour this project depends on. Each module documents the AWS behaviour it
 reproduces; test/integration/emulator*.test.ts check both the fill-ins and that
 plain moto still needs them.
+
+Patching moto is what pyright cannot follow, so those lines say so, and only
+for that rule: `# pyright: ignore[reportAttributeAccessIssue]` where a fill-in
+adds an operation or a field moto's classes do not declare, or replaces a
+method with one of another signature; `[reportCallIssue]` where a call passes
+parameters only the fill-in's replacement accepts. Plain `# type: ignore` is
+not honoured (pyrightconfig.json), and a pyright ignore that is no longer
+needed is an error.
 """
 
 from __future__ import annotations
@@ -52,5 +60,5 @@ def install(update_seconds: float) -> EmulatorState:
             original_reset(self)
             state.clear()
 
-    MotoAPIBackend.reset = reset  # type: ignore[method-assign]
+    MotoAPIBackend.reset = reset
     return state

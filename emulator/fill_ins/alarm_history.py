@@ -39,15 +39,15 @@ MAX_RECORDS = 100
 
 
 def install() -> None:
-    Alarm.update_state = _recording_history(Alarm.update_state)  # type: ignore[method-assign]
-    CloudWatchResponse.describe_alarm_history = _respond_describe_alarm_history  # type: ignore[attr-defined]
+    Alarm.update_state = _recording_history(Alarm.update_state)
+    CloudWatchResponse.describe_alarm_history = _respond_describe_alarm_history  # pyright: ignore[reportAttributeAccessIssue]
 
 
 def _history(backend: CloudWatchBackend) -> list[dict[str, Any]]:
     """The backend's history items, oldest first; moto's reset makes a new backend, and so a new list."""
     if not hasattr(backend, "alarm_history_items"):
-        backend.alarm_history_items = []  # type: ignore[attr-defined]
-    return backend.alarm_history_items  # type: ignore[attr-defined,no-any-return]
+        backend.alarm_history_items = []  # pyright: ignore[reportAttributeAccessIssue]
+    return backend.alarm_history_items  # pyright: ignore[reportAttributeAccessIssue]
 
 
 def _recording_history(original: Any) -> Any:

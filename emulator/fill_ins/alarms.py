@@ -46,7 +46,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from moto.cloudwatch.exceptions import CloudWatchException, InvalidParameterCombination, ValidationError
 from moto.cloudwatch.models import Alarm, CloudWatchBackend
@@ -54,13 +54,17 @@ from moto.cloudwatch.responses import CloudWatchResponse
 from moto.core.responses import ActionResult, EmptyResult
 
 from .locking import serialised_call_action
-from .state import EmulatorState
+from .state import EmulatorState, ResourceKey
 
 STATES = ("OK", "ALARM", "INSUFFICIENT_DATA")
 ALARM_TYPES = ("CompositeAlarm", "MetricAlarm")
 DEFAULT_MAX_RECORDS, MAX_RECORDS = 50, 100  # API_DescribeAlarms, MaxRecords
 MAX_RULE_LENGTH = 10240  # API_PutCompositeAlarm, AlarmRule: "Maximum length of 10240"
 INITIAL_REASON = "Unchecked: Initial alarm creation"
+# What a composite alarm has instead of a metric. moto keeps composites as Alarms
+# whose metric fields are None (its own PutMetricAlarm handler passes the absent
+# parameters through, untyped), but annotates put_metric_alarm's as str/int/float.
+NO_METRIC = cast(Any, None)
 
 
 class InvalidNextToken(CloudWatchException):
@@ -69,16 +73,16 @@ class InvalidNextToken(CloudWatchException):
 
 def install(state: EmulatorState) -> None:
     backend = CloudWatchBackend
-    backend.put_metric_alarm = _keeping_state(backend.put_metric_alarm)  # type: ignore[method-assign]
-    backend.set_alarm_state = _reevaluating_parents(backend.set_alarm_state)  # type: ignore[method-assign]
-    Alarm.update_state = _recording_transitions(Alarm.update_state)  # type: ignore[method-assign]
+    backend.put_metric_alarm = _keeping_state(backend.put_metric_alarm)
+    backend.set_alarm_state = _reevaluating_parents(backend.set_alarm_state)
+    Alarm.update_state = _recording_transitions(Alarm.update_state)
 
     response = CloudWatchResponse
-    response.put_composite_alarm = _with_state(_respond_put_composite_alarm, state)  # type: ignore[attr-defined]
-    response.describe_alarms = _respond_describe_alarms  # type: ignore[method-assign]
-    response.delete_alarms = _with_state(_respond_delete_alarms, state)  # type: ignore[method-assign]
+    response.put_composite_alarm = _with_state(_respond_put_composite_alarm, state)  # pyright: ignore[reportAttributeAccessIssue]
+    response.describe_alarms = _respond_describe_alarms
+    response.delete_alarms = _with_state(_respond_delete_alarms, state)
     # composites are evaluated by pending transitions, completed before each request
-    response.call_action = serialised_call_action(state)  # type: ignore[method-assign]
+    response.call_action = serialised_call_action(state)
 
 
 def _with_state(function: Any, state: EmulatorState) -> Any:
@@ -232,7 +236,7 @@ def _parsed(alarm: Alarm) -> tuple[Any, ...]:
     parsed = getattr(alarm, "parsed_rule", None)
     if parsed is None:
         # a composite that did not come through PutCompositeAlarm (moto internals)
-        parsed = alarm.parsed_rule = parse_rule(alarm.rule or "FALSE")  # type: ignore[attr-defined]
+        parsed = alarm.parsed_rule = parse_rule(alarm.rule or "FALSE")  # pyright: ignore[reportAttributeAccessIssue]
     return parsed
 
 
@@ -285,7 +289,7 @@ def _propagate(backend: CloudWatchBackend, changed: Alarm, evaluated: frozenset[
             _propagate(backend, parent, evaluated | {changed.name, parent.name})
 
 
-def _evaluation_key(backend: CloudWatchBackend, name: str) -> tuple[str, ...]:
+def _evaluation_key(backend: CloudWatchBackend, name: str) -> ResourceKey:
     return ("composite-alarm", backend.account_id, backend.region_name, name)
 
 
@@ -317,7 +321,7 @@ def _keeping_state(original: Any) -> Any:
         else:
             for field in ("state_value", "state_reason", "state_reason_data", "state_updated_timestamp", "history"):
                 setattr(alarm, field, getattr(existing, field))
-        alarm.state_transitioned_timestamp = getattr(  # type: ignore[attr-defined]
+        alarm.state_transitioned_timestamp = getattr(
             existing, "state_transitioned_timestamp", alarm.state_updated_timestamp
         )
         return alarm
@@ -333,7 +337,7 @@ def _recording_transitions(original: Any) -> Any:
         changed = state_value != self.state_value
         original(self, reason, reason_data, state_value)
         if changed:
-            self.state_transitioned_timestamp = self.state_updated_timestamp  # type: ignore[attr-defined]
+            self.state_transitioned_timestamp = self.state_updated_timestamp  # pyright: ignore[reportAttributeAccessIssue]
 
     return update_state
 
@@ -372,26 +376,27 @@ def _respond_put_composite_alarm(state: EmulatorState, self: CloudWatchResponse)
     previous = backend.alarms.get(name)
     composite = backend.put_metric_alarm(
         name=name,
-        namespace=None,
-        metric_name=None,
-        comparison_operator=None,
-        evaluation_periods=None,
-        period=None,
-        threshold=None,
-        statistic=None,
+        namespace=NO_METRIC,
+        metric_name=NO_METRIC,
+        comparison_operator=NO_METRIC,
+        evaluation_periods=NO_METRIC,
+        period=NO_METRIC,
+        threshold=NO_METRIC,
+        statistic=NO_METRIC,
         description=self._get_param("AlarmDescription"),
         dimensions=[],
         alarm_actions=self._get_param("AlarmActions", []),
         ok_actions=self._get_param("OKActions", []),
         insufficient_data_actions=self._get_param("InsufficientDataActions", []),
-        actions_enabled=self._get_bool_param("ActionsEnabled"),
+        # ActionsEnabled defaults to true (moto's Alarm turns None into True too)
+        actions_enabled=self._get_bool_param("ActionsEnabled", True),
         rule=rule,
         tags=self._get_param("Tags", []),
     )
-    composite.parsed_rule = parsed  # type: ignore[attr-defined]
-    composite.actions_suppressor = self._get_param("ActionsSuppressor")  # type: ignore[attr-defined]
-    composite.actions_suppressor_wait_period = self._get_param("ActionsSuppressorWaitPeriod")  # type: ignore[attr-defined]
-    composite.actions_suppressor_extension_period = self._get_param(  # type: ignore[attr-defined]
+    composite.parsed_rule = parsed  # pyright: ignore[reportAttributeAccessIssue]
+    composite.actions_suppressor = self._get_param("ActionsSuppressor")  # pyright: ignore[reportAttributeAccessIssue]
+    composite.actions_suppressor_wait_period = self._get_param("ActionsSuppressorWaitPeriod")  # pyright: ignore[reportAttributeAccessIssue]
+    composite.actions_suppressor_extension_period = self._get_param(  # pyright: ignore[reportAttributeAccessIssue]
         "ActionsSuppressorExtensionPeriod"
     )
     # a new composite is evaluated after its creation; an updated one keeps its

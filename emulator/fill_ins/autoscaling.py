@@ -86,30 +86,24 @@ class ObjectNotFoundException(JsonRESTError):
 def install(state: EmulatorState) -> None:
     """Call after sagemaker_endpoints.install: wraps its UpdateEndpoint and DeleteEndpoint."""
     backend = ApplicationAutoscalingBackend
-    backend.deregister_scalable_target = _deregister_scalable_target  # type: ignore[method-assign]
+    backend.deregister_scalable_target = _deregister_scalable_target
     put_scaling_policy = _updating_in_place(backend.put_scaling_policy)
-    backend.put_scaling_policy = _requires_target(put_scaling_policy)  # type: ignore[method-assign]
-    backend.delete_scaling_policy = _removing_alarm_actions(backend.delete_scaling_policy)  # type: ignore[method-assign]
-    backend.put_scheduled_action = _requires_target(backend.put_scheduled_action)  # type: ignore[method-assign]
-    backend.describe_scaling_policies = _describe_scaling_policies  # type: ignore[method-assign]
+    backend.put_scaling_policy = _requires_target(put_scaling_policy)
+    backend.delete_scaling_policy = _removing_alarm_actions(backend.delete_scaling_policy)
+    backend.put_scheduled_action = _requires_target(backend.put_scheduled_action)
+    backend.describe_scaling_policies = _describe_scaling_policies
     # DescribeScalingPolicies shapes each policy with this module function
     autoscaling_responses._build_policy = _with_step_alarms(autoscaling_responses._build_policy)
     # UpdateEndpoint reads the targets and DeleteEndpoint removes them: the
     # two services' requests take the same lock.
-    ApplicationAutoScalingResponse.call_action = serialised_call_action(state)  # type: ignore[method-assign]
+    ApplicationAutoScalingResponse.call_action = serialised_call_action(state)
 
     sagemaker = SageMakerModelBackend
-    sagemaker.update_endpoint = _refusing_scaled_variant_changes(sagemaker.update_endpoint)  # type: ignore[attr-defined]
-    sagemaker.delete_endpoint = _deregistering_variants(sagemaker.delete_endpoint)  # type: ignore[method-assign]
+    sagemaker.update_endpoint = _refusing_scaled_variant_changes(sagemaker.update_endpoint)  # pyright: ignore[reportAttributeAccessIssue]
+    sagemaker.delete_endpoint = _deregistering_variants(sagemaker.delete_endpoint)
 
 
 # -- scalable targets ----------------------------------------------------------
-
-
-def _variant_resource_id(endpoint_name: str, variant_name: str) -> str:
-    # RegisterScalableTarget, ResourceId: "SageMaker endpoint variant - The resource
-    # type is variant ... Example: endpoint/my-end-point/variant/KMeansClustering."
-    return f"endpoint/{endpoint_name}/variant/{variant_name}"
 
 
 def _target(

@@ -32,7 +32,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.utilities.utils import get_partition
 
 from .locking import serialised_call_action
-from .state import EmulatorState
+from .state import EmulatorState, ResourceKey
 
 DEFAULT_MAX_RESULTS = 100
 
@@ -132,11 +132,11 @@ class Execution:
 
 def install(state: EmulatorState) -> None:
     response = CodePipelineResponse
-    response.start_pipeline_execution = _bind(_start, state)  # type: ignore[attr-defined]
-    response.get_pipeline_execution = _bind(_get, state)  # type: ignore[attr-defined]
-    response.list_pipeline_executions = _bind(_list, state)  # type: ignore[attr-defined]
-    response.stop_pipeline_execution = _bind(_stop, state)  # type: ignore[attr-defined]
-    response.call_action = serialised_call_action(state)  # type: ignore[method-assign]
+    response.start_pipeline_execution = _bind(_start, state)  # pyright: ignore[reportAttributeAccessIssue]
+    response.get_pipeline_execution = _bind(_get, state)  # pyright: ignore[reportAttributeAccessIssue]
+    response.list_pipeline_executions = _bind(_list, state)  # pyright: ignore[reportAttributeAccessIssue]
+    response.stop_pipeline_execution = _bind(_stop, state)  # pyright: ignore[reportAttributeAccessIssue]
+    response.call_action = serialised_call_action(state)
 
 
 def _bind(function: Any, state: EmulatorState) -> Any:
@@ -162,11 +162,11 @@ def _executions(pipeline: CodePipeline) -> dict[str, Execution]:
     executions: dict[str, Execution] | None = getattr(pipeline, "emulator_executions", None)
     if executions is None:
         executions = {}
-        pipeline.emulator_executions = executions  # type: ignore[attr-defined]
+        pipeline.emulator_executions = executions  # pyright: ignore[reportAttributeAccessIssue]
     return executions
 
 
-def _key(backend: CodePipelineBackend, execution: Execution) -> tuple[str, ...]:
+def _key(backend: CodePipelineBackend, execution: Execution) -> ResourceKey:
     return ("pipeline-execution", backend.account_id, backend.region_name, execution.id)
 
 

@@ -26,4 +26,4 @@ def install(state: EmulatorState) -> None:
         with state.lock:
             return original(self)
 
-    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+    DynamoHandler.call_action = call_action

@@ -75,9 +75,9 @@ def install(state: EmulatorState) -> None:
     def invoke_endpoint(self: SageMakerRuntimeResponse) -> Response:
         return _invoke_endpoint(state, self, original_invoke)
 
-    SageMakerRuntimeResponse.invoke_endpoint = invoke_endpoint  # type: ignore[method-assign]
+    SageMakerRuntimeResponse.invoke_endpoint = invoke_endpoint
     # Endpoints finish Creating on the update clock: see its state as of now.
-    SageMakerRuntimeResponse.call_action = serialised_call_action(state)  # type: ignore[method-assign]
+    SageMakerRuntimeResponse.call_action = serialised_call_action(state)
 
 
 def _invoke_endpoint(state: EmulatorState, self: SageMakerRuntimeResponse, original_invoke: Any) -> Response:

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,7 +58,7 @@ from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.utils import utcnow
 from moto.sagemaker.exceptions import ValidationError
 
-from .state import EmulatorState
+from .state import EmulatorState, ResourceKey
 
 
 @dataclass
@@ -108,7 +108,7 @@ def plan(
     blue_green = deployment_config.get("BlueGreenUpdatePolicy") or {}
     # "If no update policy is specified, SageMaker uses a blue/green deployment
     # strategy with all at once traffic shifting by default." (API_DeploymentConfig)
-    routing = blue_green.get("TrafficRoutingConfiguration") or {"Type": "ALL_AT_ONCE"}
+    routing: dict[str, Any] = blue_green.get("TrafficRoutingConfiguration") or {"Type": "ALL_AT_ONCE"}
     # The variant names must stay the same for a guardrail deployment.
     # https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-exclusions.html
     # Enforced for serverless endpoints and for CANARY and LINEAR, whose sizes are
@@ -318,7 +318,7 @@ class Deployment:
     def __init__(
         self,
         state: EmulatorState,
-        key: Hashable,
+        key: ResourceKey,
         endpoint: Any,
         old_config_name: str,
         deployment_plan: Plan,
@@ -427,8 +427,8 @@ class Deployment:
 
     @property
     def endpoint_account(self) -> str:
-        return self.key[1]  # type: ignore[index]
+        return self.key[1]
 
     @property
     def endpoint_region(self) -> str:
-        return self.key[2]  # type: ignore[index]
+        return self.key[2]

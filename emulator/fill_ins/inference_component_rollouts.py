@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import Any
 
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.sagemaker.exceptions import ValidationError
 
-from .state import EmulatorState
+from .state import EmulatorState, ResourceKey
 
 # MaximumBatchSize "must be between 5% to 50% of the copy count".
 BATCH_PERCENT_BOUNDS = (5, 50)
@@ -70,7 +70,7 @@ class RollingUpdate:
     def __init__(
         self,
         state: EmulatorState,
-        key: Hashable,
+        key: ResourceKey,
         name: str,
         deployment_config: dict[str, Any],
         copies: int,
@@ -159,6 +159,6 @@ class RollingUpdate:
             self.roll_back(reason)
 
     def _alarms_in_alarm(self) -> list[str]:
-        _, account, region, _ = self.key  # type: ignore[misc]
+        _, account, region, _ = self.key
         backend = cloudwatch_backends[account][region]
         return [name for name in self.alarms if getattr(backend.alarms.get(name), "state_value", None) == "ALARM"]

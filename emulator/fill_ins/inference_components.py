@@ -78,7 +78,7 @@ from moto.sagemaker.utils import arn_formatter
 
 from . import request_validation
 from .inference_component_rollouts import RollingUpdate
-from .state import EmulatorState
+from .state import EmulatorState, ResourceKey
 
 IN_PROGRESS = ("Creating", "Updating", "Deleting")
 DEFAULT_MAX_RESULTS = 10
@@ -138,12 +138,12 @@ def install(state: EmulatorState) -> None:
             )
         return original_create_config(self, *args, **kwargs)
 
-    def validate_production_variants(self: SageMakerModelBackend, variants: list[dict[str, Any]]) -> None:
+    def validate_production_variants(self: SageMakerModelBackend, production_variants: list[dict[str, Any]]) -> None:
         # A variant without a model hosts inference components; moto indexes ModelName.
-        original_validate(self, [v for v in variants if v.get("ModelName")])
+        original_validate(self, [v for v in production_variants if v.get("ModelName")])
 
-    backend.create_endpoint_config = create_endpoint_config  # type: ignore[method-assign]
-    backend.validate_production_variants = validate_production_variants  # type: ignore[method-assign]
+    backend.create_endpoint_config = create_endpoint_config
+    backend.validate_production_variants = validate_production_variants
 
     def bind(function: Any) -> Any:
         def respond(self: SageMakerResponse) -> ActionResult:
@@ -154,12 +154,12 @@ def install(state: EmulatorState) -> None:
         return respond
 
     response = SageMakerResponse
-    response.create_inference_component = bind(_create)  # type: ignore[attr-defined]
-    response.describe_inference_component = bind(_describe)  # type: ignore[attr-defined]
-    response.list_inference_components = bind(_list)  # type: ignore[attr-defined]
-    response.delete_inference_component = bind(_delete)  # type: ignore[attr-defined]
-    response.update_inference_component = bind(_update)  # type: ignore[attr-defined]
-    response.update_inference_component_runtime_config = bind(_update_runtime_config)  # type: ignore[attr-defined]
+    response.create_inference_component = bind(_create)  # pyright: ignore[reportAttributeAccessIssue]
+    response.describe_inference_component = bind(_describe)  # pyright: ignore[reportAttributeAccessIssue]
+    response.list_inference_components = bind(_list)  # pyright: ignore[reportAttributeAccessIssue]
+    response.delete_inference_component = bind(_delete)  # pyright: ignore[reportAttributeAccessIssue]
+    response.update_inference_component = bind(_update)  # pyright: ignore[reportAttributeAccessIssue]
+    response.update_inference_component_runtime_config = bind(_update_runtime_config)  # pyright: ignore[reportAttributeAccessIssue]
 
 
 # -- helpers -----------------------------------------------------------------------
@@ -168,11 +168,11 @@ def install(state: EmulatorState) -> None:
 def _components(backend: SageMakerModelBackend) -> dict[str, Component]:
     # Kept on moto's backend, so moto's reset (which rebuilds the backends) clears them.
     if not hasattr(backend, "inference_components"):
-        backend.inference_components = {}  # type: ignore[attr-defined]
-    return backend.inference_components  # type: ignore[attr-defined, no-any-return]
+        backend.inference_components = {}  # pyright: ignore[reportAttributeAccessIssue]
+    return backend.inference_components  # pyright: ignore[reportAttributeAccessIssue]
 
 
-def _key(backend: SageMakerModelBackend, name: str) -> tuple[str, ...]:
+def _key(backend: SageMakerModelBackend, name: str) -> ResourceKey:
     return ("inference-component", backend.account_id, backend.region_name, name)
 
 
@@ -256,7 +256,7 @@ def _create(state: EmulatorState, backend: SageMakerModelBackend, params: dict[s
     variant = params.get("VariantName")
     if variant is None and len(variants) == 1:
         variant = variants[0]
-    if variant not in variants:
+    if variant is None or variant not in variants:
         raise ValidationError(
             f'Could not find variant "{variant}" in endpoint "{endpoint.arn}"; its variants are {", ".join(variants)}.'
         )

@@ -69,7 +69,6 @@ OVERHEAD_LATENCY_MICROS.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -77,7 +76,7 @@ from typing import Any
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.utils import utcnow
 
-from .state import ArmedInvocationFailure, EmulatorState, VariantBehaviour
+from .state import ArmedInvocationFailure, EmulatorState, EndpointKey, VariantBehaviour
 
 NAMESPACE = "AWS/SageMaker"
 DEFAULT_MODEL_LATENCY_MICROS = 10_000.0
@@ -119,7 +118,7 @@ class WeightedRouter:
         return chosen
 
 
-def production_variant(state: EmulatorState, key: Hashable, endpoint: Any) -> str:
+def production_variant(state: EmulatorState, key: EndpointKey, endpoint: Any) -> str:
     """The production variant the next call of this endpoint goes to, by CurrentWeight."""
     weights = tuple(
         (variant["VariantName"], _exact(float(variant.get("CurrentWeight", 0))))

@@ -54,7 +54,7 @@ HIGH_RESOLUTION_PERIODS = (1, 5, 10, 20, 30)
 
 
 def install() -> None:
-    CloudWatchBackend.get_metric_data = get_metric_data  # type: ignore[method-assign]
+    CloudWatchBackend.get_metric_data = get_metric_data
 
 
 def get_metric_data(
@@ -154,7 +154,9 @@ def _result(query: dict[str, Any], label: str, values: list[Any], timestamps: li
     return {"id": query["Id"], "label": label, "values": values, "timestamps": timestamps, "status_code": "Complete"}
 
 
-def _metric_key(namespace: str, name: str, dimensions: list[dict[str, str]]) -> tuple[Any, ...]:
+def _metric_key(namespace: str, name: str, dimensions: list[dict[str, str | None]]) -> tuple[Any, ...]:
+    # str | None: moto's Dimension allows a missing name or value (a filter's);
+    # the dimensions of a stored datum and of a MetricStat always have both.
     return (namespace, name, tuple(sorted((d["Name"], d["Value"]) for d in dimensions)))
 
 

@@ -36,9 +36,9 @@ def install() -> None:
             kwargs["model_approval_status"] = DEFAULT_VERSIONED_STATUS
         return original_create(self, **kwargs)
 
-    SageMakerModelBackend.create_model_package = create_model_package  # type: ignore[method-assign]
-    SageMakerModelBackend.update_model_package = _update_model_package  # type: ignore[method-assign]
-    SageMakerResponse.update_model_package = _respond_update_model_package  # type: ignore[method-assign]
+    SageMakerModelBackend.create_model_package = create_model_package  # pyright: ignore[reportAttributeAccessIssue]
+    SageMakerModelBackend.update_model_package = _update_model_package
+    SageMakerResponse.update_model_package = _respond_update_model_package
 
 
 def _update_model_package(
@@ -89,6 +89,6 @@ def _respond_update_model_package(self: SageMakerResponse) -> ActionResult:
         additional_inference_specifications_to_add=self._get_param(
             "AdditionalInferenceSpecificationsToAdd"
         ),
-        inference_specification=self._get_param("InferenceSpecification"),  # type: ignore[call-arg]
+        inference_specification=self._get_param("InferenceSpecification"),  # pyright: ignore[reportCallIssue]
     )
     return ActionResult({"ModelPackageArn": arn})

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import Any, cast
 
-from botocore.model import ServiceModel, Shape
+from botocore.model import ListShape, ServiceModel, Shape, StructureShape
 from moto.sagemaker.exceptions import ValidationError
 
 
@@ -39,10 +39,32 @@ def _pattern(pattern: str) -> re.Pattern[str] | None:
         return None
 
 
+# botocore ships no type annotations, and the attributes read here are
+# CachedProperty descriptors whose __get__ is unannotated: pyright sees them as
+# "CachedProperty | value". These casts state the types botocore.model documents.
+
+
+def _input_shape(service: str, operation: str) -> Shape:
+    # (None for an operation without input; every operation validated here has one)
+    return cast(Shape, _service_model(service).operation_model(operation).input_shape)
+
+
+def _metadata(shape: Shape) -> dict[str, Any]:
+    return cast("dict[str, Any]", shape.metadata)
+
+
+def _members(shape: StructureShape) -> dict[str, Shape]:
+    return cast("dict[str, Shape]", shape.members)
+
+
+def _list_member(shape: ListShape) -> Shape:
+    return cast(Shape, shape.member)
+
+
 def validate(service: str, operation: str, params: dict[str, Any]) -> None:
     """Raises ValidationError listing every constraint the request breaks."""
     errors: list[str] = []
-    _check(_service_model(service).operation_model(operation).input_shape, params, "", errors)
+    _check(_input_shape(service, operation), params, "", errors)
     if errors:
         count = len(errors)
         raise ValidationError(f"{count} validation error{'s' if count > 1 else ''} detected: {'; '.join(errors)}")
@@ -57,12 +79,13 @@ def _check(shape: Shape, value: Any, path: str, errors: list[str]) -> None:
     def fail(constraint: str) -> None:
         errors.append(f"Value {_show(value)} at '{path}' failed to satisfy constraint: Member must {constraint}")
 
-    metadata = shape.metadata
-    if shape.type_name == "structure":
+    metadata = _metadata(shape)
+    # botocore builds a StructureShape for type "structure", a ListShape for "list"
+    if isinstance(shape, StructureShape):
         if not isinstance(value, dict):
             return
         required = set(metadata.get("required", []))
-        for name, member in shape.members.items():
+        for name, member in _members(shape).items():
             child = _member_path(path, name)
             if value.get(name) is None:
                 if name in required:
@@ -77,9 +100,9 @@ def _check(shape: Shape, value: Any, path: str, errors: list[str]) -> None:
             fail(f"have length greater than or equal to {metadata['min']}")
         if "max" in metadata and len(value) > metadata["max"]:
             fail(f"have length less than or equal to {metadata['max']}")
-    if shape.type_name == "list" and isinstance(value, list):
+    if isinstance(shape, ListShape) and isinstance(value, list):
         for index, item in enumerate(value, start=1):
-            _check(shape.member, item, f"{path}.{index}.member", errors)
+            _check(_list_member(shape), item, f"{path}.{index}.member", errors)
     elif shape.type_name == "string" and isinstance(value, str):
         enum = metadata.get("enum")
         if enum and value not in enum:

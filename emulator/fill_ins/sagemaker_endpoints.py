@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from typing import Any
+from typing import Any, cast
 
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
@@ -44,7 +44,7 @@ from moto.sagemaker.responses import SageMakerResponse
 from . import deployment_config as deployment_config_rules
 from . import guardrails
 from .locking import serialised_call_action
-from .state import EmulatorState
+from .state import EmulatorState, ResourceKey
 
 # DescribeEndpoint's EndpointStatus values during which SageMaker refuses another
 # change with "Cannot update in-progress endpoint".
@@ -61,23 +61,21 @@ RETAINABLE_PROPERTIES = {"DesiredInstanceCount", "DesiredWeight", "DataCaptureCo
 
 def install(state: EmulatorState) -> None:
     backend = SageMakerModelBackend
-    backend.create_endpoint_config = _create_endpoint_config  # type: ignore[method-assign]
-    backend.describe_endpoint_config = _describe_endpoint_config  # type: ignore[method-assign]
-    backend.create_endpoint = _bind(_create_endpoint, state)  # type: ignore[method-assign]
-    backend.describe_endpoint = _describe_endpoint  # type: ignore[method-assign]
-    backend.delete_endpoint = _bind(_delete_endpoint, state)  # type: ignore[method-assign]
-    backend.update_endpoint = _bind(_update_endpoint, state)  # type: ignore[attr-defined]
-    backend.update_endpoint_weights_and_capacities = _bind(  # type: ignore[method-assign]
-        _update_endpoint_weights_and_capacities, state
-    )
-    FakeEndpoint._process_production_variants = _process_production_variants  # type: ignore[method-assign]
+    backend.create_endpoint_config = _create_endpoint_config
+    backend.describe_endpoint_config = _describe_endpoint_config
+    backend.create_endpoint = _bind(_create_endpoint, state)
+    backend.describe_endpoint = _describe_endpoint
+    backend.delete_endpoint = _bind(_delete_endpoint, state)
+    backend.update_endpoint = _bind(_update_endpoint, state)  # pyright: ignore[reportAttributeAccessIssue]
+    backend.update_endpoint_weights_and_capacities = _bind(_update_endpoint_weights_and_capacities, state)
+    FakeEndpoint._process_production_variants = _process_production_variants
 
     response = SageMakerResponse
-    response.create_model = _respond_create_model  # type: ignore[method-assign]
-    response.create_endpoint_config = _respond_create_endpoint_config  # type: ignore[method-assign]
-    response.create_endpoint = _respond_create_endpoint  # type: ignore[method-assign]
-    response.update_endpoint = _respond_update_endpoint  # type: ignore[attr-defined]
-    response.call_action = serialised_call_action(state)  # type: ignore[method-assign]
+    response.create_model = _respond_create_model
+    response.create_endpoint_config = _respond_create_endpoint_config
+    response.create_endpoint = _respond_create_endpoint
+    response.update_endpoint = _respond_update_endpoint  # pyright: ignore[reportAttributeAccessIssue]
+    response.call_action = serialised_call_action(state)
 
 
 def _bind(function: Any, state: EmulatorState) -> Any:
@@ -133,7 +131,7 @@ def _ensure_updatable(endpoint: FakeEndpoint) -> None:
     )
 
 
-def _key(backend: SageMakerModelBackend, endpoint_name: str) -> tuple[str, ...]:
+def _key(backend: SageMakerModelBackend, endpoint_name: str) -> ResourceKey:
     return ("endpoint", backend.account_id, backend.region_name, endpoint_name)
 
 
@@ -274,28 +272,32 @@ def _create_endpoint_config(
             "Cannot create already existing endpoint configuration "
             f'"{_config_arn(self, endpoint_config_name)}".'
         )
-    config = FakeEndpointConfig(
-        account_id=self.account_id,
-        region_name=self.region_name,
-        endpoint_config_name=endpoint_config_name,
-        production_variants=production_variants,
-        async_inference_config=async_inference_config,
-        data_capture_config=data_capture_config,
-        tags=tags,
-        kms_key_id=kms_key_id,
+    # cast: moto annotates BaseModel.__new__ as returning BaseModel, not the class constructed
+    config = cast(
+        FakeEndpointConfig,
+        FakeEndpointConfig(
+            account_id=self.account_id,
+            region_name=self.region_name,
+            endpoint_config_name=endpoint_config_name,
+            production_variants=production_variants,
+            async_inference_config=async_inference_config,
+            data_capture_config=data_capture_config,
+            tags=tags,
+            kms_key_id=kms_key_id,
+        ),
     )
     self.validate_production_variants(production_variants)
     if shadow_production_variants:
         # Shadow variants are ProductionVariants too: same model and instance checks.
         config.validate_production_variants(shadow_production_variants)
         self.validate_production_variants(shadow_production_variants)
-        config.shadow_production_variants = shadow_production_variants  # type: ignore[attr-defined]
+        config.shadow_production_variants = shadow_production_variants  # pyright: ignore[reportAttributeAccessIssue]
     # Kept as attributes: moto's response_object names each attribute after
     # its field (explainer_config -> ExplainerConfig) and leaves out the None ones.
-    config.explainer_config = explainer_config  # type: ignore[attr-defined]
-    config.execution_role_arn = execution_role_arn  # type: ignore[attr-defined]
-    config.vpc_config = vpc_config  # type: ignore[attr-defined]
-    config.enable_network_isolation = enable_network_isolation  # type: ignore[attr-defined]
+    config.explainer_config = explainer_config  # pyright: ignore[reportAttributeAccessIssue]
+    config.execution_role_arn = execution_role_arn  # pyright: ignore[reportAttributeAccessIssue]
+    config.vpc_config = vpc_config  # pyright: ignore[reportAttributeAccessIssue]
+    config.enable_network_isolation = enable_network_isolation  # pyright: ignore[reportAttributeAccessIssue]
     self.endpoint_configs[endpoint_config_name] = config
     return config
 
@@ -314,11 +316,11 @@ def _respond_create_endpoint_config(self: SageMakerResponse) -> ActionResult:
         data_capture_config=self._get_param("DataCaptureConfig"),
         tags=self._get_param("Tags"),
         kms_key_id=self._get_param("KmsKeyId"),
-        shadow_production_variants=self._get_param("ShadowProductionVariants"),  # type: ignore[call-arg]
-        explainer_config=self._get_param("ExplainerConfig"),  # type: ignore[call-arg]
-        execution_role_arn=self._get_param("ExecutionRoleArn"),  # type: ignore[call-arg]
-        vpc_config=self._get_param("VpcConfig"),  # type: ignore[call-arg]
-        enable_network_isolation=self._get_param("EnableNetworkIsolation"),  # type: ignore[call-arg]
+        shadow_production_variants=self._get_param("ShadowProductionVariants"),  # pyright: ignore[reportCallIssue]
+        explainer_config=self._get_param("ExplainerConfig"),  # pyright: ignore[reportCallIssue]
+        execution_role_arn=self._get_param("ExecutionRoleArn"),  # pyright: ignore[reportCallIssue]
+        vpc_config=self._get_param("VpcConfig"),  # pyright: ignore[reportCallIssue]
+        enable_network_isolation=self._get_param("EnableNetworkIsolation"),  # pyright: ignore[reportCallIssue]
     )
     return ActionResult({"EndpointConfigArn": config.endpoint_config_arn})
 
@@ -347,7 +349,7 @@ def _respond_create_model(self: SageMakerResponse) -> ActionResult:
         tags=self._get_param("Tags"),
     )
     model.enable_network_isolation = bool(isolation)
-    model.inference_execution_config = inference_execution  # type: ignore[attr-defined]
+    model.inference_execution_config = inference_execution  # pyright: ignore[reportAttributeAccessIssue]
     return ActionResult(model.response_create)
 
 
@@ -371,20 +373,24 @@ def _create_endpoint(
     if deployment_config is not None:
         # kept for later updates (RetainDeploymentConfig), and checked as UpdateEndpoint checks it
         deployment_config_rules.validate(deployment_config)
-    endpoint = FakeEndpoint(
-        account_id=self.account_id,
-        region_name=self.region_name,
-        endpoint_name=endpoint_name,
-        endpoint_config_name=endpoint_config_name,
-        production_variants=config.production_variants,
-        data_capture_config=config.data_capture_config,
-        tags=tags,
+    # cast: moto annotates BaseModel.__new__ as returning BaseModel, not the class constructed
+    endpoint = cast(
+        FakeEndpoint,
+        FakeEndpoint(
+            account_id=self.account_id,
+            region_name=self.region_name,
+            endpoint_name=endpoint_name,
+            endpoint_config_name=endpoint_config_name,
+            production_variants=config.production_variants,
+            data_capture_config=config.data_capture_config,
+            tags=tags,
+        ),
     )
     endpoint.production_variants = [_variant_summary(self, v) for v in config.production_variants]
-    endpoint.data_capture_config = _data_capture_summary(config.data_capture_config)  # type: ignore[assignment]
-    endpoint.shadow_production_variants = _shadow_summaries(self, config)  # type: ignore[attr-defined]
-    endpoint.last_deployment_config = deployment_config  # type: ignore[attr-defined]
-    endpoint.pending_deployment_summary = None  # type: ignore[attr-defined]
+    endpoint.data_capture_config = _data_capture_summary(config.data_capture_config)  # pyright: ignore[reportAttributeAccessIssue]
+    endpoint.shadow_production_variants = _shadow_summaries(self, config)  # pyright: ignore[reportAttributeAccessIssue]
+    endpoint.last_deployment_config = deployment_config  # pyright: ignore[reportAttributeAccessIssue]
+    endpoint.pending_deployment_summary = None  # pyright: ignore[reportAttributeAccessIssue]
     # "When it receives the request, SageMaker creates the endpoint, sets the
     # status to Creating. After it creates the endpoint, it sets the status to
     # InService." (API_CreateEndpoint)
@@ -404,7 +410,7 @@ def _respond_create_endpoint(self: SageMakerResponse) -> ActionResult:
         endpoint_name=self._get_param("EndpointName"),
         endpoint_config_name=self._get_param("EndpointConfigName"),
         tags=self._get_param("Tags"),
-        deployment_config=self._get_param("DeploymentConfig"),  # type: ignore[call-arg]
+        deployment_config=self._get_param("DeploymentConfig"),  # pyright: ignore[reportCallIssue]
     )
     return ActionResult({"EndpointArn": endpoint.arn})
 
@@ -443,8 +449,9 @@ def _update_endpoint(
     excluded = {p.get("VariantPropertyType") for p in exclude_retained_variant_properties or []}
     unknown = excluded - RETAINABLE_PROPERTIES
     if unknown:
+        # key=str: a VariantProperty without a VariantPropertyType shows as 'None'
         raise ValidationError(
-            f"Value '{sorted(unknown)[0]}' at 'excludeRetainedVariantProperties.variantPropertyType' "
+            f"Value '{sorted(unknown, key=str)[0]}' at 'excludeRetainedVariantProperties.variantPropertyType' "
             "failed to satisfy constraint: Member must satisfy enum value set: "
             "[DesiredInstanceCount, DesiredWeight, DataCaptureConfig]"
         )
@@ -487,9 +494,9 @@ def _update_endpoint(
     # LastDeploymentConfig is the DeploymentConfig of this update; with
     # RetainDeploymentConfig the previous one is reused, otherwise none applies.
     if deployment_config is not None:
-        endpoint.last_deployment_config = deployment_config  # type: ignore[attr-defined]
+        endpoint.last_deployment_config = deployment_config  # pyright: ignore[reportAttributeAccessIssue]
     elif not retain_deployment_config:
-        endpoint.last_deployment_config = None  # type: ignore[attr-defined]
+        endpoint.last_deployment_config = None  # pyright: ignore[reportAttributeAccessIssue]
 
     # While Updating, DescribeEndpoint still shows the old EndpointConfigName and
     # variants (they keep serving) and describes the new fleet in
@@ -506,35 +513,35 @@ def _update_endpoint(
     shadows = getattr(config, "shadow_production_variants", None)
     if shadows:
         pending["ShadowProductionVariants"] = [_pending_variant_summary(self, v) for v in shadows]
-    endpoint.pending_deployment_summary = pending  # type: ignore[attr-defined]
+    endpoint.pending_deployment_summary = pending  # pyright: ignore[reportAttributeAccessIssue]
 
     def finish_updating() -> None:
-        endpoint.pending_deployment_summary = None  # type: ignore[attr-defined]
+        endpoint.pending_deployment_summary = None  # pyright: ignore[reportAttributeAccessIssue]
         endpoint.last_modified_time = utcnow()
         failure = state.take_endpoint_failure(endpoint_name)
         if failure is None:
             endpoint.endpoint_config_name = endpoint_config_name
             endpoint.production_variants = new_variants
-            endpoint.shadow_production_variants = new_shadows  # type: ignore[attr-defined]
-            endpoint.data_capture_config = new_data_capture  # type: ignore[assignment]
+            endpoint.shadow_production_variants = new_shadows  # pyright: ignore[reportAttributeAccessIssue]
+            endpoint.data_capture_config = new_data_capture  # pyright: ignore[reportAttributeAccessIssue]
             endpoint.failure_reason = None
             endpoint.endpoint_status = "InService"
         elif failure.mode == "rollback":
             # A failed UpdateEndpoint is rolled back: the endpoint returns to
             # InService on the previous EndpointConfig and FailureReason says why.
-            endpoint.failure_reason = failure.reason  # type: ignore[assignment]
+            endpoint.failure_reason = failure.reason  # pyright: ignore[reportAttributeAccessIssue]
             endpoint.endpoint_status = "InService"
         else:
-            endpoint.failure_reason = failure.reason  # type: ignore[assignment]
+            endpoint.failure_reason = failure.reason  # pyright: ignore[reportAttributeAccessIssue]
             endpoint.endpoint_status = "Failed"
 
     def roll_back(reason: str) -> None:
         # Auto-rollback: "all traffic returns to the blue fleet"; the endpoint is
         # InService on its previous config and FailureReason says why.
         # https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html
-        endpoint.pending_deployment_summary = None  # type: ignore[attr-defined]
+        endpoint.pending_deployment_summary = None  # pyright: ignore[reportAttributeAccessIssue]
         endpoint.last_modified_time = utcnow()
-        endpoint.failure_reason = reason  # type: ignore[assignment]
+        endpoint.failure_reason = reason  # pyright: ignore[reportAttributeAccessIssue]
         endpoint.endpoint_status = "InService"
 
     key = _key(self, endpoint_name)
@@ -549,7 +556,7 @@ def _update_endpoint(
 
 
 def _respond_update_endpoint(self: SageMakerResponse) -> ActionResult:
-    arn = self.sagemaker_backend.update_endpoint(  # type: ignore[attr-defined]
+    arn = self.sagemaker_backend.update_endpoint(  # pyright: ignore[reportAttributeAccessIssue]
         endpoint_name=self._get_param("EndpointName"),
         endpoint_config_name=self._get_param("EndpointConfigName"),
         retain_all_variant_properties=self._get_param("RetainAllVariantProperties"),
@@ -579,7 +586,7 @@ def _update_endpoint_weights_and_capacities(
         name = desired.get("VariantName")
         if name in seen:
             raise ValidationError(f'The variant name "{name}" was non-unique within the request.')
-        if name not in by_name:
+        if name is None or name not in by_name:
             raise ValidationError(
                 f'The variant name(s) "{name}" is/are not present within endpoint '
                 f'configuration "{endpoint.endpoint_config_name}".'
@@ -611,7 +618,7 @@ def _update_endpoint_weights_and_capacities(
             endpoint.failure_reason = None
             endpoint.endpoint_status = "InService"
         else:
-            endpoint.failure_reason = failure.reason  # type: ignore[assignment]
+            endpoint.failure_reason = failure.reason  # pyright: ignore[reportAttributeAccessIssue]
             endpoint.endpoint_status = "InService" if failure.mode == "rollback" else "Failed"
 
     state.schedule(_key(self, endpoint_name), finish_updating)

@@ -61,18 +61,16 @@ def install() -> None:
     UpdateEndpoint and UpdateEndpointWeightsAndCapacities."""
     backend = SageMakerModelBackend
     create, weights = backend.create_endpoint_config, backend.update_endpoint_weights_and_capacities
-    backend.create_endpoint_config = _checking_serverless_configs(create)  # type: ignore[method-assign]
-    backend.update_endpoint_weights_and_capacities = (  # type: ignore[method-assign]
-        _refusing_serverless_instance_counts(weights)
-    )
-    backend.update_endpoint = _refusing_conversion_to_serverless(backend.update_endpoint)  # type: ignore[attr-defined]
+    backend.create_endpoint_config = _checking_serverless_configs(create)
+    backend.update_endpoint_weights_and_capacities = _refusing_serverless_instance_counts(weights)
+    backend.update_endpoint = _refusing_conversion_to_serverless(backend.update_endpoint)  # pyright: ignore[reportAttributeAccessIssue]
 
 
 def _checking_serverless_configs(original: Any) -> Any:
     def create_endpoint_config(self: SageMakerModelBackend, *args: Any, **kwargs: Any) -> Any:
-        name = kwargs.get("endpoint_config_name")
         variants = kwargs.get("production_variants") or []
         if any(v.get("ServerlessConfig") is not None for v in variants):
+            name = kwargs["endpoint_config_name"]  # every caller passes keywords, as for the variants
             arn = FakeEndpointConfig.arn_formatter(name, self.account_id, self.region_name)
             _check(arn, variants, kwargs.get("data_capture_config"))
             _check_models(self, variants)
@@ -131,7 +129,8 @@ def _check_models(backend: SageMakerModelBackend, variants: list[dict[str, Any]]
     """The model of a serverless variant: what Serverless Inference does not
     support. A model that does not exist is left to moto's own check."""
     for variant in variants:
-        model = backend._models.get(variant.get("ModelName"))
+        model_name = variant.get("ModelName")
+        model = backend._models.get(model_name) if model_name is not None else None
         if variant.get("ServerlessConfig") is None or model is None:
             continue
         excluded = _model_exclusion(model)

@@ -18,10 +18,21 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # they import this module
+    from .guardrails import Deployment
+    from .inference_component_rollouts import RollingUpdate
+    from .invocation_traffic import WeightedRouter
+
+# What a pending transition, guardrail deployment or rolling update is for:
+# (kind, account id, region, name or id), e.g. ("endpoint", "123456789012", "us-east-1", "my-endpoint").
+ResourceKey = tuple[str, str, str, str]
+# An endpoint, for its traffic router: (account id, region, endpoint name).
+EndpointKey = tuple[str, str, str]
 
 
 @dataclass
@@ -103,7 +114,7 @@ class EmulatorState:
         self.lock = threading.RLock()
         self.update_seconds = update_seconds
         # insertion order == scheduling order, so settle() completes the oldest first
-        self._pending: dict[Hashable, Transition] = {}
+        self._pending: dict[ResourceKey, Transition] = {}
         self._endpoint_failures: dict[str, ArmedEndpointFailure] = {}
         self._pipeline_failures: dict[str, str] = {}
         # in arming order: each is used by the next transform job to finish
@@ -112,17 +123,17 @@ class EmulatorState:
         # in arming order: of two faults for one operation the older is used first
         self._faults: list[ArmedFault] = []
         # guardrail deployments in progress (see guardrails.py), by endpoint key
-        self.deployments: dict[Hashable, Any] = {}
+        self.deployments: dict[ResourceKey, Deployment] = {}
         # inference components' rolling updates in progress (inference_component_rollouts.py), by component key
-        self.component_updates: dict[Hashable, Any] = {}
+        self.component_updates: dict[ResourceKey, RollingUpdate] = {}
         # how variants' models answer (POST /_emulator/variant-behaviour), by (endpoint name, variant name)
         self._variant_behaviours: dict[tuple[str, str], VariantBehaviour] = {}
         # each endpoint's weighted round-robin over its production variants (invocation_traffic.py), by endpoint key
-        self.traffic_routers: dict[Hashable, Any] = {}
+        self.traffic_routers: dict[EndpointKey, WeightedRouter] = {}
 
     # -- transitions ---------------------------------------------------------
 
-    def schedule(self, key: Hashable, complete: Callable[[], None], due: float | None = None) -> None:
+    def schedule(self, key: ResourceKey, complete: Callable[[], None], due: float | None = None) -> None:
         """Register (or replace) the transition for `key`, due after update_seconds
         (or at `due`, a time.monotonic() value: a multi-stage operation chains its
         stages on the clock instead of on the request that happens to see one end)."""
@@ -132,11 +143,11 @@ class EmulatorState:
                 due=time.monotonic() + self.update_seconds if due is None else due, complete=complete
             )
 
-    def cancel(self, key: Hashable) -> None:
+    def cancel(self, key: ResourceKey) -> None:
         with self.lock:
             self._pending.pop(key, None)
 
-    def is_pending(self, key: Hashable) -> bool:
+    def is_pending(self, key: ResourceKey) -> bool:
         with self.lock:
             return key in self._pending
 

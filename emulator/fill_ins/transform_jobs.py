@@ -45,7 +45,7 @@ from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
 
 from . import request_validation
-from .state import EmulatorState
+from .state import EmulatorState, ResourceKey
 
 # TransformJobStatus: InProgress | Completed | Failed | Stopping | Stopped
 # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeTransformJob.html
@@ -69,15 +69,15 @@ def install(state: EmulatorState) -> None:
     def list_transform_jobs(self: SageMakerModelBackend, **kwargs: Any) -> dict[str, Any]:
         return _list_transform_jobs(self, original_list, **kwargs)
 
-    backend.create_transform_job = create_transform_job  # type: ignore[method-assign]
-    backend.stop_transform_job = stop_transform_job  # type: ignore[attr-defined]
-    backend.describe_transform_job = _describe_transform_job  # type: ignore[method-assign]
-    backend.list_transform_jobs = list_transform_jobs  # type: ignore[method-assign]
-    SageMakerResponse.create_transform_job = _respond_create_transform_job  # type: ignore[method-assign]
-    SageMakerResponse.stop_transform_job = _respond_stop_transform_job  # type: ignore[attr-defined]
+    backend.create_transform_job = create_transform_job  # pyright: ignore[reportAttributeAccessIssue]
+    backend.stop_transform_job = stop_transform_job  # pyright: ignore[reportAttributeAccessIssue]
+    backend.describe_transform_job = _describe_transform_job
+    backend.list_transform_jobs = list_transform_jobs  # pyright: ignore[reportAttributeAccessIssue]
+    SageMakerResponse.create_transform_job = _respond_create_transform_job
+    SageMakerResponse.stop_transform_job = _respond_stop_transform_job  # pyright: ignore[reportAttributeAccessIssue]
 
 
-def _key(backend: SageMakerModelBackend, name: str) -> tuple[str, ...]:
+def _key(backend: SageMakerModelBackend, name: str) -> ResourceKey:
     return ("transform-job", backend.account_id, backend.region_name, name)
 
 
@@ -204,7 +204,7 @@ def _check_input_objects(backend: SageMakerModelBackend, transform_input: dict[s
 
 def _respond_stop_transform_job(self: SageMakerResponse) -> ActionResult:
     request_validation.validate("sagemaker", "StopTransformJob", json.loads(self.body or "{}"))
-    self.sagemaker_backend.stop_transform_job(  # type: ignore[attr-defined]
+    self.sagemaker_backend.stop_transform_job(  # pyright: ignore[reportAttributeAccessIssue]
         transform_job_name=self._get_param("TransformJobName")
     )
     return ActionResult({})

@@ -11,6 +11,9 @@ import {
   judgeSequential,
   type MinuteFigures,
   type MinuteSeries,
+  milliseconds,
+  percent,
+  plain,
   type SequentialVerdict,
 } from './sequential-analysis.ts';
 
@@ -303,10 +306,6 @@ export function readingFrom(
 function defined<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
 }
-
-const percent = (rate: number) => `${(rate * 100).toFixed(2)}%`;
-const milliseconds = (micros: number) => `${(micros / 1000).toFixed(1)} ms`;
-const plain = (value: number) => `${Number(value.toPrecision(4))}`;
 
 function errorRateCheck(limit: number, challenger: VariantFigures, incumbent: VariantFigures): AnalysisCheck {
   const metric = '5XX error rate';

@@ -61,10 +61,11 @@ export interface SequentialJudgement {
 /** What the judgement decides: a step (guardrails only), or the promotion to all of the traffic. */
 export type Decides = 'step' | 'promotion';
 
-const percent = (rate: number) => `${(rate * 100).toFixed(2)}%`;
+/** How both analyses write a rate, a latency and any other value. */
+export const percent = (rate: number) => `${(rate * 100).toFixed(2)}%`;
 const points = (rate: number) => `${rate >= 0 ? '+' : '-'}${Math.abs(rate * 100).toFixed(2)} points`;
-const milliseconds = (micros: number) => `${(micros / 1000).toFixed(1)} ms`;
-const plain = (value: number) => `${Number(value.toPrecision(4))}`;
+export const milliseconds = (micros: number) => `${(micros / 1000).toFixed(1)} ms`;
+export const plain = (value: number) => `${Number(value.toPrecision(4))}`;
 const confidence = (alpha: number) => `${Number(((1 - alpha) * 100).toPrecision(4))}% anytime`;
 const eValue = (value: number) => (value >= 1000 ? value.toExponential(1) : plain(value));
 /** A count as CloudWatch sums it (a Sum may carry a fraction): whole where whole. */

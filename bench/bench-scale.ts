@@ -162,7 +162,7 @@ async function stackRow(label: string, name: string, policyYaml: string) {
   const largestRole = Math.max(...functions.map((name) => inlinePolicyCharacters(roleOf(name, resources))));
   const unpacked = path.join(packageDir, 'advance');
   await run('unzip', ['-q', path.join(packageDir, 'advance.zip'), '-d', unpacked]);
-  const bundle = path.join(unpacked, 'functions/advance/handler.js');
+  const bundle = path.join(unpacked, 'functions/advance/handler.mjs');
   const load = timeRuns(process.execPath, ['-e', loadScript, bundle], 5, unpacked, loadEnv);
   return {
     label,

@@ -1,33 +1,55 @@
 /**
  * `npm run bench [-- --runs N] [-- --json]`: bundle size and cold-load time of every function in
- * serverless.yml, built with the esbuild options serverless.yml gives serverless-esbuild, next to
- * the boto3 baseline (import boto3 + create a SageMaker client) in fresh Python processes.
+ * serverless.yml, built with the esbuild options serverless.yml gives serverless-esbuild, interleaved
+ * round by round with the boto3 baseline (import boto3 + create a SageMaker client) in fresh processes.
  * `-- --scale` and `-- --evidence` run the other benches instead (see the end of the file).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { type BuildOptions, build } from 'esbuild';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { parse as parseYaml } from 'yaml';
-import { loadEnv, loadScript, type Stats, timeRuns } from './bench-timing.ts';
+import { loadEnv, loadScript, type Stats, type Timed, type TimedCommand, timeInterleaved } from './bench-timing.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** The custom.esbuild keys that are esbuild options; `exclude` is checked separately (nothing external). */
-const esbuildKeys = ['bundle', 'minify', 'sourcemap', 'target', 'platform', 'format', 'mainFields'] as const;
+/**
+ * The custom.esbuild keys that are esbuild options; `exclude` is checked separately (nothing external) and
+ * `outputFileExtension` (serverless-esbuild's) becomes esbuild's outExtension.
+ */
+const esbuildKeys = [
+  'bundle',
+  'minify',
+  'sourcemap',
+  'target',
+  'platform',
+  'format',
+  'splitting',
+  'banner',
+  'mainFields',
+] as const;
 
 const baselineScript =
   "import time; t=time.perf_counter(); import boto3; boto3.client('sagemaker', region_name='us-east-1'); print((time.perf_counter()-t)*1000)";
 
-interface Row {
+interface Built {
   name: string;
   entry: string;
+  file: string;
+  /** Every file of the function: its entry and all its chunks. */
   bundleKB: number;
   gzipKB: number;
+  /** The entry and the chunks it imports statically: what a cold start loads. */
+  loadedKB: number;
+}
+
+interface Row extends Omit<Built, 'file'> {
   loadMs: Stats;
+  processMs: Stats;
 }
 
 function record(value: unknown, where: string): Record<string, unknown> {
@@ -64,16 +86,18 @@ function readServerless(): { functions: { name: string; entry: string }[]; optio
     throw new Error('serverless.yml: custom.esbuild.exclude must be [] (the bench bundles everything)');
   }
   for (const key of Object.keys(custom)) {
-    if (key !== 'exclude' && key !== 'define' && !(esbuildKeys as readonly string[]).includes(key)) {
+    const known = ['exclude', 'define', 'outputFileExtension', ...esbuildKeys];
+    if (!known.includes(key)) {
       console.error(`warning: custom.esbuild.${key} is not applied by the bench`);
     }
   }
   // esbuild validates the option types itself and names the bad one.
   const options = Object.fromEntries(esbuildKeys.filter((k) => k in custom).map((k) => [k, custom[k]])) as BuildOptions;
   if (custom.define !== undefined) options.define = resolveDefine(record(custom.define, 'custom.esbuild.define'));
-  if (options.format !== 'cjs') {
-    throw new Error('bench loads bundles with require(): custom.esbuild.format must be cjs');
+  if (options.format !== 'esm' || custom.outputFileExtension !== '.mjs') {
+    throw new Error('bench loads bundles with import(): custom.esbuild needs format esm and outputFileExtension .mjs');
   }
+  options.outExtension = { '.js': '.mjs' };
 
   const functions = Object.entries(record(doc.functions, 'functions')).map(([name, definition]) => {
     const handler = record(definition, `functions.${name}`).handler;
@@ -86,22 +110,54 @@ function readServerless(): { functions: { name: string; entry: string }[]; optio
   return { functions, options };
 }
 
-async function measure(name: string, entry: string, options: BuildOptions, runs: number, dir: string): Promise<Row> {
-  const outfile = path.join(dir, name, 'handler.js');
-  await build({ ...options, absWorkingDir: root, entryPoints: [entry], outfile, logLevel: 'error' });
-  const bytes = readFileSync(outfile);
-  const kb = (n: number): number => Math.round((n / 1024) * 10) / 10;
-  const loadMs = timeRuns(process.execPath, ['-e', loadScript, outfile], runs, path.dirname(outfile), loadEnv);
-  return { name, entry, bundleKB: kb(bytes.length), gzipKB: kb(gzipSync(bytes).length), loadMs };
+/** The output files a cold start loads: the entry and, transitively, what it imports statically. */
+function loadedAtStart(outputs: Metafile['outputs'], entryFile: string): string[] {
+  const loaded = new Set<string>();
+  const visit = (file: string) => {
+    if (loaded.has(file)) return;
+    loaded.add(file);
+    for (const imported of outputs[file]?.imports ?? []) {
+      if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+    }
+  };
+  visit(entryFile);
+  return [...loaded];
 }
 
-function baseline(runs: number): { command: string; loadMs?: Stats; unavailable?: string } {
-  const command = `python3 -c "${baselineScript}"`;
-  try {
-    return { command, loadMs: timeRuns('python3', ['-c', baselineScript], runs, root, loadEnv) };
-  } catch (error) {
-    return { command, unavailable: error instanceof Error ? error.message : String(error) };
-  }
+const kb = (n: number): number => Math.round((n / 1024) * 10) / 10;
+
+async function buildFunction(name: string, entry: string, options: BuildOptions, dir: string): Promise<Built> {
+  const outdir = path.join(dir, name);
+  const { metafile } = await build({
+    ...options,
+    absWorkingDir: root,
+    entryPoints: { handler: entry },
+    outdir,
+    metafile: true,
+    logLevel: 'error',
+  });
+  const outputs = metafile.outputs;
+  const entryFile = Object.keys(outputs).find((file) => outputs[file]?.entryPoint !== undefined);
+  if (entryFile === undefined) throw new Error(`${name}: esbuild wrote no entry`);
+  const files = Object.keys(outputs);
+  const bytes = Buffer.concat(files.map((file) => readFileSync(path.join(root, file))));
+  const loadedBytes = loadedAtStart(outputs, entryFile).reduce((sum, file) => sum + (outputs[file]?.bytes ?? 0), 0);
+  return {
+    name,
+    entry,
+    file: path.join(root, entryFile),
+    bundleKB: kb(bytes.length),
+    gzipKB: kb(gzipSync(bytes).length),
+    loadedKB: kb(loadedBytes),
+  };
+}
+
+const baselineCommand = `python3 -c "${baselineScript}"`;
+
+function python3Available(): string | undefined {
+  const probe = spawnSync('python3', ['-c', 'import boto3'], { encoding: 'utf8' });
+  if (probe.error !== undefined) return probe.error.message;
+  return probe.status === 0 ? undefined : probe.stderr.trim().split('\n').at(-1);
 }
 
 function argValue(flag: string): string | undefined {
@@ -116,18 +172,40 @@ async function main(): Promise<void> {
   const { functions, options } = readServerless();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sagemaker-rollout-bench-'));
   const rows: Row[] = [];
+  let python: { command: string; loadMs?: Stats; processMs?: Stats; unavailable?: string };
   try {
+    const built: Built[] = [];
     for (const { name, entry } of functions) {
-      rows.push(await measure(name, entry, options, runs, dir));
+      built.push(await buildFunction(name, entry, options, dir));
       if (name === 'approve' && options.mainFields !== undefined) {
         const { mainFields: _, ...defaults } = options;
-        rows.push(await measure(`${name} (esbuild default mainFields)`, entry, defaults, runs, dir));
+        built.push(await buildFunction(`${name} (esbuild default mainFields)`, entry, defaults, dir));
       }
     }
+    const unavailable = python3Available();
+    const load = (file: string): TimedCommand => ({
+      command: process.execPath,
+      args: ['-e', loadScript, file],
+      cwd: path.dirname(file),
+      env: loadEnv,
+    });
+    const baselineRun: TimedCommand = { command: 'python3', args: ['-c', baselineScript], cwd: root, env: loadEnv };
+    const timed = timeInterleaved(
+      [...(unavailable === undefined ? [baselineRun] : []), ...built.map((b) => load(b.file))],
+      runs,
+    );
+    const [boto3, ...bundles] = unavailable === undefined ? timed : [undefined, ...timed];
+    python =
+      boto3 === undefined
+        ? { command: baselineCommand, unavailable: unavailable ?? 'not run' }
+        : { command: baselineCommand, loadMs: boto3.inProcess, processMs: boto3.wholeProcess };
+    built.forEach(({ file: _, ...b }, index) => {
+      const { inProcess, wholeProcess } = bundles[index] as Timed;
+      rows.push({ ...b, loadMs: inProcess, processMs: wholeProcess });
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const python = baseline(runs);
   const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version };
 
   if (json) {
@@ -135,10 +213,34 @@ async function main(): Promise<void> {
     return;
   }
   const ms = (s: Stats): string[] => [s.median, s.min, s.max].map((n) => n.toFixed(1));
+  const ratio = (mine: Stats, theirs: Stats | undefined) =>
+    theirs === undefined ? '' : `${(mine.median / theirs.median).toFixed(2)}x`;
   const table = [
-    ['function', 'bundle KB', 'gzip KB', 'load median ms', 'min', 'max'],
-    ...rows.map((r) => [r.name, r.bundleKB.toFixed(1), r.gzipKB.toFixed(1), ...ms(r.loadMs)]),
-    ...(python.loadMs ? [['boto3 baseline', '', '', ...ms(python.loadMs)]] : []),
+    [
+      'function',
+      'bundle KB',
+      'gzip KB',
+      'loaded at start KB',
+      'load median ms',
+      'min',
+      'max',
+      'x boto3',
+      'process median ms',
+      'x boto3',
+    ],
+    ...rows.map((r) => [
+      r.name,
+      r.bundleKB.toFixed(1),
+      r.gzipKB.toFixed(1),
+      r.loadedKB.toFixed(1),
+      ...ms(r.loadMs),
+      ratio(r.loadMs, python.loadMs),
+      r.processMs.median.toFixed(1),
+      ratio(r.processMs, python.processMs),
+    ]),
+    ...(python.loadMs && python.processMs
+      ? [['boto3 baseline', '', '', '', ...ms(python.loadMs), '1.00x', python.processMs.median.toFixed(1), '1.00x']]
+      : []),
   ];
   const widths = table[0]?.map((_, c) => Math.max(...table.map((row) => (row[c] ?? '').length))) ?? [];
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}`);
@@ -147,7 +249,10 @@ async function main(): Promise<void> {
     ...options,
     define: Object.keys(options.define ?? {}).map((key) => `${key} (${options.define?.[key]?.length} chars)`),
   };
-  console.log(`esbuild: ${JSON.stringify(shown)}; ${runs} fresh processes each; gzip is a proxy for the zip\n`);
+  console.log(
+    `esbuild: ${JSON.stringify(shown)}; ${runs} rounds of fresh processes, boto3 and the bundles interleaved; ` +
+      'bundle is every file of the function (gzip a proxy for its zip), loaded at start the entry and the chunks it imports statically\n',
+  );
   const pad = (cell: string, c: number): string =>
     c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0);
   for (const row of table) console.log(row.map(pad).join('  '));

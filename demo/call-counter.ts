@@ -8,23 +8,6 @@ export interface CountedCall {
   readonly bytes: number;
 }
 
-/** The clients every function builds at module scope, loaded after the environment is set. */
-export async function functionClients() {
-  return [
-    (await import('#shared/aws/sagemaker.ts')).sagemaker,
-    (await import('#shared/aws/store.ts')).dynamodb,
-    (await import('#shared/aws/cloudwatch.ts')).cloudwatch,
-    (await import('#shared/aws/notify.ts')).sns,
-    (await import('#shared/aws/evaluation-report.ts')).s3,
-    (await import('#shared/aws/codepipeline.ts')).codepipeline,
-    (await import('#shared/aws/autoscaling.ts')).autoscaling,
-    (await import('#shared/aws/reconcile-queue.ts')).sqs,
-    (await import('#shared/aws/decision-bus.ts')).eventbridge,
-    (await import('#shared/aws/parameters.ts')).ssm,
-    (await import('#shared/aws/invocations.ts')).sagemakerRuntime,
-  ];
-}
-
 /** Starts counting every call of the functions' clients; `calls` is what was counted since `reset`. */
 export async function countFunctionCalls() {
   const calls: CountedCall[] = [];
@@ -37,13 +20,16 @@ export async function countFunctionCalls() {
     });
     return result;
   };
-  for (const client of await functionClients()) {
+  // Every client the functions build, now or on first use (shared/aws/lazy-client.ts), loaded after the
+  // environment is set.
+  const { onEveryClient } = await import('#shared/aws/lazy-client.ts');
+  onEveryClient((client) => {
     (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(counter, {
       step: 'deserialize',
       name: 'functionCallCounter',
       override: true,
     });
-  }
+  });
   return {
     calls,
     reset: () => {

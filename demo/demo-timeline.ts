@@ -166,14 +166,13 @@ export function compareSideBySide(left: Described, right: Described): string[] {
 /** A variant's Application Auto Scaling registration, in a line. */
 export async function scalingLine(endpointName: string, variantName: string): Promise<string> {
   const ResourceId = `endpoint/${endpointName}/variant/${variantName}`;
+  const { client } = await autoscaling();
   const target = (
-    await autoscaling.send(
-      new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker', ResourceIds: [ResourceId] }),
-    )
+    await client.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker', ResourceIds: [ResourceId] }))
   ).ScalableTargets?.[0];
   if (target === undefined) return `${variantName}: not registered`;
   const policies =
-    (await autoscaling.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: 'sagemaker', ResourceId })))
+    (await client.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: 'sagemaker', ResourceId })))
       .ScalingPolicies ?? [];
   const described = policies.map((policy) => {
     const tracking = policy.TargetTrackingScalingPolicyConfiguration;

@@ -119,9 +119,10 @@ export async function invokeEndpointTimes(
   const served: Record<string, number> = {};
   let failed = 0;
   let started = 0;
+  const { client } = await sagemakerRuntime();
   const invokeOne = async (): Promise<void> => {
     try {
-      const answer = await sagemakerRuntime.send(
+      const answer = await client.send(
         new InvokeEndpointCommand({
           EndpointName: endpointName,
           TargetVariant: options.targetVariant,

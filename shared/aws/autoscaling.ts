@@ -1,28 +1,23 @@
 // Application Auto Scaling of SageMaker variants: read what is registered, move it, put it back.
 // https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling.html
-import {
-  ApplicationAutoScalingClient,
-  DeleteScalingPolicyCommand,
-  DeleteScheduledActionCommand,
-  DeregisterScalableTargetCommand,
-  DescribeScalableTargetsCommand,
-  DescribeScalingPoliciesCommand,
-  DescribeScheduledActionsCommand,
-  PutScalingPolicyCommand,
-  type PutScalingPolicyCommandInput,
-  PutScheduledActionCommand,
-  type PutScheduledActionCommandInput,
-  RegisterScalableTargetCommand,
-  type ScalingPolicy,
-  type ScheduledAction,
+import type {
+  PutScalingPolicyCommandInput,
+  PutScheduledActionCommandInput,
+  ScalingPolicy,
+  ScheduledAction,
 } from '@aws-sdk/client-application-auto-scaling';
 import type { StepPolicyAlarms, VariantScaling } from '#shared/rollout/rollout-state.ts';
 import { listsNaming } from '#shared/targets/real-time/scaling-alarms.ts';
 import type { Writer } from './aws-writes.ts';
 import { clientOptions } from './client-options.ts';
 import { alarmsWithActionPrefix, describeMetricAlarms, repointAlarms } from './cloudwatch.ts';
+import { onFirstUse, registered as registeredClient } from './lazy-client.ts';
 
-export const autoscaling = new ApplicationAutoScalingClient(clientOptions('autoscaling'));
+/** Application Auto Scaling, loaded when a rollout first reads or moves a variant's scaling (lazy-client.ts). */
+export const autoscaling = onFirstUse(async () => {
+  const sdk = await import('./sdk/autoscaling.ts');
+  return { sdk, client: registeredClient(new sdk.ApplicationAutoScalingClient(clientOptions('autoscaling'))) };
+});
 
 const ServiceNamespace = 'sagemaker' as const;
 const ScalableDimension = 'sagemaker:variant:DesiredInstanceCount' as const;
@@ -111,13 +106,14 @@ async function readVariantScaling(
   registered: { MinCapacity?: number; MaxCapacity?: number; SuspendedState?: object },
   recorded: VariantScaling | undefined,
 ): Promise<VariantScaling> {
+  const { sdk, client } = await autoscaling();
   const resourceId = variantResourceId(endpointName, variantName);
   const [policies, actions] = await Promise.all([
-    autoscaling.send(
-      new DescribeScalingPoliciesCommand({ ServiceNamespace, ScalableDimension, ResourceId: resourceId }),
+    client.send(
+      new sdk.DescribeScalingPoliciesCommand({ ServiceNamespace, ScalableDimension, ResourceId: resourceId }),
     ),
-    autoscaling.send(
-      new DescribeScheduledActionsCommand({ ServiceNamespace, ScalableDimension, ResourceId: resourceId }),
+    client.send(
+      new sdk.DescribeScheduledActionsCommand({ ServiceNamespace, ScalableDimension, ResourceId: resourceId }),
     ),
   ]);
   // Exact ResourceId: only this variant's, whatever the service matches.
@@ -146,12 +142,13 @@ export async function readScaling(
   variantNames: readonly string[],
   recorded: readonly VariantScaling[] = [],
 ): Promise<Record<string, VariantScaling>> {
+  const { sdk, client } = await autoscaling();
   const unique = [...new Set(variantNames)];
   const found: Record<string, VariantScaling> = {};
   for (let start = 0; start < unique.length; start += resourceIdsPerCall) {
     const names = unique.slice(start, start + resourceIdsPerCall);
-    const page = await autoscaling.send(
-      new DescribeScalableTargetsCommand({
+    const page = await client.send(
+      new sdk.DescribeScalableTargetsCommand({
         ServiceNamespace,
         ScalableDimension,
         ResourceIds: names.map((name) => variantResourceId(endpointName, name)),
@@ -191,29 +188,31 @@ async function tolerateMissing(send: () => Promise<unknown>): Promise<void> {
 
 /** The documented order: the policies and scheduled actions first, then the target. */
 export async function deregisterScaling(writer: Writer, endpointName: string, scaling: readonly VariantScaling[]) {
+  const { sdk, client } = await autoscaling();
   for (const variant of scaling) {
     const resource = target(endpointName, variant.variantName);
     for (const policy of variant.policies) {
       const input = { ...resource, PolicyName: policy.PolicyName };
       await writer.write({ service: 'application-autoscaling', operation: 'DeleteScalingPolicy', input }, () =>
-        tolerateMissing(() => autoscaling.send(new DeleteScalingPolicyCommand(input))),
+        tolerateMissing(() => client.send(new sdk.DeleteScalingPolicyCommand(input))),
       );
     }
     for (const action of variant.scheduledActions) {
       const input = { ...resource, ScheduledActionName: action.ScheduledActionName };
       await writer.write({ service: 'application-autoscaling', operation: 'DeleteScheduledAction', input }, () =>
-        tolerateMissing(() => autoscaling.send(new DeleteScheduledActionCommand(input))),
+        tolerateMissing(() => client.send(new sdk.DeleteScheduledActionCommand(input))),
       );
     }
     await writer.write(
       { service: 'application-autoscaling', operation: 'DeregisterScalableTarget', input: resource },
-      () => tolerateMissing(() => autoscaling.send(new DeregisterScalableTargetCommand(resource))),
+      () => tolerateMissing(() => client.send(new sdk.DeregisterScalableTargetCommand(resource))),
     );
   }
 }
 
 /** Registers (or updates: RegisterScalableTarget and the puts are upserts) and puts the policies back. */
 export async function registerScaling(writer: Writer, endpointName: string, scaling: readonly VariantScaling[]) {
+  const { sdk, client } = await autoscaling();
   for (const variant of scaling) {
     const resource = target(endpointName, variant.variantName);
     const registration = {
@@ -224,13 +223,13 @@ export async function registerScaling(writer: Writer, endpointName: string, scal
     };
     await writer.write(
       { service: 'application-autoscaling', operation: 'RegisterScalableTarget', input: registration },
-      () => autoscaling.send(new RegisterScalableTargetCommand(registration)),
+      () => client.send(new sdk.RegisterScalableTargetCommand(registration)),
     );
     for (const policy of variant.policies) {
       const input = { ...policy, ...resource } as PutScalingPolicyCommandInput;
       const answer = await writer.write(
         { service: 'application-autoscaling', operation: 'PutScalingPolicy', input },
-        () => autoscaling.send(new PutScalingPolicyCommand(input)),
+        () => client.send(new sdk.PutScalingPolicyCommand(input)),
       );
       const step = variant.stepPolicies?.find((recorded) => recorded.policyName === policy.PolicyName);
       const invoking = (step?.alarms ?? []).filter((alarm) => alarm.actionLists.length > 0);
@@ -257,7 +256,7 @@ export async function registerScaling(writer: Writer, endpointName: string, scal
         ...(typeof EndTime === 'string' ? { EndTime: new Date(EndTime) } : {}),
       } as PutScheduledActionCommandInput;
       await writer.write({ service: 'application-autoscaling', operation: 'PutScheduledAction', input }, () =>
-        autoscaling.send(new PutScheduledActionCommand(input)),
+        client.send(new sdk.PutScheduledActionCommand(input)),
       );
     }
   }

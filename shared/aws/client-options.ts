@@ -8,6 +8,7 @@
 // unless `throwOnRequestTimeout` is set; with it, the request is destroyed and rejected as a TimeoutError,
 // which the SDK's retry strategy counts as transient, so a hung call is given up on and tried again within
 // the invocation instead of holding it until Lambda's own timeout.
+import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { awsCallTimeoutOverrideMs } from '#shared/runtime/settings.ts';
 
 interface ServiceTuning {
@@ -38,10 +39,24 @@ const tuning = {
   'sagemaker-runtime': { retryMode: 'standard', maxAttempts: 2, requestTimeoutMs: 30_000 },
 } as const satisfies Record<string, ServiceTuning>;
 
+/**
+ * In Lambda the role's credentials are in the environment ("Defined runtime environment variables":
+ * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), and the default chain would find them there
+ * first anyway; reading them directly skips the chain's other providers (files, SSO, IMDS) and their loading.
+ * Anywhere else (the CLI, the emulator, tests) the default chain stays.
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+ */
+export function lambdaCredentials(env: NodeJS.ProcessEnv = process.env) {
+  const inLambda = env.AWS_LAMBDA_FUNCTION_NAME !== undefined && env.AWS_LAMBDA_FUNCTION_NAME !== '';
+  const keysInEnv = Boolean(env.AWS_ACCESS_KEY_ID) && Boolean(env.AWS_SECRET_ACCESS_KEY);
+  return inLambda && keysInEnv ? { credentials: fromEnv() } : {};
+}
+
 /** The options an adapter builds its client with; the SDK's own AWS_MAX_ATTEMPTS and AWS_RETRY_MODE win. */
 export function clientOptions(service: keyof typeof tuning) {
   const { retryMode, maxAttempts, requestTimeoutMs } = tuning[service];
   return {
+    ...lambdaCredentials(),
     ...(process.env.AWS_RETRY_MODE ? {} : { retryMode }),
     ...(process.env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts }),
     requestHandler: {

@@ -13,8 +13,9 @@ import { guardAlarmNamesFor } from '#shared/rollout/rollout-state.ts';
 import { type DescribedAlarm, type Repointing, repointedAlarm } from '#shared/targets/real-time/scaling-alarms.ts';
 import type { Writer } from './aws-writes.ts';
 import { clientOptions } from './client-options.ts';
+import { registered } from './lazy-client.ts';
 
-export const cloudwatch = new CloudWatchClient(clientOptions('cloudwatch'));
+export const cloudwatch = registered(new CloudWatchClient(clientOptions('cloudwatch')));
 
 // DescribeAlarms takes at most 100 names per call.
 const namesPerCall = 100;

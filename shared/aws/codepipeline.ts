@@ -1,12 +1,12 @@
-import {
-  CodePipelineClient,
-  GetPipelineExecutionCommand,
-  StartPipelineExecutionCommand,
-} from '@aws-sdk/client-codepipeline';
 import type { Writer } from './aws-writes.ts';
 import { clientOptions } from './client-options.ts';
+import { onFirstUse, registered } from './lazy-client.ts';
 
-export const codepipeline = new CodePipelineClient(clientOptions('codepipeline'));
+/** CodePipeline, loaded for the groups with a delivery pipeline only (lazy-client.ts). */
+const codepipeline = onFirstUse(async () => {
+  const sdk = await import('./sdk/codepipeline.ts');
+  return { sdk, client: registered(new sdk.CodePipelineClient(clientOptions('codepipeline'))) };
+});
 
 /**
  * Starts the group's delivery pipeline for a version. The client request token makes a retried
@@ -23,8 +23,9 @@ export async function startDeliveryPipeline(
     clientRequestToken: requestToken,
     variables: [{ name: 'ModelPackageArn', value: packageArn }],
   };
+  const { sdk, client } = await codepipeline();
   const started = await writer.write({ service: 'codepipeline', operation: 'StartPipelineExecution', input }, () =>
-    codepipeline.send(new StartPipelineExecutionCommand(input)),
+    client.send(new sdk.StartPipelineExecutionCommand(input)),
   );
   return started?.pipelineExecutionId;
 }
@@ -33,8 +34,9 @@ export async function readPipelineExecutionStatus(
   pipelineName: string,
   executionId: string,
 ): Promise<string | undefined> {
-  const execution = await codepipeline.send(
-    new GetPipelineExecutionCommand({ pipelineName, pipelineExecutionId: executionId }),
+  const { sdk, client } = await codepipeline();
+  const execution = await client.send(
+    new sdk.GetPipelineExecutionCommand({ pipelineName, pipelineExecutionId: executionId }),
   );
   return execution.pipelineExecution?.status;
 }

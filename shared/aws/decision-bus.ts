@@ -1,9 +1,13 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { type DecisionEvent, eventSource } from '#shared/rollout/decision-events.ts';
 import type { Writer } from './aws-writes.ts';
 import { clientOptions } from './client-options.ts';
+import { onFirstUse, registered } from './lazy-client.ts';
 
-export const eventbridge = new EventBridgeClient(clientOptions('events'));
+/** EventBridge, loaded at the first decision event: a quiet tick puts none (lazy-client.ts). */
+const eventbridge = onFirstUse(async () => {
+  const sdk = await import('./sdk/eventbridge.ts');
+  return { sdk, client: registered(new sdk.EventBridgeClient(clientOptions('events'))) };
+});
 
 // PutEvents takes at most 10 entries a call.
 // https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html
@@ -14,6 +18,7 @@ const entriesPerCall = 10;
  * (FailedEntryCount): that is an error here too, so the caller logs and counts it.
  */
 export async function putDecisionEvents(writer: Writer, events: readonly DecisionEvent[]): Promise<void> {
+  const { sdk, client } = await eventbridge();
   for (let start = 0; start < events.length; start += entriesPerCall) {
     const input = {
       Entries: events.slice(start, start + entriesPerCall).map((event) => ({
@@ -25,7 +30,7 @@ export async function putDecisionEvents(writer: Writer, events: readonly Decisio
       })),
     };
     const result = await writer.write({ service: 'events', operation: 'PutEvents', input }, () =>
-      eventbridge.send(new PutEventsCommand(input)),
+      client.send(new sdk.PutEventsCommand(input)),
     );
     if ((result?.FailedEntryCount ?? 0) > 0) {
       const failed = result?.Entries?.find((entry) => entry.ErrorCode !== undefined);

@@ -1,10 +1,15 @@
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { clientOptions } from './client-options.ts';
+import { onFirstUse, registered } from './lazy-client.ts';
 
-// Path-style addressing when an endpoint is overridden: a local emulator on 127.0.0.1 has no bucket subdomains.
-export const s3 = new S3Client({
-  ...clientOptions('s3'),
-  forcePathStyle: process.env.AWS_ENDPOINT_URL !== undefined,
+/** S3 and its commands, loaded at the first report or model artifact read (lazy-client.ts). */
+export const s3 = onFirstUse(async () => {
+  const sdk = await import('./sdk/s3.ts');
+  // Path-style addressing when an endpoint is overridden: a local emulator on 127.0.0.1 has no bucket subdomains.
+  const client = new sdk.S3Client({
+    ...clientOptions('s3'),
+    forcePathStyle: process.env.AWS_ENDPOINT_URL !== undefined,
+  });
+  return { sdk, client: registered(client) };
 });
 
 export type ReportReading = { readonly report: unknown } | { readonly unreadable: string };
@@ -36,7 +41,8 @@ export async function readEvaluationReport(s3Uri: string | undefined): Promise<R
   if (location === undefined) return { unreadable: `the report location ${s3Uri} is not an s3:// URI` };
   let text: string;
   try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
+    const { sdk, client } = await s3();
+    const object = await client.send(new sdk.GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
     // GetObject answers with the headers; the body is read only on demand, so an oversize one is left unread.
     const size = object.ContentLength;
     if (size !== undefined && size > reportSizeLimitBytes) {

@@ -1,9 +1,13 @@
 // A smoke test: one inference of a multi-model endpoint's new model before clients are told to use it.
 // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html
-import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { clientOptions } from './client-options.ts';
+import { onFirstUse, registered } from './lazy-client.ts';
 
-export const sagemakerRuntime = new SageMakerRuntimeClient(clientOptions('sagemaker-runtime'));
+/** SageMaker Runtime, loaded at a multi-model group's smoke test only (lazy-client.ts). */
+export const sagemakerRuntime = onFirstUse(async () => {
+  const sdk = await import('./sdk/sagemaker-runtime.ts');
+  return { sdk, client: registered(new sdk.SageMakerRuntimeClient(clientOptions('sagemaker-runtime'))) };
+});
 
 export type SmokeTestResult = { readonly passed: true } | { readonly passed: false; readonly error: string };
 
@@ -15,8 +19,9 @@ export async function invokeTargetModel(
   contentType: string,
 ): Promise<SmokeTestResult> {
   try {
-    await sagemakerRuntime.send(
-      new InvokeEndpointCommand({
+    const { sdk, client } = await sagemakerRuntime();
+    await client.send(
+      new sdk.InvokeEndpointCommand({
         EndpointName: endpointName,
         TargetModel: targetModel,
         ContentType: contentType,

@@ -1,8 +1,12 @@
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Writer } from './aws-writes.ts';
 import { clientOptions } from './client-options.ts';
+import { onFirstUse, registered } from './lazy-client.ts';
 
-export const sns = new SNSClient(clientOptions('sns'));
+/** SNS, loaded at the first notice: a quiet tick sends none (lazy-client.ts). */
+const sns = onFirstUse(async () => {
+  const sdk = await import('./sdk/sns.ts');
+  return { sdk, client: registered(new sdk.SNSClient(clientOptions('sns'))) };
+});
 
 export interface Notification {
   readonly subject: string;
@@ -18,5 +22,6 @@ export async function publishNotification(writer: Writer, topicArn: string, noti
     Subject: notification.subject.replace(/[^\x20-\x7e]/g, '?').slice(0, subjectLimit),
     Message: notification.message,
   };
-  await writer.write({ service: 'sns', operation: 'Publish', input }, () => sns.send(new PublishCommand(input)));
+  const { sdk, client } = await sns();
+  await writer.write({ service: 'sns', operation: 'Publish', input }, () => client.send(new sdk.PublishCommand(input)));
 }

@@ -1,10 +1,14 @@
 // The tick's work, handed to workers when it does not fit one invocation: messages of endpoint names
 // and the tick's time (the clock the workers decide with), sent ten at a time.
-import { GetQueueUrlCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Writer } from './aws-writes.ts';
 import { clientOptions } from './client-options.ts';
+import { onFirstUse, registered } from './lazy-client.ts';
 
-export const sqs = new SQSClient(clientOptions('sqs'));
+/** SQS, loaded when a tick is too large for one invocation (lazy-client.ts). */
+const sqs = onFirstUse(async () => {
+  const sdk = await import('./sdk/sqs.ts');
+  return { sdk, client: registered(new sdk.SQSClient(clientOptions('sqs'))) };
+});
 
 // SendMessageBatch takes at most 10 messages.
 const messagesPerBatch = 10;
@@ -14,7 +18,8 @@ const queueUrls = new Map<string, string>();
 async function queueUrl(queueName: string): Promise<string> {
   const known = queueUrls.get(queueName);
   if (known !== undefined) return known;
-  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
+  const { sdk, client } = await sqs();
+  const { QueueUrl } = await client.send(new sdk.GetQueueUrlCommand({ QueueName: queueName }));
   if (QueueUrl === undefined) throw new Error(`queue ${queueName} has no URL`);
   queueUrls.set(queueName, QueueUrl);
   return QueueUrl;
@@ -38,6 +43,7 @@ export async function sendReconcileWork(
     messages.push({ time, endpoints: endpointNames.slice(start, start + perMessage) });
   }
   const url = await queueUrl(queueName);
+  const { sdk, client } = await sqs();
   for (let start = 0; start < messages.length; start += messagesPerBatch) {
     const entries = messages.slice(start, start + messagesPerBatch).map((work, index) => ({
       Id: String(start + index),
@@ -45,7 +51,7 @@ export async function sendReconcileWork(
     }));
     const input = { QueueUrl: url, Entries: entries };
     const sent = await writer.write({ service: 'sqs', operation: 'SendMessageBatch', input }, () =>
-      sqs.send(new SendMessageBatchCommand(input)),
+      client.send(new sdk.SendMessageBatchCommand(input)),
     );
     if ((sent?.Failed ?? []).length > 0) {
       throw new Error(`SQS refused ${sent?.Failed?.length} of the tick's messages: ${sent?.Failed?.[0]?.Message}`);

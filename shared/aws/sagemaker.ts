@@ -9,9 +9,10 @@ import { sagemakerRateLimited } from '#shared/runtime/settings.ts';
 import { rateLimit } from './api-rate-limits.ts';
 import type { Writer } from './aws-writes.ts';
 import { clientOptions } from './client-options.ts';
+import { registered } from './lazy-client.ts';
 import { boundedText } from './stored-strings.ts';
 
-export const sagemaker = new SageMakerClient(clientOptions('sagemaker'));
+export const sagemaker = registered(new SageMakerClient(clientOptions('sagemaker')));
 rateLimit(sagemaker, sagemakerRateLimited);
 
 export type ModelPackage = DescribeModelPackageCommandOutput;

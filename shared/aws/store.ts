@@ -2,11 +2,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Writer } from './aws-writes.ts';
 import { clientOptions } from './client-options.ts';
+import { registered } from './lazy-client.ts';
 import { boundedItem } from './stored-strings.ts';
 
-export const dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient(clientOptions('dynamodb')), {
-  marshallOptions: { removeUndefinedValues: true },
-});
+export const dynamodb = registered(
+  DynamoDBDocumentClient.from(new DynamoDBClient(clientOptions('dynamodb')), {
+    marshallOptions: { removeUndefinedValues: true },
+  }),
+);
 
 /**
  * Records a fact once. SageMaker and EventBridge can deliver the same change several times;

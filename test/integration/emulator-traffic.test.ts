@@ -273,8 +273,9 @@ describe('POST /_emulator/variant-behaviour', () => {
     await createEndpoint(aws, { incumbent: 1 });
     await behave({ variantName: 'incumbent', errorRate: 1 });
 
+    const { client } = await sagemakerRuntime();
     const invoke = () =>
-      sagemakerRuntime.send(new InvokeEndpointCommand({ EndpointName: ENDPOINT, Body: new TextEncoder().encode('1') }));
+      client.send(new InvokeEndpointCommand({ EndpointName: ENDPOINT, Body: new TextEncoder().encode('1') }));
     await expect(invoke()).rejects.toMatchObject({
       name: 'ModelError',
       OriginalStatusCode: 500,

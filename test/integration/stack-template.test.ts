@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventSource } from '#shared/rollout/decision-events.ts';
@@ -193,9 +193,20 @@ describe('the packaged stack (serverless package)', () => {
   it('packs bundles that start on their own, with the policy compiled in and no YAML parser', async () => {
     const unpacked = mkdtempSync(join(scratch, 'unpacked-'));
     await run('unzip', ['-q', join(packageDir, 'approve.zip'), '-d', unpacked]);
-    const bundle = join(unpacked, 'functions/approve/handler.js');
-    expect(readFileSync(bundle, 'utf8')).not.toContain('YAMLParseError');
-    const invoke = `require(${JSON.stringify(bundle)}).handler(${JSON.stringify(sampleEvent('model-package-manual-group'))}).then((r) => console.log(JSON.stringify(r)))`;
+    const bundle = join(unpacked, 'functions/approve/handler.mjs');
+    const entry = readFileSync(bundle, 'utf8');
+    expect(entry).not.toContain('YAMLParseError');
+    // Only approve's own entry and chunks: serverless-esbuild would zip every function's chunks into each.
+    const files = readdirSync(unpacked, { recursive: true, withFileTypes: true }).filter((file) => file.isFile());
+    const names = files.map((file) => relative(unpacked, join(file.parentPath, file.name)));
+    expect(names).toContain('functions/approve/handler.mjs');
+    expect(names.filter((name) => !/^functions\/approve\/[\w-]+\.mjs$/.test(name))).toEqual([]);
+    // S3 (an evaluation report's read) is a chunk of its own, imported on first use, not at load.
+    const s3Chunk = files.find((file) => /^s3-\w+\.mjs$/.test(file.name))?.name;
+    expect(s3Chunk).toBeDefined();
+    expect(entry).not.toMatch(new RegExp(`from\\s*"\\./${s3Chunk}"`));
+    expect(entry).toMatch(new RegExp(`import\\("\\./${s3Chunk}"\\)`));
+    const invoke = `import(${JSON.stringify(bundle)}).then((m) => m.handler(${JSON.stringify(sampleEvent('model-package-manual-group'))})).then((r) => console.log(JSON.stringify(r)))`;
 
     const { stdout } = await run(process.execPath, ['-e', invoke], {
       env: {

@@ -1,0 +1,5 @@
+export {
+  CodePipelineClient,
+  GetPipelineExecutionCommand,
+  StartPipelineExecutionCommand,
+} from '@aws-sdk/client-codepipeline';

@@ -1,0 +1,1 @@
+export { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';

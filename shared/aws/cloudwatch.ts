@@ -10,12 +10,15 @@ import {
 import type { RolloutPolicy } from '#shared/policy/policy-schema.ts';
 import type { AlarmReading, AlarmState } from '#shared/rollout/observed-state.ts';
 import { guardAlarmNamesFor } from '#shared/rollout/rollout-state.ts';
+import { apiRateLimited } from '#shared/runtime/settings.ts';
 import { type DescribedAlarm, type Repointing, repointedAlarm } from '#shared/targets/real-time/scaling-alarms.ts';
+import { rateLimit } from './api-rate-limits.ts';
 import type { Writer } from './aws-writes.ts';
 import { clientOptions } from './client-options.ts';
 import { registered } from './lazy-client.ts';
 
 export const cloudwatch = registered(new CloudWatchClient(clientOptions('cloudwatch')));
+rateLimit(cloudwatch, 'cloudwatch', apiRateLimited);
 
 // DescribeAlarms takes at most 100 names per call.
 const namesPerCall = 100;

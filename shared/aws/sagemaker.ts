@@ -5,7 +5,7 @@ import {
   SageMakerClient,
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
-import { sagemakerRateLimited } from '#shared/runtime/settings.ts';
+import { apiRateLimited } from '#shared/runtime/settings.ts';
 import { rateLimit } from './api-rate-limits.ts';
 import type { Writer } from './aws-writes.ts';
 import { clientOptions } from './client-options.ts';
@@ -13,7 +13,7 @@ import { registered } from './lazy-client.ts';
 import { boundedText } from './stored-strings.ts';
 
 export const sagemaker = registered(new SageMakerClient(clientOptions('sagemaker')));
-rateLimit(sagemaker, sagemakerRateLimited);
+rateLimit(sagemaker, 'sagemaker', apiRateLimited);
 
 export type ModelPackage = DescribeModelPackageCommandOutput;
 export type ApprovalStatus = 'Approved' | 'Rejected' | 'PendingManualApproval';

@@ -94,14 +94,14 @@ function readCallTimeoutOverride(): number | undefined {
 export const awsCallTimeoutOverrideMs = readCallTimeoutOverride();
 
 /**
- * ROLLOUT_RATE_LIMITS=on|off: whether SageMaker calls are spaced to its API rate limits
+ * ROLLOUT_RATE_LIMITS=on|off: whether SageMaker and CloudWatch calls are spaced to their API rate limits
  * (shared/aws/api-rate-limits.ts). On against AWS; off against an emulator (AWS_ENDPOINT_URL), whose
  * compressed minutes the real rates would stretch, unless asked for (the scale bench does). Read at the
  * first call, when the endpoint is known, not when the module loads (a local run sets it after imports).
  */
 let rateLimits: boolean | undefined;
 
-export function sagemakerRateLimited(): boolean {
+export function apiRateLimited(): boolean {
   if (rateLimits !== undefined) return rateLimits;
   const raw = process.env.ROLLOUT_RATE_LIMITS;
   if (raw !== undefined && raw !== '' && raw !== 'on' && raw !== 'off') {

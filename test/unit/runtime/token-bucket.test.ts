@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { perOperationRateLimit } from '#shared/aws/api-rate-limits.ts';
+import { localRateBudget } from '#shared/aws/rate-budget.ts';
 import { TokenBucket } from '#shared/runtime/token-bucket.ts';
 
 /** A clock that only moves when a caller sleeps: waits are measured, never spent. */
@@ -58,7 +59,12 @@ describe('TokenBucket', () => {
 
 describe('perOperationRateLimit', () => {
   it('gives each SageMaker operation its own bucket', async () => {
-    const middleware = perOperationRateLimit();
+    const budget = localRateBudget();
+    const middleware = perOperationRateLimit(
+      'sagemaker',
+      () => true,
+      () => budget,
+    );
     const calls: string[] = [];
     const send = (commandName: string) =>
       middleware(
@@ -92,8 +98,17 @@ describe('perOperationRateLimit', () => {
       // Time does not pass: a limiter that is on lets through its burst of 2 writes and no more.
       const on = { calls: 0 };
       const off = { calls: 0 };
-      const limited = perOperationRateLimit(() => true);
-      const free = perOperationRateLimit(() => false);
+      const budget = localRateBudget();
+      const limited = perOperationRateLimit(
+        'sagemaker',
+        () => true,
+        () => budget,
+      );
+      const free = perOperationRateLimit(
+        'sagemaker',
+        () => false,
+        () => budget,
+      );
       for (let call = 0; call < 50; call += 1) {
         void send(limited, on);
         void send(free, off);

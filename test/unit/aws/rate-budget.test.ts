@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { ratePerSecond } from '#shared/aws/api-rate-limits.ts';
+import { type Clock, type LeaseCalls, leaseSize, sharedRateBudget } from '#shared/aws/rate-budget.ts';
+
+/** A clock that moves only when someone sleeps. */
+function fakeClock(start = 1_800_000_000_000): Clock & { at: () => number } {
+  let now = start;
+  return {
+    now: () => now,
+    at: () => now,
+    sleep: async (ms) => {
+      now += Math.max(ms, 0);
+    },
+  };
+}
+
+/** The account-wide count as the table keeps it: calls granted per operation and second. */
+function countingStore(): { leases: LeaseCalls; granted: Map<string, number> } {
+  const granted = new Map<string, number>();
+  return {
+    granted,
+    leases: async (operation, second, size, rate) => {
+      const key = `${operation}@${second}`;
+      const calls = granted.get(key) ?? 0;
+      if (calls > rate - size) return false;
+      granted.set(key, calls + size);
+      return true;
+    },
+  };
+}
+
+describe('the account-wide rate budget', () => {
+  it('keeps every second within the rate however many containers share it', async () => {
+    const clock = fakeClock();
+    const store = countingStore();
+    const containers = [1, 2, 3].map(() => sharedRateBudget(store.leases, clock));
+    const callsPerSecond = new Map<number, number>();
+    await Promise.all(
+      containers.flatMap((budget) =>
+        Array.from({ length: 40 }, async () => {
+          await budget.take('sagemaker:DescribeEndpoint', 10);
+          const second = Math.floor(clock.at() / 1000);
+          callsPerSecond.set(second, (callsPerSecond.get(second) ?? 0) + 1);
+        }),
+      ),
+    );
+    const total = [...callsPerSecond.values()].reduce((sum, calls) => sum + calls, 0);
+    expect(total).toBe(120);
+    expect(Math.max(...callsPerSecond.values())).toBeLessThanOrEqual(10);
+    // Three containers spacing themselves alone would have sent 30 a second.
+    expect(callsPerSecond.size).toBeGreaterThanOrEqual(12);
+  });
+
+  it('asks the table once per lease, not once per call', async () => {
+    const clock = fakeClock();
+    let asked = 0;
+    const store = countingStore();
+    const budget = sharedRateBudget(async (...args) => {
+      asked += 1;
+      return store.leases(...args);
+    }, clock);
+    for (let call = 0; call < 9; call += 1) await budget.take('cloudwatch:DescribeAlarms', 9);
+    expect(leaseSize(9)).toBe(3);
+    expect(asked).toBe(3);
+  });
+
+  it('spaces the call in this container when the count cannot be reached, rather than failing it', async () => {
+    const clock = fakeClock();
+    const budget = sharedRateBudget(async () => {
+      throw Object.assign(new Error('Throughput exceeds the current capacity'), {
+        name: 'ProvisionedThroughputExceededException',
+      });
+    }, clock);
+    const started = clock.at();
+    for (let call = 0; call < 4; call += 1) await budget.take('sagemaker:UpdateEndpointWeightsAndCapacities', 2);
+    // Burst of 2, then 2 a second: the third and fourth calls wait half a second each.
+    expect(clock.at() - started).toBe(1000);
+  });
+
+  it('holds SageMaker writes, reads and lists and the CloudWatch operations to their documented rates', () => {
+    expect(ratePerSecond('sagemaker', 'DescribeEndpoint')).toBe(10);
+    expect(ratePerSecond('sagemaker', 'ListModelPackages')).toBe(5);
+    expect(ratePerSecond('sagemaker', 'UpdateEndpointWeightsAndCapacities')).toBe(2);
+    expect(ratePerSecond('cloudwatch', 'DescribeAlarms')).toBe(9);
+    expect(ratePerSecond('cloudwatch', 'GetMetricData')).toBe(50);
+    expect(ratePerSecond('cloudwatch', 'PutMetricAlarm')).toBe(3);
+    expect(ratePerSecond('cloudwatch', 'ListTagsForResource')).toBeUndefined();
+  });
+});

@@ -46,6 +46,14 @@ export function endpointDeploymentChange(endpointName: string, time: string): Sa
   return event;
 }
 
+/** SageMaker's word that an endpoint's status changed, whoever changed it (the handler reads the endpoint itself). */
+export function endpointStateChange(endpointName: string, status: string, time: string): SampleEvent {
+  const event = sampleEvent('endpoint-state-change-updating');
+  Object.assign(event, { id: `endpoint-${endpointName}-${status}-${time}`, time });
+  Object.assign(event.detail, { EndpointName: endpointName, EndpointStatus: status });
+  return event;
+}
+
 /** SageMaker's word that a transform job changed state (the handler reads the job itself). */
 export function transformJobChange(
   jobName: string,

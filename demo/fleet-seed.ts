@@ -1,7 +1,7 @@
 // A fleet of active canaries, seeded straight into the emulator (the endpoints, their models and configs,
 // the alarms, the rollout records and their alarm watchers) so that the scale tests and the bench start
 // from hundreds of rollouts in seconds instead of replaying hundreds of rollouts.
-import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateEndpointCommand,
@@ -62,8 +62,11 @@ export const plainChallengerPlan: ChallengerPlan = {
   minInstanceCount: 1,
 };
 
-/** The record of shop `index`'s v2 canary, baking at 50% since `bakeStartedAt`. */
-function canaryRecord(index: number, bakeStartedAt: string): Rollout {
+/**
+ * The record of shop `index`'s v2 canary, baking at 50% since `bakeStartedAt`; `alarmChangedAt`: its alarm's last
+ * state change, which a rollout's record keeps from the steps that wrote it.
+ */
+function canaryRecord(index: number, bakeStartedAt: string, alarmChangedAt?: string): Rollout {
   const endpointName = fleetEndpoint(index);
   const groupName = fleetGroup(index);
   return {
@@ -95,6 +98,7 @@ function canaryRecord(index: number, bakeStartedAt: string): Rollout {
     targetConfigName: `${endpointName}-v2-canary`,
     guardAlarms: [],
     watchedAlarms: [fleetAlarm(index)],
+    alarmTransitionsSeen: alarmChangedAt === undefined ? {} : { [fleetAlarm(index)]: alarmChangedAt },
     paused: false,
     noticesSent: [],
     history: [{ at: bakeStartedAt, phase: 'Baking', note: 'baking at 50%' }],
@@ -163,8 +167,17 @@ export async function seedFleet(
   const failed = seeded.find((result) => result.status === 'rejected');
   if (failed?.status === 'rejected') throw failed.reason;
   await settle();
+  const changedAt = new Map<string, string>();
+  for (let start = 0; start < indexes.length; start += 100) {
+    const AlarmNames = indexes.slice(start, start + 100).map(fleetAlarm);
+    const page = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames, MaxRecords: 100 }));
+    for (const alarm of page.MetricAlarms ?? []) {
+      const at = alarm.StateTransitionedTimestamp?.toISOString();
+      if (alarm.AlarmName !== undefined && at !== undefined) changedAt.set(alarm.AlarmName, at);
+    }
+  }
   const items = indexes.flatMap((index) => {
-    const record = canaryRecord(index, bakeStartedAt);
+    const record = canaryRecord(index, bakeStartedAt, changedAt.get(fleetAlarm(index)));
     return [
       { ...record, pk: record.endpointName, sk: 'ROLLOUT', activeMarker: 'ACTIVE' },
       { pk: `ALARM#${fleetAlarm(index)}`, sk: record.endpointName, rolloutId: record.rolloutId },

@@ -25,6 +25,10 @@ export async function advanceRollouts(rawEvent: unknown, context: RunContext): P
   }
   // The scheduled event's time is the clock: a replayed tick decides exactly as the original did. The
   // index's records decide the quiet ticks; a tick that writes or acts reads its record first.
-  const lines = await reconcileEndpoints(context, endpointNames, event.time, { states, fromIndex: true });
+  const lines = await reconcileEndpoints(context, endpointNames, event.time, {
+    states,
+    fromIndex: true,
+    activeRollouts: endpointNames.length,
+  });
   return { outcome: lines.length === 0 ? 'no active rollouts' : lines.join(' | ') };
 }

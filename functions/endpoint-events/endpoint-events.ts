@@ -4,6 +4,7 @@ import { reconcileEndpoint } from '#shared/engine/reconcile.ts';
 import { foreignEvent, homeOf } from '#shared/events/event-origin.ts';
 import {
   endpointDeploymentStateChangeSchema,
+  endpointStateChangeSchema,
   parseEvent,
   transformJobStateChangeSchema,
 } from '#shared/events/event-schemas.ts';
@@ -20,8 +21,9 @@ async function follow(context: RunContext, key: string, time: string, matches = 
 
 /**
  * SageMaker finished, or rolled back, what it carries out itself (a serverless rollout's guardrails, a
- * batch group's transform job): the rollout follows now instead of at the next tick. The event is a hint:
- * what SageMaker reports now decides, so a duplicate or late event changes nothing.
+ * batch group's transform job), or an endpoint's status changed: the rollout follows now instead of at the
+ * next tick. The event is a hint: what SageMaker reports now decides, so a duplicate or late event changes
+ * nothing.
  */
 export async function followSageMaker(rawEvent: unknown, context: RunContext): Promise<RunResult> {
   // Anything but an object is parsed below, as an endpoint deployment event, and refused there.
@@ -42,7 +44,11 @@ export async function followSageMaker(rawEvent: unknown, context: RunContext): P
     }
     return follow(context, group.endpointName, event.time, (rollout) => rollout.transformJobName === jobName);
   }
-  const event = parseEvent(endpointDeploymentStateChangeSchema, rawEvent);
+  // Any status change of an endpoint (a person's edit, auto scaling, the rollout's own update) wakes its rollout:
+  // a bake that skips reading its endpoint between ticks (rollout/quiet-bake.ts) sees such a change at once.
+  const schema =
+    detailType === 'SageMaker Endpoint State Change' ? endpointStateChangeSchema : endpointDeploymentStateChangeSchema;
+  const event = parseEvent(schema, rawEvent);
   const notOurs = foreignEvent(event, homeOf(context.settings));
   if (notOurs !== undefined) return ignoreWithWarning(notOurs);
   return follow(context, event.detail.EndpointName, event.time);

@@ -20,7 +20,11 @@ export async function reconcileWork(rawEvent: unknown, context: RunContext): Pro
     const work = parseEvent(reconcileWorkSchema, parseBody(messageId, body));
     // Records read in batches of strongly consistent reads: they may decide writes at once.
     const states = await readEndpointStates(context.settings.rolloutsTableName, work.endpoints);
-    lines.push(...(await reconcileEndpoints(context, work.endpoints, work.time, { states, fromIndex: false })));
+    // A message from before the count was sent: its own endpoints are all it knows of.
+    const activeRollouts = work.activeRollouts ?? work.endpoints.length;
+    lines.push(
+      ...(await reconcileEndpoints(context, work.endpoints, work.time, { states, fromIndex: false, activeRollouts })),
+    );
   }
   // Failures are reported, not thrown: a redelivered share of an old tick would decide with old time.
   return { outcome: lines.join(' | ') };

@@ -35,15 +35,20 @@ export function ratePerSecond(service: ThrottledService, operation: string): num
   return apiRatesPerSecond.write;
 }
 
+/** The rollback function's calls wait for no budget: they are few, and the incumbent must serve again now. */
+const exempt: RateBudget = { take: async () => undefined };
+
 /**
- * Shared across the account in Lambda (where the stack's table is), or when asked (ROLLOUT_RATE_BUDGET=shared,
- * the scale bench against the emulator); a budget of this process otherwise, so that a replay or a dry run
- * writes nothing.
+ * ROLLOUT_RATE_BUDGET: `shared` across the account (the default in Lambda, where the stack's table is; the
+ * scale bench asks for it against the emulator), `local` to this process (the default elsewhere, so that a
+ * replay or a dry run writes nothing), or `exempt` (the rollback function: an alarm's rollback never waits
+ * behind a tick's steps; AWS's throttling, retried by the SDK, is all that spaces it).
  */
-function chooseBudget(env: NodeJS.ProcessEnv = process.env): RateBudget {
+export function chooseBudget(env: NodeJS.ProcessEnv = process.env): RateBudget {
   const asked = env.ROLLOUT_RATE_BUDGET;
+  if (asked === 'exempt') return exempt;
   if (asked !== undefined && asked !== '' && asked !== 'shared' && asked !== 'local') {
-    throw new Error(`environment variable ROLLOUT_RATE_BUDGET must be shared or local, got ${asked}`);
+    throw new Error(`environment variable ROLLOUT_RATE_BUDGET must be shared, local or exempt, got ${asked}`);
   }
   const table = env.ROLLOUTS_TABLE_NAME;
   const inLambda = env.AWS_LAMBDA_FUNCTION_NAME !== undefined && env.AWS_LAMBDA_FUNCTION_NAME !== '';

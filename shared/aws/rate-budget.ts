@@ -9,7 +9,18 @@ import { logger } from '#shared/runtime/logger.ts';
 import { TokenBucket } from '#shared/runtime/token-bucket.ts';
 import { dynamodb } from './store.ts';
 
-/** Takes one call of `operation`'s budget, waiting as long as it must. */
+/**
+ * A call that would wait longer than this for its operation's budget is not made: a tick full of steps would
+ * otherwise hold its endpoints until Lambda's timeout cut one between its record and its action. The endpoint
+ * is left to the next tick (engine/reconcile-many.ts counts it as deferred).
+ */
+export const maxBudgetWaitMs = 10_000;
+
+export class RateBudgetSpentError extends Error {
+  override readonly name = 'RateBudgetSpentError';
+}
+
+/** Takes one call of `operation`'s budget, waiting for it at most `maxBudgetWaitMs` (shared) or as long as it must. */
 export interface RateBudget {
   take(operation: string, ratePerSecond: number): Promise<void>;
 }
@@ -55,8 +66,13 @@ export function sharedRateBudget(leaseCalls: LeaseCalls, clock: Clock = realCloc
   const queues = new Map<string, Promise<void>>();
   const fallback = localRateBudget(clock);
 
-  async function takeOne(operation: string, ratePerSecond: number): Promise<void> {
+  async function takeOne(operation: string, ratePerSecond: number, askedAt: number): Promise<void> {
     for (;;) {
+      if (clock.now() - askedAt > maxBudgetWaitMs) {
+        throw new RateBudgetSpentError(
+          `the account's budget for ${operation} (${ratePerSecond} a second) is spent for the next ${maxBudgetWaitMs / 1000} s`,
+        );
+      }
       const second = Math.floor(clock.now() / 1000);
       const lease = leases.get(operation);
       if (lease !== undefined && lease.second === second && lease.left > 0) {
@@ -85,7 +101,10 @@ export function sharedRateBudget(leaseCalls: LeaseCalls, clock: Clock = realCloc
 
   return {
     take(operation, ratePerSecond) {
-      const queued = (queues.get(operation) ?? Promise.resolve()).then(() => takeOne(operation, ratePerSecond));
+      const askedAt = clock.now();
+      const queued = (queues.get(operation) ?? Promise.resolve()).then(() =>
+        takeOne(operation, ratePerSecond, askedAt),
+      );
       queues.set(
         operation,
         queued.catch(() => undefined),

@@ -28,6 +28,8 @@ async function queueUrl(queueName: string): Promise<string> {
 export interface ReconcileWork {
   readonly time: string;
   readonly endpoints: readonly string[];
+  /** The tick's active rollouts, all messages together: how often a quiet bake reads its endpoint. */
+  readonly activeRollouts: number;
 }
 
 /** Sends the endpoints in messages of `perMessage`; returns how many messages went out. */
@@ -40,7 +42,11 @@ export async function sendReconcileWork(
 ): Promise<number> {
   const messages: ReconcileWork[] = [];
   for (let start = 0; start < endpointNames.length; start += perMessage) {
-    messages.push({ time, endpoints: endpointNames.slice(start, start + perMessage) });
+    messages.push({
+      time,
+      endpoints: endpointNames.slice(start, start + perMessage),
+      activeRollouts: endpointNames.length,
+    });
   }
   const url = await queueUrl(queueName);
   const { sdk, client } = await sqs();

@@ -1,7 +1,9 @@
 // Reconciles many endpoints the way a tick does, in the scheduler or in a worker: their alarms read
 // once in batches, at most a few endpoints at a time (SageMaker's API limits), one failing endpoint
 // never stopping the others, and none started that the invocation has no time left to finish.
+import { RateBudgetSpentError } from '#shared/aws/rate-budget.ts';
 import type { EndpointRolloutState } from '#shared/aws/rollout-store.ts';
+import { endpointReadEveryMinutes } from '#shared/rollout/quiet-bake.ts';
 import { mapSettled } from '#shared/runtime/bounded-concurrency.ts';
 import { logger } from '#shared/runtime/logger.ts';
 import type { RunContext } from '#shared/runtime/run-context.ts';
@@ -31,6 +33,8 @@ export interface KnownStates {
   readonly states: ReadonlyMap<string, EndpointRolloutState>;
   /** The states came from the active index, which may lag: they decide waits, not writes. */
   readonly fromIndex: boolean;
+  /** Active rollouts in the whole tick, not only these: how often a quiet bake reads its endpoint. */
+  readonly activeRollouts: number;
 }
 
 /** One line per endpoint: its phase and what happened, or its error (the next tick tries again). */
@@ -45,6 +49,7 @@ export async function reconcileEndpoints(
   const alarmStates = await readAlarmStates(rollouts.flatMap((rollout) => rollout.watchedAlarms));
   const order = tickOrder(endpointNames, now);
   const lines = new Array<string>(endpointNames.length);
+  const readEndpointEveryMinutes = endpointReadEveryMinutes(known.activeRollouts);
   await mapSettled(order, concurrentEndpoints, async (index) => {
     const endpointName = endpointNames[index] as string;
     if ((context.remainingTimeMs?.() ?? Number.POSITIVE_INFINITY) < reserveMs) {
@@ -55,10 +60,17 @@ export async function reconcileEndpoints(
     try {
       const result = await reconcileEndpoint(context, endpointName, now, {
         alarmStates,
+        readEndpointEveryMinutes,
         ...(state === undefined ? {} : { state, fromIndex: known.fromIndex }),
       });
       lines[index] = `${endpointName}: ${result.phase ?? '-'} (${result.notes.join('; ')})`;
     } catch (error) {
+      if (error instanceof RateBudgetSpentError) {
+        // Not a failure: the account's calls for this second are spent; the next tick carries on from the record.
+        logger.info('deferred: the rate budget is spent', { endpointName, reason: error.message });
+        lines[index] = `${endpointName}: deferred to the next tick (${error.message})`;
+        return;
+      }
       logger.error('reconcile failed; the next tick tries again', { endpointName, error: error as Error });
       lines[index] = `${endpointName}: error: ${(error as Error).message}`;
     }

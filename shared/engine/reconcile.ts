@@ -14,6 +14,7 @@ import { RaceLostError } from '#shared/errors.ts';
 import type { GroupPolicy } from '#shared/policy/policy-schema.ts';
 import { decisionTypes, queueEvent, transitionEvents } from '#shared/rollout/decision-events.ts';
 import { type AlarmReading, type Observed, observationKind } from '#shared/rollout/observed-state.ts';
+import { quietBakeNote } from '#shared/rollout/quiet-bake.ts';
 import { reconcileOnce } from '#shared/rollout/reconcile-once.ts';
 import { decisionTime } from '#shared/rollout/rollout-clock.ts';
 import { planOf } from '#shared/rollout/rollout-plan.ts';
@@ -60,6 +61,11 @@ export interface ReconcileHints {
   readonly state?: EndpointRolloutState;
   /** The index may lag the table: such a record may decide a wait, but not a write or an action. */
   readonly fromIndex?: boolean;
+  /**
+   * A tick's: a quiet bake reads its endpoint only in its slot of this many minutes (rollout/quiet-bake.ts).
+   * Absent (an event, a person's command, replay): every reconcile reads everything.
+   */
+  readonly readEndpointEveryMinutes?: number;
 }
 
 /** What the previous step of this reconcile left behind, so the next one need not read it again. */
@@ -145,6 +151,8 @@ async function stepOnce(
     return { rollout, note: 'group not configured: left as it is', progressed: false };
   }
   const driver = driverFor(rollout);
+  const quiet = quietTick(hints, known, group, rollout, driver.kind, now);
+  if (quiet !== undefined) return { rollout, note: quiet, progressed: false };
   const alarmHints = known?.freshAlarms === undefined ? hints : { ...hints, alarmStates: known.freshAlarms };
   const observed =
     known?.observed ??
@@ -222,6 +230,26 @@ async function stepOnce(
       ...(sameReads ? { observed } : {}),
     },
   };
+}
+
+/**
+ * The wait of a tick's quiet bake, decided without reading the endpoint (rollout/quiet-bake.ts): only for a
+ * real-time canary, whose bake depends on nothing but its endpoint and its alarms, from the record the tick
+ * read (a wait, never a write) with the alarms the tick read for every rollout.
+ */
+function quietTick(
+  hints: ReconcileHints,
+  known: Known | undefined,
+  group: GroupPolicy,
+  rollout: Rollout,
+  driverKind: string,
+  now: string,
+): string | undefined {
+  const every = hints.readEndpointEveryMinutes;
+  // Only the first step of the reconcile, on the record the tick read: a later step follows a decision.
+  if (every === undefined || known?.state !== hints.state || known?.observed !== undefined) return undefined;
+  if (driverKind !== 'real-time' || hints.alarmStates === undefined || hints.alarmEvent !== undefined) return undefined;
+  return quietBakeNote(group, rollout, hints.alarmStates.readings, now, every);
 }
 
 /** Takes the endpoint's rollout as far as it can go now. */

@@ -109,6 +109,18 @@ export const endpointDeploymentStateChangeSchema = z.extend(envelope, {
   }),
 });
 
+// Any change of an endpoint's status (Updating, InService, Failed...), whoever caused it: a person's edit of an
+// endpoint in a bake wakes its rollout at once instead of at its next read (rollout/quiet-bake.ts).
+// https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html#eventbridge-endpoint
+export const endpointStateChangeSchema = z.extend(envelope, {
+  'detail-type': z.literal('SageMaker Endpoint State Change'),
+  source: z.literal('aws.sagemaker'),
+  detail: z.object({
+    EndpointName: identifier(63, 'a SageMaker endpoint name'),
+    EndpointStatus: z.optional(z.string()),
+  }),
+});
+
 // A transform job changed state: the event names the job, whose name is its group's and version's.
 // https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html#eventbridge-transform-job
 export const transformJobStateChangeSchema = z.extend(envelope, {
@@ -129,6 +141,8 @@ export const reconcileQueueEventSchema = z.object({
 export const reconcileWorkSchema = z.object({
   time: z.iso.datetime({ offset: true, error: 'expected an ISO 8601 time' }),
   endpoints: z.array(nonEmptyText).check(z.minLength(1, 'expected at least one endpoint')),
+  /** Active rollouts in the whole tick (absent in messages from before it was sent). */
+  activeRollouts: z.optional(z.number().check(z.int(), z.nonnegative())),
 });
 
 export type ModelPackageStateChange = z.infer<typeof modelPackageStateChangeSchema>;
@@ -148,6 +162,7 @@ export const eventSchemas: Readonly<Record<string, z.ZodMiniType>> = {
   'SageMaker Model Building Pipeline Execution Status Change': trainingPipelineExecutionSchema,
   'CodePipeline Pipeline Execution State Change': deliveryPipelineExecutionSchema,
   'SageMaker Endpoint Deployment State Change': endpointDeploymentStateChangeSchema,
+  'SageMaker Endpoint State Change': endpointStateChangeSchema,
   'SageMaker Transform Job State Change': transformJobStateChangeSchema,
 };
 

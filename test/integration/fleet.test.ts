@@ -6,12 +6,19 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  CreateEndpointConfigCommand,
+  DescribeEndpointConfigCommand,
+  SageMakerClient,
+  UpdateEndpointCommand,
+} from '@aws-sdk/client-sagemaker';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { advanceRollouts } from '#functions/advance/advance.ts';
 import { reconcileWork } from '#functions/reconcile-worker/reconcile-worker.ts';
 import { readEndpointStates } from '#shared/aws/rollout-store.ts';
-import { alarmStateChange, minutesAfterStart, scheduledTick } from '../../cli/event-builders.ts';
+import { endpointReadDue } from '#shared/rollout/quiet-bake.ts';
+import { alarmStateChange, endpointStateChange, minutesAfterStart, scheduledTick } from '../../cli/event-builders.ts';
 import { type CountedCall, countFunctionCalls } from '../../demo/call-counter.ts';
 import { fleetAlarm, fleetEndpoint, fleetPolicyYaml, seedFleet } from '../../demo/fleet-seed.ts';
 import { type LocalStack, useLocalStack } from '../support/local-stack.ts';
@@ -63,19 +70,59 @@ describe('a fleet of active canaries', { timeout: seedBudgetMs }, () => {
     expect(Math.abs(many.bytes - few.bytes)).toBeLessThanOrEqual(few.bytes * 0.02);
   });
 
-  it('reads about one call per rollout on a quiet tick of 300', async () => {
+  it('reads each endpoint of a quiet tick of 300 only in its slot, one minute in five: a fifth of a call per rollout', async () => {
     await seed(0, fleetSize, minutesAfterStart(0));
     counter.reset();
+    const now = minutesAfterStart(3);
 
-    const report = await local.send(scheduledTick(minutesAfterStart(3)));
+    const report = await local.send(scheduledTick(now));
 
-    expect(report.outcome.split(' | ').filter((line) => line.endsWith('(baking: 3 of 10 min)'))).toHaveLength(
-      fleetSize,
+    const names = Array.from({ length: fleetSize }, (_, index) => fleetEndpoint(index));
+    const due = names.filter((name) => endpointReadDue(name, now, 5));
+    const lines = report.outcome.split(' | ');
+    expect(lines.filter((line) => line.endsWith('(baking: 3 of 10 min)'))).toHaveLength(due.length);
+    expect(lines.filter((line) => line.includes('(baking: 3 of 10 min, no alarm firing'))).toHaveLength(
+      fleetSize - due.length,
     );
     const operations = counter.calls.map((call) => call.operation);
-    expect(operations.filter((operation) => operation === 'DescribeEndpoint')).toHaveLength(fleetSize);
+    expect(operations.filter((operation) => operation === 'DescribeEndpoint')).toHaveLength(due.length);
+    expect(due.length).toBeGreaterThan(fleetSize / 10);
+    expect(due.length).toBeLessThan(fleetSize / 3);
     expect(operations.filter((operation) => operation === 'DescribeAlarms')).toHaveLength(3); // 100 names a call
-    expect(operations.length / fleetSize).toBeLessThanOrEqual(1.2);
+    expect(operations.length / fleetSize).toBeLessThanOrEqual(0.35);
+  });
+
+  it('sees a hand edit of an endpoint mid-bake at once through its state change event, and at its slot without it', async () => {
+    await seed(0, 2, minutesAfterStart(0));
+    const [edited, eventLost] = [fleetEndpoint(0), fleetEndpoint(1)];
+    // Someone moves the endpoints to a config of their own between two ticks.
+    const sagemaker = new SageMakerClient({});
+    for (const endpointName of [edited, eventLost]) {
+      const canary = await sagemaker.send(
+        new DescribeEndpointConfigCommand({ EndpointConfigName: `${endpointName}-v2-canary` }),
+      );
+      const EndpointConfigName = `${endpointName}-by-hand`;
+      await sagemaker.send(
+        new CreateEndpointConfigCommand({ EndpointConfigName, ProductionVariants: canary.ProductionVariants }),
+      );
+      await sagemaker.send(new UpdateEndpointCommand({ EndpointName: endpointName, EndpointConfigName }));
+    }
+    await local.emulator.settle();
+
+    const woken = await local.send(endpointStateChange(edited, 'UPDATING', minutesAfterStart(2)));
+    expect(woken.outcome).toContain('changed outside sagemaker-rollout');
+
+    // The other's event was lost: its quiet ticks wait, and its slot's tick reads it and stops the rollout.
+    let minute = 2;
+    while (!endpointReadDue(eventLost, minutesAfterStart(minute), 5)) {
+      const quiet = await local.send(scheduledTick(minutesAfterStart(minute)));
+      expect(quiet.outcome).toContain(`${eventLost}: Baking (baking: ${minute} of 10 min, no alarm firing`);
+      minute += 1;
+    }
+    expect(minute).toBeLessThan(2 + 5);
+    const read = await local.send(scheduledTick(minutesAfterStart(minute)));
+    expect(read.outcome).toContain(`${eventLost}: Failed`);
+    expect(read.outcome).toContain('changed outside sagemaker-rollout');
   });
 
   it('leaves to the next tick, untouched, the endpoints it has no time left for, and they step then', async () => {

@@ -123,7 +123,7 @@ describe('the packaged stack (serverless package)', () => {
 
   it('gives every EventBridge target a retry policy and a dead-letter queue, and runs advance on a one-minute schedule', () => {
     const rules = resourcesOfType('AWS::Events::Rule');
-    expect(rules.length).toBe(8);
+    expect(rules.length).toBe(9);
     for (const [, rule] of rules) {
       for (const target of rule.Properties.Targets as Record<string, unknown>[]) {
         expect(target.RetryPolicy).toMatchObject({ MaximumRetryAttempts: expect.any(Number) });

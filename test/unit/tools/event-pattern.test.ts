@@ -50,6 +50,7 @@ describe('routing with the rules of serverless.yml', () => {
     ['sagemaker-pipeline-execution-succeeded', 'pipeline-events'],
     ['codepipeline-execution-failed', 'pipeline-events'],
     ['endpoint-deployment-completed', 'endpoint-events'],
+    ['endpoint-state-change-updating', 'endpoint-events'],
     ['transform-job-completed', 'endpoint-events'],
   ])('sends %s to %s', (name, functionName) => {
     expect(routeEvent(sampleEvent(name), routes)).toBe(functionName);

@@ -730,11 +730,11 @@ describe('the functions’ IAM policies', () => {
     );
   });
 
-  it(`keep a ${fleetSize}-group stack well inside CloudFormation's limits, with the worker's queue read one message and two workers at a time`, () => {
+  it(`keep a ${fleetSize}-group stack well inside CloudFormation's limits, with the worker's queue read one message and ten workers at a time`, () => {
     expect(statSync(fleetTemplatePath).size).toBeLessThan(1_000_000);
     expect(Object.keys(fleetResources).length).toBeLessThan(500);
     expect(Object.keys(fleetResources).length).toBe(Object.keys(resources).length);
     const [[, mapping] = []] = resourcesOfType('AWS::Lambda::EventSourceMapping', fleetResources);
-    expect(mapping?.Properties).toMatchObject({ BatchSize: 1, ScalingConfig: { MaximumConcurrency: 2 } });
+    expect(mapping?.Properties).toMatchObject({ BatchSize: 1, ScalingConfig: { MaximumConcurrency: 10 } });
   });
 });

@@ -1,178 +1,126 @@
-// `npm run bench -- --scale [--sizes 10,100,1000]`: how the stack behaves as the fleet grows.
-//  1. Active canaries seeded into the emulator (demo/fleet-seed.ts), then through the real routing and
-//     handlers: a quiet tick, an alarm's rollback, a tick that steps every canary. Calls and bytes are
-//     what the functions' clients sent and received (they do not depend on the machine); the times are
-//     against the emulator on loopback, not AWS, whose rate limits set the floor (printed beside them).
-//  2. The packaged stack with 2 and with 1000 groups in the policy: package time, template size, the
-//     largest role's inline policies against IAM's quota, and a bundle's size and cold load.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// `npm run bench -- --scale [--rollouts 1000] [--groups 10000] [--compare <commit>]`: how the stack behaves as
+// the fleet grows, each figure from this checkout and, with --compare, from an earlier commit in the same run
+// (a git worktree of it, the two benches below copied in), so a change is shown before and after on one machine:
+//  1. Cold load of every function, interleaved with the boto3 baseline (bench/bench.ts of each checkout).
+//  2. The policy at `--groups` explicit groups: `check-policy`, `serverless package`, and the packaged advance
+//     function's cold load with it beside the same with the demo policy, interleaved with boto3.
+//  3. The fan-out at `--rollouts` active canaries, through SQS on the emulator (bench/bench-fanout.ts).
+import { execFile, execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { prepareLocalEnvironment } from '../cli/local-environment.ts';
-import { startEmulator } from '../emulator/launch.ts';
-
-const sizesArg = process.argv[process.argv.indexOf('--sizes') + 1];
-const sizes = (process.argv.includes('--sizes') ? (sizesArg ?? '') : '10,100,1000').split(',').map(Number);
-if (sizes.some((size) => !Number.isInteger(size) || size < 2))
-  throw new Error('--sizes: whole numbers >= 2, comma-separated');
-
-const emulator = await startEmulator({ updateSeconds: 3600 });
-prepareLocalEnvironment({ endpointUrl: emulator.endpointUrl, quiet: true });
-// Loaded after the environment is set: the clients and the logger read it.
-const { countFunctionCalls } = await import('../demo/call-counter.ts');
-const { fleetAlarm, fleetPolicyYaml, seedFleet } = await import('../demo/fleet-seed.ts');
-const { replayEvent } = await import('../cli/replay.ts');
-const { readStackDefinition, stackSettings } = await import('../cli/stack-definition.ts');
-const { createLocalResources } = await import('../demo/local-resources.ts');
-const { loadPolicyFile } = await import('#shared/policy/load-policy.ts');
-const { alarmStateChange, minutesAfterStart, scheduledTick } = await import('../cli/event-builders.ts');
-const { apiRatesPerSecond } = await import('#shared/aws/api-rate-limits.ts');
-const { defaultFanOut } = await import('#shared/runtime/settings.ts');
-const { inlinePolicyCharacters, inlinePolicyQuota, roleOf } = await import('../build/iam-size.ts');
-const { loadEnv, loadScript, timeRuns } = await import('./bench-timing.ts');
+import type { FanoutResult } from './bench-fanout.ts';
+import { loadEnv, loadScript, type TimedCommand, timeInterleaved } from './bench-timing.ts';
 
 const run = promisify(execFile);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const argValue = (flag: string): string | undefined => {
+  const index = process.argv.indexOf(flag);
+  return index === -1 ? undefined : process.argv[index + 1];
+};
+const rollouts = Number(argValue('--rollouts') ?? 1000);
+const groups = Number(argValue('--groups') ?? 10_000);
+const compareWith = argValue('--compare');
+if (!Number.isInteger(rollouts) || rollouts < 301) throw new Error('--rollouts: a whole number above 300 (a fan-out)');
+if (!Number.isInteger(groups) || groups < 2) throw new Error('--groups: a whole number >= 2');
+
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'sagemaker-rollout-bench-scale-'));
-const counter = await countFunctionCalls();
-const stack = readStackDefinition();
-const settings = stackSettings(stack);
+const baselineScript =
+  "import time; t=time.perf_counter(); import boto3; boto3.client('sagemaker', region_name='us-east-1'); print((time.perf_counter()-t)*1000)";
 
-interface Measured {
-  readonly ms: number;
-  /** CPU time of this process (the functions' own work: the emulator runs in another). */
-  readonly cpuMs: number;
-  readonly calls: number;
-  readonly kilobytes: number;
-  readonly heapMB: number;
+interface Checkout {
+  readonly label: string;
+  readonly dir: string;
 }
 
-/** Runs `work` with the calls counted and the heap sampled every 10 ms (its peak above the start). */
-async function measured(work: () => Promise<unknown>): Promise<Measured> {
-  counter.reset();
-  const heapAtStart = process.memoryUsage().heapUsed;
-  let heapPeak = heapAtStart;
-  const sampler = setInterval(() => {
-    heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
-  }, 10);
+/** The earlier commit as a worktree beside this one, sharing its node_modules, with this checkout's benches. */
+function earlierCheckout(commit: string): Checkout {
+  const dir = path.join(workDir, `checkout-${commit}`);
+  execFileSync('git', ['worktree', 'add', '--detach', '-q', dir, commit], { cwd: root });
+  symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+  for (const file of ['bench/bench-fanout.ts', 'bench/fanout-worker.ts']) {
+    cpSync(path.join(root, file), path.join(dir, file));
+  }
+  return { label: commit, dir };
+}
+
+function removeCheckout(checkout: Checkout): void {
+  execFileSync('git', ['worktree', 'remove', '--force', checkout.dir], { cwd: root });
+}
+
+/** The JSON a script prints: all of its output, or its last line (earlier benches print it indented). */
+async function printedJson<T>(checkout: Checkout, args: string[]): Promise<T> {
+  const { stdout } = await run('npx', ['tsx', ...args], { cwd: checkout.dir, maxBuffer: 64 * 2 ** 20 });
+  const text = stdout.trim();
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return JSON.parse(text.split('\n').at(-1) ?? 'null') as T;
+  }
+}
+
+async function seconds(work: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
-  const cpuAtStart = process.cpuUsage();
   await work();
-  const ms = performance.now() - started;
-  const cpu = process.cpuUsage(cpuAtStart);
-  clearInterval(sampler);
-  heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
-  const bytes = counter.calls.reduce((sum, call) => sum + call.bytes, 0);
-  return {
-    ms,
-    cpuMs: (cpu.user + cpu.system) / 1000,
-    calls: counter.calls.length,
-    kilobytes: bytes / 1024,
-    heapMB: (heapPeak - heapAtStart) / 2 ** 20,
-  };
+  return (performance.now() - started) / 1000;
 }
 
-async function fleetRow(size: number) {
-  await emulator.reset();
-  await createLocalResources(stack);
-  const policyFile = path.join(workDir, `fleet-${size}.config.yml`);
-  writeFileSync(policyFile, fleetPolicyYaml(size));
-  const setup = { routes: stack.routes, policy: loadPolicyFile(policyFile), settings, dryRun: false };
-  const send = async (event: unknown) => {
-    const report = await replayEvent(event, setup);
-    if (report.status !== 'handled') throw new Error(report.outcome);
-  };
-  const seedStarted = performance.now();
-  await seedFleet(settings, { from: 0, to: size }, minutesAfterStart(0), () => emulator.settle());
-  const seedSeconds = (performance.now() - seedStarted) / 1000;
-
-  const quiet = await measured(() => send(scheduledTick(minutesAfterStart(3))));
-  counter.reset();
-  await send(alarmStateChange(fleetAlarm(0), 'ALARM', minutesAfterStart(5)));
-  const beforeWeights = counter.before('UpdateEndpointWeightsAndCapacities') ?? [];
-  const rollback = {
-    calls: beforeWeights.length,
-    bytes: beforeWeights.reduce((sum, call) => sum + call.bytes, 0),
-  };
-  // Past the bake: every other canary steps from 50% to 100% in this tick.
-  const stepping = await measured(() => send(scheduledTick(minutesAfterStart(11))));
-  return { size, seedSeconds, quiet, rollback, stepping };
+/** The fleet policy of demo/fleet-seed.ts at `count` groups (imported from this checkout: the same file for both). */
+async function fleetPolicy(count: number): Promise<string> {
+  const file = path.join(workDir, `fleet-${count}.config.yml`);
+  if (!existsSync(file)) {
+    const { fleetPolicyYaml } = await import('../demo/fleet-seed.ts');
+    writeFileSync(file, fleetPolicyYaml(count, { deliveryPipelines: true }));
+  }
+  return file;
 }
 
-function printFleet(rows: Awaited<ReturnType<typeof fleetRow>>[]) {
-  const perRollout = (value: number, size: number) => (value / size).toFixed(2);
-  const table = [
-    [
-      'active',
-      'quiet tick ms',
-      'cpu ms',
-      'calls/rollout',
-      'KB/rollout',
-      'heap MB',
-      'stepping tick ms',
-      'cpu ms',
-      'calls/rollout',
-      'heap MB',
-      'rollback: calls, bytes before weights',
-      'AWS floor s',
-    ],
-    ...rows.map(({ size, quiet, stepping, rollback }) => [
-      String(size),
-      quiet.ms.toFixed(0),
-      quiet.cpuMs.toFixed(0),
-      perRollout(quiet.calls, size),
-      perRollout(quiet.kilobytes, size),
-      quiet.heapMB.toFixed(1),
-      stepping.ms.toFixed(0),
-      stepping.cpuMs.toFixed(0),
-      perRollout(stepping.calls, size),
-      stepping.heapMB.toFixed(1),
-      `${rollback.calls}, ${rollback.bytes}`,
-      // A quiet tick's DescribeEndpoint calls at SageMaker's read rate.
-      (size / apiRatesPerSecond.read).toFixed(0),
-    ]),
-  ];
-  printTable(table);
-  console.log(
-    `seeding took ${rows.map((row) => `${row.seedSeconds.toFixed(0)} s for ${row.size}`).join(', ')}; ` +
-      `above ${defaultFanOut.inlineEndpoints} active a tick hands ${defaultFanOut.endpointsPerWorker} endpoints a message to reconcile-worker`,
-  );
+interface PolicyFigures {
+  readonly checkSeconds: number;
+  readonly packageSeconds: number;
+  /** The packaged advance function's entry with the demo policy and with `groups` groups, in the zip's folder. */
+  readonly advanceEntries: readonly [string, string];
 }
 
-/** The stack packaged with one policy; `name` names its files in the work folder. */
-async function stackRow(label: string, name: string, policyYaml: string) {
-  const packageDir = path.join(workDir, `package-${name}`);
-  // TMPDIR: serverless-esbuild leaves a folder per function there; the work folder is removed at the end.
+async function packageAdvance(
+  checkout: Checkout,
+  name: string,
+  policyFile: string,
+): Promise<{ s: number; entry: string }> {
+  const packageDir = path.join(workDir, `package-${checkout.label}-${name}`);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     AWS_ACCESS_KEY_ID: 'dummy',
     AWS_SECRET_ACCESS_KEY: 'dummy',
+    ROLLOUT_POLICY_FILE: policyFile,
+    // serverless-esbuild leaves a folder per function in TMPDIR: the work folder is removed at the end.
     TMPDIR: workDir,
   };
   delete env.AWS_ENDPOINT_URL;
-  env.ROLLOUT_POLICY_FILE = path.join(workDir, `${name}.config.yml`);
-  writeFileSync(env.ROLLOUT_POLICY_FILE, policyYaml);
-  const started = performance.now();
-  await run('npx', ['serverless', 'package', '--stage', 'bench', '--package', packageDir], { env });
-  const packageSeconds = (performance.now() - started) / 1000;
-  const templatePath = path.join(packageDir, 'cloudformation-template-update-stack.json');
-  const resources = JSON.parse(readFileSync(templatePath, 'utf8')).Resources;
-  const functions = stack.functionNames;
-  const largestRole = Math.max(...functions.map((name) => inlinePolicyCharacters(roleOf(name, resources))));
+  const s = await seconds(() =>
+    run('npx', ['serverless', 'package', '--stage', 'bench', '--package', packageDir], { cwd: checkout.dir, env }),
+  );
   const unpacked = path.join(packageDir, 'advance');
   await run('unzip', ['-q', path.join(packageDir, 'advance.zip'), '-d', unpacked]);
-  const bundle = path.join(unpacked, 'functions/advance/handler.mjs');
-  const load = timeRuns(process.execPath, ['-e', loadScript, bundle], 5, unpacked, loadEnv);
-  return {
-    label,
-    packageSeconds,
-    templateKB: statSync(templatePath).size / 1024,
-    resourceCount: Object.keys(resources).length,
-    largestRole,
-    bundleKB: statSync(bundle).size / 1024,
-    loadMs: load.median,
-  };
+  const folder = path.join(unpacked, 'functions/advance');
+  const entry = readdirSync(folder).find((file) => /^handler\.(mjs|js)$/.test(file));
+  if (entry === undefined) throw new Error(`${checkout.label}: no advance handler in the package`);
+  return { s, entry: path.join(folder, entry) };
+}
+
+async function policyFigures(checkout: Checkout): Promise<PolicyFigures> {
+  const large = await fleetPolicy(groups);
+  const checkSeconds = await seconds(() => run('npx', ['tsx', 'build/check-policy.ts', large], { cwd: checkout.dir }));
+  const demo = await packageAdvance(checkout, 'demo', path.join(checkout.dir, 'examples/demo.config.yml'));
+  const fleet = await packageAdvance(checkout, `fleet-${groups}`, large);
+  return { checkSeconds, packageSeconds: fleet.s, advanceEntries: [demo.entry, fleet.entry] };
+}
+
+interface ColdLoad {
+  readonly functions: readonly { name: string; loadMs: { median: number } }[];
+  readonly baseline: { loadMs?: { median: number } };
 }
 
 function printTable(table: string[][]) {
@@ -186,41 +134,122 @@ function printTable(table: string[][]) {
   }
 }
 
-try {
-  const machine = `${os.cpus()[0]?.model ?? 'unknown'}, ${os.cpus().length} cores, node ${process.version}`;
-  console.log(`machine: ${machine}\n`);
-  console.log('== active canaries, through the real handlers against the emulator (one invocation, no fan-out)');
-  const rows = [];
-  for (const size of sizes) rows.push(await fleetRow(size));
-  printFleet(rows);
+const ratio = (ms: number | undefined, baseline: number | undefined) =>
+  ms === undefined || baseline === undefined ? '' : `${(ms / baseline).toFixed(2)}x`;
 
-  console.log(`\n== the packaged stack (serverless package), IAM's quota ${inlinePolicyQuota} characters a role`);
-  const stacks = [
-    await stackRow('examples/demo.config.yml', 'demo', readFileSync('examples/demo.config.yml', 'utf8')),
-    // Each with a delivery pipeline of its own: the largest a role gets.
-    await stackRow('1000 groups, a pipeline each', 'fleet-1000', fleetPolicyYaml(1000, { deliveryPipelines: true })),
-  ];
-  printTable([
-    [
-      'policy',
-      'package s',
-      'template KB',
-      'resources',
-      'largest role chars',
-      'advance bundle KB',
-      'load ms (median of 5)',
-    ],
-    ...stacks.map((row) => [
-      row.label,
-      row.packageSeconds.toFixed(1),
-      row.templateKB.toFixed(0),
-      String(row.resourceCount),
-      String(row.largestRole),
-      row.bundleKB.toFixed(0),
-      row.loadMs.toFixed(0),
-    ]),
-  ]);
-} finally {
-  await emulator.stop();
-  rmSync(workDir, { recursive: true, force: true });
+async function main() {
+  const here: Checkout = { label: 'this checkout', dir: root };
+  const checkouts = compareWith === undefined ? [here] : [earlierCheckout(compareWith), here];
+  try {
+    const machine = `${os.cpus()[0]?.model ?? 'unknown'}, ${os.cpus().length} cores, node ${process.version}`;
+    const commits = checkouts.map((checkout) =>
+      checkout === here
+        ? 'this checkout'
+        : execFileSync('git', ['rev-parse', '--short', compareWith ?? ''], { cwd: root, encoding: 'utf8' }).trim(),
+    );
+    console.log(`machine: ${machine}; ${commits.join(' against ')}\n`);
+
+    console.log(
+      '== cold load of every function, in-process, against boto3 (bench/bench.ts of each, 10 rounds interleaved)',
+    );
+    const cold: ColdLoad[] = [];
+    for (const checkout of checkouts)
+      cold.push(await printedJson<ColdLoad>(checkout, ['bench/bench.ts', '--json', '--runs', '10']));
+    const names =
+      cold
+        .at(-1)
+        ?.functions.map((row) => row.name)
+        .filter((name) => !name.includes('(')) ?? [];
+    printTable([
+      ['function', ...commits.flatMap((commit) => [`${commit} ms`, 'x boto3'])],
+      ...names.map((name) => [
+        name,
+        ...cold.flatMap((result) => {
+          const ms = result.functions.find((row) => row.name === name)?.loadMs.median;
+          return [ms?.toFixed(1) ?? '-', ratio(ms, result.baseline.loadMs?.median)];
+        }),
+      ]),
+      ['boto3 baseline', ...cold.flatMap((result) => [result.baseline.loadMs?.median.toFixed(1) ?? '-', '1.00x'])],
+    ]);
+
+    console.log(`\n== the policy at ${groups.toLocaleString('en')} groups (a delivery pipeline each)`);
+    const figures: PolicyFigures[] = [];
+    for (const checkout of checkouts) figures.push(await policyFigures(checkout));
+    // Every packaged advance, with the demo policy and with the large one, interleaved with boto3.
+    const entries = figures.flatMap((figure) => figure.advanceEntries);
+    const commands: TimedCommand[] = [
+      { command: 'python3', args: ['-c', baselineScript], cwd: root, env: loadEnv },
+      ...entries.map((entry) => ({
+        command: process.execPath,
+        args: ['-e', loadScript, entry],
+        cwd: path.dirname(entry),
+        env: loadEnv,
+      })),
+    ];
+    const [boto3, ...loads] = timeInterleaved(commands, 10);
+    printTable([
+      ['', ...commits],
+      ['check-policy s', ...figures.map((figure) => figure.checkSeconds.toFixed(1))],
+      ['serverless package s', ...figures.map((figure) => figure.packageSeconds.toFixed(1))],
+      ...(['demo policy', `${groups.toLocaleString('en')} groups`] as const).map((policy, which) => [
+        `advance cold load, ${policy}`,
+        ...figures.map((_, index) => {
+          const ms = loads[index * 2 + which]?.inProcess.median;
+          return `${ms?.toFixed(1)} ms (${ratio(ms, boto3?.inProcess.median)})`;
+        }),
+      ]),
+    ]);
+    console.log(`boto3 baseline ${boto3?.inProcess.median.toFixed(1)} ms in the same rounds`);
+
+    console.log(
+      `\n== a tick's fan-out at ${rollouts.toLocaleString('en')} active canaries, through SQS on the emulator (bench/bench-fanout.ts)`,
+    );
+    const fanouts: FanoutResult[] = [];
+    for (const checkout of checkouts) {
+      fanouts.push(
+        await printedJson<FanoutResult>(checkout, ['bench/bench-fanout.ts', '--json', '--rollouts', String(rollouts)]),
+      );
+    }
+    const first = fanouts[0];
+    console.log(
+      `latency injected: SageMaker ${first?.latencyMs.sagemaker} ms, CloudWatch ${first?.latencyMs.cloudwatch} ms, DynamoDB ${first?.latencyMs.dynamodb} ms a call; rate limits on`,
+    );
+    const rows: [string, (tick: FanoutResult['ticks'][number], result: FanoutResult) => string][] = [
+      ['workers (reconcile-worker maximumConcurrency)', (_, result) => String(result.workers)],
+      ['messages', (tick) => String(tick.messages)],
+      ['wall time of the tick s', (tick) => tick.wallSeconds.toFixed(1)],
+      ['calls per rollout', (tick) => (tick.calls / rollouts).toFixed(2)],
+      [
+        '  DescribeEndpoint per rollout',
+        (tick) => ((tick.callsByOperation.DescribeEndpoint ?? 0) / rollouts).toFixed(2),
+      ],
+      [
+        '  UpdateEndpointWeightsAndCapacities',
+        (tick) => String(tick.callsByOperation.UpdateEndpointWeightsAndCapacities ?? 0),
+      ],
+      ['  DynamoDB UpdateItem (budget leases)', (tick) => String(tick.callsByOperation.UpdateItem ?? 0)],
+      ['visited', (tick) => String(tick.visited)],
+      ['deferred to the next tick', (tick) => String(tick.deferred)],
+      ['errors', (tick) => String(tick.errors)],
+      ['messages expired', (tick) => String(tick.expired)],
+    ];
+    for (const [index, label] of (first?.ticks ?? []).map((tick, i) => [i, tick.label] as const)) {
+      console.log(`\n${label}`);
+      printTable([
+        ['', ...commits],
+        ...rows.map(([name, cell]) => [
+          name,
+          ...fanouts.map((result) => {
+            const tick = result.ticks[index];
+            return tick === undefined ? '-' : cell(tick, result);
+          }),
+        ]),
+      ]);
+    }
+  } finally {
+    for (const checkout of checkouts) if (checkout !== here) removeCheckout(checkout);
+    rmSync(workDir, { recursive: true, force: true });
+  }
 }
+
+await main();

@@ -259,8 +259,9 @@ async function main(): Promise<void> {
   if (python.unavailable !== undefined) console.log(`\nboto3 baseline unavailable: ${python.unavailable}`);
 }
 
-// --scale: the fleet and the policy at 10 to 1000 groups (bench/bench-scale.ts). --evidence: the sequential
-// rule against the threshold rule on simulated canaries (bench/bench-evidence.ts). Neither runs without its flag.
+// --scale: cold load, the policy at 10,000 groups and the fan-out at 1,000 rollouts, optionally against an earlier
+// commit (bench/bench-scale.ts); --evidence: the sequential rule against the threshold rule on simulated canaries
+// (bench/bench-evidence.ts). Neither runs without its flag.
 if (process.argv.includes('--scale')) await import('./bench-scale.ts');
 else if (process.argv.includes('--evidence')) await import('./bench-evidence.ts');
 else await main();

@@ -16,9 +16,13 @@ export const loadEnv: Record<string, string> = {
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };
 
-/** Loads the bundle (an ES module, as Lambda loads a .mjs handler) and prints the ms it took. */
+/**
+ * Loads the bundle as Lambda's runtime does, an ES module (.mjs) by import() and a CommonJS one (.js, earlier
+ * commits' bundles) by require(), and prints the ms it took.
+ */
 export const loadScript =
-  'const t=process.hrtime.bigint();import(require("node:url").pathToFileURL(process.argv[1])).then(()=>console.log(Number(process.hrtime.bigint()-t)/1e6))';
+  'const t=process.hrtime.bigint();const f=process.argv[1];const done=()=>console.log(Number(process.hrtime.bigint()-t)/1e6);' +
+  'if(f.endsWith(".mjs"))import(require("node:url").pathToFileURL(f)).then(done);else{require(f);done()}';
 
 export interface Stats {
   median: number;

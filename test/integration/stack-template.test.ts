@@ -133,6 +133,29 @@ describe('the packaged stack (serverless package)', () => {
     expect(rules.map(([, rule]) => rule.Properties.ScheduleExpression).filter(Boolean)).toEqual(['rate(1 minute)']);
   });
 
+  it('wakes endpoint-events on any endpoint status change, and lets only the rollback function skip the rate budget', () => {
+    const rules = resourcesOfType('AWS::Events::Rule').map(([, rule]) => rule.Properties);
+    const stateChanges = rules.filter(
+      (rule) => JSON.stringify(rule.EventPattern?.['detail-type']) === '["SageMaker Endpoint State Change"]',
+    );
+    expect(stateChanges).toHaveLength(1);
+    // Every status, whoever changed it: a quiet bake learns of a hand edit here (rollout/quiet-bake.ts).
+    expect(stateChanges[0]?.EventPattern).toEqual({
+      source: ['aws.sagemaker'],
+      'detail-type': ['SageMaker Endpoint State Change'],
+    });
+    expect(JSON.stringify(stateChanges[0]?.Targets)).toContain('EndpointDasheventsLambdaFunction');
+    const budgets = Object.fromEntries(
+      resourcesOfType('AWS::Lambda::Function').map(([name, lambda]) => [
+        name,
+        lambda.Properties.Environment?.Variables?.ROLLOUT_RATE_BUDGET,
+      ]),
+    );
+    expect(Object.entries(budgets).filter(([, budget]) => budget !== undefined)).toEqual([
+      ['RollbackLambdaFunction', 'exempt'],
+    ]);
+  });
+
   it('lets no event arrive later than decisions can take: a tick at most a minute, anything else an hour', () => {
     // A late event decides at its record's time (rollout-clock.ts); bounding its age bounds what that can cost.
     const [[, schedule]] = resourcesOfType('AWS::Events::Rule').filter(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ratePerSecond } from '#shared/aws/api-rate-limits.ts';
+import { chooseBudget, ratePerSecond } from '#shared/aws/api-rate-limits.ts';
 import { type Clock, type LeaseCalls, leaseSize, sharedRateBudget } from '#shared/aws/rate-budget.ts';
 
 /** A clock that moves only when someone sleeps. */
@@ -89,6 +89,18 @@ describe('the account-wide rate budget', () => {
     for (let call = 0; call < 4; call += 1) await budget.take('sagemaker:UpdateEndpointWeightsAndCapacities', 2);
     // Burst of 2, then 2 a second: the third and fourth calls wait half a second each.
     expect(clock.at() - started).toBe(1000);
+  });
+
+  it('lets the rollback function through without a budget, and refuses a budget it does not know', async () => {
+    const lambda = { AWS_LAMBDA_FUNCTION_NAME: 'sagemaker-rollout-prod-advance', ROLLOUTS_TABLE_NAME: 'rollouts' };
+    const exempt = chooseBudget({ ...lambda, ROLLOUT_RATE_BUDGET: 'exempt' });
+    // A hundred writes at once, where the budget would allow two a second: none waits.
+    await Promise.all(
+      Array.from({ length: 100 }, () => exempt.take('sagemaker:UpdateEndpointWeightsAndCapacities', 2)),
+    );
+    expect(() => chooseBudget({ ROLLOUT_RATE_BUDGET: 'everyone' })).toThrow(
+      'environment variable ROLLOUT_RATE_BUDGET must be shared, local or exempt, got everyone',
+    );
   });
 
   it('holds SageMaker writes, reads and lists and the CloudWatch operations to their documented rates', () => {

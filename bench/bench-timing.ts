@@ -35,9 +35,13 @@ export function timeRuns(command: string, args: string[], runs: number, cwd: str
     }
     samples.push(ms);
   }
-  samples.sort((a, b) => a - b);
-  const middle = samples.length / 2;
-  const at = (i: number): number => samples[i] ?? Number.NaN;
-  const median = samples.length % 2 === 1 ? at(Math.floor(middle)) : (at(middle - 1) + at(middle)) / 2;
-  return { median, min: at(0), max: at(samples.length - 1) };
+  return statsOf(samples);
+}
+
+export function statsOf(samples: readonly number[]): Stats {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  const at = (i: number): number => sorted[i] ?? Number.NaN;
+  const median = sorted.length % 2 === 1 ? at(Math.floor(middle)) : (at(middle - 1) + at(middle)) / 2;
+  return { median, min: at(0), max: at(sorted.length - 1) };
 }

@@ -1,15 +1,18 @@
 // Serverless Framework reads this at package time (`${file(...)}`), so the IAM statements are derived
 // from the rollout policy, the one source of truth: rollout.config.yml, or the file ROLLOUT_POLICY_FILE
 // names. CommonJS because the framework `require`s variable files. The full validation of the policy runs
-// in `npm run check` (build/check-policy.ts); here only what the statements need is read.
+// in `npm run check` (build/check-policy.ts); here only what the statements need is read, and the policy is
+// compiled for the bundles (policyDocumentLiteral).
 //
 // A role's inline policies are limited to 10,240 characters (IAM quotas), so lists that grow with the
 // groups are kept short: a pattern is already a glob, and past a limit names are merged into prefix
 // globs (shop-0001 ... shop-0999 become shop-0*). The functions never act on a group the policy does not
 // configure; the globs are the second line of defence, not the first.
-const { readFileSync } = require('node:fs');
+const { readFileSync, statSync } = require('node:fs');
 const { join, resolve } = require('node:path');
-const { parse } = require('yaml');
+// The parsing and compiling of the policy are the TypeScript modules the CLI and the functions use (one source
+// of truth), loaded through tsx without registering it for anything else the framework requires.
+const tsx = require('tsx/cjs/api');
 
 /** At most this many model package groups, execution roles and delivery pipelines in a statement's resources. */
 const groupGlobLimit = 30;
@@ -23,10 +26,41 @@ function policyFile() {
   return named === undefined || named === '' ? join(__dirname, '..', '..', 'rollout.config.yml') : resolve(named);
 }
 
-function loadPolicyDocument() {
-  const document = parse(readFileSync(policyFile(), 'utf8'));
-  refuseStarterPlaceholders(document);
-  return document;
+/** The TypeScript module at `path` (from the project's root), loaded once. */
+function typescriptModule(path) {
+  return tsx.require(join(__dirname, '..', '..', path), __filename);
+}
+
+/** How many times a policy file was parsed in this process (the tests check it is once per file). */
+let parseCount = 0;
+/** The file last read and what was derived from it: serverless resolves one variable per statement it fills in. */
+let loaded;
+
+/**
+ * The policy document, its groups and its compiled form, read once per version of the file: a `serverless
+ * package` resolves several `${file(...)}` variables, each calling this module, and at 10,000 groups each parse
+ * took ~2 s. The version is the path, modification time and size (a test or an editor may change the file
+ * between two calls in one process). A refused policy is remembered as its error, thrown to each caller.
+ */
+function loadPolicy() {
+  const path = policyFile();
+  const { mtimeMs, size } = statSync(path);
+  const version = JSON.stringify([path, mtimeMs, size]);
+  if (loaded?.version !== version) loaded = { version, ...readPolicy(path) };
+  if (loaded.error !== undefined) throw loaded.error;
+  return loaded;
+}
+
+function readPolicy(path) {
+  try {
+    parseCount += 1;
+    const { parsePolicyYaml } = typescriptModule('shared/policy/policy-yaml.ts');
+    const document = parsePolicyYaml(readFileSync(path, 'utf8'));
+    refuseStarterPlaceholders(document);
+    return { document, groups: groupsOf(document) };
+  } catch (error) {
+    return { error };
+  }
 }
 
 /**
@@ -55,10 +89,9 @@ function refuseStarterPlaceholders(document) {
 }
 
 /** Each group key of the policy with what the statements need; in a pattern `{group}` stands for any name. */
-function loadGroups() {
-  const file = loadPolicyDocument();
-  const defaults = file.defaults ?? {};
-  return Object.entries(file.modelPackageGroups ?? {}).map(([key, own]) => {
+function groupsOf(file) {
+  const defaults = file?.defaults ?? {};
+  return Object.entries(file?.modelPackageGroups ?? {}).map(([key, own]) => {
     const role = own?.executionRoleArn ?? defaults.executionRoleArn;
     const name = key.includes('*') ? '*' : key;
     const prefix = own?.multiModel?.modelPrefix ?? defaults.multiModel?.modelPrefix;
@@ -99,7 +132,8 @@ function coveredByAnother(name, globs) {
 function globsWithin(names, limit) {
   let globs = unique(names);
   for (
-    let length = Math.max(0, ...globs.map((name) => name.length));
+    // Not Math.max(...names): a spread of 100,000 arguments overflows the stack.
+    let length = globs.reduce((longest, name) => Math.max(longest, name.length), 0);
     globs.length > limit && length >= 0;
     length -= 1
   ) {
@@ -115,7 +149,7 @@ function sageMakerArn(resource) {
 }
 
 module.exports.executionRoleArns = () => {
-  const groups = loadGroups();
+  const groups = loadPolicy().groups;
   const missing = groups.find((group) => typeof group.executionRoleArn !== 'string');
   if (missing !== undefined)
     throw new Error(`${policyFile()}: modelPackageGroups.${missing.key} needs executionRoleArn`);
@@ -128,7 +162,7 @@ module.exports.executionRoleArns = () => {
 /** The versions of the configured groups (`model-package/<group>/<version>`): approve and reject only those. */
 module.exports.modelPackageResources = () =>
   globsWithin(
-    loadGroups().map((group) => group.key),
+    loadPolicy().groups.map((group) => group.key),
     groupGlobLimit,
   ).map((glob) => sageMakerArn(`model-package/${glob}/*`));
 
@@ -138,7 +172,7 @@ module.exports.modelPackageResources = () =>
  */
 module.exports.modelPrefixResources = () => {
   const prefixes = unique(
-    loadGroups().flatMap((group) => (group.modelPrefix === undefined ? [] : [group.modelPrefix])),
+    loadPolicy().groups.flatMap((group) => (group.modelPrefix === undefined ? [] : [group.modelPrefix])),
   );
   const paths = prefixes.map((prefix) => prefix.replace(/^s3:\/\//, ''));
   const globs = globsWithin(paths.length > 0 ? paths : ['sagemaker-rollout-no-multi-model-group/'], groupGlobLimit);
@@ -151,14 +185,32 @@ module.exports.modelPrefixResources = () => {
  */
 module.exports.deliveryPipelineResources = () => {
   const names = unique(
-    loadGroups().flatMap((group) => (group.deliveryPipeline === undefined ? [] : [group.deliveryPipeline])),
+    loadPolicy().groups.flatMap((group) => (group.deliveryPipeline === undefined ? [] : [group.deliveryPipeline])),
   );
   return globsWithin(names.length > 0 ? names : ['sagemaker-rollout-no-delivery-pipeline'], pipelineGlobLimit).map(
     (glob) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:codepipeline:\${AWS::Region}:\${AWS::AccountId}:${glob}` }),
   );
 };
 
-/** The policy as a JavaScript string literal of its JSON, for esbuild's `define`. */
-module.exports.policyDocumentLiteral = () => JSON.stringify(JSON.stringify(loadPolicyDocument()));
+/**
+ * The policy compiled for the bundles (shared/policy/compiled-policy.ts) as a JavaScript string literal, for
+ * esbuild's `define`: a cold start reads one group's entry at a time, whatever the number of groups.
+ */
+module.exports.policyDocumentLiteral = () => {
+  const policy = loadPolicy();
+  if (policy.literal === undefined) {
+    const { compilePolicy } = typescriptModule('shared/policy/compiled-policy.ts');
+    try {
+      policy.literal = JSON.stringify(compilePolicy(policy.document, policyFile()));
+    } catch (error) {
+      // osls prints a rejection's stack: for a policy's problem, the message is what helps.
+      if (error?.name === 'BadInputError') error.stack = error.message;
+      throw error;
+    }
+  }
+  return policy.literal;
+};
+
+module.exports.policyParseCount = () => parseCount;
 
 module.exports.globsWithin = globsWithin;

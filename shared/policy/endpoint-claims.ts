@@ -104,16 +104,50 @@ export interface ClaimIndex {
   otherClaimant(self: Claimant, endpointName: string): Claimant | undefined;
 }
 
-export function indexClaims(claims: readonly EndpointClaim[], index: KeyIndex): ClaimIndex {
-  const fixed = new Map<string, EndpointClaim[]>();
-  const templated: EndpointClaim[] = [];
+/** A claim of a fixed endpoint name as a look-up reads it: the key, and whether it is a multi-model claim. */
+export type FixedClaim = readonly [key: string, shared: boolean];
+
+/** The fixed names' claims a look-up can meet, in file order, by endpoint name (plain data: a bundle carries it). */
+export type FixedClaimTable = Readonly<Record<string, readonly FixedClaim[]>>;
+
+/**
+ * The claims of fixed names that a look-up can find another claimant in, no more of them than it reads. A look-up
+ * reads a name's claims in file order and stops at the first one that is not its own key's and not multi-model
+ * like itself: that is one of the first two, or for a multi-model group the first that is not multi-model. A name
+ * only one key claims is left out unless a pattern configures a group on it: else only that key looks it up, and
+ * skips its own claim. So a policy that passes npm run check keeps only its multi-model endpoints here.
+ */
+export function fixedClaimTable(claims: readonly EndpointClaim[], index: KeyIndex): FixedClaimTable {
+  const byName = new Map<string, EndpointClaim[]>();
   for (const claim of claims) {
-    if (claim.groupOf !== undefined) templated.push(claim);
-    else fixed.set(claim.template, [...(fixed.get(claim.template) ?? []), claim]);
+    if (claim.groupOf !== undefined) continue;
+    const named = byName.get(claim.template);
+    if (named === undefined) byName.set(claim.template, [claim]);
+    else named.push(claim);
   }
+  const templated = claims.filter((claim) => claim.groupOf !== undefined);
+  const table: [string, FixedClaim[]][] = [];
+  for (const [endpointName, named] of byName) {
+    const patternGroupThere = templated.some((claim) => claimantOf(claim, endpointName, index) !== undefined);
+    if (named.length < 2 && !patternGroupThere) continue;
+    const firstUnshared = named.find((claim) => !claim.shared);
+    const read = named.filter((claim, position) => position < 2 || claim === firstUnshared);
+    table.push([endpointName, read.map((claim): FixedClaim => [claim.key, claim.shared])]);
+  }
+  // fromEntries defines own properties: an endpoint named __proto__ is a name like any other.
+  return Object.fromEntries(table);
+}
+
+/** The claim index over a table of the fixed names' claims and the patterns' templated claims (few). */
+export function claimIndexOf(fixed: FixedClaimTable, templated: readonly EndpointClaim[], index: KeyIndex): ClaimIndex {
   return {
     otherClaimant(self, endpointName) {
-      for (const claim of [...(fixed.get(endpointName) ?? []), ...templated]) {
+      const named = Object.hasOwn(fixed, endpointName) ? (fixed[endpointName] ?? []) : [];
+      const claims = [
+        ...named.map(([key, shared]): EndpointClaim => ({ key, template: endpointName, shared })),
+        ...templated,
+      ];
+      for (const claim of claims) {
         if (claim.key === self.key || mayShare(claim, self)) continue;
         const claimant = claimantOf(claim, endpointName, index);
         if (claimant !== undefined) return claimant;
@@ -121,6 +155,11 @@ export function indexClaims(claims: readonly EndpointClaim[], index: KeyIndex): 
       return undefined;
     },
   };
+}
+
+export function indexClaims(claims: readonly EndpointClaim[], index: KeyIndex): ClaimIndex {
+  const templated = claims.filter((claim) => claim.groupOf !== undefined);
+  return claimIndexOf(fixedClaimTable(claims, index), templated, index);
 }
 
 /** Two keys on one endpoint: `claimant` (for `claim`'s key) came second in the file, `other` first. */
@@ -136,19 +175,28 @@ export function endpointConflicts(claims: readonly EndpointClaim[], index: KeyIn
   const conflicts: EndpointConflict[] = [];
   const earlier: EndpointClaim[] = [];
   // A fixed name meets the earlier same names and every earlier pattern; a pattern meets everything earlier.
-  const earlierFixed = new Map<string, EndpointClaim[]>();
+  // A multi-model claim meets only the names that are not multi-model: thousands of groups may share one endpoint.
+  const earlierFixed = new Map<string, { all: EndpointClaim[]; unshared: EndpointClaim[] }>();
   const earlierTemplated: EndpointClaim[] = [];
   for (const claim of claims) {
     const fixed = claim.groupOf === undefined;
-    const candidates = fixed ? [...(earlierFixed.get(claim.template) ?? []), ...earlierTemplated] : earlier;
+    const sameName = fixed ? earlierFixed.get(claim.template) : undefined;
+    const candidates = fixed
+      ? [...((claim.shared ? sameName?.unshared : sameName?.all) ?? []), ...earlierTemplated]
+      : earlier;
     for (const other of candidates) {
       if (mayShare(claim, other)) continue;
       const conflict = conflictBetween(claim, other, index);
       if (conflict !== undefined) conflicts.push(conflict);
     }
     earlier.push(claim);
-    if (fixed) earlierFixed.set(claim.template, [...(earlierFixed.get(claim.template) ?? []), claim]);
-    else earlierTemplated.push(claim);
+    if (!fixed) earlierTemplated.push(claim);
+    else if (sameName === undefined)
+      earlierFixed.set(claim.template, { all: [claim], unshared: claim.shared ? [] : [claim] });
+    else {
+      sameName.all.push(claim);
+      if (!claim.shared) sameName.unshared.push(claim);
+    }
   }
   return conflicts;
 }

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { BadInputError } from '#shared/errors.ts';
 import { type Policy, parsePolicyDocument } from './policy-document.ts';
 import { groupKeysAt } from './policy-keys.ts';
 import { locateProblems } from './policy-problems.ts';
+import { parsePolicyYaml } from './policy-yaml.ts';
 
 export type { Policy } from './policy-document.ts';
 
@@ -14,7 +14,7 @@ export type { Policy } from './policy-document.ts';
 export function parsePolicy(text: string, sourceName: string): Policy {
   let raw: unknown;
   try {
-    raw = parseYaml(text);
+    raw = parsePolicyYaml(text);
   } catch (error) {
     throw new BadInputError(`${sourceName}: not valid YAML: ${(error as Error).message}`);
   }

@@ -2,7 +2,7 @@
 // the file, an unknown key with the known one it most likely misspells, and a misspelt key of `defaults` once, at
 // `defaults`, rather than once for every group it was merged under. Build-time and CLI only: the functions
 // validate their bundled policy without the text (lambda-handler.ts).
-import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, type Pair, parseDocument, type YAMLMap } from 'yaml';
 
 type Segment = string | number;
 
@@ -74,14 +74,38 @@ export interface ProblemContext {
  */
 export function locateProblems(problems: readonly string[], context: ProblemContext): string[] {
   const counter = new LineCounter();
-  const document = parseDocument(context.text, { lineCounter: counter });
+  // The text parsed before without error, so its keys are unique: yaml's check of that is quadratic in a map's size.
+  const document = parseDocument(context.text, { lineCounter: counter, uniqueKeys: false });
+  // Each map's keys indexed when first searched: a problem in each of 10,000 groups would otherwise scan
+  // modelPackageGroups' 10,000 keys once per problem.
+  const pairsByKey = new WeakMap<YAMLMap, Map<string, Pair>>();
+  const pairIn = (map: YAMLMap, key: Segment): Pair | undefined => {
+    let pairs = pairsByKey.get(map);
+    if (pairs === undefined) {
+      pairs = new Map();
+      for (const pair of map.items) {
+        const name = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        if (name !== undefined && !pairs.has(name)) pairs.set(name, pair);
+      }
+      pairsByKey.set(map, pairs);
+    }
+    return pairs.get(String(key));
+  };
+  const nodeAt = (segments: readonly Segment[]): unknown => {
+    let node: unknown = document.contents;
+    for (const segment of segments) {
+      if (isSeq(node)) node = typeof segment === 'number' ? node.items[segment] : undefined;
+      else if (isMap(node)) node = pairIn(node, segment)?.value;
+      else return undefined;
+    }
+    return node;
+  };
   /** The line of the key at `segments`, or of its nearest ancestor in the file. */
   const lineOf = (segments: readonly Segment[]): number | undefined => {
     for (let length = segments.length; length > 0; length -= 1) {
-      const parent = length === 1 ? document.contents : document.getIn(segments.slice(0, length - 1), true);
+      const parent = nodeAt(segments.slice(0, length - 1));
       if (!isMap(parent)) continue;
-      const last = segments[length - 1];
-      const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === String(last));
+      const pair = pairIn(parent, segments[length - 1] as Segment);
       const start = pair !== undefined && isScalar(pair.key) ? pair.key.range?.[0] : undefined;
       if (start !== undefined) return counter.linePos(start).line;
     }

@@ -4,12 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseCompiledPolicy } from '#shared/policy/compiled-policy.ts';
+import { loadPolicyFile } from '#shared/policy/load-policy.ts';
 
 const policyResources = createRequire(import.meta.url)('../../../build/serverless/policy-resources.cjs') as {
   globsWithin(names: readonly string[], limit: number): string[];
   executionRoleArns(): string[];
   modelPackageResources(): { 'Fn::Sub': string }[];
   deliveryPipelineResources(): { 'Fn::Sub': string }[];
+  modelPrefixResources(): { 'Fn::Sub': string }[];
+  policyDocumentLiteral(): string;
+  policyParseCount(): number;
 };
 const { globsWithin } = policyResources;
 
@@ -125,5 +130,51 @@ describe('the policy file the statements are derived from', () => {
     expect(() => policyResources.executionRoleArns()).toThrow(
       /modelPackageGroups\.fraud-detector needs executionRoleArn/,
     );
+  });
+
+  it('parses the policy once for all the variables serverless resolves, and again once the file changes', () => {
+    // Prepare
+    const groups = (count: number) =>
+      [
+        'defaults: { executionRoleArn: arn:aws:iam::123456789012:role/SageMakerExecution }',
+        'modelPackageGroups:',
+        ...Array.from({ length: count }, (_, index) => `  shop-${index}: { endpointName: shop-${index}-prod }`),
+      ].join('\n');
+    usePolicy(groups(3));
+    const before = policyResources.policyParseCount();
+
+    // Act: each ${file(./build/serverless/policy-resources.cjs):...} of serverless.yml, as a package resolves them.
+    const resolveAll = () => [
+      policyResources.policyDocumentLiteral(),
+      policyResources.modelPackageResources(),
+      policyResources.modelPrefixResources(),
+      policyResources.executionRoleArns(),
+      policyResources.deliveryPipelineResources(),
+    ];
+    resolveAll();
+    resolveAll();
+
+    // Assess
+    expect(policyResources.policyParseCount() - before).toBe(1);
+    writeFileSync(process.env.ROLLOUT_POLICY_FILE as string, groups(4));
+    expect(policyResources.modelPackageResources()).toHaveLength(4);
+    expect(policyResources.policyParseCount() - before).toBe(2);
+  });
+
+  it('compiles into the bundles the policy that npm run check validated, each group as the CLI reads it', () => {
+    // Prepare
+    process.env.ROLLOUT_POLICY_FILE = 'examples/demo.config.yml';
+    const checked = loadPolicyFile('examples/demo.config.yml');
+
+    // Act: the literal esbuild's define puts into the bundle, as the bundle reads it.
+    const bundled = parseCompiledPolicy(JSON.parse(policyResources.policyDocumentLiteral()), 'bundle');
+
+    // Assess
+    expect(bundled.explicitGroups).toEqual(checked.explicitGroups);
+    for (const groupName of [...checked.explicitGroups, 'acme-churn', 'globex-assistant', 'unknown-group']) {
+      expect(bundled.lookup(groupName), groupName).toEqual(checked.lookup(groupName));
+    }
+    // The demo's multi-model pattern, read from its entry at the look-up.
+    expect(bundled.group('acme-churn')?.multiModel?.endpointName).toBe('customers-mme');
   });
 });

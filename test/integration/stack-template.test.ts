@@ -136,7 +136,9 @@ describe('the packaged stack (serverless package)', () => {
   it('wakes endpoint-events on any endpoint status change, and lets only the rollback function skip the rate budget', () => {
     const rules = resourcesOfType('AWS::Events::Rule').map(([, rule]) => rule.Properties);
     const stateChanges = rules.filter(
-      (rule) => JSON.stringify(rule.EventPattern?.['detail-type']) === '["SageMaker Endpoint State Change"]',
+      (rule) =>
+        JSON.stringify((rule.EventPattern as Record<string, unknown> | undefined)?.['detail-type']) ===
+        '["SageMaker Endpoint State Change"]',
     );
     expect(stateChanges).toHaveLength(1);
     // Every status, whoever changed it: a quiet bake learns of a hand edit here (rollout/quiet-bake.ts).
@@ -148,7 +150,8 @@ describe('the packaged stack (serverless package)', () => {
     const budgets = Object.fromEntries(
       resourcesOfType('AWS::Lambda::Function').map(([name, lambda]) => [
         name,
-        lambda.Properties.Environment?.Variables?.ROLLOUT_RATE_BUDGET,
+        (lambda.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
+          ?.ROLLOUT_RATE_BUDGET,
       ]),
     );
     expect(Object.entries(budgets).filter(([, budget]) => budget !== undefined)).toEqual([

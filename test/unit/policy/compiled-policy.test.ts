@@ -6,6 +6,7 @@ import { compilePolicy, parseCompiledPolicy } from '#shared/policy/compiled-poli
 import type { Policy } from '#shared/policy/load-policy.ts';
 import { parsePolicyDocument } from '#shared/policy/policy-document.ts';
 import { parsePolicyYaml } from '#shared/policy/policy-yaml.ts';
+import { endpointEntry, lookedUpGroup, policyKey } from '../../support/policy-arbitraries.ts';
 
 const defaults = {
   executionRoleArn: 'arn:aws:iam::123456789012:role/SageMakerExecution',
@@ -139,17 +140,9 @@ describe('the compiled policy (what the bundles carry)', () => {
   });
 
   it('looks up every group as the document does, whatever keys and endpoints the policy has', () => {
-    // Keys, endpoints and look-ups drawn from small sets, so that names, patterns and endpoints meet often.
-    const key = fc.constantFrom('a', 'b', 'a-b', 'a-c', 'b-a', 'a-*', '*-a', '*', 'b-*', 'a-b-*');
-    const endpoint = fc.oneof(
-      fc
-        .constantFrom('e1', 'a-b-x', 'a-x', '{group}-x', 'x-{group}', '{group}')
-        .map((endpointName) => ({ endpointName })),
-      fc
-        .constantFrom('mme', 'e1', '{group}-mme')
-        .map((endpointName) => ({ multiModel: { endpointName, modelPrefix: 's3://models/p/' } })),
-    );
-    const groupName = fc.constantFrom('a', 'b', 'a-b', 'a-c', 'b-a', 'a-x', 'x', 'e1', 'mme', 'a-b-x', 'b-b', 'a-b-c');
+    const key = policyKey;
+    const endpoint = endpointEntry;
+    const groupName = lookedUpGroup;
     fc.assert(
       fc.property(
         fc.dictionary(key, endpoint, { maxKeys: 6 }),

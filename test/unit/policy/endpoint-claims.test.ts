@@ -9,6 +9,7 @@ import {
   type KeyIndex,
 } from '#shared/policy/endpoint-claims.ts';
 import { instantiate, keysOf, mergedEntry, type PlainObject } from '#shared/policy/group-lookups.ts';
+import { endpointEntry, lookedUpGroup, policyKey } from '../../support/policy-arbitraries.ts';
 
 /** Another key's claimant of the endpoint, every claim read in file order: what the index must answer. */
 function everyClaimRead(
@@ -29,17 +30,9 @@ function everyClaimRead(
 
 describe('the claim index (one group per endpoint, checked at a look-up)', () => {
   it('answers for every group as reading every claim would, though it keeps only the claims a look-up can meet', () => {
-    // Keys, endpoints and groups drawn from small sets, so that names, patterns and endpoints meet often.
-    const key = fc.constantFrom('a', 'b', 'a-b', 'a-c', 'b-a', 'a-*', '*-a', '*', 'b-*', 'a-b-*');
-    const entry = fc.oneof(
-      fc
-        .constantFrom('e1', 'a-b-x', 'a-x', '{group}-x', 'x-{group}', '{group}')
-        .map((endpointName) => ({ endpointName })),
-      fc
-        .constantFrom('mme', 'e1', '{group}-mme')
-        .map((endpointName) => ({ multiModel: { endpointName, modelPrefix: 's3://models/p/' } })),
-    );
-    const groupName = fc.constantFrom('a', 'b', 'a-b', 'a-c', 'b-a', 'a-x', 'x', 'e1', 'mme', 'a-b-x', 'b-b', 'a-b-c');
+    const key = policyKey;
+    const entry = endpointEntry;
+    const groupName = lookedUpGroup;
     fc.assert(
       fc.property(fc.dictionary(key, entry, { maxKeys: 8 }), fc.array(groupName, { maxLength: 8 }), (groups, names) => {
         // Prepare: the claims and keys as policy-document.ts makes them.

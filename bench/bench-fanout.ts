@@ -98,6 +98,9 @@ async function main(): Promise<FanoutResult> {
     // As in Lambda: calls spaced to the quotas, and the budget shared through the table where the code has one.
     process.env.ROLLOUT_RATE_LIMITS = 'on';
     process.env.ROLLOUT_RATE_BUDGET = 'shared';
+    // The emulator answers a query of a thousand records in seconds on a busy 2-core machine, where DynamoDB takes
+    // milliseconds: calls may wait 30 s here before the SDK gives up on them (AWS's own timeouts stay as they are).
+    process.env.ROLLOUT_AWS_CALL_TIMEOUT_MS = '30000';
     const { countFunctionCalls } = await import('../demo/call-counter.ts');
     const { fleetPolicyYaml, seedFleet } = await import('../demo/fleet-seed.ts');
     const { readStackDefinition, stackSettings } = await import('../cli/stack-definition.ts');

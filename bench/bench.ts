@@ -137,7 +137,8 @@ async function buildFunction(name: string, entry: string, options: BuildOptions,
     logLevel: 'error',
   });
   const outputs = metafile.outputs;
-  const entryFile = Object.keys(outputs).find((file) => outputs[file]?.entryPoint !== undefined);
+  // The handler's own output: with splitting, each dynamically imported module is an entry point of its own too.
+  const entryFile = Object.keys(outputs).find((file) => outputs[file]?.entryPoint === entry);
   if (entryFile === undefined) throw new Error(`${name}: esbuild wrote no entry`);
   const files = Object.keys(outputs);
   const bytes = Buffer.concat(files.map((file) => readFileSync(path.join(root, file))));

@@ -108,6 +108,7 @@ async function main(): Promise<FanoutResult> {
     const { loadPolicyFile } = await import('#shared/policy/load-policy.ts');
     const { minutesAfterStart, scheduledTick } = await import('../cli/event-builders.ts');
     const { advanceRollouts } = await import('#functions/advance/advance.ts');
+    const { defaultFanOut } = await import('#shared/runtime/settings.ts');
     const stack = readStackDefinition();
     const settings = stackSettings(stack);
     process.env.ROLLOUTS_TABLE_NAME = settings.rolloutsTableName;
@@ -152,7 +153,8 @@ async function main(): Promise<FanoutResult> {
       policy: loadPolicyFile(policyFile),
       settings: {
         ...settings,
-        fanOut: { queueName, inlineEndpoints: Math.min(300, rollouts - 1), endpointsPerWorker: 100 },
+        // The stack's own fan-out (settings.ts), every rollout handed to the workers.
+        fanOut: { ...defaultFanOut, queueName, inlineEndpoints: Math.min(300, rollouts - 1) },
       },
       writer: (await import('#shared/aws/aws-writes.ts')).liveWriter(),
     };

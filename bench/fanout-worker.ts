@@ -54,7 +54,9 @@ for (;;) {
         writer: liveWriter(),
         remainingTimeMs: () => timeoutMs - (Date.now() - receivedAt),
       };
-      const event = { Records: [{ messageId: message.MessageId ?? '', body: message.Body ?? '' }] };
+      // As Lambda's SQS event gives it, with the time SQS received the message.
+      const attributes = { SentTimestamp: message.Attributes?.SentTimestamp };
+      const event = { Records: [{ messageId: message.MessageId ?? '', body: message.Body ?? '', attributes }] };
       try {
         const { outcome } = await reconcileWork(event, context);
         for (const line of outcome.split(' | ')) {

@@ -20,6 +20,7 @@ export async function advanceRollouts(rawEvent: unknown, context: RunContext): P
       event.time,
       endpointNames,
       fanOut.endpointsPerWorker,
+      fanOut.spreadSeconds,
     );
     return { outcome: `${endpointNames.length} endpoints handed to ${sent} workers` };
   }

@@ -32,13 +32,22 @@ export interface ReconcileWork {
   readonly activeRollouts: number;
 }
 
-/** Sends the endpoints in messages of `perMessage`; returns how many messages went out. */
+/** Message `index` of `count`'s delay: evenly over `spreadSeconds`, the first at once (SQS allows 0 to 900 s). */
+export function messageDelaySeconds(index: number, count: number, spreadSeconds: number): number {
+  return count <= 1 ? 0 : Math.min(900, Math.floor((index * spreadSeconds) / (count - 1)));
+}
+
+/**
+ * Sends the endpoints in messages of `perMessage`, spread over `spreadSeconds`; returns how many messages went out.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatchRequestEntry.html
+ */
 export async function sendReconcileWork(
   writer: Writer,
   queueName: string,
   time: string,
   endpointNames: readonly string[],
   perMessage: number,
+  spreadSeconds = 0,
 ): Promise<number> {
   const messages: ReconcileWork[] = [];
   for (let start = 0; start < endpointNames.length; start += perMessage) {
@@ -54,6 +63,7 @@ export async function sendReconcileWork(
     const entries = messages.slice(start, start + messagesPerBatch).map((work, index) => ({
       Id: String(start + index),
       MessageBody: JSON.stringify(work),
+      DelaySeconds: messageDelaySeconds(start + index, messages.length, spreadSeconds),
     }));
     const input = { QueueUrl: url, Entries: entries };
     const sent = await writer.write({ service: 'sqs', operation: 'SendMessageBatch', input }, () =>

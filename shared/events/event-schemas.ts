@@ -134,7 +134,16 @@ export const transformJobStateChangeSchema = z.extend(envelope, {
 
 // The SQS event a reconcile worker receives: https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
 export const reconcileQueueEventSchema = z.object({
-  Records: z.array(z.object({ messageId: nonEmptyText, body: z.string() })).check(z.minLength(1, 'expected records')),
+  Records: z
+    .array(
+      z.object({
+        messageId: nonEmptyText,
+        body: z.string(),
+        // When SQS received the message, in ms since the epoch, as Lambda's SQS event gives it.
+        attributes: z.optional(z.object({ SentTimestamp: z.optional(z.string()) })),
+      }),
+    )
+    .check(z.minLength(1, 'expected records')),
 });
 
 /** A share of a tick: its time (the clock) and the endpoints to reconcile. */

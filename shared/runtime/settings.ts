@@ -15,6 +15,11 @@ export interface FanOut {
   readonly inlineEndpoints: number;
   /** Endpoints per queue message, so per worker invocation. */
   readonly endpointsPerWorker: number;
+  /**
+   * The tick's messages become visible spread over this many seconds (SQS DelaySeconds), so that the workers'
+   * reads, which share one rate budget, come through the minute rather than all in its first seconds.
+   */
+  readonly spreadSeconds: number;
 }
 
 export interface Settings {
@@ -41,7 +46,7 @@ function wholeNumberEnv(name: string, fallback: number): number {
 
 // A tick reads about 10 endpoints a second under SageMaker's rate limits (shared/aws/api-rate-limits.ts):
 // 300 fit the advance function's 55 s with room; 100 per worker take a worker about 10 s.
-export const defaultFanOut = { inlineEndpoints: 300, endpointsPerWorker: 100 } as const;
+export const defaultFanOut = { inlineEndpoints: 300, endpointsPerWorker: 100, spreadSeconds: 30 } as const;
 
 /**
  * The stage from the parameter prefix, `/<service>/<stage>` (serverless.yml sets it from `${sls:stage}`): the
@@ -70,6 +75,7 @@ export function readSettings(): Settings {
             queueName,
             inlineEndpoints: wholeNumberEnv('ROLLOUT_INLINE_ENDPOINTS', defaultFanOut.inlineEndpoints),
             endpointsPerWorker: wholeNumberEnv('ROLLOUT_ENDPOINTS_PER_WORKER', defaultFanOut.endpointsPerWorker),
+            spreadSeconds: defaultFanOut.spreadSeconds,
           },
         }),
   };

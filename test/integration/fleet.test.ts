@@ -152,7 +152,8 @@ describe('a fleet of active canaries', { timeout: seedBudgetMs }, () => {
     const queueName = 'sagemaker-rollout-local-reconcile';
     const context = {
       ...local.context(),
-      settings: { ...settings, fanOut: { queueName, inlineEndpoints: 50, endpointsPerWorker: 40 } },
+      // All three at once (spreadSeconds 0), so that one receive finds them.
+      settings: { ...settings, fanOut: { queueName, inlineEndpoints: 50, endpointsPerWorker: 40, spreadSeconds: 0 } },
     };
 
     const tick = await advanceRollouts(scheduledTick(minutesAfterStart(11)), context);

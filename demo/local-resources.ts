@@ -19,7 +19,14 @@ export async function createLocalResources(stack: StackDefinition): Promise<stri
       await dynamodb.send(new CreateTableCommand(tableInput as unknown as CreateTableCommandInput));
       created.push(`${logicalId}: table ${String(properties.TableName)}`);
     } else if (resource.Type === 'AWS::SQS::Queue') {
-      await new SQSClient({}).send(new CreateQueueCommand({ QueueName: String(properties.QueueName) }));
+      // How long a message is hidden while a worker has it, and kept at most: as deployed, or a worker that takes
+      // longer than SQS's default 30 s would see its message handed to another.
+      const Attributes = Object.fromEntries(
+        ['VisibilityTimeout', 'MessageRetentionPeriod']
+          .filter((name) => properties[name] !== undefined)
+          .map((name) => [name, String(properties[name])]),
+      );
+      await new SQSClient({}).send(new CreateQueueCommand({ QueueName: String(properties.QueueName), Attributes }));
       created.push(`${logicalId}: queue ${String(properties.QueueName)}`);
     } else if (resource.Type === 'AWS::SNS::Topic') {
       const topic = await sns.send(new CreateTopicCommand({ Name: String(properties.TopicName) }));

@@ -17,6 +17,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { parse as parseYaml } from 'yaml';
 import { prepareLocalEnvironment } from '../cli/local-environment.ts';
 import { startEmulator } from '../emulator/launch.ts';
@@ -158,6 +159,21 @@ async function main(): Promise<FanoutResult> {
       },
       writer: (await import('#shared/aws/aws-writes.ts')).liveWriter(),
     };
+    const sqs = new SQSClient({});
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
+    const queueDrained = async () => {
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl,
+          AttributeNames: [
+            'ApproximateNumberOfMessages',
+            'ApproximateNumberOfMessagesNotVisible',
+            'ApproximateNumberOfMessagesDelayed',
+          ],
+        }),
+      );
+      return Object.values(Attributes ?? {}).every((count) => count === '0');
+    };
     const ticks: TickResult[] = [];
     for (const [label, minute] of [
       ['quiet (mid-bake)', 3],
@@ -169,7 +185,9 @@ async function main(): Promise<FanoutResult> {
       const outcome = await advanceRollouts(scheduledTick(minutesAfterStart(minute)), context);
       const sent = Number(/handed to (\d+) workers/.exec(outcome.outcome)?.[1]);
       if (!Number.isInteger(sent)) throw new Error(`advance did not fan out: ${outcome.outcome.slice(0, 200)}`);
-      while (done < sent) await new Promise((resolve) => setTimeout(resolve, 100));
+      // Until every message is done, or the queue holds none and the workers are idle: SQS deleted the rest,
+      // expired past the queue's retention before a worker reached them.
+      while (done < sent && !(await queueDrained())) await new Promise((resolve) => setTimeout(resolve, 500));
       const wallSeconds = (performance.now() - started) / 1000;
       reports.length = 0;
       for (const child of children) child.send({ kind: 'report' });
@@ -182,7 +200,7 @@ async function main(): Promise<FanoutResult> {
         label,
         wallSeconds,
         messages: sent,
-        expired: sum('expired'),
+        expired: sum('expired') + (sent - done),
         visited: sum('visited'),
         deferred: sum('deferred'),
         errors: sum('errors'),

@@ -17,7 +17,10 @@ beforeEach(() => {
 /** Every container's clock: it moves only when one of them waits for the next second. */
 function sharedClock(start: number): Clock & { at: () => number } {
   let now = start;
-  return { now: () => now, at: () => now, sleep: async (ms) => void (now += Math.max(ms, 0)) };
+  const sleep = async (ms: number) => {
+    now += Math.max(ms, 0);
+  };
+  return { now: () => now, at: () => now, sleep };
 }
 
 describe('the account-wide rate budget in the rollouts table', () => {

@@ -162,108 +162,101 @@ async function main() {
 }
 
 async function coldLoadAndPolicy(checkouts: readonly Checkout[], commits: readonly string[]) {
-  {
-    console.log(
-      '== cold load of every function, in-process, against boto3 (bench/bench.ts of each, 10 rounds interleaved)',
-    );
-    const cold: ColdLoad[] = [];
-    for (const checkout of checkouts)
-      cold.push(await printedJson<ColdLoad>(checkout, ['bench/bench.ts', '--json', '--runs', '10']));
-    const names =
-      cold
-        .at(-1)
-        ?.functions.map((row) => row.name)
-        .filter((name) => !name.includes('(')) ?? [];
-    printTable([
-      ['function', ...commits.flatMap((commit) => [`${commit} ms`, 'x boto3'])],
-      ...names.map((name) => [
-        name,
-        ...cold.flatMap((result) => {
-          const ms = result.functions.find((row) => row.name === name)?.loadMs.median;
-          return [ms?.toFixed(1) ?? '-', ratio(ms, result.baseline.loadMs?.median)];
-        }),
-      ]),
-      ['boto3 baseline', ...cold.flatMap((result) => [result.baseline.loadMs?.median.toFixed(1) ?? '-', '1.00x'])],
-    ]);
+  console.log(
+    '== cold load of every function, in-process, against boto3 (bench/bench.ts of each, 10 rounds interleaved)',
+  );
+  const cold: ColdLoad[] = [];
+  for (const checkout of checkouts)
+    cold.push(await printedJson<ColdLoad>(checkout, ['bench/bench.ts', '--json', '--runs', '10']));
+  const names =
+    cold
+      .at(-1)
+      ?.functions.map((row) => row.name)
+      .filter((name) => !name.includes('(')) ?? [];
+  printTable([
+    ['function', ...commits.flatMap((commit) => [`${commit} ms`, 'x boto3'])],
+    ...names.map((name) => [
+      name,
+      ...cold.flatMap((result) => {
+        const ms = result.functions.find((row) => row.name === name)?.loadMs.median;
+        return [ms?.toFixed(1) ?? '-', ratio(ms, result.baseline.loadMs?.median)];
+      }),
+    ]),
+    ['boto3 baseline', ...cold.flatMap((result) => [result.baseline.loadMs?.median.toFixed(1) ?? '-', '1.00x'])],
+  ]);
 
-    console.log(`\n== the policy at ${groups.toLocaleString('en')} groups (a delivery pipeline each)`);
-    const figures: PolicyFigures[] = [];
-    for (const checkout of checkouts) figures.push(await policyFigures(checkout));
-    // Every packaged advance, with the demo policy and with the large one, interleaved with boto3.
-    const entries = figures.flatMap((figure) => figure.advanceEntries);
-    const commands: TimedCommand[] = [
-      { command: 'python3', args: ['-c', baselineScript], cwd: root, env: loadEnv },
-      ...entries.map((entry) => ({
-        command: process.execPath,
-        args: ['-e', loadScript, entry],
-        cwd: path.dirname(entry),
-        env: loadEnv,
-      })),
-    ];
-    const [boto3, ...loads] = timeInterleaved(commands, 10);
-    printTable([
-      ['', ...commits],
-      ['check-policy s', ...figures.map((figure) => figure.checkSeconds.toFixed(1))],
-      ['serverless package s', ...figures.map((figure) => figure.packageSeconds.toFixed(1))],
-      ...(['demo policy', `${groups.toLocaleString('en')} groups`] as const).map((policy, which) => [
-        `advance cold load, ${policy}`,
-        ...figures.map((_, index) => {
-          const ms = loads[index * 2 + which]?.inProcess.median;
-          return `${ms?.toFixed(1)} ms (${ratio(ms, boto3?.inProcess.median)})`;
-        }),
-      ]),
-    ]);
-    console.log(`boto3 baseline ${boto3?.inProcess.median.toFixed(1)} ms in the same rounds`);
-  }
+  console.log(`\n== the policy at ${groups.toLocaleString('en')} groups (a delivery pipeline each)`);
+  const figures: PolicyFigures[] = [];
+  for (const checkout of checkouts) figures.push(await policyFigures(checkout));
+  // Every packaged advance, with the demo policy and with the large one, interleaved with boto3.
+  const entries = figures.flatMap((figure) => figure.advanceEntries);
+  const commands: TimedCommand[] = [
+    { command: 'python3', args: ['-c', baselineScript], cwd: root, env: loadEnv },
+    ...entries.map((entry) => ({
+      command: process.execPath,
+      args: ['-e', loadScript, entry],
+      cwd: path.dirname(entry),
+      env: loadEnv,
+    })),
+  ];
+  const [boto3, ...loads] = timeInterleaved(commands, 10);
+  printTable([
+    ['', ...commits],
+    ['check-policy s', ...figures.map((figure) => figure.checkSeconds.toFixed(1))],
+    ['serverless package s', ...figures.map((figure) => figure.packageSeconds.toFixed(1))],
+    ...(['demo policy', `${groups.toLocaleString('en')} groups`] as const).map((policy, which) => [
+      `advance cold load, ${policy}`,
+      ...figures.map((_, index) => {
+        const ms = loads[index * 2 + which]?.inProcess.median;
+        return `${ms?.toFixed(1)} ms (${ratio(ms, boto3?.inProcess.median)})`;
+      }),
+    ]),
+  ]);
+  console.log(`boto3 baseline ${boto3?.inProcess.median.toFixed(1)} ms in the same rounds`);
 }
 
 async function fanOut(checkouts: readonly Checkout[], commits: readonly string[]) {
-  {
-    console.log(
-      `\n== a tick's fan-out at ${rollouts.toLocaleString('en')} active canaries, through SQS on the emulator (bench/bench-fanout.ts)`,
+  console.log(
+    `\n== a tick's fan-out at ${rollouts.toLocaleString('en')} active canaries, through SQS on the emulator (bench/bench-fanout.ts)`,
+  );
+  const fanouts: FanoutResult[] = [];
+  for (const checkout of checkouts) {
+    fanouts.push(
+      await printedJson<FanoutResult>(checkout, ['bench/bench-fanout.ts', '--json', '--rollouts', String(rollouts)]),
     );
-    const fanouts: FanoutResult[] = [];
-    for (const checkout of checkouts) {
-      fanouts.push(
-        await printedJson<FanoutResult>(checkout, ['bench/bench-fanout.ts', '--json', '--rollouts', String(rollouts)]),
-      );
-    }
-    const first = fanouts[0];
-    console.log(
-      `latency injected: SageMaker ${first?.latencyMs.sagemaker} ms, CloudWatch ${first?.latencyMs.cloudwatch} ms, DynamoDB ${first?.latencyMs.dynamodb} ms a call; rate limits on`,
-    );
-    const rows: [string, (tick: FanoutResult['ticks'][number], result: FanoutResult) => string][] = [
-      ['workers (reconcile-worker maximumConcurrency)', (_, result) => String(result.workers)],
-      ['messages', (tick) => String(tick.messages)],
-      ['wall time of the tick s', (tick) => tick.wallSeconds.toFixed(1)],
-      ['calls per rollout', (tick) => (tick.calls / rollouts).toFixed(2)],
-      [
-        '  DescribeEndpoint per rollout',
-        (tick) => ((tick.callsByOperation.DescribeEndpoint ?? 0) / rollouts).toFixed(2),
-      ],
-      [
-        '  UpdateEndpointWeightsAndCapacities',
-        (tick) => String(tick.callsByOperation.UpdateEndpointWeightsAndCapacities ?? 0),
-      ],
-      ['  DynamoDB UpdateItem (budget leases)', (tick) => String(tick.callsByOperation.UpdateItem ?? 0)],
-      ['visited', (tick) => String(tick.visited)],
-      ['deferred to the next tick', (tick) => String(tick.deferred)],
-      ['errors', (tick) => String(tick.errors)],
-      ['messages expired', (tick) => String(tick.expired)],
-    ];
-    for (const [index, label] of (first?.ticks ?? []).map((tick, i) => [i, tick.label] as const)) {
-      console.log(`\n${label}`);
-      printTable([
-        ['', ...commits],
-        ...rows.map(([name, cell]) => [
-          name,
-          ...fanouts.map((result) => {
-            const tick = result.ticks[index];
-            return tick === undefined ? '-' : cell(tick, result);
-          }),
-        ]),
-      ]);
-    }
+  }
+  const first = fanouts[0];
+  console.log(
+    `latency injected: SageMaker ${first?.latencyMs.sagemaker} ms, CloudWatch ${first?.latencyMs.cloudwatch} ms, DynamoDB ${first?.latencyMs.dynamodb} ms a call; rate limits on`,
+  );
+  const rows: [string, (tick: FanoutResult['ticks'][number], result: FanoutResult) => string][] = [
+    ['workers (reconcile-worker maximumConcurrency)', (_, result) => String(result.workers)],
+    ['messages', (tick) => String(tick.messages)],
+    ['wall time of the tick s', (tick) => tick.wallSeconds.toFixed(1)],
+    ['calls per rollout', (tick) => (tick.calls / rollouts).toFixed(2)],
+    ['  DescribeEndpoint per rollout', (tick) => ((tick.callsByOperation.DescribeEndpoint ?? 0) / rollouts).toFixed(2)],
+    [
+      '  UpdateEndpointWeightsAndCapacities',
+      (tick) => String(tick.callsByOperation.UpdateEndpointWeightsAndCapacities ?? 0),
+    ],
+    ['  DynamoDB UpdateItem (budget leases)', (tick) => String(tick.callsByOperation.UpdateItem ?? 0)],
+    ['visited', (tick) => String(tick.visited)],
+    ['deferred to the next tick', (tick) => String(tick.deferred)],
+    ['errors', (tick) => String(tick.errors)],
+    ['messages expired', (tick) => String(tick.expired)],
+  ];
+  for (const [index, label] of (first?.ticks ?? []).map((tick, i) => [i, tick.label] as const)) {
+    console.log(`\n${label}`);
+    printTable([
+      ['', ...commits],
+      ...rows.map(([name, cell]) => [
+        name,
+        ...fanouts.map((result) => {
+          const tick = result.ticks[index];
+          return tick === undefined ? '-' : cell(tick, result);
+        }),
+      ]),
+    ]);
   }
 }
 
